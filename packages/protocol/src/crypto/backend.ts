@@ -1,0 +1,42 @@
+/**
+ * The primitives interface: every hash, MAC, KDF, cipher and X25519 operation the
+ * protocol performs goes through one `CryptoBackend`. Two implementations exist:
+ * `pure-backend.ts` (audited @noble libraries; browsers) and `node-backend.ts`
+ * (node:crypto, faster, synchronous). The package's `#backend` import condition
+ * picks one per platform; both run the same vector and property tests.
+ *
+ * This module owns no protocol logic and holds no secrets.
+ */
+
+/** An X25519 key as raw bytes plus a slot where a backend may cache its native form. */
+export interface X25519KeyRef {
+  readonly raw: Uint8Array;
+  /** Opaque per-backend cache (e.g. a node KeyObject). Never serialized, never logged. */
+  backendCache?: unknown;
+}
+
+export interface CryptoBackend {
+  readonly name: 'node' | 'pure';
+  randomBytes(length: number): Uint8Array;
+  sha256(data: Uint8Array): Uint8Array;
+  sha512(...parts: Uint8Array[]): Uint8Array;
+  hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array;
+  /** RFC 5869 HKDF-SHA256; `salt` undefined means "no salt" (HashLen zero bytes). */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array;
+  /** AES-256-CBC with PKCS#7 padding. */
+  aes256CbcEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** AES-256-CBC with PKCS#7 padding; returns undefined on bad length or padding. */
+  aes256CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
+  /** AES-256-CTR with a 16-byte initial counter block (big-endian increment). */
+  aes256Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** Fresh X25519 key pair; the private key is clamped. */
+  x25519Generate(): { privateKey: Uint8Array; publicKey: Uint8Array };
+  x25519PublicFromPrivate(privateKey: Uint8Array): Uint8Array;
+  /** Raw X25519; returns undefined when the result is all-zero (low-order peer key). */
+  x25519Agree(privateKey: X25519KeyRef, publicKey: X25519KeyRef): Uint8Array | undefined;
+  /**
+   * Standard Ed25519 verification (cofactorless, canonical S) of `signature` by the
+   * compressed Edwards key `publicKey`. XEdDSA verification reduces to this.
+   */
+  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+}

@@ -1,0 +1,2 @@
+/** `#backend` everywhere else (browsers). */
+export { pureBackend as backend } from './pure-backend.ts';

@@ -1,0 +1,2 @@
+/** `#backend` under the "node" condition. */
+export { nodeBackend as backend } from './node-backend.ts';

@@ -1,0 +1,164 @@
+/**
+ * Curve25519 keys with libsignal's serialization: a public key is the type byte
+ * 0x05 followed by the 32-byte Montgomery u-coordinate; a private key is the
+ * 32-byte clamped scalar. Private keys sign with XEdDSA and agree with X25519.
+ * Key objects print only their type, never their bytes.
+ */
+import { backend } from '#backend';
+import type { X25519KeyRef } from './crypto/backend.ts';
+import { InvalidKey } from './errors.ts';
+import { bytesEqual, toHex } from './internal/bytes.ts';
+import { deriveSigner, xeddsaSign, xeddsaVerify, type XEdDSASigner } from './internal/xeddsa.ts';
+
+export const DJB_TYPE = 0x05;
+export const PUBLIC_KEY_LENGTH = 32;
+export const SERIALIZED_PUBLIC_KEY_LENGTH = 33;
+export const PRIVATE_KEY_LENGTH = 32;
+export const SIGNATURE_LENGTH = 64;
+
+const inspect = Symbol.for('nodejs.util.inspect.custom');
+
+export class PublicKey implements X25519KeyRef {
+  backendCache?: unknown;
+  private serialized?: Uint8Array;
+
+  private constructor(readonly raw: Uint8Array) {}
+
+  /** Parses `0x05 ‖ 32 bytes`. Rejects other type bytes and any other length. */
+  static deserialize(bytes: Uint8Array): PublicKey {
+    if (!(bytes instanceof Uint8Array)) throw new InvalidKey('public key: expected bytes');
+    if (bytes.length === 0) throw new InvalidKey('public key: empty (no key type byte)');
+    if (bytes[0] !== DJB_TYPE) throw new InvalidKey(`public key: unknown key type 0x${bytes[0]!.toString(16)}`);
+    if (bytes.length !== SERIALIZED_PUBLIC_KEY_LENGTH) {
+      throw new InvalidKey(`public key: expected ${SERIALIZED_PUBLIC_KEY_LENGTH} bytes, got ${bytes.length}`);
+    }
+    return new PublicKey(bytes.slice(1));
+  }
+
+  /** Wraps a bare 32-byte u-coordinate. */
+  static fromRaw(raw: Uint8Array): PublicKey {
+    if (!(raw instanceof Uint8Array) || raw.length !== PUBLIC_KEY_LENGTH) {
+      throw new InvalidKey(`public key: expected ${PUBLIC_KEY_LENGTH} raw bytes`);
+    }
+    return new PublicKey(raw.slice());
+  }
+
+  serialize(): Uint8Array {
+    if (!this.serialized) {
+      const s = new Uint8Array(SERIALIZED_PUBLIC_KEY_LENGTH);
+      s[0] = DJB_TYPE;
+      s.set(this.raw, 1);
+      this.serialized = s;
+    }
+    return this.serialized.slice();
+  }
+
+  /** Serialized form without a defensive copy, for hashing and MAC input. Do not mutate. */
+  serializedView(): Uint8Array {
+    if (!this.serialized) this.serialize();
+    return this.serialized!;
+  }
+
+  verifySignature(message: Uint8Array, signature: Uint8Array): boolean {
+    if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_LENGTH) return false;
+    return xeddsaVerify(this.raw, message, signature);
+  }
+
+  equals(other: PublicKey): boolean {
+    return bytesEqual(this.raw, other.raw);
+  }
+
+  /** libsignal orders public keys by their serialized bytes. */
+  compare(other: PublicKey): number {
+    for (let i = 0; i < PUBLIC_KEY_LENGTH; i++) {
+      const d = this.raw[i]! - other.raw[i]!;
+      if (d !== 0) return d;
+    }
+    return 0;
+  }
+
+  toString(): string {
+    return `PublicKey(05${toHex(this.raw).slice(0, 8)}...)`;
+  }
+
+  [inspect](): string {
+    return this.toString();
+  }
+}
+
+export class PrivateKey implements X25519KeyRef {
+  backendCache?: unknown;
+  private pub?: PublicKey;
+  private signer?: XEdDSASigner;
+
+  private constructor(readonly raw: Uint8Array) {}
+
+  static generate(): PrivateKey {
+    const { privateKey, publicKey } = backend.x25519Generate();
+    const k = new PrivateKey(privateKey);
+    k.pub = PublicKey.fromRaw(publicKey);
+    return k;
+  }
+
+  /** Parses a 32-byte scalar and clamps it, as libsignal does. */
+  static deserialize(bytes: Uint8Array): PrivateKey {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== PRIVATE_KEY_LENGTH) {
+      throw new InvalidKey(`private key: expected ${PRIVATE_KEY_LENGTH} bytes`);
+    }
+    const k = bytes.slice();
+    k[0]! &= 248;
+    k[31]! &= 127;
+    k[31]! |= 64;
+    return new PrivateKey(k);
+  }
+
+  serialize(): Uint8Array {
+    return this.raw.slice();
+  }
+
+  publicKey(): PublicKey {
+    if (!this.pub) this.pub = PublicKey.fromRaw(backend.x25519PublicFromPrivate(this.raw));
+    return this.pub;
+  }
+
+  /** X25519 with `their` key. Throws InvalidKey for a low-order key (all-zero secret). */
+  agree(their: PublicKey): Uint8Array {
+    const shared = backend.x25519Agree(this, their);
+    if (!shared) throw new InvalidKey('public key is a low-order point');
+    return shared;
+  }
+
+  /** XEdDSA signature (64 bytes, randomized). */
+  sign(message: Uint8Array, random64: Uint8Array = backend.randomBytes(64)): Uint8Array {
+    if (!this.signer) this.signer = deriveSigner(this.raw);
+    return xeddsaSign(this.raw, this.signer, message, random64);
+  }
+
+  toString(): string {
+    return 'PrivateKey([redacted])';
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+
+  [inspect](): string {
+    return this.toString();
+  }
+}
+
+export class KeyPair {
+  constructor(
+    readonly publicKey: PublicKey,
+    readonly privateKey: PrivateKey,
+  ) {}
+
+  static generate(): KeyPair {
+    const priv = PrivateKey.generate();
+    return new KeyPair(priv.publicKey(), priv);
+  }
+
+  static fromPrivateKey(privateKey: PrivateKey): KeyPair {
+    return new KeyPair(privateKey.publicKey(), privateKey);
+  }
+}
