@@ -1,0 +1,7 @@
+// @parley/protocol public API. Re-exports only; each line names its module.
+// Helpers: append your exports below; never rewrite the file wholesale.
+export * from './errors.ts';
+export { PublicKey, PrivateKey, KeyPair } from './curve.ts';
+export { KemPublicKey, KemSecretKey, KemKeyPair, type KemKeyType } from './kem.ts';
+export { IdentityKeyPair, type IdentityKey } from './identity-key.ts';
+export { ProtocolAddress } from './address.ts';
