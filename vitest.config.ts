@@ -32,7 +32,7 @@ export default defineConfig({
           // The protocol must run unchanged in browsers: its whole suite runs here
           // too, except interop tests, which need libsignal's native module.
           include: ['packages/protocol/src/**/*.test.ts'],
-          exclude: ['**/*.interop.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.interop.test.ts', '**/*.node.test.ts', '**/node_modules/**'],
           testTimeout: 120_000,
           browser: {
             enabled: true,

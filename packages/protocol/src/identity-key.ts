@@ -5,7 +5,7 @@
  */
 import { KeyPair, PrivateKey, PublicKey } from './curve.ts';
 import { InvalidKey } from './errors.ts';
-import { ProtoDecodeError, ProtoMessage, ProtoWriter } from './internal/protobuf.ts';
+import { parseProto, ProtoWriter } from './internal/protobuf.ts';
 
 /** An identity key is a public key; the alias documents intent at call sites. */
 export type IdentityKey = PublicKey;
@@ -26,14 +26,11 @@ export class IdentityKeyPair {
   }
 
   static deserialize(bytes: Uint8Array): IdentityKeyPair {
-    let m: ProtoMessage;
-    try {
-      m = ProtoMessage.decode(bytes);
-    } catch (e) {
-      throw new InvalidKey(`identity key pair: ${(e as ProtoDecodeError).message}`);
-    }
-    const pub = m.bytes(1);
-    const priv = m.bytes(2);
+    const [pub, priv] = parseProto(
+      bytes,
+      (m) => [m.bytes(1), m.bytes(2)] as const,
+      (reason) => new InvalidKey(`identity key pair: ${reason}`),
+    );
     if (!pub || !priv) throw new InvalidKey('identity key pair: missing public or private key');
     const privateKey = PrivateKey.deserialize(priv);
     const publicKey = PublicKey.deserialize(pub);

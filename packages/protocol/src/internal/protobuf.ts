@@ -276,3 +276,22 @@ export class ProtoWriter {
     return this.buf.slice(0, this.pos);
   }
 }
+
+/**
+ * Runs `parse` over a decoded message and maps every framing error to the
+ * caller's typed error, so decoders can't leak ProtoDecodeError.
+ */
+export function parseProto<T>(
+  bytes: Uint8Array,
+  parse: (m: ProtoMessage) => T,
+  toError: (reason: string) => Error,
+): T {
+  let m: ProtoMessage;
+  try {
+    m = ProtoMessage.decode(bytes);
+    return parse(m);
+  } catch (e) {
+    if (e instanceof ProtoDecodeError) throw toError(e.message);
+    throw e;
+  }
+}

@@ -1,0 +1,4 @@
+import { runBackendVectors } from './backend-vectors.ts';
+import { pureBackend } from './pure-backend.ts';
+
+runBackendVectors(pureBackend);
