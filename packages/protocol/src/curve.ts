@@ -8,7 +8,7 @@ import { backend } from '#backend';
 import type { X25519KeyRef } from './crypto/backend.ts';
 import { InvalidKey } from './errors.ts';
 import { bytesEqual, toHex } from './internal/bytes.ts';
-import { deriveSigner, xeddsaSign, xeddsaVerify, type XEdDSASigner } from './internal/xeddsa.ts';
+import { deriveSigner, isCanonicalMontgomery, xeddsaSign, xeddsaVerify, type XEdDSASigner } from './internal/xeddsa.ts';
 
 export const DJB_TYPE = 0x05;
 export const PUBLIC_KEY_LENGTH = 32;
@@ -66,6 +66,11 @@ export class PublicKey implements X25519KeyRef {
 
   equals(other: PublicKey): boolean {
     return bytesEqual(this.raw, other.raw);
+  }
+
+  /** True for a canonical encoding of a point in the prime-order subgroup (libsignal's check on base keys). */
+  isCanonical(): boolean {
+    return isCanonicalMontgomery(this.raw);
   }
 
   /** libsignal orders public keys by their serialized bytes. */

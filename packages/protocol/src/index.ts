@@ -5,3 +5,4 @@ export { PublicKey, PrivateKey, KeyPair } from './curve.ts';
 export { KemPublicKey, KemSecretKey, KemKeyPair, type KemKeyType } from './kem.ts';
 export { IdentityKeyPair, type IdentityKey } from './identity-key.ts';
 export { ProtocolAddress } from './address.ts';
+export * from './session/index.ts';

@@ -81,6 +81,24 @@ function montgomeryToEdwards(u32: Uint8Array, signBit: number): Uint8Array | und
   return out;
 }
 
+/**
+ * libsignal's `is_canonical` for a received base key: u < 2^255 - 19 with the top
+ * bit clear, and the corresponding Edwards point (sign 0) is torsion-free.
+ */
+export function isCanonicalMontgomery(u32: Uint8Array): boolean {
+  if (u32.length !== 32 || (u32[31]! & 0x80) !== 0) return false;
+  let allFF = true;
+  for (let i = 1; i < 31; i++) if (u32[i] !== 0xff) allFF = false;
+  if (allFF && u32[31] === 0x7f && u32[0]! >= 0xed) return false;
+  const ed = montgomeryToEdwards(u32, 0);
+  if (!ed) return false;
+  try {
+    return Point.fromBytes(ed).isTorsionFree();
+  } catch {
+    return false;
+  }
+}
+
 export function xeddsaVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
   const signBit = (signature[63]! & 0x80) >> 7;

@@ -1,0 +1,104 @@
+/**
+ * PQXDH session agreement exactly as libsignal 0.90 (`ratchet.rs`):
+ *   IKM = 0xFF×32 ‖ DH(IK_A, SPK_B) ‖ DH(EK_A, IK_B) ‖ DH(EK_A, SPK_B) [‖ DH(EK_A, OPK_B)] ‖ KEM secret
+ *   HKDF-SHA256(no salt, IKM, "WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024", 96)
+ *     -> root key ‖ chain key ‖ SPQR auth key (unused: no SPQR yet).
+ * Alice immediately turns the ratchet with a fresh key against Bob's signed
+ * prekey; Bob's first sending chain uses his signed prekey pair.
+ */
+import { backend } from '#backend';
+import type { KeyPair, PublicKey } from '../curve.ts';
+import { InvalidMessage } from '../errors.ts';
+import type { IdentityKeyPair } from '../identity-key.ts';
+import { concat, utf8 } from '../internal/bytes.ts';
+import type { KemKeyPair, KemPublicKey } from '../kem.ts';
+import { KeyPair as KP } from '../curve.ts';
+import { CIPHERTEXT_MESSAGE_CURRENT_VERSION } from './messages.ts';
+import { createChain } from './ratchet-keys.ts';
+import { SessionState } from './session-state.ts';
+
+const PQXDH_INFO = utf8('WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024');
+const DISCONTINUITY = new Uint8Array(32).fill(0xff);
+
+function deriveKeys(secrets: Uint8Array): { rootKey: Uint8Array; chainKey: Uint8Array } {
+  const okm = backend.hkdfSha256(secrets, undefined, PQXDH_INFO, 96);
+  return { rootKey: okm.subarray(0, 32), chainKey: okm.subarray(32, 64) };
+}
+
+export interface AliceParameters {
+  ourIdentity: IdentityKeyPair;
+  ourBaseKey: KeyPair;
+  theirIdentity: PublicKey;
+  theirSignedPreKey: PublicKey;
+  theirOneTimePreKey: PublicKey | undefined;
+  theirRatchetKey: PublicKey;
+  theirKyberPreKey: KemPublicKey;
+}
+
+export function initializeAliceSession(p: AliceParameters): { state: SessionState; kyberCiphertext: Uint8Array } {
+  const parts = [
+    DISCONTINUITY,
+    p.ourIdentity.privateKey.agree(p.theirSignedPreKey),
+    p.ourBaseKey.privateKey.agree(p.theirIdentity),
+    p.ourBaseKey.privateKey.agree(p.theirSignedPreKey),
+  ];
+  if (p.theirOneTimePreKey) parts.push(p.ourBaseKey.privateKey.agree(p.theirOneTimePreKey));
+  const { sharedSecret, ciphertext } = p.theirKyberPreKey.encapsulate();
+  parts.push(sharedSecret);
+  const { rootKey, chainKey } = deriveKeys(concat(...parts));
+
+  const sendingRatchetKey = KP.generate();
+  const sending = createChain(rootKey, p.theirRatchetKey, sendingRatchetKey.privateKey);
+  const state = new SessionState(
+    CIPHERTEXT_MESSAGE_CURRENT_VERSION,
+    p.ourIdentity.publicKey,
+    p.theirIdentity,
+    sending.rootKey,
+    p.ourBaseKey.publicKey.serialize(),
+  );
+  state.addReceiverChain(p.theirRatchetKey, { key: chainKey, index: 0 });
+  state.senderChain = {
+    ratchetKey: sendingRatchetKey.publicKey,
+    ratchetPrivateKey: sendingRatchetKey.privateKey,
+    chainKey: sending.chainKey,
+  };
+  return { state, kyberCiphertext: ciphertext };
+}
+
+export interface BobParameters {
+  ourIdentity: IdentityKeyPair;
+  ourSignedPreKey: KeyPair;
+  ourOneTimePreKey: KeyPair | undefined;
+  ourRatchetKey: KeyPair;
+  ourKyberPreKey: KemKeyPair;
+  theirIdentity: PublicKey;
+  theirBaseKey: PublicKey;
+  theirKyberCiphertext: Uint8Array;
+}
+
+export function initializeBobSession(p: BobParameters): SessionState {
+  // Why: libsignal rejects non-canonical / small-subgroup base keys before any DH.
+  if (!p.theirBaseKey.isCanonical()) throw new InvalidMessage('prekey message: incoming base key is invalid');
+  const parts = [
+    DISCONTINUITY,
+    p.ourSignedPreKey.privateKey.agree(p.theirIdentity),
+    p.ourIdentity.privateKey.agree(p.theirBaseKey),
+    p.ourSignedPreKey.privateKey.agree(p.theirBaseKey),
+  ];
+  if (p.ourOneTimePreKey) parts.push(p.ourOneTimePreKey.privateKey.agree(p.theirBaseKey));
+  parts.push(p.ourKyberPreKey.secretKey.decapsulate(p.theirKyberCiphertext));
+  const { rootKey, chainKey } = deriveKeys(concat(...parts));
+  const state = new SessionState(
+    CIPHERTEXT_MESSAGE_CURRENT_VERSION,
+    p.ourIdentity.publicKey,
+    p.theirIdentity,
+    rootKey.slice(),
+    p.theirBaseKey.serialize(),
+  );
+  state.senderChain = {
+    ratchetKey: p.ourRatchetKey.publicKey,
+    ratchetPrivateKey: p.ourRatchetKey.privateKey,
+    chainKey: { key: chainKey, index: 0 },
+  };
+  return state;
+}

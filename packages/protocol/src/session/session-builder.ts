@@ -1,0 +1,113 @@
+/**
+ * Starting sessions. The initiator processes a peer's `PreKeyBundle`
+ * (`processPreKeyBundle`); the responder processes the first
+ * `PreKeySignalMessage` (`processPreKeyMessage`, used by the cipher). Both check
+ * the peer's identity against the identity store first, and the initiator
+ * verifies both prekey signatures: a forged bundle is rejected.
+ */
+import type { ProtocolAddress } from '../address.ts';
+import { KeyPair } from '../curve.ts';
+import { InvalidKey, InvalidSignature, UntrustedIdentity } from '../errors.ts';
+import { initializeAliceSession, initializeBobSession } from './pqxdh.ts';
+import type { PreKeySignalMessage } from './messages.ts';
+import type { PreKeyBundle } from './prekeys.ts';
+import { SessionRecord } from './session-state.ts';
+import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from './stores.ts';
+
+/**
+ * Verifies `bundle` and makes a new session with its device current (the old
+ * one is archived). The next `signalEncrypt` produces a PreKeySignalMessage.
+ * @param now milliseconds since the Unix epoch (injected clock)
+ */
+export async function processPreKeyBundle(
+  bundle: PreKeyBundle,
+  address: ProtocolAddress,
+  sessionStore: SessionStore,
+  identityStore: IdentityKeyStore,
+  now: number = Date.now(),
+): Promise<void> {
+  const theirIdentity = bundle.identityKey;
+  if (!(await identityStore.isTrustedIdentity(address, theirIdentity, 'sending'))) {
+    throw new UntrustedIdentity(address.toString());
+  }
+  if (!theirIdentity.verifySignature(bundle.signedPreKey.serialize(), bundle.signedPreKeySignature)) {
+    throw new InvalidSignature('prekey bundle: the signed prekey signature does not verify with the identity key');
+  }
+  if (!theirIdentity.verifySignature(bundle.kyberPreKey.serialize(), bundle.kyberPreKeySignature)) {
+    throw new InvalidSignature('prekey bundle: the Kyber prekey signature does not verify with the identity key');
+  }
+  if ((bundle.preKeyId === undefined) !== (bundle.preKey === undefined)) {
+    throw new InvalidKey('prekey bundle: one-time prekey id and key must both be present or both absent');
+  }
+  const ourIdentity = await identityStore.getIdentityKeyPair();
+  const ourBaseKey = KeyPair.generate();
+  const { state, kyberCiphertext } = initializeAliceSession({
+    ourIdentity,
+    ourBaseKey,
+    theirIdentity,
+    theirSignedPreKey: bundle.signedPreKey,
+    theirOneTimePreKey: bundle.preKey,
+    theirRatchetKey: bundle.signedPreKey,
+    theirKyberPreKey: bundle.kyberPreKey,
+  });
+  state.pendingPreKey = {
+    preKeyId: bundle.preKeyId,
+    signedPreKeyId: bundle.signedPreKeyId,
+    baseKey: ourBaseKey.publicKey,
+    timestamp: Math.floor(now / 1000),
+  };
+  state.pendingKyberPreKey = { preKeyId: bundle.kyberPreKeyId, ciphertext: kyberCiphertext };
+  state.localRegistrationId = await identityStore.getLocalRegistrationId();
+  state.remoteRegistrationId = bundle.registrationId;
+
+  const record = (await sessionStore.loadSession(address))?.clone() ?? SessionRecord.newFresh();
+  await identityStore.saveIdentity(address, theirIdentity);
+  record.promoteState(state);
+  await sessionStore.storeSession(address, record);
+}
+
+/** Which prekeys a processed PreKeySignalMessage consumed (applied after decryption succeeds). */
+export interface PreKeysUsed {
+  readonly oneTimePreKeyId: number | undefined;
+  readonly signedPreKeyId: number;
+  readonly kyberPreKeyId: number;
+}
+
+/**
+ * Responder side: builds the session a PreKeySignalMessage starts, in `record`
+ * (a working copy). Returns undefined when the session already exists (a
+ * repeated prekey message), else the prekeys to consume once decryption succeeds.
+ */
+export async function processPreKeyMessage(
+  message: PreKeySignalMessage,
+  address: ProtocolAddress,
+  record: SessionRecord,
+  identityStore: IdentityKeyStore,
+  preKeyStore: PreKeyStore,
+  signedPreKeyStore: SignedPreKeyStore,
+  kyberPreKeyStore: KyberPreKeyStore,
+): Promise<PreKeysUsed | undefined> {
+  if (!(await identityStore.isTrustedIdentity(address, message.identityKey, 'receiving'))) {
+    throw new UntrustedIdentity(address.toString());
+  }
+  if (record.promoteMatchingSession(message.messageVersion, message.baseKey.serializedView())) return undefined;
+
+  const signed = await signedPreKeyStore.getSignedPreKey(message.signedPreKeyId);
+  const kyber = await kyberPreKeyStore.getKyberPreKey(message.kyberPreKeyId!);
+  const oneTime = message.preKeyId === undefined ? undefined : await preKeyStore.getPreKey(message.preKeyId);
+  const ourIdentity = await identityStore.getIdentityKeyPair();
+  const state = initializeBobSession({
+    ourIdentity,
+    ourSignedPreKey: signed.keyPair,
+    ourOneTimePreKey: oneTime?.keyPair,
+    ourRatchetKey: signed.keyPair,
+    ourKyberPreKey: kyber.keyPair,
+    theirIdentity: message.identityKey,
+    theirBaseKey: message.baseKey,
+    theirKyberCiphertext: message.kyberCiphertext!,
+  });
+  state.localRegistrationId = await identityStore.getLocalRegistrationId();
+  state.remoteRegistrationId = message.registrationId;
+  record.promoteState(state);
+  return { oneTimePreKeyId: message.preKeyId, signedPreKeyId: message.signedPreKeyId, kyberPreKeyId: message.kyberPreKeyId! };
+}

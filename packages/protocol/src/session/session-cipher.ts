@@ -1,0 +1,234 @@
+/**
+ * Encrypting and decrypting 1:1 messages with the Double Ratchet, following
+ * libsignal 0.90 `session_cipher.rs`:
+ * - encrypt uses the current session's sender chain; until the peer answers, the
+ *   message is wrapped in a PreKeySignalMessage; sessions unanswered for 30 days
+ *   are not used (NoSession);
+ * - decrypt tries the current session, then archived ones in order, promoting the
+ *   one that works; a key already used is a DuplicateMessage;
+ * - every attempt runs on a copy of the state and the record is stored only after
+ *   the MAC verifies and the plaintext decrypts: a failure changes nothing.
+ * Runs without the SPQR post-quantum ratchet (libsignal 0.90's V0 mode).
+ */
+import { backend } from '#backend';
+import type { ProtocolAddress } from '../address.ts';
+import { KeyPair, type PublicKey } from '../curve.ts';
+import { DuplicateMessage, InvalidMessage, NoSession, ProtocolError, UntrustedIdentity } from '../errors.ts';
+import { type CiphertextMessage, PreKeySignalMessage, SignalMessage } from './messages.ts';
+import { createChain, deriveMessageKeys, messageKeySeed, nextChainKey, type ChainKey, type MessageKeys } from './ratchet-keys.ts';
+import { processPreKeyMessage } from './session-builder.ts';
+import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, SessionRecord, type SessionState, type SkippedMessageKey } from './session-state.ts';
+import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from './stores.ts';
+
+/**
+ * Encrypts `plaintext` for `address`.
+ * @param now milliseconds since the Unix epoch (injected clock)
+ */
+export async function signalEncrypt(
+  plaintext: Uint8Array,
+  address: ProtocolAddress,
+  sessionStore: SessionStore,
+  identityStore: IdentityKeyStore,
+  now: number = Date.now(),
+): Promise<CiphertextMessage> {
+  const stored = await sessionStore.loadSession(address);
+  const current = stored?.currentState();
+  if (!stored || !current || !current.senderChain) throw new NoSession(`no session with ${address.toString()}; fetch a prekey bundle first`);
+  if (!current.hasUsableSenderChain(Math.floor(now / 1000))) {
+    throw new NoSession(`the session with ${address.toString()} was never answered and is stale; fetch a new prekey bundle`);
+  }
+  const state = current.clone();
+  const sender = state.senderChain!;
+  const chainKey = sender.chainKey;
+  const keys = deriveMessageKeys(messageKeySeed(chainKey), chainKey.index);
+  const ciphertext = backend.aes256CbcEncrypt(keys.cipherKey, keys.iv, plaintext);
+  const signalMessage = SignalMessage.create(
+    state.sessionVersion,
+    keys.macKey,
+    sender.ratchetKey,
+    chainKey.index,
+    state.previousCounter,
+    ciphertext,
+    state.localIdentity,
+    state.remoteIdentity,
+  );
+  let result: CiphertextMessage;
+  const pending = state.pendingPreKey;
+  if (pending) {
+    const kyber = state.pendingKyberPreKey;
+    if (!kyber) throw new NoSession(`the session with ${address.toString()} lacks its Kyber prekey; fetch a new prekey bundle`);
+    const message = PreKeySignalMessage.create({
+      messageVersion: state.sessionVersion,
+      registrationId: state.localRegistrationId,
+      preKeyId: pending.preKeyId,
+      signedPreKeyId: pending.signedPreKeyId,
+      kyberPreKeyId: kyber.preKeyId,
+      kyberCiphertext: kyber.ciphertext,
+      baseKey: pending.baseKey,
+      identityKey: state.localIdentity,
+      message: signalMessage,
+    });
+    result = { type: 'prekey', message, serialize: () => message.serialize() };
+  } else {
+    result = { type: 'whisper', message: signalMessage, serialize: () => signalMessage.serialize() };
+  }
+  state.senderChain = { ...sender, chainKey: nextChainKey(chainKey) };
+
+  if (!(await identityStore.isTrustedIdentity(address, state.remoteIdentity, 'sending'))) {
+    throw new UntrustedIdentity(address.toString());
+  }
+  await identityStore.saveIdentity(address, state.remoteIdentity);
+  const record = stored.clone();
+  record.setCurrentState(state);
+  await sessionStore.storeSession(address, record);
+  return result;
+}
+
+/** Decrypts a SignalMessage from `address` (a session must exist). */
+export async function signalDecrypt(
+  message: SignalMessage,
+  address: ProtocolAddress,
+  sessionStore: SessionStore,
+  identityStore: IdentityKeyStore,
+): Promise<Uint8Array> {
+  const stored = await sessionStore.loadSession(address);
+  if (!stored) throw new NoSession(`no session with ${address.toString()}`);
+  const record = stored.clone();
+  const plaintext = decryptWithRecord(record, message, 'whisper');
+  const theirIdentity = record.currentState()!.remoteIdentity;
+  if (!(await identityStore.isTrustedIdentity(address, theirIdentity, 'receiving'))) {
+    throw new UntrustedIdentity(address.toString());
+  }
+  await identityStore.saveIdentity(address, theirIdentity);
+  await sessionStore.storeSession(address, record);
+  return plaintext;
+}
+
+/** Decrypts a PreKeySignalMessage from `address`, creating the session it starts. */
+export async function signalDecryptPreKey(
+  message: PreKeySignalMessage,
+  address: ProtocolAddress,
+  sessionStore: SessionStore,
+  identityStore: IdentityKeyStore,
+  preKeyStore: PreKeyStore,
+  signedPreKeyStore: SignedPreKeyStore,
+  kyberPreKeyStore: KyberPreKeyStore,
+): Promise<Uint8Array> {
+  const record = (await sessionStore.loadSession(address))?.clone() ?? SessionRecord.newFresh();
+  const used = await processPreKeyMessage(message, address, record, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore);
+  const plaintext = decryptWithRecord(record, message.message, 'prekey');
+  await identityStore.saveIdentity(address, message.identityKey);
+  if (used) {
+    await kyberPreKeyStore.markKyberPreKeyUsed(used.kyberPreKeyId, used.signedPreKeyId, message.baseKey);
+    if (used.oneTimePreKeyId !== undefined) await preKeyStore.removePreKey(used.oneTimePreKeyId);
+  }
+  await sessionStore.storeSession(address, record);
+  return plaintext;
+}
+
+/** Tries the current session, then archived ones; mutates `record` only on success. */
+function decryptWithRecord(record: SessionRecord, message: SignalMessage, kind: 'whisper' | 'prekey'): Uint8Array {
+  const current = record.currentState();
+  if (current) {
+    const working = current.clone();
+    try {
+      const plaintext = decryptWithState(working, message);
+      record.setCurrentState(working);
+      return plaintext;
+    } catch (e) {
+      if (e instanceof DuplicateMessage) throw e;
+      if (!(e instanceof ProtocolError)) throw e;
+      // A prekey message creates its session: older sessions are not candidates.
+      if (kind === 'prekey') throw new InvalidMessage('prekey message: decryption failed');
+    }
+  }
+  const n = record.previousStateCount();
+  for (let i = 0; i < n; i++) {
+    let previous: SessionState;
+    try {
+      previous = record.previousState(i);
+    } catch {
+      continue;
+    }
+    try {
+      const plaintext = decryptWithState(previous, message);
+      record.promoteOldSession(i, previous);
+      return plaintext;
+    } catch (e) {
+      if (e instanceof DuplicateMessage) throw e;
+      if (!(e instanceof ProtocolError)) throw e;
+    }
+  }
+  if (!current && n === 0) throw new NoSession('no session to decrypt this message');
+  throw new InvalidMessage('message: decryption failed (no session could decrypt it)');
+}
+
+function decryptWithState(state: SessionState, message: SignalMessage): Uint8Array {
+  if (!state.senderChain) throw new InvalidMessage('session has no sender chain');
+  if (message.messageVersion !== state.sessionVersion) {
+    throw new InvalidMessage(`message version ${message.messageVersion} differs from the session's ${state.sessionVersion}`);
+  }
+  const theirRatchetKey = message.senderRatchetKey;
+  const chainKey = getOrCreateChainKey(state, theirRatchetKey);
+  const keys = getOrCreateMessageKeys(state, theirRatchetKey, chainKey, message.counter);
+  if (!message.verifyMac(state.remoteIdentity, state.localIdentity, keys.macKey)) {
+    throw new InvalidMessage('message: MAC verification failed');
+  }
+  const plaintext = backend.aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
+  if (!plaintext) throw new InvalidMessage('message: failed to decrypt');
+  state.pendingPreKey = undefined;
+  state.pendingKyberPreKey = undefined;
+  return plaintext;
+}
+
+function getOrCreateChainKey(state: SessionState, theirRatchetKey: PublicKey): ChainKey {
+  const idx = state.findReceiverChain(theirRatchetKey);
+  if (idx >= 0) return state.receiverChains[idx]!.chainKey;
+  const sender = state.senderChain!;
+  const receiving = createChain(state.rootKey, theirRatchetKey, sender.ratchetPrivateKey);
+  const ourNewRatchet = KeyPair.generate();
+  const sending = createChain(receiving.rootKey, theirRatchetKey, ourNewRatchet.privateKey);
+  state.rootKey = sending.rootKey;
+  state.addReceiverChain(theirRatchetKey, receiving.chainKey);
+  const currentIndex = sender.chainKey.index;
+  state.previousCounter = currentIndex > 0 ? currentIndex - 1 : 0;
+  state.senderChain = { ratchetKey: ourNewRatchet.publicKey, ratchetPrivateKey: ourNewRatchet.privateKey, chainKey: sending.chainKey };
+  return receiving.chainKey;
+}
+
+function getOrCreateMessageKeys(state: SessionState, theirRatchetKey: PublicKey, chainKey: ChainKey, counter: number): MessageKeys {
+  const idx = state.findReceiverChain(theirRatchetKey);
+  const chain = state.receiverChains[idx]!;
+  if (chainKey.index > counter) {
+    const pos = chain.messageKeys.findIndex((k) => k.index === counter);
+    if (pos < 0) throw new DuplicateMessage(`message with counter ${counter} was already received (chain at ${chainKey.index})`);
+    const found = chain.messageKeys[pos]!;
+    const remaining = chain.messageKeys.slice();
+    remaining.splice(pos, 1);
+    state.receiverChains[idx] = { ...chain, messageKeys: remaining };
+    return skippedToKeys(found);
+  }
+  const jump = counter - chainKey.index;
+  if (jump > MAX_FORWARD_JUMPS && !state.sessionWithSelf()) {
+    throw new InvalidMessage(`message from too far into the future (${jump} > ${MAX_FORWARD_JUMPS} messages ahead)`);
+  }
+  let ck = chainKey;
+  let messageKeys = chain.messageKeys;
+  if (ck.index < counter) {
+    const skipped: SkippedMessageKey[] = [];
+    while (ck.index < counter) {
+      skipped.push({ index: ck.index, seed: messageKeySeed(ck) });
+      ck = nextChainKey(ck);
+    }
+    // Newest first; keep at most MAX_MESSAGE_KEYS (the oldest are dropped).
+    skipped.reverse();
+    messageKeys = skipped.concat(messageKeys).slice(0, MAX_MESSAGE_KEYS);
+  }
+  state.receiverChains[idx] = { ratchetKey: chain.ratchetKey, chainKey: nextChainKey(ck), messageKeys };
+  return deriveMessageKeys(messageKeySeed(ck), ck.index);
+}
+
+function skippedToKeys(k: SkippedMessageKey): MessageKeys {
+  if (k.seed) return deriveMessageKeys(k.seed, k.index);
+  return { ...k.keys!, counter: k.index };
+}

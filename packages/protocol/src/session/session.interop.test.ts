@@ -1,0 +1,283 @@
+// 1:1 sessions between Parley and libsignal-client 0.90 (the reference), both
+// directions: randomized conversations with reordering, loss and duplicates.
+import { describe, expect, it } from 'vitest';
+import * as SC from '@signalapp/libsignal-client';
+import { ProtocolAddress } from '../address.ts';
+import { PublicKey } from '../curve.ts';
+import { DuplicateMessage, InvalidMessage, InvalidSignature, UntrustedIdentity } from '../errors.ts';
+import { toHex } from '../internal/bytes.ts';
+import { KemPublicKey } from '../kem.ts';
+import { ParleyDevice, seededRandom } from '../test-support/parley-device.ts';
+import { ab, LibsignalPeer } from '../test-support/libsignal-peer.ts';
+import { PreKeySignalMessage, SignalMessage } from './messages.ts';
+import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord, type PreKeyBundle } from './prekeys.ts';
+import { SessionRecord } from './session-state.ts';
+import { processPreKeyBundle } from './session-builder.ts';
+import { signalDecrypt, signalDecryptPreKey, signalEncrypt } from './session-cipher.ts';
+
+type Wire = { type: 'prekey' | 'whisper'; body: Uint8Array };
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function libsignalBundleToParley(p: ReturnType<LibsignalPeer['bundleParts']>): PreKeyBundle {
+  return {
+    registrationId: p.registrationId,
+    deviceId: p.deviceId,
+    preKeyId: p.preKeyId,
+    preKey: p.preKey ? PublicKey.deserialize(p.preKey.serialize()) : undefined,
+    signedPreKeyId: p.signedPreKeyId,
+    signedPreKey: PublicKey.deserialize(p.signedPreKey.serialize()),
+    signedPreKeySignature: new Uint8Array(p.signedPreKeySignature),
+    kyberPreKeyId: p.kyberPreKeyId,
+    kyberPreKey: KemPublicKey.deserialize(p.kyberPreKey.serialize()),
+    kyberPreKeySignature: new Uint8Array(p.kyberPreKeySignature),
+    identityKey: PublicKey.deserialize(p.identityKey.serialize()),
+  };
+}
+
+function parleyBundleToLibsignal(b: PreKeyBundle): SC.PreKeyBundle {
+  return SC.PreKeyBundle.new(
+    b.registrationId,
+    b.deviceId,
+    b.preKeyId ?? null,
+    b.preKey ? SC.PublicKey.deserialize(ab(b.preKey.serialize())) : null,
+    b.signedPreKeyId,
+    SC.PublicKey.deserialize(ab(b.signedPreKey.serialize())),
+    ab(b.signedPreKeySignature),
+    SC.PublicKey.deserialize(ab(b.identityKey.serialize())),
+    b.kyberPreKeyId,
+    SC.KEMPublicKey.deserialize(ab(b.kyberPreKey.serialize())),
+    ab(b.kyberPreKeySignature),
+  );
+}
+
+async function parleyEncrypt(d: ParleyDevice, to: ProtocolAddress, text: string): Promise<Wire> {
+  const m = await signalEncrypt(enc.encode(text), to, d.store, d.store);
+  return { type: m.type, body: m.serialize() };
+}
+
+async function parleyDecrypt(d: ParleyDevice, from: ProtocolAddress, w: Wire): Promise<Uint8Array> {
+  if (w.type === 'prekey') {
+    return signalDecryptPreKey(PreKeySignalMessage.deserialize(w.body), from, d.store, d.store, d.store, d.store, d.store);
+  }
+  return signalDecrypt(SignalMessage.deserialize(w.body), from, d.store, d.store);
+}
+
+interface Side {
+  name: string;
+  send(text: string): Promise<Wire>;
+  receive(w: Wire): Promise<string>;
+  isDuplicateError(e: unknown): boolean;
+  /** Replays of messages whose receiving chain was already dropped fail the MAC instead. */
+  isInvalidMessageError(e: unknown): boolean;
+  snapshot(): Promise<string>;
+}
+
+/**
+ * Runs a randomized conversation: each step sends, delivers (out of order within
+ * a window), drops, or re-delivers an already delivered message. Every delivered
+ * message must decrypt to what was sent; every re-delivery must be rejected as a
+ * duplicate.
+ */
+async function converse(a: Side, b: Side, seed: number, perSide: number, firstFromA: Wire, firstText: string) {
+  const rnd = seededRandom(seed);
+  type Flight = { to: Side; from: Side; wire: Wire; text: string; born: number };
+  const inFlight: Flight[] = [{ to: b, from: a, wire: firstFromA, text: firstText, born: 0 }];
+  const delivered: Flight[] = [];
+  const sent = new Map<Side, number>([
+    [a, 1],
+    [b, 0],
+  ]);
+  let bHasSession = false;
+  let step = 0;
+  let lost = 0;
+  let dups = 0;
+  const deliver = async (f: Flight) => {
+    const got = await f.to.receive(f.wire);
+    expect(got, `seed ${seed} step ${step}`).toBe(f.text);
+    if (f.to === b) bHasSession = true;
+    delivered.push(f);
+  };
+  while ((sent.get(a)! < perSide || sent.get(b)! < perSide || inFlight.length > 0) && step < perSide * 10) {
+    step++;
+    const oldest = inFlight[0];
+    if (oldest && step - oldest.born > 4) {
+      inFlight.shift();
+      await deliver(oldest);
+      continue;
+    }
+    const r = rnd();
+    if (r < 0.45) {
+      const from = rnd() < 0.5 ? a : b;
+      if (from === b && !bHasSession) continue;
+      if (sent.get(from)! >= perSide) continue;
+      const to = from === a ? b : a;
+      const text = `${from.name} #${sent.get(from)} ${'x'.repeat(Math.floor(rnd() * 200))}`;
+      sent.set(from, sent.get(from)! + 1);
+      inFlight.push({ to, from, wire: await from.send(text), text, born: step });
+    } else if (r < 0.85 && inFlight.length > 0) {
+      const i = Math.floor(rnd() * Math.min(inFlight.length, 4));
+      const [f] = inFlight.splice(i, 1);
+      await deliver(f!);
+    } else if (r < 0.9 && inFlight.length > 1) {
+      // Loss: never delivered (not the very first message, which starts the session).
+      const i = 1 + Math.floor(rnd() * (inFlight.length - 1));
+      inFlight.splice(i, 1);
+      lost++;
+    } else if (delivered.length > 0) {
+      const f = delivered[Math.floor(rnd() * delivered.length)]!;
+      let threw: unknown;
+      const before = await f.to.snapshot();
+      try {
+        await f.to.receive(f.wire);
+      } catch (e) {
+        threw = e;
+      }
+      const rejected = f.to.isDuplicateError(threw) || f.to.isInvalidMessageError(threw);
+      expect(rejected, `seed ${seed}: a replay must be rejected, got ${String(threw)}`).toBe(true);
+      expect(await f.to.snapshot(), 'a rejected replay changes no state').toBe(before);
+      if (f.to.isDuplicateError(threw)) dups++;
+    }
+  }
+  return { delivered: delivered.length, lost, dups };
+}
+
+function parleySide(d: ParleyDevice, peer: ProtocolAddress): Side {
+  return {
+    name: 'parley',
+    send: (t) => parleyEncrypt(d, peer, t),
+    receive: async (w) => dec.decode(await parleyDecrypt(d, peer, w)),
+    isDuplicateError: (e) => e instanceof DuplicateMessage,
+    isInvalidMessageError: (e) => e instanceof InvalidMessage,
+    snapshot: async () => toHex((await d.store.loadSession(peer))?.serialize() ?? new Uint8Array(0)),
+  };
+}
+
+function libsignalSide(p: LibsignalPeer, peer: SC.ProtocolAddress): Side {
+  return {
+    name: 'libsignal',
+    send: (t) => p.encrypt(enc.encode(t), peer),
+    receive: async (w) => dec.decode(await p.decrypt(peer, w)),
+    isDuplicateError: (e) => (e as { code?: unknown })?.code === SC.ErrorCode.DuplicatedMessage,
+    isInvalidMessageError: (e) => /decryption failed|MAC/.test(String(e)),
+    snapshot: async () => toHex(p.sessions.m.get(peer.toString()) ?? new Uint8Array(0)),
+  };
+}
+
+describe('1:1 sessions with libsignal 0.90', () => {
+  it('Parley initiates: 1,000+ messages each way with reordering, loss and duplicates', async () => {
+    const alice = new ParleyDevice('alice');
+    const bob = new LibsignalPeer('bob');
+    const bobAddr = new ProtocolAddress('bob', 1);
+    const aliceAddrSC = SC.ProtocolAddress.new('alice', 1);
+    await processPreKeyBundle(libsignalBundleToParley(bob.bundleParts()), bobAddr, alice.store, alice.store);
+    const first = await parleyEncrypt(alice, bobAddr, 'hello from parley');
+    expect(first.type).toBe('prekey');
+    const seed = 0x5eed01;
+    const stats = await converse(parleySide(alice, bobAddr), libsignalSide(bob, aliceAddrSC), seed, 1000, first, 'hello from parley');
+    expect(stats.delivered).toBeGreaterThan(1800);
+    expect(stats.dups).toBeGreaterThan(50);
+    // libsignal consumed the one-time prekey and marked the Kyber prekey used.
+    expect(bob.preKeys.m.size).toBe(0);
+    expect(bob.kyberPreKeys.used).toEqual([1]);
+  });
+
+  it('libsignal initiates: 1,000+ messages each way with reordering, loss and duplicates', async () => {
+    const alice = new LibsignalPeer('alice');
+    const bob = new ParleyDevice('bob');
+    const bobAddrSC = SC.ProtocolAddress.new('bob', 1);
+    const aliceAddr = new ProtocolAddress('alice', 1);
+    await SC.processPreKeyBundle(parleyBundleToLibsignal(await bob.bundle()), bobAddrSC, alice.sessions, alice.identities);
+    const first = await alice.encrypt(enc.encode('hello from libsignal'), bobAddrSC);
+    expect(first.type).toBe('prekey');
+    expect(bob.store.preKeyStore.count()).toBe(1);
+    const stats = await converse(libsignalSide(alice, bobAddrSC), parleySide(bob, aliceAddr), 0x5eed02, 1000, first, 'hello from libsignal');
+    expect(stats.delivered).toBeGreaterThan(1800);
+    expect(bob.store.preKeyStore.count()).toBe(0);
+  });
+
+  it('session without a one-time prekey works both ways', async () => {
+    const alice = new ParleyDevice('alice');
+    const bob = new LibsignalPeer('bob');
+    const bobAddr = new ProtocolAddress('bob', 1);
+    await processPreKeyBundle(libsignalBundleToParley(bob.bundleParts(false)), bobAddr, alice.store, alice.store);
+    const w = await parleyEncrypt(alice, bobAddr, 'no opk');
+    expect(dec.decode(await bob.decrypt(SC.ProtocolAddress.new('alice', 1), w))).toBe('no opk');
+    const back = await bob.encrypt(enc.encode('reply'), SC.ProtocolAddress.new('alice', 1));
+    expect(back.type).toBe('whisper');
+    expect(dec.decode(await parleyDecrypt(alice, bobAddr, back))).toBe('reply');
+    // After the reply, Parley's messages are plain whisper messages.
+    expect((await parleyEncrypt(alice, bobAddr, 'x')).type).toBe('whisper');
+  });
+
+  it('rejects a bundle whose signed prekey or Kyber prekey signature is forged', async () => {
+    const alice = new ParleyDevice('alice');
+    const bob = new LibsignalPeer('bob');
+    const good = libsignalBundleToParley(bob.bundleParts());
+    const forged = good.signedPreKeySignature.slice();
+    forged[5]! ^= 0x40;
+    const addr = new ProtocolAddress('bob', 1);
+    await expect(processPreKeyBundle({ ...good, signedPreKeySignature: forged }, addr, alice.store, alice.store)).rejects.toThrow(InvalidSignature);
+    const forgedKyber = good.kyberPreKeySignature.slice();
+    forgedKyber[9]! ^= 1;
+    await expect(processPreKeyBundle({ ...good, kyberPreKeySignature: forgedKyber }, addr, alice.store, alice.store)).rejects.toThrow(InvalidSignature);
+    // A signature by another identity key is forged too.
+    const mallory = SC.PrivateKey.generate();
+    const sigByMallory = new Uint8Array(mallory.sign(ab(good.signedPreKey.serialize())));
+    await expect(processPreKeyBundle({ ...good, signedPreKeySignature: sigByMallory }, addr, alice.store, alice.store)).rejects.toThrow(InvalidSignature);
+    expect(await alice.store.loadSession(addr)).toBeUndefined();
+  });
+
+  it('a changed identity key is refused for sending until approved', async () => {
+    const alice = new ParleyDevice('alice');
+    const addr = new ProtocolAddress('bob', 1);
+    const bob1 = new LibsignalPeer('bob');
+    await processPreKeyBundle(libsignalBundleToParley(bob1.bundleParts()), addr, alice.store, alice.store);
+    const bob2 = new LibsignalPeer('bob'); // reinstalled: new identity
+    const bundle2 = libsignalBundleToParley(bob2.bundleParts());
+    await expect(processPreKeyBundle(bundle2, addr, alice.store, alice.store)).rejects.toThrow(UntrustedIdentity);
+    await alice.store.approveIdentity(addr, bundle2.identityKey);
+    await processPreKeyBundle(bundle2, addr, alice.store, alice.store);
+    const w = await parleyEncrypt(alice, addr, 'after approval');
+    expect(dec.decode(await bob2.decrypt(SC.ProtocolAddress.new('alice', 1), w))).toBe('after approval');
+  });
+
+  it('records are interchangeable with libsignal', async () => {
+    const ours = new ParleyDevice('alice');
+    const b = await ours.bundle();
+    const spk = await ours.store.getSignedPreKey(b.signedPreKeyId);
+    const theirSpk = SC.SignedPreKeyRecord.deserialize(ab(spk.serialize()));
+    expect(new Uint8Array(theirSpk.signature())).toEqual(spk.signature);
+    expect(new Uint8Array(theirSpk.publicKey().serialize())).toEqual(spk.publicKey.serialize());
+    const kyber = await ours.store.getKyberPreKey(b.kyberPreKeyId);
+    const theirKyber = SC.KyberPreKeyRecord.deserialize(ab(kyber.serialize()));
+    expect(new Uint8Array(theirKyber.publicKey().serialize())).toEqual(kyber.publicKey.serialize());
+    const opk = await ours.store.getPreKey(b.preKeyId!);
+    expect(new Uint8Array(SC.PreKeyRecord.deserialize(ab(opk.serialize())).publicKey().serialize())).toEqual(opk.publicKey.serialize());
+    // And back: libsignal's records parse as ours.
+    const peer = new LibsignalPeer('bob');
+    peer.bundleParts();
+    expect(SignedPreKeyRecord.deserialize(peer.signedPreKeys.m.get(1)!.serialize()).id).toBe(1);
+    expect(KyberPreKeyRecord.deserialize(peer.kyberPreKeys.m.get(1)!.serialize()).id).toBe(1);
+    expect(PreKeyRecord.deserialize(peer.preKeys.m.get(1)!.serialize()).id).toBe(1);
+
+    // Session records: a session libsignal built decrypts on our side after a
+    // record round trip, and ours continues in libsignal.
+    const alice = new LibsignalPeer('alice');
+    const bob = new ParleyDevice('bob');
+    const bobSC = SC.ProtocolAddress.new('bob', 1);
+    const aliceP = new ProtocolAddress('alice', 1);
+    await SC.processPreKeyBundle(parleyBundleToLibsignal(await bob.bundle()), bobSC, alice.sessions, alice.identities);
+    const m1 = await alice.encrypt(enc.encode('m1'), bobSC);
+    expect(dec.decode(await parleyDecrypt(bob, aliceP, m1))).toBe('m1');
+    const r = await parleyEncrypt(bob, aliceP, 'r1');
+    expect(dec.decode(await alice.decrypt(SC.ProtocolAddress.new('bob', 1), r))).toBe('r1');
+    // Move alice's libsignal record into a Parley device and keep talking.
+    const aliceRecord = SessionRecord.deserialize(alice.sessions.m.get(bobSC.toString())!);
+    const roundTrip = SC.SessionRecord.deserialize(ab(aliceRecord.serialize()));
+    expect(roundTrip.hasCurrentState()).toBe(true);
+    const bobRecord = (await bob.store.loadSession(aliceP))!;
+    const theirView = SC.SessionRecord.deserialize(ab(bobRecord.serialize()));
+    expect(theirView.hasCurrentState()).toBe(true);
+  });
+});

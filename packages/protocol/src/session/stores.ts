@@ -1,0 +1,205 @@
+/**
+ * Store interfaces the protocol owns (async, so IndexedDB and SQLite adapters fit)
+ * and in-memory reference implementations. Every adapter runs the compliance
+ * suite in `store-compliance.ts`.
+ *
+ * Trust model (trust on first use, as Signal): the first identity seen for an
+ * address is trusted. A different identity later is recorded as *changed* and is
+ * untrusted for sending until the app calls `approveIdentity` after the user has
+ * compared safety numbers; receiving from it stays possible, so messages are not
+ * lost, and the app is told through the change.
+ */
+import type { ProtocolAddress } from '../address.ts';
+import type { PublicKey } from '../curve.ts';
+import { InvalidKyberPreKeyId, InvalidPreKeyId, InvalidSignedPreKeyId } from '../errors.ts';
+import type { IdentityKeyPair } from '../identity-key.ts';
+import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from './prekeys.ts';
+import { SessionRecord } from './session-state.ts';
+
+export type Direction = 'sending' | 'receiving';
+
+/** 'trusted' by first use or approval; 'changed' after a key change not yet approved; 'verified' after a safety-number check. */
+export type TrustLevel = 'trusted' | 'changed' | 'verified';
+
+export interface IdentityKeyStore {
+  getIdentityKeyPair(): Promise<IdentityKeyPair>;
+  getLocalRegistrationId(): Promise<number>;
+  /** Records `key` for `address`; returns true if it replaced a different key. */
+  saveIdentity(address: ProtocolAddress, key: PublicKey): Promise<boolean>;
+  isTrustedIdentity(address: ProtocolAddress, key: PublicKey, direction: Direction): Promise<boolean>;
+  getIdentity(address: ProtocolAddress): Promise<PublicKey | undefined>;
+}
+
+export interface SessionStore {
+  loadSession(address: ProtocolAddress): Promise<SessionRecord | undefined>;
+  storeSession(address: ProtocolAddress, record: SessionRecord): Promise<void>;
+}
+
+export interface PreKeyStore {
+  /** Throws InvalidPreKeyId when absent. */
+  getPreKey(id: number): Promise<PreKeyRecord>;
+  savePreKey(id: number, record: PreKeyRecord): Promise<void>;
+  removePreKey(id: number): Promise<void>;
+}
+
+export interface SignedPreKeyStore {
+  /** Throws InvalidSignedPreKeyId when absent. */
+  getSignedPreKey(id: number): Promise<SignedPreKeyRecord>;
+  saveSignedPreKey(id: number, record: SignedPreKeyRecord): Promise<void>;
+}
+
+export interface KyberPreKeyStore {
+  /** Throws InvalidKyberPreKeyId when absent. */
+  getKyberPreKey(id: number): Promise<KyberPreKeyRecord>;
+  saveKyberPreKey(id: number, record: KyberPreKeyRecord): Promise<void>;
+  /** Called after a prekey message used this Kyber prekey (one-time keys are then removed). */
+  markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void>;
+}
+
+/** Every store a device needs for 1:1 sessions. */
+export interface ProtocolStore extends IdentityKeyStore, SessionStore, PreKeyStore, SignedPreKeyStore, KyberPreKeyStore {}
+
+interface IdentityEntry {
+  key: PublicKey;
+  trust: TrustLevel;
+}
+
+export class InMemoryIdentityKeyStore implements IdentityKeyStore {
+  private readonly identities = new Map<string, IdentityEntry>();
+
+  constructor(
+    private readonly identity: IdentityKeyPair,
+    private readonly registrationId: number,
+  ) {}
+
+  async getIdentityKeyPair(): Promise<IdentityKeyPair> {
+    return this.identity;
+  }
+
+  async getLocalRegistrationId(): Promise<number> {
+    return this.registrationId;
+  }
+
+  async saveIdentity(address: ProtocolAddress, key: PublicKey): Promise<boolean> {
+    const id = address.toString();
+    const existing = this.identities.get(id);
+    if (!existing) {
+      this.identities.set(id, { key, trust: 'trusted' });
+      return false;
+    }
+    if (existing.key.equals(key)) return false;
+    this.identities.set(id, { key, trust: 'changed' });
+    return true;
+  }
+
+  async isTrustedIdentity(address: ProtocolAddress, key: PublicKey, direction: Direction): Promise<boolean> {
+    const existing = this.identities.get(address.toString());
+    if (!existing) return true;
+    if (direction === 'receiving') return true;
+    return existing.key.equals(key) && existing.trust !== 'changed';
+  }
+
+  async getIdentity(address: ProtocolAddress): Promise<PublicKey | undefined> {
+    return this.identities.get(address.toString())?.key;
+  }
+
+  /** The user accepted `key` for `address` (after comparing safety numbers, or `verified`). */
+  async approveIdentity(address: ProtocolAddress, key: PublicKey, verified = false): Promise<void> {
+    this.identities.set(address.toString(), { key, trust: verified ? 'verified' : 'trusted' });
+  }
+
+  async getTrustLevel(address: ProtocolAddress): Promise<TrustLevel | undefined> {
+    return this.identities.get(address.toString())?.trust;
+  }
+}
+
+export class InMemorySessionStore implements SessionStore {
+  private readonly sessions = new Map<string, SessionRecord>();
+
+  async loadSession(address: ProtocolAddress): Promise<SessionRecord | undefined> {
+    return this.sessions.get(address.toString());
+  }
+
+  async storeSession(address: ProtocolAddress, record: SessionRecord): Promise<void> {
+    this.sessions.set(address.toString(), record);
+  }
+}
+
+export class InMemoryPreKeyStore implements PreKeyStore {
+  private readonly keys = new Map<number, PreKeyRecord>();
+  async getPreKey(id: number): Promise<PreKeyRecord> {
+    const r = this.keys.get(id);
+    if (!r) throw new InvalidPreKeyId(`no one-time prekey with id ${id}`);
+    return r;
+  }
+  async savePreKey(id: number, record: PreKeyRecord): Promise<void> {
+    this.keys.set(id, record);
+  }
+  async removePreKey(id: number): Promise<void> {
+    this.keys.delete(id);
+  }
+  count(): number {
+    return this.keys.size;
+  }
+}
+
+export class InMemorySignedPreKeyStore implements SignedPreKeyStore {
+  private readonly keys = new Map<number, SignedPreKeyRecord>();
+  async getSignedPreKey(id: number): Promise<SignedPreKeyRecord> {
+    const r = this.keys.get(id);
+    if (!r) throw new InvalidSignedPreKeyId(`no signed prekey with id ${id}`);
+    return r;
+  }
+  async saveSignedPreKey(id: number, record: SignedPreKeyRecord): Promise<void> {
+    this.keys.set(id, record);
+  }
+}
+
+/**
+ * Kyber prekeys: ids registered with `oneTime = true` are deleted once used; the
+ * last-resort key stays (as libsignal/Signal-Desktop do).
+ */
+export class InMemoryKyberPreKeyStore implements KyberPreKeyStore {
+  private readonly keys = new Map<number, { record: KyberPreKeyRecord; oneTime: boolean }>();
+  async getKyberPreKey(id: number): Promise<KyberPreKeyRecord> {
+    const r = this.keys.get(id);
+    if (!r) throw new InvalidKyberPreKeyId(`no Kyber prekey with id ${id}`);
+    return r.record;
+  }
+  async saveKyberPreKey(id: number, record: KyberPreKeyRecord, oneTime = false): Promise<void> {
+    this.keys.set(id, { record, oneTime });
+  }
+  async markKyberPreKeyUsed(id: number): Promise<void> {
+    if (this.keys.get(id)?.oneTime) this.keys.delete(id);
+  }
+}
+
+/** All in-memory stores behind one object. */
+export class InMemoryProtocolStore implements ProtocolStore {
+  readonly identityStore: InMemoryIdentityKeyStore;
+  readonly sessionStore = new InMemorySessionStore();
+  readonly preKeyStore = new InMemoryPreKeyStore();
+  readonly signedPreKeyStore = new InMemorySignedPreKeyStore();
+  readonly kyberPreKeyStore = new InMemoryKyberPreKeyStore();
+
+  constructor(identity: IdentityKeyPair, registrationId: number) {
+    this.identityStore = new InMemoryIdentityKeyStore(identity, registrationId);
+  }
+
+  getIdentityKeyPair = () => this.identityStore.getIdentityKeyPair();
+  getLocalRegistrationId = () => this.identityStore.getLocalRegistrationId();
+  saveIdentity = (a: ProtocolAddress, k: PublicKey) => this.identityStore.saveIdentity(a, k);
+  isTrustedIdentity = (a: ProtocolAddress, k: PublicKey, d: Direction) => this.identityStore.isTrustedIdentity(a, k, d);
+  getIdentity = (a: ProtocolAddress) => this.identityStore.getIdentity(a);
+  approveIdentity = (a: ProtocolAddress, k: PublicKey, verified?: boolean) => this.identityStore.approveIdentity(a, k, verified);
+  loadSession = (a: ProtocolAddress) => this.sessionStore.loadSession(a);
+  storeSession = (a: ProtocolAddress, r: SessionRecord) => this.sessionStore.storeSession(a, r);
+  getPreKey = (id: number) => this.preKeyStore.getPreKey(id);
+  savePreKey = (id: number, r: PreKeyRecord) => this.preKeyStore.savePreKey(id, r);
+  removePreKey = (id: number) => this.preKeyStore.removePreKey(id);
+  getSignedPreKey = (id: number) => this.signedPreKeyStore.getSignedPreKey(id);
+  saveSignedPreKey = (id: number, r: SignedPreKeyRecord) => this.signedPreKeyStore.saveSignedPreKey(id, r);
+  getKyberPreKey = (id: number) => this.kyberPreKeyStore.getKyberPreKey(id);
+  saveKyberPreKey = (id: number, r: KyberPreKeyRecord, oneTime?: boolean) => this.kyberPreKeyStore.saveKyberPreKey(id, r, oneTime);
+  markKyberPreKeyUsed = (id: number) => this.kyberPreKeyStore.markKyberPreKeyUsed(id);
+}
