@@ -1,0 +1,240 @@
+/**
+ * `npm run bench:protocol`: Parley's protocol and libsignal-client 0.90 side by
+ * side in one process, same workloads, same in-memory store style (records kept
+ * as objects). Prints one line per row:
+ *   <row>: parley <n>/s, libsignal <m>/s, ratio <r>
+ * Each row runs for a fixed time per implementation, alternating, after warm-up.
+ */
+import * as SC from '@signalapp/libsignal-client';
+import { ProtocolAddress } from '../src/address.ts';
+import { PublicKey } from '../src/curve.ts';
+import { KemPublicKey } from '../src/kem.ts';
+import * as P from '../src/index.ts';
+import { ParleyDevice } from '../src/test-support/parley-device.ts';
+import { ab, LibsignalPeer } from '../src/test-support/libsignal-peer.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const payload = new Uint8Array(100).fill(0x61);
+
+async function rate(label: string, fn: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < 20; i++) await fn(); // warm-up
+  const end = performance.now() + SECONDS * 1000;
+  let n = 0;
+  const start = performance.now();
+  while (performance.now() < end) {
+    await fn();
+    n++;
+  }
+  const r = n / ((performance.now() - start) / 1000);
+  process.stderr.write(`  ${label}: ${r.toFixed(0)}/s\n`);
+  return r;
+}
+
+// ---- Parley workloads ----------------------------------------------------
+
+async function parleyPair() {
+  const a = new ParleyDevice('a');
+  const b = new ParleyDevice('b');
+  await P.processPreKeyBundle(await b.bundle(), b.address, a.store, a.store);
+  const first = await P.signalEncrypt(payload, b.address, a.store, a.store);
+  await P.signalDecryptPreKey(P.PreKeySignalMessage.deserialize(first.serialize()), a.address, b.store, b.store, b.store, b.store, b.store);
+  const reply = await P.signalEncrypt(payload, a.address, b.store, b.store);
+  await P.signalDecrypt(P.SignalMessage.deserialize(reply.serialize()), b.address, a.store, a.store);
+  return { a, b };
+}
+
+async function parleySetupRow(): Promise<() => Promise<void>> {
+  const b = new ParleyDevice('b');
+  const bundles: P.PreKeyBundle[] = [];
+  for (let i = 0; i < 50; i++) bundles.push(await b.bundle());
+  let i = 0;
+  return async () => {
+    const a = new ParleyDevice(`a${i}`);
+    const bundle = bundles[i++ % bundles.length]!;
+    await P.processPreKeyBundle(bundle, b.address, a.store, a.store);
+    const m = await P.signalEncrypt(payload, b.address, a.store, a.store);
+    // Re-insert the consumed one-time prekey so the bundle can be reused.
+    const opk = bundle.preKeyId !== undefined ? await b.store.getPreKey(bundle.preKeyId) : undefined;
+    const kyber = await b.store.getKyberPreKey(bundle.kyberPreKeyId);
+    await P.signalDecryptPreKey(P.PreKeySignalMessage.deserialize(m.serialize()), a.address, b.store, b.store, b.store, b.store, b.store);
+    if (opk) await b.store.savePreKey(opk.id, opk);
+    await b.store.saveKyberPreKey(kyber.id, kyber, true);
+  };
+}
+
+async function parleyPingPongRow(): Promise<() => Promise<void>> {
+  const { a, b } = await parleyPair();
+  let turn = 0;
+  return async () => {
+    const [from, to] = turn++ % 2 === 0 ? [a, b] : [b, a];
+    const m = await P.signalEncrypt(payload, to.address, from.store, from.store);
+    await P.signalDecrypt(P.SignalMessage.deserialize(m.serialize()), from.address, to.store, to.store);
+  };
+}
+
+async function parleyBurstRow(): Promise<() => Promise<void>> {
+  const { a, b } = await parleyPair();
+  return async () => {
+    const m = await P.signalEncrypt(payload, b.address, a.store, a.store);
+    await P.signalDecrypt(P.SignalMessage.deserialize(m.serialize()), a.address, b.store, b.store);
+  };
+}
+
+// ---- libsignal workloads -------------------------------------------------
+
+/** libsignal stores kept as record objects (no serialization), like Parley's in-memory stores. */
+class FastSessions extends SC.SessionStore {
+  m = new Map<string, SC.SessionRecord>();
+  async saveSession(a: SC.ProtocolAddress, r: SC.SessionRecord) {
+    this.m.set(a.toString(), r);
+  }
+  async getSession(a: SC.ProtocolAddress) {
+    return this.m.get(a.toString()) ?? null;
+  }
+  async getExistingSessions(as: SC.ProtocolAddress[]) {
+    return as.map((a) => this.m.get(a.toString())).filter((x): x is SC.SessionRecord => !!x);
+  }
+}
+
+function fastPeer(name: string): LibsignalPeer {
+  const p = new LibsignalPeer(name);
+  (p as unknown as { sessions: FastSessions }).sessions = new FastSessions();
+  return p;
+}
+
+function scBundle(p: LibsignalPeer): SC.PreKeyBundle {
+  const b = p.bundleParts();
+  return SC.PreKeyBundle.new(
+    b.registrationId,
+    b.deviceId,
+    b.preKeyId ?? null,
+    b.preKey ?? null,
+    b.signedPreKeyId,
+    b.signedPreKey,
+    b.signedPreKeySignature,
+    b.identityKey,
+    b.kyberPreKeyId,
+    b.kyberPreKey,
+    b.kyberPreKeySignature,
+  );
+}
+
+async function libsignalPair() {
+  const a = fastPeer('a');
+  const b = fastPeer('b');
+  await SC.processPreKeyBundle(scBundle(b), b.address, a.sessions, a.identities);
+  await b.decrypt(a.address, await a.encrypt(payload, b.address));
+  await a.decrypt(b.address, await b.encrypt(payload, a.address));
+  return { a, b };
+}
+
+async function libsignalSetupRow(): Promise<() => Promise<void>> {
+  const b = fastPeer('b');
+  const bundles: SC.PreKeyBundle[] = [];
+  for (let i = 0; i < 50; i++) bundles.push(scBundle(b));
+  let i = 0;
+  return async () => {
+    const a = fastPeer(`a${i}`);
+    const bundle = bundles[i++ % bundles.length]!;
+    await SC.processPreKeyBundle(bundle, b.address, a.sessions, a.identities);
+    const m = await a.encrypt(payload, b.address);
+    const id = bundle.preKeyId();
+    const opk = id !== null ? b.preKeys.m.get(id) : undefined;
+    await b.decrypt(a.address, m);
+    if (opk && id !== null) b.preKeys.m.set(id, opk);
+  };
+}
+
+async function libsignalPingPongRow(): Promise<() => Promise<void>> {
+  const { a, b } = await libsignalPair();
+  let turn = 0;
+  return async () => {
+    const [from, to] = turn++ % 2 === 0 ? [a, b] : [b, a];
+    const m = await from.encrypt(payload, to.address);
+    await to.decrypt(from.address, m);
+  };
+}
+
+async function libsignalBurstRow(): Promise<() => Promise<void>> {
+  const { a, b } = await libsignalPair();
+  return async () => {
+    await b.decrypt(a.address, await a.encrypt(payload, b.address));
+  };
+}
+
+// ---- group rows (sender keys), enabled when the protocol exports them ----
+
+type GroupApi = {
+  createSenderKeyDistributionMessage: (...a: unknown[]) => Promise<{ serialize(): Uint8Array }>;
+  processSenderKeyDistributionMessage: (...a: unknown[]) => Promise<void>;
+  groupEncrypt: (...a: unknown[]) => Promise<{ serialize(): Uint8Array }>;
+  groupDecrypt: (...a: unknown[]) => Promise<Uint8Array>;
+  SenderKeyDistributionMessage: { deserialize(b: Uint8Array): unknown };
+  InMemorySenderKeyStore: new () => unknown;
+};
+
+async function parleyGroupRow(api: GroupApi): Promise<() => Promise<void>> {
+  const sender = new ProtocolAddress('s', 1);
+  const distributionId = '0b1c6a0e-6f7e-4b59-9a33-0a8b2f9d4c11';
+  const sStore = new api.InMemorySenderKeyStore();
+  const rStore = new api.InMemorySenderKeyStore();
+  const skdm = await api.createSenderKeyDistributionMessage(sender, distributionId, sStore);
+  await api.processSenderKeyDistributionMessage(sender, api.SenderKeyDistributionMessage.deserialize(skdm.serialize()), rStore);
+  return async () => {
+    const m = await api.groupEncrypt(sender, distributionId, sStore, payload);
+    await api.groupDecrypt(sender, rStore, m.serialize());
+  };
+}
+
+class FastSenderKeys extends SC.SenderKeyStore {
+  m = new Map<string, SC.SenderKeyRecord>();
+  async saveSenderKey(s: SC.ProtocolAddress, d: string, r: SC.SenderKeyRecord) {
+    this.m.set(`${s.toString()}:${d}`, r);
+  }
+  async getSenderKey(s: SC.ProtocolAddress, d: string) {
+    return this.m.get(`${s.toString()}:${d}`) ?? null;
+  }
+}
+
+async function libsignalGroupRow(): Promise<() => Promise<void>> {
+  const sender = SC.ProtocolAddress.new('s', 1);
+  const distributionId = '0b1c6a0e-6f7e-4b59-9a33-0a8b2f9d4c11';
+  const sStore = new FastSenderKeys();
+  const rStore = new FastSenderKeys();
+  const skdm = await SC.SenderKeyDistributionMessage.create(sender, distributionId, sStore);
+  await SC.processSenderKeyDistributionMessage(sender, SC.SenderKeyDistributionMessage.deserialize(skdm.serialize()), rStore);
+  return async () => {
+    const m = await SC.groupEncrypt(sender, distributionId, sStore, ab(payload));
+    await SC.groupDecrypt(sender, rStore, m.serialize());
+  };
+}
+
+async function main() {
+  console.log(`bench:protocol  (${SECONDS}s per implementation per row; 100-byte payloads; Node ${process.version})`);
+  // Sanity: both sides really interoperate on the keys used here.
+  PublicKey.deserialize(SC.PrivateKey.generate().getPublicKey().serialize());
+  KemPublicKey.deserialize(SC.KEMKeyPair.generate().getPublicKey().serialize());
+
+  const rows: Array<[string, () => Promise<() => Promise<void>>, () => Promise<() => Promise<void>>]> = [
+    ['PQXDH session setups/s', parleySetupRow, libsignalSetupRow],
+    ['1:1 messages/s ping-pong', parleyPingPongRow, libsignalPingPongRow],
+    ['1:1 messages/s one-way burst', parleyBurstRow, libsignalBurstRow],
+  ];
+  const api = P as unknown as Partial<GroupApi>;
+  if (api.groupEncrypt && api.groupDecrypt && api.InMemorySenderKeyStore) {
+    rows.push(['sender-key group messages/s', () => parleyGroupRow(api as GroupApi), libsignalGroupRow]);
+  } else {
+    console.log('sender-key group messages/s: skipped (sender keys not exported by @parley/protocol yet)');
+  }
+  const lines: string[] = [];
+  for (const [row, makeParley, makeLibsignal] of rows) {
+    process.stderr.write(`${row}\n`);
+    const parley = await rate('parley', await makeParley());
+    const libsignal = await rate('libsignal', await makeLibsignal());
+    const line = `${row}: parley ${parley.toFixed(0)}/s, libsignal ${libsignal.toFixed(0)}/s, ratio ${(parley / libsignal).toFixed(2)}`;
+    console.log(line);
+    lines.push(line);
+  }
+}
+
+await main();
