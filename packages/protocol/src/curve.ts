@@ -8,7 +8,7 @@ import { backend } from '#backend';
 import type { X25519KeyRef } from './crypto/backend.ts';
 import { InvalidKey } from './errors.ts';
 import { bytesEqual, toHex } from './internal/bytes.ts';
-import { deriveSigner, isCanonicalMontgomery, xeddsaSign, xeddsaVerify, type XEdDSASigner } from './internal/xeddsa.ts';
+import { deriveSigner, isCanonicalMontgomery, xeddsaSign, xeddsaVerify, type EdwardsCache, type XEdDSASigner } from './internal/xeddsa.ts';
 
 export const DJB_TYPE = 0x05;
 export const PUBLIC_KEY_LENGTH = 32;
@@ -21,6 +21,7 @@ const inspect = Symbol.for('nodejs.util.inspect.custom');
 export class PublicKey implements X25519KeyRef {
   backendCache?: unknown;
   private serialized?: Uint8Array;
+  private readonly edwards: EdwardsCache = [undefined, undefined];
 
   private constructor(readonly raw: Uint8Array) {}
 
@@ -61,7 +62,7 @@ export class PublicKey implements X25519KeyRef {
 
   verifySignature(message: Uint8Array, signature: Uint8Array): boolean {
     if (!(signature instanceof Uint8Array) || signature.length !== SIGNATURE_LENGTH) return false;
-    return xeddsaVerify(this.raw, message, signature);
+    return xeddsaVerify(this.raw, message, signature, this.edwards);
   }
 
   equals(other: PublicKey): boolean {

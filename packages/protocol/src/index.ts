@@ -6,3 +6,4 @@ export { KemPublicKey, KemSecretKey, KemKeyPair, type KemKeyType } from './kem.t
 export { IdentityKeyPair, type IdentityKey } from './identity-key.ts';
 export { ProtocolAddress } from './address.ts';
 export * from './session/index.ts';
+export * from './sender-key/index.ts';

@@ -73,8 +73,8 @@ export function runBackendVectors(b: CryptoBackend): void {
       const sig = fromHex(
         '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
       );
-      expect(b.ed25519Verify(pub, fromHex('72'), sig)).toBe(true);
-      expect(b.ed25519Verify(pub, fromHex('73'), sig)).toBe(false);
+      expect(b.ed25519Verify({ raw: pub }, fromHex('72'), sig)).toBe(true);
+      expect(b.ed25519Verify({ raw: pub }, fromHex('73'), sig)).toBe(false);
     });
 
     it('randomBytes gives the requested length and differs between calls', () => {

@@ -8,7 +8,7 @@
  * This module owns no protocol logic and holds no secrets.
  */
 
-/** An X25519 key as raw bytes plus a slot where a backend may cache its native form. */
+/** A public/private key as raw bytes plus a slot where a backend may cache its native form (X25519 or Ed25519). */
 export interface X25519KeyRef {
   readonly raw: Uint8Array;
   /** Opaque per-backend cache (e.g. a node KeyObject). Never serialized, never logged. */
@@ -38,5 +38,5 @@ export interface CryptoBackend {
    * Standard Ed25519 verification (cofactorless, canonical S) of `signature` by the
    * compressed Edwards key `publicKey`. XEdDSA verification reduces to this.
    */
-  ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+  ed25519Verify(publicKey: X25519KeyRef, message: Uint8Array, signature: Uint8Array): boolean;
 }

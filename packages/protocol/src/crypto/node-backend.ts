@@ -105,8 +105,12 @@ export const nodeBackend: CryptoBackend = {
   },
   ed25519Verify(publicKey, message, signature) {
     try {
-      const key = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64u(publicKey) }, format: 'jwk' });
-      return nodeCrypto.verify(null, message, key, signature);
+      let key = publicKey.backendCache;
+      if (!(key instanceof nodeCrypto.KeyObject)) {
+        key = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: b64u(publicKey.raw) }, format: 'jwk' });
+        publicKey.backendCache = key;
+      }
+      return nodeCrypto.verify(null, message, key as KeyObject, signature);
     } catch {
       return false;
     }

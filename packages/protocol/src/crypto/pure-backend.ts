@@ -69,7 +69,7 @@ export const pureBackend: CryptoBackend = {
   },
   ed25519Verify(publicKey, message, signature) {
     try {
-      return ed25519.verify(signature, message, publicKey, { zip215: false });
+      return ed25519.verify(signature, message, publicKey.raw, { zip215: false });
     } catch {
       return false;
     }

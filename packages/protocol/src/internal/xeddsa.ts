@@ -9,6 +9,7 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { backend } from '#backend';
+import type { X25519KeyRef } from '../crypto/backend.ts';
 
 const Point = ed25519.Point;
 const Fn = Point.Fn;
@@ -99,12 +100,26 @@ export function isCanonicalMontgomery(u32: Uint8Array): boolean {
   }
 }
 
-export function xeddsaVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+/** Per-key cache of the Edwards form for each sign bit (null: no Edwards point). */
+export type EdwardsCache = [X25519KeyRef | null | undefined, X25519KeyRef | null | undefined];
+
+export function xeddsaVerify(
+  publicKey: Uint8Array,
+  message: Uint8Array,
+  signature: Uint8Array,
+  cache: EdwardsCache = [undefined, undefined],
+): boolean {
   if (signature.length !== 64 || publicKey.length !== 32) return false;
   const signBit = (signature[63]! & 0x80) >> 7;
-  const edPublic = montgomeryToEdwards(publicKey, signBit);
-  if (!edPublic) return false;
+  let ref = cache[signBit];
+  if (ref === undefined) {
+    // Why cache: the conversion (a field inversion) and the native key import cost more than the verification.
+    const ed = montgomeryToEdwards(publicKey, signBit);
+    ref = ed ? { raw: ed } : null;
+    cache[signBit] = ref;
+  }
+  if (ref === null) return false;
   const sig = signature.slice();
   sig[63]! &= 0x7f;
-  return backend.ed25519Verify(edPublic, message, sig);
+  return backend.ed25519Verify(ref, message, sig);
 }
