@@ -7,3 +7,4 @@ export { IdentityKeyPair, type IdentityKey } from './identity-key.ts';
 export { ProtocolAddress } from './address.ts';
 export * from './session/index.ts';
 export * from './sender-key/index.ts';
+export { createFingerprint, ScannableFingerprint, DEFAULT_FINGERPRINT_ITERATIONS, DEFAULT_SCANNABLE_VERSION, type Fingerprint } from './fingerprint.ts';
