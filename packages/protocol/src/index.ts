@@ -8,3 +8,4 @@ export { ProtocolAddress } from './address.ts';
 export * from './session/index.ts';
 export * from './sender-key/index.ts';
 export { createFingerprint, ScannableFingerprint, DEFAULT_FINGERPRINT_ITERATIONS, DEFAULT_SCANNABLE_VERSION, type Fingerprint } from './fingerprint.ts';
+export * from './sealed-sender/index.ts';

@@ -1,0 +1,155 @@
+/**
+ * Sealed-sender certificates (libsignal `sealed_sender.rs`, sealed_sender.proto).
+ * An offline trust root signs a `ServerCertificate` (key id + server key); the
+ * server signs short-lived `SenderCertificate`s (sender uuid, optional e164,
+ * device id, identity key, expiry, embedded server certificate). Recipients check
+ * both signatures, the expiry and the revoked key ids before trusting a sender.
+ */
+import { type PrivateKey, PublicKey } from '../curve.ts';
+import { InvalidKey, InvalidSealedSender } from '../errors.ts';
+import { constantTimeEqual } from '../internal/bytes.ts';
+import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
+import { bytesToUuid } from '../sender-key/messages.ts';
+
+/** Key ids libsignal refuses (a leaked test key). */
+export const REVOKED_SERVER_CERTIFICATE_KEY_IDS: readonly number[] = [0xdeadc357];
+const MAX_CERTIFICATE_BYTES = 4096;
+
+function key(bytes: Uint8Array | undefined, what: string): PublicKey {
+  if (!bytes) throw new InvalidSealedSender(`${what} missing`);
+  try {
+    return PublicKey.deserialize(bytes);
+  } catch (e) {
+    if (e instanceof InvalidKey) throw new InvalidSealedSender(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+export class ServerCertificate {
+  private constructor(
+    readonly keyId: number,
+    readonly key: PublicKey,
+    private readonly certificate: Uint8Array,
+    private readonly signature: Uint8Array,
+    private readonly serialized: Uint8Array,
+  ) {}
+
+  static create(keyId: number, serverKey: PublicKey, trustRoot: PrivateKey): ServerCertificate {
+    const certificate = new ProtoWriter().uint32(1, keyId).bytes(2, serverKey.serializedView()).finish();
+    const signature = trustRoot.sign(certificate);
+    const serialized = new ProtoWriter().bytes(1, certificate).bytes(2, signature).finish();
+    return new ServerCertificate(keyId, serverKey, certificate, signature, serialized);
+  }
+
+  static deserialize(bytes: Uint8Array): ServerCertificate {
+    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_CERTIFICATE_BYTES) throw new InvalidSealedSender('server certificate: missing or too large');
+    const err = (r: string) => new InvalidSealedSender(`server certificate: ${r}`);
+    const outer = parseProto(bytes, (m) => ({ certificate: m.bytes(1), signature: m.bytes(2) }), err);
+    if (!outer.certificate || !outer.signature) throw err('certificate or signature missing');
+    const inner = parseProto(outer.certificate, (m) => ({ id: m.uint32(1), key: m.bytes(2) }), err);
+    if (inner.id === undefined) throw err('key id missing');
+    return new ServerCertificate(inner.id, key(inner.key, 'server certificate key'), outer.certificate.slice(), outer.signature.slice(), bytes.slice());
+  }
+
+  /** Signed by `trustRoot` and not revoked. */
+  validate(trustRoot: PublicKey): boolean {
+    if (REVOKED_SERVER_CERTIFICATE_KEY_IDS.includes(this.keyId)) return false;
+    return trustRoot.verifySignature(this.certificate, this.signature);
+  }
+
+  serialize(): Uint8Array {
+    return this.serialized.slice();
+  }
+}
+
+export class SenderCertificate {
+  private constructor(
+    readonly senderUuid: string,
+    readonly senderE164: string | undefined,
+    readonly senderDeviceId: number,
+    readonly identityKey: PublicKey,
+    /** Milliseconds since the Unix epoch. */
+    readonly expiration: number,
+    readonly signer: ServerCertificate,
+    private readonly certificate: Uint8Array,
+    private readonly signature: Uint8Array,
+    private readonly serialized: Uint8Array,
+  ) {}
+
+  static create(args: {
+    senderUuid: string;
+    senderE164?: string;
+    senderDeviceId: number;
+    identityKey: PublicKey;
+    expiration: number;
+    signer: ServerCertificate;
+    signerKey: PrivateKey;
+  }): SenderCertificate {
+    const certificate = new ProtoWriter()
+      .string(1, args.senderE164)
+      .uint32(2, args.senderDeviceId)
+      .fixed64(3, BigInt(args.expiration))
+      .bytes(4, args.identityKey.serializedView())
+      .bytes(5, args.signer.serialize())
+      .string(6, args.senderUuid)
+      .finish();
+    const signature = args.signerKey.sign(certificate);
+    const serialized = new ProtoWriter().bytes(1, certificate).bytes(2, signature).finish();
+    return new SenderCertificate(args.senderUuid, args.senderE164, args.senderDeviceId, args.identityKey, args.expiration, args.signer, certificate, signature, serialized);
+  }
+
+  static deserialize(bytes: Uint8Array): SenderCertificate {
+    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_CERTIFICATE_BYTES) throw new InvalidSealedSender('sender certificate: missing or too large');
+    const err = (r: string) => new InvalidSealedSender(`sender certificate: ${r}`);
+    const outer = parseProto(bytes, (m) => ({ certificate: m.bytes(1), signature: m.bytes(2) }), err);
+    if (!outer.certificate || !outer.signature) throw err('certificate or signature missing');
+    const c = parseProto(
+      outer.certificate,
+      (m) => ({
+        e164: m.string(1),
+        device: m.uint32(2),
+        expires: m.fixed64(3),
+        identityKey: m.bytes(4),
+        signer: m.bytes(5),
+        signerId: m.uint32(8),
+        uuidString: m.string(6),
+        uuidBytes: m.bytes(7),
+      }),
+      err,
+    );
+    if (c.device === undefined || c.expires === undefined) throw err('device id or expiry missing');
+    if (c.expires > BigInt(Number.MAX_SAFE_INTEGER)) throw err('expiry out of range');
+    if (!c.signer) throw err(c.signerId !== undefined ? `unknown server certificate id ${c.signerId}` : 'signer missing');
+    let uuid: string;
+    if (c.uuidString !== undefined) uuid = c.uuidString;
+    else if (c.uuidBytes && c.uuidBytes.length === 16) uuid = bytesToUuid(c.uuidBytes);
+    else throw err('sender uuid missing');
+    return new SenderCertificate(
+      uuid,
+      c.e164,
+      c.device,
+      key(c.identityKey, 'sender identity key'),
+      Number(c.expires),
+      ServerCertificate.deserialize(c.signer),
+      outer.certificate.slice(),
+      outer.signature.slice(),
+      bytes.slice(),
+    );
+  }
+
+  /** The server certificate chains to `trustRoot`, the server signed this, and it has not expired at `now` (ms). */
+  validate(trustRoot: PublicKey, now: number): boolean {
+    if (!this.signer.validate(trustRoot)) return false;
+    if (!this.signer.key.verifySignature(this.certificate, this.signature)) return false;
+    return now <= this.expiration;
+  }
+
+  /** True when this certificate names `identityKey` (constant time). */
+  hasIdentityKey(identityKey: PublicKey): boolean {
+    return constantTimeEqual(this.identityKey.serializedView(), identityKey.serializedView());
+  }
+
+  serialize(): Uint8Array {
+    return this.serialized.slice();
+  }
+}

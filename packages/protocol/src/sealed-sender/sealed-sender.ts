@@ -1,0 +1,214 @@
+/**
+ * Sealed sender v1 (libsignal `sealed_sender.rs`): the sender's identity and
+ * certificate travel inside the encryption, so the server routes a message
+ * knowing only its recipient.
+ *
+ *   ephemeral keys: HKDF(salt "UnidentifiedDelivery" ‖ recipient key ‖ ephemeral key,
+ *                        DH(ephemeral, recipient identity), "", 96) -> chain ‖ cipher ‖ mac
+ *   encrypted_static = AES-256-CTR(cipher, sender identity key) ‖ HMAC(mac)[..10]
+ *   static keys: HKDF(salt chain ‖ encrypted_static, DH(sender identity, recipient identity), "", 96)
+ *   encrypted_message = AES-256-CTR ‖ HMAC[..10] of the UnidentifiedSenderMessageContent
+ *   wire: 0x11 ‖ protobuf {ephemeralPublic 1, encryptedStatic 2, encryptedMessage 3}
+ */
+import { backend } from '#backend';
+import { ProtocolAddress } from '../address.ts';
+import { KeyPair, type PublicKey } from '../curve.ts';
+import { InvalidKey, InvalidSealedSender, NoSession } from '../errors.ts';
+import type { IdentityKeyPair } from '../identity-key.ts';
+import { concat, constantTimeEqual, utf8 } from '../internal/bytes.ts';
+import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
+import { PublicKey as PK } from '../curve.ts';
+import { PreKeySignalMessage, SignalMessage } from '../session/messages.ts';
+import { signalDecrypt, signalDecryptPreKey, signalEncrypt } from '../session/session-cipher.ts';
+import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from '../session/stores.ts';
+import { SenderCertificate } from './certificates.ts';
+
+const SALT_PREFIX = utf8('UnidentifiedDelivery');
+const V1_VERSION_BYTE = 0x11;
+const MAC_LEN = 10;
+const ZERO_IV = new Uint8Array(16);
+const EMPTY = new Uint8Array(0);
+export const MAX_SEALED_SENDER_BYTES = 256 * 1024;
+
+export type SealedContentType = 'prekey' | 'whisper' | 'sender-key' | 'plaintext';
+const TYPE_TO_PROTO: Record<SealedContentType, number> = { prekey: 1, whisper: 2, 'sender-key': 7, plaintext: 8 };
+const PROTO_TO_TYPE: Record<number, SealedContentType> = { 1: 'prekey', 2: 'whisper', 7: 'sender-key', 8: 'plaintext' };
+/** 0 = default (show an error at once), 1 = resendable, 2 = implicit (receipts, typing). */
+export type ContentHint = number;
+
+/** What travels inside a sealed-sender envelope. */
+export class UnidentifiedSenderMessageContent {
+  private constructor(
+    readonly type: SealedContentType,
+    readonly senderCertificate: SenderCertificate,
+    readonly contents: Uint8Array,
+    readonly contentHint: ContentHint,
+    readonly groupId: Uint8Array | undefined,
+    private readonly serialized: Uint8Array,
+  ) {}
+
+  static create(type: SealedContentType, sender: SenderCertificate, contents: Uint8Array, contentHint: ContentHint = 0, groupId?: Uint8Array): UnidentifiedSenderMessageContent {
+    const serialized = new ProtoWriter()
+      .uint32(1, TYPE_TO_PROTO[type])
+      .bytes(2, sender.serialize())
+      .bytes(3, contents)
+      .uint32(4, contentHint === 0 ? undefined : contentHint)
+      .bytes(5, groupId)
+      .finish();
+    return new UnidentifiedSenderMessageContent(type, sender, contents, contentHint, groupId, serialized);
+  }
+
+  static deserialize(bytes: Uint8Array): UnidentifiedSenderMessageContent {
+    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_SEALED_SENDER_BYTES) throw new InvalidSealedSender('sealed content: missing or too large');
+    const err = (r: string) => new InvalidSealedSender(`sealed content: ${r}`);
+    const f = parseProto(bytes, (m) => ({ type: m.uint32(1), cert: m.bytes(2), content: m.bytes(3), hint: m.uint32(4), groupId: m.bytes(5) }), err);
+    const type = f.type === undefined ? undefined : PROTO_TO_TYPE[f.type];
+    if (!type) throw err('unknown or missing message type');
+    if (!f.cert || !f.content) throw err('sender certificate or content missing');
+    return new UnidentifiedSenderMessageContent(type, SenderCertificate.deserialize(f.cert), f.content.slice(), f.hint ?? 0, f.groupId?.slice(), bytes.slice());
+  }
+
+  serialize(): Uint8Array {
+    return this.serialized.slice();
+  }
+}
+
+function ctrHmacEncrypt(plaintext: Uint8Array, cipherKey: Uint8Array, macKey: Uint8Array): Uint8Array {
+  const ct = backend.aes256Ctr(cipherKey, ZERO_IV, plaintext);
+  return concat(ct, backend.hmacSha256(macKey, ct).subarray(0, MAC_LEN));
+}
+
+function ctrHmacDecrypt(data: Uint8Array, cipherKey: Uint8Array, macKey: Uint8Array, what: string): Uint8Array {
+  if (data.length < MAC_LEN) throw new InvalidSealedSender(`${what}: truncated`);
+  const ct = data.subarray(0, data.length - MAC_LEN);
+  const mac = backend.hmacSha256(macKey, ct).subarray(0, MAC_LEN);
+  if (!constantTimeEqual(mac, data.subarray(data.length - MAC_LEN))) throw new InvalidSealedSender(`${what}: MAC verification failed`);
+  return backend.aes256Ctr(cipherKey, ZERO_IV, ct);
+}
+
+function agree(priv: { agree(p: PublicKey): Uint8Array }, pub: PublicKey): Uint8Array {
+  try {
+    return priv.agree(pub);
+  } catch (e) {
+    if (e instanceof InvalidKey) throw new InvalidSealedSender(`sealed sender: ${e.message}`);
+    throw e;
+  }
+}
+
+function ephemeralKeys(shared: Uint8Array, recipientKey: PublicKey, ephemeralKey: PublicKey) {
+  const salt = concat(SALT_PREFIX, recipientKey.serializedView(), ephemeralKey.serializedView());
+  const okm = backend.hkdfSha256(shared, salt, EMPTY, 96);
+  return { chainKey: okm.subarray(0, 32), cipherKey: okm.subarray(32, 64), macKey: okm.subarray(64, 96) };
+}
+
+function staticKeys(shared: Uint8Array, chainKey: Uint8Array, encryptedStatic: Uint8Array) {
+  const okm = backend.hkdfSha256(shared, concat(chainKey, encryptedStatic), EMPTY, 96);
+  return { cipherKey: okm.subarray(32, 64), macKey: okm.subarray(64, 96) };
+}
+
+/** Seals `content` for the holder of `recipientIdentity`. */
+export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, recipientIdentity: PublicKey, ourIdentity: IdentityKeyPair): Uint8Array {
+  const ephemeral = KeyPair.generate();
+  const eph = ephemeralKeys(agree(ephemeral.privateKey, recipientIdentity), recipientIdentity, ephemeral.publicKey);
+  const encryptedStatic = ctrHmacEncrypt(ourIdentity.publicKey.serialize(), eph.cipherKey, eph.macKey);
+  const st = staticKeys(agree(ourIdentity.privateKey, recipientIdentity), eph.chainKey, encryptedStatic);
+  const encryptedMessage = ctrHmacEncrypt(content.serialize(), st.cipherKey, st.macKey);
+  const body = new ProtoWriter().bytes(1, ephemeral.publicKey.serializedView()).bytes(2, encryptedStatic).bytes(3, encryptedMessage).finish();
+  return concat(new Uint8Array([V1_VERSION_BYTE]), body);
+}
+
+/** Opens a sealed-sender envelope addressed to `ourIdentity` (no certificate validation yet). */
+export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent {
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidSealedSender('sealed sender: empty message');
+  if (bytes.length > MAX_SEALED_SENDER_BYTES) throw new InvalidSealedSender('sealed sender: too large');
+  const version = bytes[0]! >> 4;
+  if (version === 2) throw new InvalidSealedSender('sealed sender v2 (multi-recipient) is not supported yet');
+  if (version !== 0 && version !== 1) throw new InvalidSealedSender(`sealed sender: unknown version ${version}`);
+  const err = (r: string) => new InvalidSealedSender(`sealed sender: ${r}`);
+  const f = parseProto(bytes.subarray(1), (m) => ({ eph: m.bytes(1), st: m.bytes(2), msg: m.bytes(3) }), err);
+  if (!f.eph || !f.st || !f.msg) throw err('missing field');
+  let ephemeralPublic: PublicKey;
+  try {
+    ephemeralPublic = PK.deserialize(f.eph);
+  } catch {
+    throw err('invalid ephemeral key');
+  }
+  const eph = ephemeralKeys(agree(ourIdentity.privateKey, ephemeralPublic), ourIdentity.publicKey, ephemeralPublic);
+  const staticKeyBytes = ctrHmacDecrypt(f.st, eph.cipherKey, eph.macKey, 'sealed sender static key');
+  let senderIdentity: PublicKey;
+  try {
+    senderIdentity = PK.deserialize(staticKeyBytes);
+  } catch {
+    throw err('invalid sender identity key');
+  }
+  const st = staticKeys(agree(ourIdentity.privateKey, senderIdentity), eph.chainKey, f.st);
+  const usmc = UnidentifiedSenderMessageContent.deserialize(ctrHmacDecrypt(f.msg, st.cipherKey, st.macKey, 'sealed sender content'));
+  // Why: the certificate must name the key that authenticated the envelope.
+  if (!usmc.senderCertificate.hasIdentityKey(senderIdentity)) throw err('sender certificate key does not match message key');
+  return usmc;
+}
+
+/** Encrypts `plaintext` over the 1:1 session with `address`, then seals it with our sender certificate. */
+export async function sealedSenderEncryptMessage(
+  plaintext: Uint8Array,
+  address: ProtocolAddress,
+  senderCertificate: SenderCertificate,
+  sessionStore: SessionStore,
+  identityStore: IdentityKeyStore,
+  now: number = Date.now(),
+): Promise<Uint8Array> {
+  const message = await signalEncrypt(plaintext, address, sessionStore, identityStore, now);
+  const recipient = await identityStore.getIdentity(address);
+  if (!recipient) throw new NoSession(`no identity known for ${address.toString()}`);
+  const usmc = UnidentifiedSenderMessageContent.create(message.type, senderCertificate, message.serialize());
+  return sealedSenderEncrypt(usmc, recipient, await identityStore.getIdentityKeyPair());
+}
+
+export interface SealedSenderDecryptionResult {
+  readonly senderUuid: string;
+  readonly senderE164: string | undefined;
+  readonly senderDeviceId: number;
+  readonly plaintext: Uint8Array;
+}
+
+/**
+ * Opens, validates (trust root, expiry at `timestamp` ms) and decrypts a sealed
+ * message. Rejects messages that claim to come from this very device.
+ */
+export async function sealedSenderDecryptMessage(
+  bytes: Uint8Array,
+  trustRoot: PublicKey,
+  timestamp: number,
+  localUuid: string,
+  localDeviceId: number,
+  stores: {
+    sessionStore: SessionStore;
+    identityStore: IdentityKeyStore;
+    preKeyStore: PreKeyStore;
+    signedPreKeyStore: SignedPreKeyStore;
+    kyberPreKeyStore: KyberPreKeyStore;
+  },
+): Promise<SealedSenderDecryptionResult> {
+  const usmc = sealedSenderDecryptToUsmc(bytes, await stores.identityStore.getIdentityKeyPair());
+  const cert = usmc.senderCertificate;
+  if (!cert.validate(trustRoot, timestamp)) throw new InvalidSealedSender('sealed sender: certificate is not valid (untrusted, forged or expired)');
+  if (cert.senderUuid === localUuid && cert.senderDeviceId === localDeviceId) throw new InvalidSealedSender('sealed sender: message from this device to itself');
+  const from = new ProtocolAddress(cert.senderUuid, cert.senderDeviceId);
+  let plaintext: Uint8Array;
+  if (usmc.type === 'prekey') {
+    plaintext = await signalDecryptPreKey(
+      PreKeySignalMessage.deserialize(usmc.contents),
+      from,
+      stores.sessionStore,
+      stores.identityStore,
+      stores.preKeyStore,
+      stores.signedPreKeyStore,
+      stores.kyberPreKeyStore,
+    );
+  } else if (usmc.type === 'whisper') {
+    plaintext = await signalDecrypt(SignalMessage.deserialize(usmc.contents), from, stores.sessionStore, stores.identityStore);
+  } else {
+    throw new InvalidSealedSender(`sealed sender: ${usmc.type} content must be decrypted by the caller (group or plaintext)`);
+  }
+  return { senderUuid: cert.senderUuid, senderE164: cert.senderE164, senderDeviceId: cert.senderDeviceId, plaintext };
+}
