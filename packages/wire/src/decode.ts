@@ -1,0 +1,136 @@
+/**
+ * Strict JSON decoding: a tiny set of combinators that turn untrusted JSON into
+ * typed, immutable values or throw WireError('BAD_REQUEST') naming the path.
+ * Unknown keys are rejected; every string, byte field and array has a bound.
+ */
+import { WireError } from './errors.ts';
+
+export type Decoder<T> = (value: unknown, path: string) => T;
+
+function fail(path: string, what: string): never {
+  throw new WireError('BAD_REQUEST', `${path || 'body'}: ${what}`);
+}
+
+export const int =
+  (min: number, max: number): Decoder<number> =>
+  (v, p) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(p, `expected an integer in ${min}..${max}`);
+    return v;
+  };
+
+export const str =
+  (maxLength: number, pattern?: RegExp): Decoder<string> =>
+  (v, p) => {
+    if (typeof v !== 'string' || v.length > maxLength) fail(p, `expected a string of at most ${maxLength} characters`);
+    if (pattern && !pattern.test(v)) fail(p, 'has an invalid format');
+    return v;
+  };
+
+export const bool: Decoder<boolean> = (v, p) => {
+  if (typeof v !== 'boolean') fail(p, 'expected true or false');
+  return v;
+};
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Standard base64 (as produced by Buffer/btoa), decoded to bytes, length-bounded. */
+export const bytes =
+  (minLength: number, maxLength: number): Decoder<Uint8Array> =>
+  (v, p) => {
+    if (typeof v !== 'string' || v.length % 4 !== 0 || !B64.test(v) || v.length > Math.ceil(maxLength / 3) * 4) {
+      fail(p, `expected base64 of at most ${maxLength} bytes`);
+    }
+    const out = base64Decode(v);
+    if (out.length < minLength || out.length > maxLength) fail(p, `expected ${minLength}..${maxLength} bytes`);
+    return out;
+  };
+
+export const array =
+  <T>(item: Decoder<T>, maxLength: number, minLength = 0): Decoder<readonly T[]> =>
+  (v, p) => {
+    if (!Array.isArray(v) || v.length > maxLength || v.length < minLength) fail(p, `expected a list of ${minLength}..${maxLength} items`);
+    return Object.freeze(v.map((x, i) => item(x, `${p}[${i}]`)));
+  };
+
+export const oneOf =
+  <T extends string>(...values: T[]): Decoder<T> =>
+  (v, p) => {
+    if (typeof v !== 'string' || !(values as string[]).includes(v)) fail(p, `expected one of ${values.join(', ')}`);
+    return v as T;
+  };
+
+type Fields = Record<string, Decoder<unknown>>;
+type Out<F extends Fields> = { readonly [K in keyof F]: ReturnType<F[K]> };
+
+/** An object with exactly these keys (optional ones may be absent); unknown keys are an error. */
+export function object<R extends Fields, O extends Fields = {}>(required: R, optional?: O): Decoder<Out<R> & Partial<Out<O>>> {
+  return (v, p) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(p, 'expected an object');
+    const rec = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(rec)) {
+      if (!(k in required) && !(optional && k in optional)) fail(p, `unknown field "${k.slice(0, 40)}"`);
+    }
+    for (const [k, d] of Object.entries(required)) {
+      if (!(k in rec)) fail(p ? `${p}.${k}` : k, 'is required');
+      out[k] = d(rec[k], p ? `${p}.${k}` : k);
+    }
+    if (optional) {
+      for (const [k, d] of Object.entries(optional)) {
+        if (k in rec && rec[k] !== undefined && rec[k] !== null) out[k] = d(rec[k], p ? `${p}.${k}` : k);
+      }
+    }
+    return Object.freeze(out) as Out<R> & Partial<Out<O>>;
+  };
+}
+
+/** Parses JSON text (bounded) then decodes it. */
+export function decodeJson<T>(text: string, decoder: Decoder<T>, maxLength: number): T {
+  if (text.length > maxLength) throw new WireError('PAYLOAD_TOO_LARGE', `message larger than ${maxLength} bytes`);
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new WireError('BAD_REQUEST', 'body is not valid JSON');
+  }
+  return decoder(v, '');
+}
+
+const ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const LOOKUP = (() => {
+  const t = new Int16Array(128).fill(-1);
+  for (let i = 0; i < ALPHA.length; i++) t[ALPHA.charCodeAt(i)] = i;
+  return t;
+})();
+
+export function base64Encode(b: Uint8Array): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < b.length; i += 3) {
+    const n = (b[i]! << 16) | (b[i + 1]! << 8) | b[i + 2]!;
+    out += ALPHA[n >> 18]! + ALPHA[(n >> 12) & 63]! + ALPHA[(n >> 6) & 63]! + ALPHA[n & 63]!;
+  }
+  if (i < b.length) {
+    const n = (b[i]! << 16) | ((b[i + 1] ?? 0) << 8);
+    out += ALPHA[n >> 18]! + ALPHA[(n >> 12) & 63]! + (i + 1 < b.length ? ALPHA[(n >> 6) & 63]! : '=') + '=';
+  }
+  return out;
+}
+
+export function base64Decode(s: string): Uint8Array {
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  const out = new Uint8Array((s.length / 4) * 3 - pad);
+  let o = 0;
+  for (let i = 0; i < s.length; i += 4) {
+    const c = [0, 1, 2, 3].map((k) => {
+      const ch = s.charCodeAt(i + k);
+      return ch === 61 ? 0 : (LOOKUP[ch] ?? -1);
+    });
+    if (c.some((x) => x < 0)) throw new WireError('BAD_REQUEST', 'invalid base64');
+    const n = (c[0]! << 18) | (c[1]! << 12) | (c[2]! << 6) | c[3]!;
+    if (o < out.length) out[o++] = n >> 16;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
+  return out;
+}

@@ -1,0 +1,6 @@
+// @parley/wire: the client-server protocol. Re-exports only.
+export * from './errors.ts';
+export * from './version.ts';
+export * from './limits.ts';
+export * from './schemas.ts';
+export { decodeJson, base64Encode, base64Decode, type Decoder } from './decode.ts';

@@ -1,0 +1,21 @@
+/** Every bound on network input, in one place (documented in docs/LIMITS.md). */
+export const LIMITS = {
+  /** HTTP request bodies: a message to 10 devices of 64 KiB each, base64, fits. */
+  maxBodyBytes: 1024 * 1024,
+  /** WebSocket frames from clients (auth, acks): small. */
+  maxClientFrameBytes: 16 * 1024,
+  /** One encrypted message body (ciphertext), before base64. */
+  maxMessageBytes: 64 * 1024,
+  /** Devices per account (Signal allows 6 linked devices). */
+  maxDevicesPerAccount: 6,
+  /** Prekeys per upload. */
+  maxPreKeysPerUpload: 200,
+  /** Envelopes pushed to a device before it must acknowledge some. */
+  maxUnackedEnvelopes: 200,
+  /** Envelopes kept queued per device; past this the sender gets RATE_LIMITED. */
+  maxQueuedPerDevice: 10_000,
+  /** Ephemeral (call) envelopes older than this are dropped instead of delivered. */
+  ephemeralTtlMs: 60_000,
+  /** Seconds a new socket has to authenticate. */
+  authTimeoutMs: 5_000,
+} as const;

@@ -1,0 +1,137 @@
+/**
+ * Every request, response and WebSocket frame of the client-server protocol as a
+ * typed value with one strict decoder. Binary fields travel as standard base64.
+ * The server never sees plaintext: message `content` is Signal ciphertext.
+ */
+import { array, bool, bytes, type Decoder, int, object, oneOf, str } from './decode.ts';
+import { LIMITS } from './limits.ts';
+
+/** 3-32 chars, lowercase letters, digits, underscore, starting with a letter. Stored lowercase. */
+export const USERNAME_PATTERN = /^[a-z][a-z0-9_]{2,31}$/;
+export const username: Decoder<string> = str(32, USERNAME_PATTERN);
+
+const u32 = int(0, 0xffffffff);
+const keyId = int(0, 0xffffff);
+const registrationId = int(1, 16380);
+const deviceId = int(1, 127);
+const ecPublicKey = bytes(33, 33);
+const kemPublicKey = bytes(1569, 1569);
+const signature = bytes(64, 64);
+
+export const signedPreKey = object({ keyId, publicKey: ecPublicKey, signature });
+export const kemSignedPreKey = object({ keyId, publicKey: kemPublicKey, signature });
+export const oneTimePreKey = object({ keyId, publicKey: ecPublicKey });
+
+export const registerRequest = object({
+  username,
+  /** 32 random bytes chosen by the device; the server keeps only a keyed hash. */
+  password: bytes(32, 32),
+  registrationId,
+  identityKey: ecPublicKey,
+  signedPreKey,
+  pqLastResortPreKey: kemSignedPreKey,
+});
+export type RegisterRequest = ReturnType<typeof registerRequest>;
+export interface RegisterResponse {
+  accountId: string;
+  deviceId: number;
+  username: string;
+}
+
+export const uploadKeysRequest = object(
+  {},
+  {
+    preKeys: array(oneTimePreKey, LIMITS.maxPreKeysPerUpload),
+    pqPreKeys: array(kemSignedPreKey, LIMITS.maxPreKeysPerUpload),
+    signedPreKey,
+    pqLastResortPreKey: kemSignedPreKey,
+  },
+);
+export type UploadKeysRequest = ReturnType<typeof uploadKeysRequest>;
+
+export interface PreKeyCount {
+  preKeys: number;
+  pqPreKeys: number;
+}
+
+/** Public keys of one device, as fetched by a peer (JSON form; binary as base64). */
+export interface DeviceBundleJson {
+  deviceId: number;
+  registrationId: number;
+  signedPreKey: { keyId: number; publicKey: string; signature: string };
+  pqPreKey: { keyId: number; publicKey: string; signature: string };
+  preKey?: { keyId: number; publicKey: string };
+}
+export interface BundleResponseJson {
+  accountId: string;
+  username: string;
+  identityKey: string;
+  devices: DeviceBundleJson[];
+}
+
+export const outgoingMessage = object({
+  deviceId,
+  registrationId,
+  type: oneOf('prekey', 'whisper'),
+  content: bytes(1, LIMITS.maxMessageBytes),
+});
+export const sendRequest = object(
+  {
+    /** Sender's clock (ms); with the client message id, lets recipients drop duplicates. */
+    timestamp: int(0, Number.MAX_SAFE_INTEGER),
+    messages: array(outgoingMessage, LIMITS.maxDevicesPerAccount, 1),
+  },
+  {
+    /** Call signaling: dropped by the server after a minute instead of queued for days. */
+    ephemeral: bool,
+  },
+);
+export type SendRequest = ReturnType<typeof sendRequest>;
+
+export interface MismatchedDevicesBody {
+  missingDevices: number[];
+  extraDevices: number[];
+}
+export interface StaleDevicesBody {
+  staleDevices: number[];
+}
+
+/** Server -> client frames. */
+export interface EnvelopeFrame {
+  type: 'envelope';
+  /** Server-assigned, increasing per device; acknowledge with it. */
+  id: number;
+  sourceAccountId: string;
+  sourceUsername: string;
+  sourceDeviceId: number;
+  timestamp: number;
+  serverTimestamp: number;
+  messageType: 'prekey' | 'whisper';
+  content: string;
+  ephemeral: boolean;
+}
+export type ServerFrame =
+  | EnvelopeFrame
+  | { type: 'ready' }
+  | { type: 'queue-empty' }
+  | { type: 'error'; code: string; message: string };
+
+/** Client -> server frames. */
+export const authFrame = object({
+  type: oneOf('auth'),
+  version: str(32),
+  accountId: str(64, /^[0-9a-f-]{1,64}$/),
+  deviceId,
+  password: bytes(32, 32),
+});
+export const ackFrame = object({ type: oneOf('ack'), id: int(1, Number.MAX_SAFE_INTEGER) });
+export type AuthFrame = ReturnType<typeof authFrame>;
+export type AckFrame = ReturnType<typeof ackFrame>;
+
+export const clientFrame: Decoder<AuthFrame | AckFrame> = (v, p) => {
+  const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (t === 'auth') return authFrame(v, p);
+  return ackFrame(v, p);
+};
+
+export { u32 };
