@@ -1,0 +1,317 @@
+/**
+ * The Parley server: `buildApp(config, deps)` wires storage, delivery and HTTP
+ * routes; `listen` is separate so tests can use `app.inject()` or a real port.
+ * Every /v1 request is authenticated (except registration) and version-checked;
+ * every body goes through one strict decoder from @parley/wire.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  base64Decode,
+  base64Encode,
+  checkClientVersion,
+  CLIENT_VERSION_HEADER,
+  clientFrame,
+  decodeJson,
+  ERROR_TABLE,
+  LIMITS,
+  registerRequest,
+  sendRequest,
+  uploadKeysRequest,
+  USERNAME_PATTERN,
+  WireError,
+  type BundleResponseJson,
+  type RegisterResponse,
+} from '@parley/wire';
+import { hashPassword, passwordMatches } from './credentials.ts';
+import { DeliveryHub, type Connection } from './delivery.ts';
+import { RateLimiter } from './rate-limit.ts';
+import type { Storage } from './storage/storage.ts';
+
+export interface AppConfig {
+  readonly minClientVersion: string;
+  readonly bundleFetchesPerMinute: number;
+  readonly logLevel: string;
+}
+
+export interface AppDeps {
+  readonly storage: Storage;
+  readonly serverSecret: Uint8Array;
+  readonly now?: () => number;
+}
+
+interface Authed {
+  accountId: string;
+  deviceId: number;
+  username: string;
+}
+
+export interface ParleyApp {
+  readonly app: FastifyInstance;
+  readonly hub: DeliveryHub;
+  close(): Promise<void>;
+}
+
+export async function buildApp(config: AppConfig, deps: AppDeps): Promise<ParleyApp> {
+  const now = deps.now ?? Date.now;
+  const { storage, serverSecret } = deps;
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Why: credentials and ciphertext never reach logs.
+      redact: ['req.headers.authorization'],
+    },
+    bodyLimit: LIMITS.maxBodyBytes,
+  });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const sent = new Counter({ name: 'parley_messages_accepted_total', help: 'envelopes accepted for delivery', registers: [registry] });
+  const delivered = new Counter({ name: 'parley_envelopes_acknowledged_total', help: 'envelopes acknowledged by devices', registers: [registry] });
+  const errors = new Counter({ name: 'parley_errors_total', help: 'requests answered with an error', labelNames: ['code'], registers: [registry] });
+  const hub = new DeliveryHub(storage, now, () => delivered.inc());
+  new Gauge({ name: 'parley_websockets', help: 'open authenticated WebSockets', registers: [registry], collect() { this.set(hub.size); } });
+
+  const bundleByRequester = new RateLimiter(config.bundleFetchesPerMinute, 60_000, now);
+  const bundleByTarget = new RateLimiter(config.bundleFetchesPerMinute * 3, 60_000, now);
+  const ephemeralSweep = setInterval(() => storage.dropExpiredEphemeral(now() - LIMITS.ephemeralTtlMs), 30_000);
+  ephemeralSweep.unref();
+
+  // Bodies are parsed by our strict decoders, not Fastify's JSON parser.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) =>
+    done(new WireError('BAD_REQUEST', 'send JSON with Content-Type: application/json'), undefined),
+  );
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    let we: WireError;
+    if (err instanceof WireError) we = err;
+    else {
+      const code = (err as { code?: string }).code;
+      const status = (err as { statusCode?: number }).statusCode;
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') we = new WireError('PAYLOAD_TOO_LARGE', `body larger than ${LIMITS.maxBodyBytes} bytes`);
+      else if (status && status < 500) we = new WireError('BAD_REQUEST', (err as Error).message);
+      else {
+        req.log.error({ err }, 'unhandled error');
+        we = new WireError('INTERNAL', 'internal error');
+      }
+    }
+    errors.inc({ code: we.code });
+    void reply.status(we.status).send(we.toBody());
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.status(404).send(new WireError('NOT_FOUND', 'no such endpoint').toBody());
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/v1/')) return;
+    const v = req.headers[CLIENT_VERSION_HEADER];
+    checkClientVersion(typeof v === 'string' ? v : undefined, config.minClientVersion);
+  });
+
+  function authenticate(req: FastifyRequest): Authed {
+    const h = req.headers.authorization;
+    const m = typeof h === 'string' ? /^Basic ([A-Za-z0-9+/=]{1,200})$/.exec(h) : null;
+    if (!m) throw new WireError('UNAUTHORIZED', 'missing or malformed credentials');
+    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+    const cm = /^([0-9a-f-]{36})\.(\d{1,3}):([A-Za-z0-9+/=]{44})$/.exec(decoded);
+    if (!cm) throw new WireError('UNAUTHORIZED', 'malformed credentials');
+    return check(cm[1]!, Number(cm[2]), base64Decode(cm[3]!));
+  }
+
+  function check(accountId: string, deviceId: number, password: Uint8Array): Authed {
+    const device = storage.device(accountId, deviceId);
+    const account = device ? storage.accountById(accountId) : undefined;
+    if (!device || !account || !passwordMatches(serverSecret, password, device.passwordHash)) {
+      throw new WireError('UNAUTHORIZED', 'unknown device or wrong password');
+    }
+    return { accountId, deviceId, username: account.username };
+  }
+
+  function body<T>(req: FastifyRequest, decoder: (v: unknown, p: string) => T): T {
+    if (typeof req.body !== 'string') throw new WireError('BAD_REQUEST', 'a JSON body is required');
+    return decodeJson(req.body, decoder, LIMITS.maxBodyBytes);
+  }
+
+  function normalizedUsername(raw: string): string {
+    const u = raw.toLowerCase();
+    if (!USERNAME_PATTERN.test(u)) throw new WireError('UNKNOWN_USER', `no user named ${JSON.stringify(raw.slice(0, 40))}`);
+    return u;
+  }
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_req, reply) => {
+    void reply.header('content-type', registry.contentType);
+    return registry.metrics();
+  });
+
+  app.post('/v1/accounts', async (req, reply: FastifyReply) => {
+    const r = body(req, registerRequest);
+    const accountId = randomUUID();
+    const ok = storage.createAccount(
+      { id: accountId, username: r.username, identityKey: r.identityKey },
+      { accountId, deviceId: 1, registrationId: r.registrationId, passwordHash: hashPassword(serverSecret, r.password) },
+      r.signedPreKey,
+      r.pqLastResortPreKey,
+    );
+    if (!ok) throw new WireError('USERNAME_TAKEN', `the username ${r.username} is taken`);
+    const res: RegisterResponse = { accountId, deviceId: 1, username: r.username };
+    return reply.status(201).send(res);
+  });
+
+  app.get('/v1/accounts/me', async (req) => {
+    const a = authenticate(req);
+    return { accountId: a.accountId, deviceId: a.deviceId, username: a.username };
+  });
+
+  app.put('/v1/keys', async (req) => {
+    const a = authenticate(req);
+    const k = body(req, uploadKeysRequest);
+    storage.storeKeys(a.accountId, a.deviceId, {
+      preKeys: k.preKeys,
+      pqPreKeys: k.pqPreKeys,
+      signedPreKey: k.signedPreKey,
+      pqLastResort: k.pqLastResortPreKey,
+    });
+    return storage.preKeyCounts(a.accountId, a.deviceId);
+  });
+
+  app.get('/v1/keys/count', async (req) => {
+    const a = authenticate(req);
+    return storage.preKeyCounts(a.accountId, a.deviceId);
+  });
+
+  app.get<{ Params: { username: string } }>('/v1/keys/:username', async (req) => {
+    const a = authenticate(req);
+    const target = storage.accountByUsername(normalizedUsername(req.params.username));
+    if (!target) throw new WireError('UNKNOWN_USER', `no user named ${req.params.username}`);
+    // Why: one-time prekeys are a finite resource; draining them weakens every new session.
+    if (!bundleByRequester.take(a.accountId) || !bundleByTarget.take(target.id)) {
+      throw new WireError('RATE_LIMITED', 'too many prekey bundle requests');
+    }
+    const devices = storage.devices(target.id).flatMap((d) => {
+      const keys = storage.takeDeviceKeys(target.id, d.deviceId);
+      return keys ? [keys] : [];
+    });
+    const res: BundleResponseJson = {
+      accountId: target.id,
+      username: target.username,
+      identityKey: base64Encode(target.identityKey),
+      devices: devices.map((d) => ({
+        deviceId: d.deviceId,
+        registrationId: d.registrationId,
+        signedPreKey: { keyId: d.signedPreKey.keyId, publicKey: base64Encode(d.signedPreKey.publicKey), signature: base64Encode(d.signedPreKey.signature) },
+        pqPreKey: { keyId: d.pqPreKey.keyId, publicKey: base64Encode(d.pqPreKey.publicKey), signature: base64Encode(d.pqPreKey.signature) },
+        ...(d.preKey ? { preKey: { keyId: d.preKey.keyId, publicKey: base64Encode(d.preKey.publicKey) } } : {}),
+      })),
+    };
+    return res;
+  });
+
+  app.put<{ Params: { username: string } }>('/v1/messages/:username', async (req) => {
+    const a = authenticate(req);
+    const s = body(req, sendRequest);
+    const target = storage.accountByUsername(normalizedUsername(req.params.username));
+    if (!target) throw new WireError('UNKNOWN_USER', `no user named ${req.params.username}`);
+    const devices = storage.devices(target.id).filter((d) => !(target.id === a.accountId && d.deviceId === a.deviceId));
+    const want = new Set(devices.map((d) => d.deviceId));
+    const got = new Set(s.messages.map((m) => m.deviceId));
+    if (got.size !== s.messages.length) throw new WireError('BAD_REQUEST', 'a device appears twice');
+    const missing = [...want].filter((d) => !got.has(d));
+    const extra = [...got].filter((d) => !want.has(d));
+    if (missing.length || extra.length) {
+      throw new WireError('MISMATCHED_DEVICES', 'the device list does not match the recipient\'s devices', { missingDevices: missing, extraDevices: extra });
+    }
+    const stale = s.messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
+    if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
+    for (const m of s.messages) {
+      if (storage.queueLength(target.id, m.deviceId) >= LIMITS.maxQueuedPerDevice) {
+        throw new WireError('RATE_LIMITED', 'the recipient has too many undelivered messages');
+      }
+    }
+    const serverTimestamp = now();
+    // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
+    storage.enqueue(
+      target.id,
+      s.messages.map((m) => ({
+        destinationDeviceId: m.deviceId,
+        sourceAccountId: a.accountId,
+        sourceUsername: a.username,
+        sourceDeviceId: a.deviceId,
+        timestamp: s.timestamp,
+        serverTimestamp,
+        messageType: m.type,
+        content: m.content,
+        ephemeral: s.ephemeral ?? false,
+      })),
+    );
+    sent.inc(s.messages.length);
+    for (const m of s.messages) hub.notify(target.id, m.deviceId);
+    return { serverTimestamp };
+  });
+
+  // ---- WebSocket: authenticate with the first frame, then receive envelopes and send acks.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxClientFrameBytes });
+  app.server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] !== '/v1/websocket') {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
+  });
+
+  function closeWith(ws: WebSocket, e: WireError): void {
+    ws.send(JSON.stringify({ type: 'error', code: e.code, message: e.describe(), ...e.details }));
+    ws.close(ERROR_TABLE[e.code].wsClose, e.code);
+  }
+
+  function onSocket(ws: WebSocket): void {
+    let conn: Connection | undefined;
+    const authTimer = setTimeout(() => closeWith(ws, new WireError('UNAUTHORIZED', 'no authentication frame in time')), LIMITS.authTimeoutMs);
+    const ping = setInterval(() => ws.ping(), 25_000);
+    ws.on('message', (data, isBinary) => {
+      try {
+        if (isBinary) throw new WireError('BAD_REQUEST', 'frames are JSON text');
+        const frame = decodeJson(data.toString(), clientFrame, LIMITS.maxClientFrameBytes);
+        if (frame.type === 'auth') {
+          if (conn) throw new WireError('BAD_REQUEST', 'already authenticated');
+          checkClientVersion(frame.version, config.minClientVersion);
+          const a = check(frame.accountId, frame.deviceId, frame.password);
+          clearTimeout(authTimer);
+          conn = { ws, accountId: a.accountId, deviceId: a.deviceId, lastSentId: 0, inFlight: 0, drained: false };
+          ws.send(JSON.stringify({ type: 'ready' }));
+          hub.add(conn);
+        } else {
+          if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
+          hub.ack(conn, frame.id);
+        }
+      } catch (e) {
+        const we = e instanceof WireError ? e : new WireError('INTERNAL', 'internal error');
+        if (!(e instanceof WireError)) app.log.error({ err: e }, 'websocket handler failed');
+        errors.inc({ code: we.code });
+        closeWith(ws, we);
+      }
+    });
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      clearTimeout(authTimer);
+      clearInterval(ping);
+      if (conn) hub.remove(conn);
+    });
+  }
+
+  return {
+    app,
+    hub,
+    async close() {
+      clearInterval(ephemeralSweep);
+      for (const c of wss.clients) c.terminate();
+      wss.close();
+      await app.close();
+      storage.close();
+    },
+  };
+}

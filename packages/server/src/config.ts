@@ -1,0 +1,51 @@
+/**
+ * Server settings from flags (`--port 8080`) or PARLEY_* environment variables;
+ * flags win. `npm start` with nothing set is a working single-node deployment.
+ */
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** `sqlite:<path>` (default: <dataDir>/parley.sqlite); PostgreSQL comes later. */
+  readonly databaseUrl: string | undefined;
+  readonly minClientVersion: string;
+  readonly bundleFetchesPerMinute: number;
+  readonly logLevel: string;
+}
+
+export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
+  { flag: 'host', env: 'PARLEY_HOST', def: '127.0.0.1', doc: 'address to listen on (0.0.0.0 for all interfaces)' },
+  { flag: 'port', env: 'PARLEY_PORT', def: '8080', doc: 'TCP port (0 picks a free one)' },
+  { flag: 'data-dir', env: 'PARLEY_DATA_DIR', def: './data', doc: 'directory for the database and the server secret' },
+  { flag: 'database-url', env: 'PARLEY_DATABASE_URL', def: '', doc: 'sqlite:<file> (default <data-dir>/parley.sqlite)' },
+  { flag: 'min-client-version', env: 'PARLEY_MIN_CLIENT_VERSION', def: '0.1.0', doc: 'clients below this get UPGRADE_REQUIRED' },
+  { flag: 'bundle-fetches-per-minute', env: 'PARLEY_BUNDLE_FETCHES_PER_MINUTE', def: '60', doc: 'prekey bundle fetches allowed per requesting account and per target account' },
+  { flag: 'log-level', env: 'PARLEY_LOG_LEVEL', def: 'info', doc: 'pino log level (silent, error, warn, info, debug)' },
+];
+
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServerConfig {
+  const values = new Map<string, string>();
+  for (const s of SETTINGS) values.set(s.flag, env[s.env] ?? s.def);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    const spec = m ? SETTINGS.find((s) => s.flag === m[1]) : undefined;
+    if (!m || !spec) throw new Error(`unknown option ${a}; options: ${SETTINGS.map((s) => `--${s.flag}`).join(', ')}`);
+    const v = m[2] ?? argv[++i];
+    if (v === undefined) throw new Error(`option --${spec.flag} needs a value`);
+    values.set(spec.flag, v);
+  }
+  const port = Number(values.get('port'));
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.get('port')}`);
+  const perMinute = Number(values.get('bundle-fetches-per-minute'));
+  if (!Number.isInteger(perMinute) || perMinute < 1) throw new Error('--bundle-fetches-per-minute must be a positive integer');
+  return {
+    host: values.get('host')!,
+    port,
+    dataDir: values.get('data-dir')!,
+    databaseUrl: values.get('database-url') || undefined,
+    minClientVersion: values.get('min-client-version')!,
+    bundleFetchesPerMinute: perMinute,
+    logLevel: values.get('log-level')!,
+  };
+}

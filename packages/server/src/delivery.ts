@@ -1,0 +1,112 @@
+/**
+ * Live delivery over WebSockets. Each authenticated connection drains its
+ * device's queue in id order, keeping at most LIMITS.maxUnackedEnvelopes in
+ * flight (so a slow reader cannot make the server buffer without bound);
+ * envelopes are deleted only when acknowledged. Presence is in-process here;
+ * a Redis-backed hub will implement the same `notify` for several nodes.
+ */
+import type { WebSocket } from 'ws';
+import { base64Encode, LIMITS, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
+import type { Storage, StoredEnvelope } from './storage/storage.ts';
+
+export interface Connection {
+  readonly ws: WebSocket;
+  readonly accountId: string;
+  readonly deviceId: number;
+  lastSentId: number;
+  inFlight: number;
+  drained: boolean;
+}
+
+function key(accountId: string, deviceId: number): string {
+  return `${accountId}.${deviceId}`;
+}
+
+export class DeliveryHub {
+  private readonly connections = new Map<string, Set<Connection>>();
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => number,
+    private readonly onDelivered: () => void,
+  ) {}
+
+  get size(): number {
+    let n = 0;
+    for (const s of this.connections.values()) n += s.size;
+    return n;
+  }
+
+  add(c: Connection): void {
+    const k = key(c.accountId, c.deviceId);
+    let set = this.connections.get(k);
+    if (!set) this.connections.set(k, (set = new Set()));
+    set.add(c);
+    this.pump(c);
+  }
+
+  remove(c: Connection): void {
+    const k = key(c.accountId, c.deviceId);
+    const set = this.connections.get(k);
+    set?.delete(c);
+    if (set && set.size === 0) this.connections.delete(k);
+  }
+
+  /** New envelopes are queued for this device. */
+  notify(accountId: string, deviceId: number): void {
+    for (const c of this.connections.get(key(accountId, deviceId)) ?? []) this.pump(c);
+  }
+
+  ack(c: Connection, id: number): void {
+    if (this.storage.ack(c.accountId, c.deviceId, id)) {
+      c.inFlight = Math.max(0, c.inFlight - 1);
+      this.onDelivered();
+    }
+    this.pump(c);
+  }
+
+  private send(c: Connection, frame: ServerFrame): void {
+    c.ws.send(JSON.stringify(frame));
+  }
+
+  private pump(c: Connection): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    for (;;) {
+      const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
+      if (room <= 0) return;
+      const batch = this.storage.pending(c.accountId, c.deviceId, c.lastSentId, room);
+      if (batch.length === 0) break;
+      this.sendBatch(c, batch);
+    }
+    if (!c.drained) {
+      c.drained = true;
+      this.send(c, { type: 'queue-empty' });
+    }
+  }
+
+  private sendBatch(c: Connection, batch: readonly StoredEnvelope[]): void {
+    const expiredBefore = this.now() - LIMITS.ephemeralTtlMs;
+    for (const e of batch) {
+      c.lastSentId = e.id;
+      if (e.ephemeral && e.serverTimestamp < expiredBefore) {
+        // Why: a call offer minutes old must not ring now; drop it.
+        this.storage.ack(c.accountId, c.deviceId, e.id);
+        continue;
+      }
+      const frame: EnvelopeFrame = {
+        type: 'envelope',
+        id: e.id,
+        sourceAccountId: e.sourceAccountId,
+        sourceUsername: e.sourceUsername,
+        sourceDeviceId: e.sourceDeviceId,
+        timestamp: e.timestamp,
+        serverTimestamp: e.serverTimestamp,
+        messageType: e.messageType,
+        content: base64Encode(e.content),
+        ephemeral: e.ephemeral,
+      };
+      this.send(c, frame);
+      c.inFlight++;
+    }
+  }
+}
