@@ -51,7 +51,8 @@ export interface SignedPreKeyStore {
 export interface KyberPreKeyStore {
   /** Throws InvalidKyberPreKeyId when absent. */
   getKyberPreKey(id: number): Promise<KyberPreKeyRecord>;
-  saveKyberPreKey(id: number, record: KyberPreKeyRecord): Promise<void>;
+  /** `oneTime` keys are deleted once used; the last-resort key (default) stays. */
+  saveKyberPreKey(id: number, record: KyberPreKeyRecord, oneTime?: boolean): Promise<void>;
   /** Called after a prekey message used this Kyber prekey (one-time keys are then removed). */
   markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void>;
 }

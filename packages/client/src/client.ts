@@ -1,0 +1,414 @@
+/**
+ * The Parley SDK: account creation (keys generated here; private keys never leave
+ * the store), sending (per-device encryption, device-list repair, identity-change
+ * detection), receiving (decrypt, store and dedupe in one transaction, then
+ * acknowledge), delivery receipts and events for apps. `createClient` is the
+ * composition root; storage, transport and clock are injected.
+ */
+import {
+  createFingerprint,
+  DuplicateMessage,
+  IdentityKeyPair,
+  KemPublicKey,
+  KyberPreKeyRecord,
+  PreKeyRecord,
+  PreKeySignalMessage,
+  processPreKeyBundle,
+  ProtocolAddress,
+  ProtocolError,
+  PublicKey,
+  SignalMessage,
+  signalDecrypt,
+  signalDecryptPreKey,
+  signalEncrypt,
+  SignedPreKeyRecord,
+  UntrustedIdentity,
+  type PreKeyBundle,
+} from '@parley/protocol';
+import { base64Decode, WireError, type BundleResponseJson, type EnvelopeFrame } from '@parley/wire';
+import { decodeContent, encodeContent, MAX_TEXT_LENGTH, type Content } from './content.ts';
+import { ClientError } from './errors.ts';
+import type { AccountInfo, ClientStore, StoredMessage } from './store.ts';
+import { HttpTransport } from './transport/http.ts';
+import { ServerConnection, type ConnectionState, type WebSocketFactory } from './transport/socket.ts';
+
+export const ONE_TIME_PREKEY_BATCH = 100;
+export const PQ_PREKEY_BATCH = 20;
+/** Top up when the server holds fewer than this many one-time keys. */
+export const PREKEY_LOW_WATER = 20;
+
+export type ClientEvent =
+  | { type: 'message'; message: StoredMessage }
+  | { type: 'receipt'; from: string; receipt: 'delivered' | 'read'; ids: readonly string[] }
+  | { type: 'identity-changed'; username: string; safetyNumber: string }
+  | { type: 'connection'; state: ConnectionState; error?: WireError }
+  | { type: 'decrypt-error'; from: string; error: string };
+
+export interface ClientOptions {
+  readonly serverUrl: string;
+  readonly store: ClientStore;
+  readonly createWebSocket: WebSocketFactory;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  readonly randomId?: () => string;
+  readonly version?: string;
+}
+
+function uuid(): string {
+  return globalThis.crypto.randomUUID();
+}
+
+/** A small mutex: every store-mutating operation runs alone (sends and receives interleave safely). */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.tail.then(fn, fn);
+    this.tail = p.catch(() => undefined);
+    return p;
+  }
+}
+
+export class ParleyClient {
+  readonly http: HttpTransport;
+  private connection: ServerConnection | undefined;
+  private readonly listeners = new Set<(e: ClientEvent) => void>();
+  private readonly lock = new Mutex();
+  private readonly now: () => number;
+  private readonly newId: () => string;
+
+  constructor(private readonly opts: ClientOptions) {
+    this.now = opts.now ?? Date.now;
+    this.newId = opts.randomId ?? uuid;
+    this.http = new HttpTransport({ baseUrl: opts.serverUrl, ...(opts.fetch ? { fetch: opts.fetch } : {}), ...(opts.version ? { version: opts.version } : {}) });
+    const a = opts.store.getAccount();
+    if (a) this.http.credentials = { accountId: a.accountId, deviceId: a.deviceId, password: a.password };
+  }
+
+  on(listener: (e: ClientEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: ClientEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  get account(): AccountInfo | undefined {
+    return this.opts.store.getAccount();
+  }
+
+  private requireAccount(): AccountInfo {
+    const a = this.account;
+    if (!a) throw new ClientError('NOT_REGISTERED', 'this profile has no account; run `parley register <username>` first');
+    return a;
+  }
+
+  /** Creates the account: identity, prekeys and credentials are generated on this device. */
+  async register(username: string, onProgress?: (step: string) => void): Promise<AccountInfo> {
+    if (this.account) throw new ClientError('ALREADY_REGISTERED', `this profile is already registered as ${this.account.username}; use another --profile`);
+    const store = this.opts.store;
+    onProgress?.('generating identity and prekeys');
+    const identity = IdentityKeyPair.generate();
+    const registrationId = 1 + (globalThis.crypto.getRandomValues(new Uint16Array(1))[0]! % 16380);
+    const password = globalThis.crypto.getRandomValues(new Uint8Array(32));
+    const signed = SignedPreKeyRecord.generate(1, identity, this.now());
+    const lastResort = KyberPreKeyRecord.generate(1, identity, this.now());
+    onProgress?.('registering with the server');
+    const res = await this.http.register({
+      username: username.toLowerCase(),
+      password,
+      registrationId,
+      identityKey: identity.publicKey.serialize(),
+      signedPreKey: { keyId: signed.id, publicKey: signed.publicKey.serialize(), signature: signed.signature },
+      pqLastResortPreKey: { keyId: lastResort.id, publicKey: lastResort.publicKey.serialize(), signature: lastResort.signature },
+    });
+    const account: AccountInfo = { serverUrl: this.http.baseUrl, accountId: res.accountId, deviceId: res.deviceId, username: res.username, password, registrationId };
+    await store.transaction(async () => {
+      store.saveAccount(account, identity);
+      await store.saveSignedPreKey(signed.id, signed);
+      await store.saveKyberPreKey(lastResort.id, lastResort, false);
+      store.nextPreKeyId('kem', 1);
+    });
+    this.http.credentials = { accountId: account.accountId, deviceId: account.deviceId, password };
+    onProgress?.('uploading one-time prekeys');
+    await this.topUpPreKeys(true);
+    return account;
+  }
+
+  /** Uploads fresh one-time prekeys when the server is running low (or `force`). */
+  async topUpPreKeys(force = false): Promise<void> {
+    const counts = force ? { preKeys: 0, pqPreKeys: 0 } : await this.http.preKeyCount();
+    if (counts.preKeys >= PREKEY_LOW_WATER && counts.pqPreKeys >= PREKEY_LOW_WATER / 4) return;
+    const store = this.opts.store;
+    const identity = await store.getIdentityKeyPair();
+    const ec: PreKeyRecord[] = [];
+    const kem: KyberPreKeyRecord[] = [];
+    await this.lock.run(() =>
+      store.transaction(async () => {
+        const ecStart = store.nextPreKeyId('ec', ONE_TIME_PREKEY_BATCH);
+        for (let i = 0; i < ONE_TIME_PREKEY_BATCH; i++) {
+          const r = PreKeyRecord.generate(ecStart + i);
+          await store.savePreKey(r.id, r);
+          ec.push(r);
+        }
+        const kemStart = store.nextPreKeyId('kem', PQ_PREKEY_BATCH);
+        for (let i = 0; i < PQ_PREKEY_BATCH; i++) {
+          const r = KyberPreKeyRecord.generate(kemStart + i, identity, this.now());
+          await store.saveKyberPreKey(r.id, r, true);
+          kem.push(r);
+        }
+      }),
+    );
+    await this.http.uploadKeys({
+      preKeys: ec.map((r) => ({ keyId: r.id, publicKey: r.publicKey.serialize() })),
+      pqPreKeys: kem.map((r) => ({ keyId: r.id, publicKey: r.publicKey.serialize(), signature: r.signature })),
+    });
+  }
+
+  private parseBundles(b: BundleResponseJson): PreKeyBundle[] {
+    const identityKey = PublicKey.deserialize(base64Decode(b.identityKey));
+    return b.devices.map((d) => ({
+      registrationId: d.registrationId,
+      deviceId: d.deviceId,
+      preKeyId: d.preKey?.keyId,
+      preKey: d.preKey ? PublicKey.deserialize(base64Decode(d.preKey.publicKey)) : undefined,
+      signedPreKeyId: d.signedPreKey.keyId,
+      signedPreKey: PublicKey.deserialize(base64Decode(d.signedPreKey.publicKey)),
+      signedPreKeySignature: base64Decode(d.signedPreKey.signature),
+      kyberPreKeyId: d.pqPreKey.keyId,
+      kyberPreKey: KemPublicKey.deserialize(base64Decode(d.pqPreKey.publicKey)),
+      kyberPreKeySignature: base64Decode(d.pqPreKey.signature),
+      identityKey,
+    }));
+  }
+
+  /** Fetches bundles for `username` and starts sessions with the given (or all) devices. */
+  private async establish(username: string, onlyDevices?: readonly number[]): Promise<void> {
+    const store = this.opts.store;
+    let res: BundleResponseJson;
+    try {
+      res = await this.http.fetchBundles(username);
+    } catch (e) {
+      if (e instanceof WireError && e.code === 'UNKNOWN_USER') throw new ClientError('UNKNOWN_USER', `there is no Parley user named ${username}; check the spelling`);
+      throw e;
+    }
+    const bundles = this.parseBundles(res);
+    for (const b of bundles) {
+      if (onlyDevices && !onlyDevices.includes(b.deviceId)) continue;
+      const address = new ProtocolAddress(res.accountId, b.deviceId);
+      try {
+        await processPreKeyBundle(b, address, store, store, this.now());
+      } catch (e) {
+        if (e instanceof UntrustedIdentity) throw await this.identityChanged(res.username, res.accountId, b.identityKey);
+        throw e;
+      }
+    }
+    const prev = store.contactByUsername(res.username);
+    const ids = new Set([...(onlyDevices ? (prev?.deviceIds ?? []) : []), ...bundles.map((b) => b.deviceId)]);
+    store.saveContact({ accountId: res.accountId, username: res.username, deviceIds: [...ids].sort((x, y) => x - y) });
+  }
+
+  private async identityChanged(username: string, accountId: string, newKey: PublicKey): Promise<ClientError> {
+    const safetyNumber = await this.safetyNumberFor(accountId, newKey);
+    this.emit({ type: 'identity-changed', username, safetyNumber });
+    return new ClientError(
+      'IDENTITY_CHANGED',
+      `the safety number with ${username} changed (new number ${safetyNumber}). They may have reinstalled Parley, or someone may be intercepting. Compare the number with ${username} in person or by a call, then run \`parley trust ${username}\`.`,
+      { username, safetyNumber },
+    );
+  }
+
+  private async safetyNumberFor(accountId: string, theirKey: PublicKey): Promise<string> {
+    const me = this.requireAccount();
+    const ours = await this.opts.store.getIdentityKeyPair();
+    const enc = new TextEncoder();
+    return createFingerprint({ localIdentifier: enc.encode(me.accountId), localKey: ours.publicKey, remoteIdentifier: enc.encode(accountId), remoteKey: theirKey }).displayable;
+  }
+
+  /** The 60-digit safety number and QR payload with `username` (fetches their key if unknown). */
+  async safetyNumber(username: string): Promise<{ displayable: string; scannable: Uint8Array }> {
+    const me = this.requireAccount();
+    const store = this.opts.store;
+    let contact = store.contactByUsername(username.toLowerCase());
+    if (!contact) {
+      await this.lock.run(() => this.establish(username.toLowerCase()));
+      contact = store.contactByUsername(username.toLowerCase())!;
+    }
+    const key = await store.getIdentity(new ProtocolAddress(contact.accountId, contact.deviceIds[0] ?? 1));
+    if (!key) throw new ClientError('UNKNOWN_USER', `no identity key known for ${username}`);
+    const ours = await store.getIdentityKeyPair();
+    const enc = new TextEncoder();
+    const f = createFingerprint({ localIdentifier: enc.encode(me.accountId), localKey: ours.publicKey, remoteIdentifier: enc.encode(contact.accountId), remoteKey: key });
+    return { displayable: f.displayable, scannable: f.scannable.serialize() };
+  }
+
+  /** Accepts `username`'s current identity key after the user verified the safety number. */
+  async trust(username: string): Promise<string> {
+    this.requireAccount();
+    const res = await this.http.fetchBundles(username.toLowerCase());
+    const key = PublicKey.deserialize(base64Decode(res.identityKey));
+    for (const d of res.devices) await this.opts.store.approveIdentity(new ProtocolAddress(res.accountId, d.deviceId), key);
+    // Bundles were consumed by the fetch; start fresh sessions now.
+    await this.lock.run(() => this.establish(res.username));
+    return this.safetyNumberFor(res.accountId, key);
+  }
+
+  private async sendContent(username: string, content: Content, ephemeral = false): Promise<void> {
+    const store = this.opts.store;
+    const user = username.toLowerCase();
+    if (!store.contactByUsername(user)) await this.establish(user);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const contact = store.contactByUsername(user)!;
+      const plaintext = encodeContent(content);
+      const messages = [];
+      for (const deviceId of contact.deviceIds) {
+        const address = new ProtocolAddress(contact.accountId, deviceId);
+        if (!(await store.loadSession(address))?.hasUsableSenderChain(Math.floor(this.now() / 1000))) await this.establish(user, [deviceId]);
+        let m;
+        try {
+          m = await signalEncrypt(plaintext, address, store, store, this.now());
+        } catch (e) {
+          if (e instanceof UntrustedIdentity) throw await this.identityChanged(user, contact.accountId, (await store.getIdentity(address))!);
+          throw e;
+        }
+        const session = await store.loadSession(address);
+        messages.push({ deviceId, registrationId: session!.remoteRegistrationId() ?? 0, type: m.type, content: m.serialize() });
+      }
+      try {
+        await this.http.sendMessages(user, { timestamp: content.ts, ephemeral, messages });
+        return;
+      } catch (e) {
+        if (!(e instanceof WireError)) throw e;
+        if (e.code === 'MISMATCHED_DEVICES') {
+          const missing = (e.details.missingDevices as number[] | undefined) ?? [];
+          const extra = (e.details.extraDevices as number[] | undefined) ?? [];
+          store.saveContact({ ...contact, deviceIds: contact.deviceIds.filter((d) => !extra.includes(d)) });
+          if (missing.length) await this.establish(user, missing);
+          continue;
+        }
+        if (e.code === 'STALE_DEVICES') {
+          await this.establish(user, (e.details.staleDevices as number[] | undefined) ?? []);
+          continue;
+        }
+        if (e.code === 'UNKNOWN_USER') throw new ClientError('UNKNOWN_USER', `there is no Parley user named ${user}; check the spelling`);
+        throw e;
+      }
+    }
+    throw new ClientError('SEND_FAILED', `could not send to ${user}: their device list keeps changing; try again`);
+  }
+
+  /** Sends a text message; resolves when the server has stored it for every device. */
+  async sendText(username: string, text: string): Promise<StoredMessage> {
+    const me = this.requireAccount();
+    if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new ClientError('SEND_FAILED', `a message must be 1..${MAX_TEXT_LENGTH} characters`);
+    const content: Content = { v: 1, kind: 'text', id: this.newId(), ts: this.now(), text };
+    const user = username.toLowerCase();
+    return this.lock.run(async () => {
+      await this.sendContent(user, content);
+      const store = this.opts.store;
+      store.addMessage({ conversation: user, direction: 'out', clientId: content.id, senderAccountId: me.accountId, timestamp: content.ts, body: text, status: 'sent' });
+      return store.messages(user).find((m) => m.clientId === content.id && m.direction === 'out')!;
+    });
+  }
+
+  /** Opens the live connection; envelopes are processed as they arrive. */
+  async connect(options: { reconnect?: boolean } = {}): Promise<void> {
+    const a = this.requireAccount();
+    let drained: () => void = () => undefined;
+    this.drained = new Promise((r) => (drained = r));
+    this.connection = new ServerConnection({
+      baseUrl: this.http.baseUrl,
+      credentials: { accountId: a.accountId, deviceId: a.deviceId, password: a.password },
+      createWebSocket: this.opts.createWebSocket,
+      reconnect: options.reconnect ?? true,
+      ...(this.opts.version ? { version: this.opts.version } : {}),
+      onEnvelope: (e) => this.lock.run(() => this.handleEnvelope(e)),
+      onQueueEmpty: () => drained(),
+      onState: (state, error) => this.emit({ type: 'connection', state, ...(error ? { error } : {}) }),
+    });
+    await this.connection.open();
+    void this.topUpPreKeys().catch(() => undefined);
+  }
+
+  /** Resolves when the server has sent everything that was queued at connect time. */
+  drained: Promise<void> = Promise.resolve();
+
+  disconnect(): void {
+    this.connection?.close();
+    this.connection = undefined;
+  }
+
+  private async handleEnvelope(e: EnvelopeFrame): Promise<void> {
+    const store = this.opts.store;
+    const from = new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId);
+    let content: Content | undefined;
+    let stored: StoredMessage | undefined;
+    try {
+      // Why one transaction: the ratchet step and the stored message commit together, so a
+      // crash can neither lose a message nor make its redelivery look like a replay.
+      await store.transaction(async () => {
+        const bytes = base64Decode(e.content);
+        const plaintext =
+          e.messageType === 'prekey'
+            ? await signalDecryptPreKey(PreKeySignalMessage.deserialize(bytes), from, store, store, store, store, store)
+            : await signalDecrypt(SignalMessage.deserialize(bytes), from, store, store);
+        content = decodeContent(plaintext);
+        const known = store.contactById(e.sourceAccountId);
+        const devs = new Set([...(known?.deviceIds ?? []), e.sourceDeviceId]);
+        store.saveContact({ accountId: e.sourceAccountId, username: e.sourceUsername, deviceIds: [...devs].sort((x, y) => x - y) });
+        if (content.kind === 'text') {
+          const isNew = store.addMessage({
+            conversation: e.sourceUsername,
+            direction: 'in',
+            clientId: content.id,
+            senderAccountId: e.sourceAccountId,
+            timestamp: content.ts,
+            body: content.text,
+            status: 'received',
+          });
+          if (isNew) stored = store.messages(e.sourceUsername).find((m) => m.clientId === content!.id && m.direction === 'in');
+        } else {
+          store.setStatus(this.requireAccount().accountId, content.ids, content.receipt);
+        }
+        if ((await store.getTrustLevel(from)) === 'changed') {
+          this.emit({ type: 'identity-changed', username: e.sourceUsername, safetyNumber: await this.safetyNumberFor(e.sourceAccountId, (await store.getIdentity(from))!) });
+        }
+      });
+    } catch (err) {
+      if (!(err instanceof DuplicateMessage)) {
+        // Undecryptable forever: acknowledge so it does not block the queue, and tell the app.
+        this.emit({ type: 'decrypt-error', from: e.sourceUsername, error: err instanceof ProtocolError || err instanceof Error ? err.message : String(err) });
+      }
+    }
+    this.connection?.ack(e.id);
+    if (stored) {
+      this.emit({ type: 'message', message: stored });
+      void this.sendReceipt(e.sourceUsername, [stored.clientId]);
+    } else if (content?.kind === 'receipt') {
+      this.emit({ type: 'receipt', from: e.sourceUsername, receipt: content.receipt, ids: content.ids });
+    }
+    if (e.messageType === 'prekey') void this.topUpPreKeys().catch(() => undefined);
+  }
+
+  private async sendReceipt(username: string, ids: string[]): Promise<void> {
+    const content: Content = { v: 1, kind: 'receipt', id: this.newId(), ts: this.now(), receipt: 'delivered', ids };
+    await this.lock.run(() => this.sendContent(username, content)).catch(() => undefined);
+  }
+
+  messages(conversation?: string, onlyUnseen = false): StoredMessage[] {
+    return this.opts.store.messages(conversation?.toLowerCase(), onlyUnseen);
+  }
+
+  markSeen(messages: readonly StoredMessage[]): void {
+    this.opts.store.markSeen(messages.map((m) => m.rowId));
+  }
+
+  close(): void {
+    this.disconnect();
+    this.opts.store.close();
+  }
+}
+
+export function createClient(opts: ClientOptions): ParleyClient {
+  return new ParleyClient(opts);
+}

@@ -1,0 +1,3 @@
+// @parley/client/node: Node-only pieces (SQLite store, `ws` WebSockets). Re-exports only.
+export { SqliteClientStore } from './sqlite-store.ts';
+export { nodeWebSocket } from './ws.ts';

@@ -1,0 +1,139 @@
+/**
+ * The live connection: authenticates with the first frame, delivers envelopes to
+ * a handler one at a time (the handler acknowledges after storing), and
+ * reconnects with exponential back-off and jitter when the connection drops.
+ * Takes a WebSocket constructor so it runs in Node (`ws`) and browsers.
+ */
+import { base64Encode, isWireErrorCode, PARLEY_VERSION, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
+import type { Credentials } from './http.ts';
+
+/** The subset of the WebSocket API both `ws` and browsers provide. */
+export interface MinimalWebSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+export type WebSocketFactory = (url: string) => MinimalWebSocket;
+
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'reconnecting';
+
+export interface SocketOptions {
+  readonly baseUrl: string;
+  readonly credentials: Credentials;
+  readonly createWebSocket: WebSocketFactory;
+  readonly onEnvelope: (e: EnvelopeFrame) => Promise<void>;
+  readonly onState?: (s: ConnectionState, error?: WireError) => void;
+  readonly onQueueEmpty?: () => void;
+  readonly reconnect?: boolean;
+  readonly version?: string;
+  /** Back-off bounds (ms). */
+  readonly minDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export class ServerConnection {
+  private ws: MinimalWebSocket | undefined;
+  private stopped = false;
+  private attempt = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readyWaiters: Array<{ resolve: () => void; reject: (e: WireError) => void }> = [];
+
+  constructor(private readonly opts: SocketOptions) {}
+
+  /** Opens the connection; resolves once authenticated, rejects with a WireError (e.g. UPGRADE_REQUIRED). */
+  open(): Promise<void> {
+    this.stopped = false;
+    const p = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    this.connect();
+    return p;
+  }
+
+  close(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.ws?.close(1000, 'bye');
+    this.opts.onState?.('closed');
+  }
+
+  /** Acknowledges an envelope (after the app stored it). */
+  ack(id: number): void {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'ack', id }));
+  }
+
+  private settle(err?: WireError): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) (err ? w.reject(err) : w.resolve());
+  }
+
+  private connect(): void {
+    const url = `${this.opts.baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/v1/websocket`;
+    this.opts.onState?.(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    let ws: MinimalWebSocket;
+    try {
+      ws = this.opts.createWebSocket(url);
+    } catch {
+      this.scheduleReconnect(new WireError('SERVER_UNREACHABLE', `cannot reach ${this.opts.baseUrl}`));
+      return;
+    }
+    this.ws = ws;
+    let fatal: WireError | undefined;
+    ws.onopen = () => {
+      const c = this.opts.credentials;
+      ws.send(JSON.stringify({ type: 'auth', version: this.opts.version ?? PARLEY_VERSION, accountId: c.accountId, deviceId: c.deviceId, password: base64Encode(c.password) }));
+    };
+    ws.onmessage = (ev) => {
+      let frame: ServerFrame;
+      try {
+        frame = JSON.parse(String(ev.data)) as ServerFrame;
+      } catch {
+        return;
+      }
+      if (frame.type === 'ready') {
+        this.attempt = 0;
+        this.opts.onState?.('open');
+        this.settle();
+      } else if (frame.type === 'queue-empty') {
+        this.chain = this.chain.then(() => this.opts.onQueueEmpty?.());
+      } else if (frame.type === 'error') {
+        const { code, message, ...details } = frame as { code: string; message: string } & Record<string, unknown>;
+        fatal = new WireError(isWireErrorCode(code) ? code : 'INTERNAL', message.replace(/^[A-Z_]+: /, '').replace(/ - .*$/, ''), details);
+      } else if (frame.type === 'envelope') {
+        // Envelopes are handled strictly one after another, in server order.
+        this.chain = this.chain.then(() => this.opts.onEnvelope(frame)).catch(() => undefined);
+      }
+    };
+    ws.onerror = () => undefined;
+    ws.onclose = (ev) => {
+      if (this.ws === ws) this.ws = undefined;
+      if (this.stopped) return;
+      if (fatal && (fatal.code === 'UPGRADE_REQUIRED' || fatal.code === 'UNAUTHORIZED')) {
+        this.stopped = true;
+        this.opts.onState?.('closed', fatal);
+        this.settle(fatal);
+        return;
+      }
+      this.scheduleReconnect(fatal ?? new WireError('SERVER_UNREACHABLE', `connection to ${this.opts.baseUrl} closed (${ev.code})`));
+    };
+  }
+
+  private scheduleReconnect(err: WireError): void {
+    if (this.opts.reconnect === false) {
+      this.stopped = true;
+      this.opts.onState?.('closed', err);
+      this.settle(err);
+      return;
+    }
+    const min = this.opts.minDelayMs ?? 250;
+    const max = this.opts.maxDelayMs ?? 30_000;
+    const delay = Math.min(max, min * 2 ** this.attempt) * (0.5 + Math.random() * 0.5);
+    this.attempt++;
+    this.opts.onState?.('reconnecting', err);
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
