@@ -205,6 +205,8 @@ async function chat(args: Args, peer: string): Promise<number> {
   });
   await pending;
   client.close();
+  // Why: a paused stdin pipe would keep the process alive after /quit.
+  process.stdin.destroy();
   return 0;
 }
 

@@ -1,0 +1,142 @@
+// End to end: real server processes on loopback, SDK clients and the real CLI.
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, CLI, ROOT, sdkClient, startServer, tempDir, type RunningServer } from './harness.ts';
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop('SIGKILL');
+});
+
+async function server(dataDir = tempDir('srv'), args: string[] = [], port = 0) {
+  const s = await startServer(dataDir, args, port);
+  servers.push(s);
+  return s;
+}
+
+describe('end to end through a real server', () => {
+  it('online chat both ways with receipts, 50 messages in order, and no plaintext on the server', async () => {
+    const s = await server();
+    const alice = sdkClient(s.url, tempDir('alice'));
+    const bob = sdkClient(s.url, tempDir('bob'));
+    await alice.client.register('alice');
+    await bob.client.register('bob');
+    await alice.client.connect();
+    await bob.client.connect();
+    const canary = 'CANARY-7f3a9c-do-not-store';
+    const sent = await alice.client.sendText('bob', `hello ${canary}`);
+    const got = await bob.waitFor((e) => e.type === 'message');
+    expect(got.type === 'message' && got.message.body).toBe(`hello ${canary}`);
+    // Bob's client sent a delivery receipt automatically.
+    await alice.waitFor((e) => e.type === 'receipt' && e.ids.includes(sent.clientId));
+    expect(alice.client.messages('bob').find((m) => m.clientId === sent.clientId)?.status).toBe('delivered');
+    for (let i = 0; i < 50; i++) await bob.client.sendText('alice', `reply ${i} ${canary}`);
+    await alice.waitFor((e) => e.type === 'message' && e.message.body.startsWith('reply 49'));
+    const bodies = alice.client.messages('bob').filter((m) => m.direction === 'in').map((m) => m.body);
+    expect(bodies).toEqual(Array.from({ length: 50 }, (_, i) => `reply ${i} ${canary}`));
+    alice.client.close();
+    bob.client.close();
+    await s.stop();
+    for (const f of ['parley.sqlite', 'parley.sqlite-wal', 'parley.sqlite-shm']) {
+      const p = join(s.dataDir, f);
+      if (existsSync(p)) expect(readFileSync(p).includes(Buffer.from('CANARY-7f3a9c')), `${f} holds plaintext`).toBe(false);
+    }
+  });
+
+  it('offline delivery in order on reconnect, and exactly once across a server SIGKILL', async () => {
+    const dataDir = tempDir('srv');
+    let s = await server(dataDir);
+    const port = s.port;
+    const alice = sdkClient(s.url, tempDir('alice'));
+    const bobDir = tempDir('bob');
+    let bob = sdkClient(s.url, bobDir);
+    await alice.client.register('alice2');
+    await bob.client.register('bob2');
+    for (let i = 0; i < 5; i++) await alice.client.sendText('bob2', `offline ${i}`);
+    // The server acknowledged the sends; now it crashes before Bob comes online.
+    await s.stop('SIGKILL');
+    s = await server(dataDir, [], port);
+    await bob.client.connect();
+    await bob.client.drained;
+    await bob.waitFor((e) => e.type === 'message' && e.message.body === 'offline 4');
+    expect(bob.client.messages('alice2').map((m) => m.body)).toEqual(['offline 0', 'offline 1', 'offline 2', 'offline 3', 'offline 4']);
+    // Crash again right after delivery (acks may be lost), restart, reconnect: no duplicates reach the app.
+    await s.stop('SIGKILL');
+    bob.client.close();
+    s = await server(dataDir, [], port);
+    bob = sdkClient(s.url, bobDir);
+    await bob.client.connect();
+    await bob.client.drained;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bob.events.filter((e) => e.type === 'message')).toEqual([]);
+    expect(bob.client.messages('alice2').length).toBe(5);
+    bob.client.close();
+    alice.client.close();
+  });
+
+  it('the CLI: register, send, inbox, safety numbers and its errors', async () => {
+    const s = await server();
+    const home = tempDir('home');
+    const env = { PARLEY_SERVER: s.url };
+    expect((await cli(home, ['--profile', 'carol', 'register', 'carol'], env)).code).toBe(0);
+    expect((await cli(home, ['--profile', 'dave', 'register', 'dave'], env)).code).toBe(0);
+    const taken = await cli(home, ['--profile', 'other', 'register', 'carol'], env);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('USERNAME_TAKEN');
+    const sent = await cli(home, ['--profile', 'carol', 'send', 'dave', 'hi', 'dave'], env);
+    expect(sent.stdout).toContain('Sent to dave');
+    const inbox = await cli(home, ['--profile', 'dave', 'inbox'], env);
+    expect(inbox.stdout).toMatch(/carol: hi dave/);
+    expect((await cli(home, ['--profile', 'dave', 'inbox'], env)).stdout).toContain('No new messages.');
+    const who = await cli(home, ['--profile', 'dave', 'whoami'], env);
+    expect(who.stdout).toMatch(/^dave on /);
+    const sa = await cli(home, ['--profile', 'carol', 'safety-number', 'dave'], env);
+    const sb = await cli(home, ['--profile', 'dave', 'safety-number', 'carol'], env);
+    const digits = (o: string) => o.match(/(\d{5} ){3}\d{5}/g)!.join(' ');
+    expect(digits(sa.stdout).replace(/ /g, '')).toMatch(/^\d{60}$/);
+    expect(digits(sa.stdout)).toBe(digits(sb.stdout));
+    const unknown = await cli(home, ['--profile', 'carol', 'send', 'nobody', 'x'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('UNKNOWN_USER: there is no Parley user named nobody');
+    const down = await cli(home, ['--profile', 'carol', '--server', 'http://127.0.0.1:9', 'whoami'], env);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('SERVER_UNREACHABLE: cannot reach http://127.0.0.1:9 - check the server address');
+    const usage = await cli(home, ['--profile', 'carol', 'send'], env);
+    expect(usage.code).toBe(2);
+  });
+
+  it('the CLI shows UPGRADE_REQUIRED as an instruction when the server needs a newer client', async () => {
+    const s = await server(tempDir('srv'), ['--min-client-version', '9.0.0']);
+    const r = await cli(tempDir('home'), ['register', 'erin'], { PARLEY_SERVER: s.url });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('UPGRADE_REQUIRED: this client is 0.1.0; the server needs 9.0.0 or newer - update Parley');
+  });
+
+  it('interactive chat: typed lines are sent, replies appear live', async () => {
+    const s = await server();
+    const home = tempDir('home');
+    const env = { ...process.env, PARLEY_HOME: home, PARLEY_SERVER: s.url };
+    expect((await cli(home, ['--profile', 'fay', 'register', 'fay'], { PARLEY_SERVER: s.url })).code).toBe(0);
+    const gus = sdkClient(s.url, tempDir('gus'));
+    await gus.client.register('gus');
+    await gus.client.connect();
+    const chat = spawn(process.execPath, [CLI, '--profile', 'fay', 'chat', 'gus'], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    chat.stdout.on('data', (d) => (out += d.toString()));
+    const waitOut = async (re: RegExp) => {
+      for (let i = 0; i < 150 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out, `chat output so far:\n${out}`).toMatch(re);
+    };
+    await waitOut(/connected as fay/);
+    chat.stdin.write('hello gus\n');
+    await gus.waitFor((e) => e.type === 'message' && e.message.body === 'hello gus');
+    await gus.client.sendText('fay', 'hi fay, live');
+    await waitOut(/gus: hi fay, live/);
+    await waitOut(/delivered ✓/);
+    chat.stdin.write('/quit\n');
+    await new Promise((r) => chat.once('exit', r));
+    gus.client.close();
+  });
+});
