@@ -28,7 +28,7 @@ import {
 import { hashPassword, passwordMatches } from './credentials.ts';
 import { DeliveryHub, type Connection } from './delivery.ts';
 import { RateLimiter } from './rate-limit.ts';
-import type { Storage } from './storage/storage.ts';
+import type { NewEnvelope, Storage } from './storage/storage.ts';
 
 export interface AppConfig {
   readonly minClientVersion: string;
@@ -54,6 +54,40 @@ export interface ParleyApp {
   close(): Promise<void>;
 }
 
+/**
+ * Group commit: enqueues that arrive in the same turn of the event loop share one
+ * durable transaction (one fsync), and each sender hears OK only after it.
+ */
+class EnqueueBatcher {
+  private pending: Array<{ accountId: string; envelopes: readonly NewEnvelope[]; done: (e?: unknown) => void }> = [];
+  private scheduled = false;
+
+  constructor(private readonly storage: Storage) {}
+
+  add(accountId: string, envelopes: readonly NewEnvelope[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ accountId, envelopes, done: (e) => (e ? reject(e) : resolve()) });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const items = this.pending;
+    this.pending = [];
+    this.scheduled = false;
+    try {
+      this.storage.enqueueBatch(items);
+    } catch (e) {
+      for (const i of items) i.done(e);
+      return;
+    }
+    for (const i of items) i.done();
+  }
+}
+
 export async function buildApp(config: AppConfig, deps: AppDeps): Promise<ParleyApp> {
   const now = deps.now ?? Date.now;
   const { storage, serverSecret } = deps;
@@ -74,6 +108,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   const hub = new DeliveryHub(storage, now, () => delivered.inc());
   new Gauge({ name: 'parley_websockets', help: 'open authenticated WebSockets', registers: [registry], collect() { this.set(hub.size); } });
 
+  const batcher = new EnqueueBatcher(storage);
   const bundleByRequester = new RateLimiter(config.bundleFetchesPerMinute, 60_000, now);
   const bundleByTarget = new RateLimiter(config.bundleFetchesPerMinute * 3, 60_000, now);
   const ephemeralSweep = setInterval(() => storage.dropExpiredEphemeral(now() - LIMITS.ephemeralTtlMs), 30_000);
@@ -234,7 +269,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     }
     const serverTimestamp = now();
     // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
-    storage.enqueue(
+    await batcher.add(
       target.id,
       s.messages.map((m) => ({
         destinationDeviceId: m.deviceId,

@@ -57,12 +57,29 @@ export class DeliveryHub {
     for (const c of this.connections.get(key(accountId, deviceId)) ?? []) this.pump(c);
   }
 
+  private acks: Array<{ c: Connection; id: number }> = [];
+  private ackScheduled = false;
+
+  /** Records an acknowledgement; acks arriving in one event-loop turn are deleted in one transaction. */
   ack(c: Connection, id: number): void {
-    if (this.storage.ack(c.accountId, c.deviceId, id)) {
-      c.inFlight = Math.max(0, c.inFlight - 1);
-      this.onDelivered();
-    }
-    this.pump(c);
+    this.acks.push({ c, id });
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setImmediate(() => {
+      const batch = this.acks;
+      this.acks = [];
+      this.ackScheduled = false;
+      this.storage.ackBatch(batch.map((a) => ({ accountId: a.c.accountId, deviceId: a.c.deviceId, id: a.id })));
+      const touched = new Set<Connection>();
+      for (const a of batch) {
+        if (a.id <= a.c.lastSentId) {
+          a.c.inFlight = Math.max(0, a.c.inFlight - 1);
+          this.onDelivered();
+        }
+        touched.add(a.c);
+      }
+      for (const c of touched) this.pump(c);
+    });
   }
 
   private send(c: Connection, frame: ServerFrame): void {

@@ -180,8 +180,15 @@ export class SqliteStorage implements Storage {
   }
 
   enqueue(accountId: string, envelopes: readonly NewEnvelope[]): number[] {
-    return this.db.transaction(() =>
-      envelopes.map((e) =>
+    return this.enqueueBatch([{ accountId, envelopes }])[0]!;
+  }
+
+  enqueueBatch(items: ReadonlyArray<{ accountId: string; envelopes: readonly NewEnvelope[] }>): number[][] {
+    return this.db.transaction(() => items.map(({ accountId, envelopes }) => this.insertEnvelopes(accountId, envelopes))).immediate();
+  }
+
+  private insertEnvelopes(accountId: string, envelopes: readonly NewEnvelope[]): number[] {
+    return envelopes.map((e) =>
         Number(
           this.stmts.insertEnvelope.run(
             accountId,
@@ -196,8 +203,7 @@ export class SqliteStorage implements Storage {
             e.ephemeral ? 1 : 0,
           ).lastInsertRowid,
         ),
-      ),
-    ).immediate();
+      );
   }
 
   pending(accountId: string, deviceId: number, afterId: number, limit: number): StoredEnvelope[] {
@@ -232,7 +238,23 @@ export class SqliteStorage implements Storage {
   }
 
   ack(accountId: string, deviceId: number, id: number): boolean {
-    return this.stmts.ack.run(accountId, deviceId, id).changes > 0;
+    // Why NORMAL here: a lost ack only means a redelivery, which clients drop as a duplicate;
+    // accepting a message (enqueue) stays synchronous=FULL.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.stmts.ack.run(accountId, deviceId, id).changes > 0;
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  ackBatch(items: ReadonlyArray<{ accountId: string; deviceId: number; id: number }>): number {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
   }
 
   dropExpiredEphemeral(olderThan: number): number {

@@ -73,11 +73,15 @@ export interface Storage {
 
   /** Queues envelopes for several devices of one account in one transaction; returns their ids. */
   enqueue(accountId: string, envelopes: readonly NewEnvelope[]): number[];
+  /** Several enqueues in one durable transaction (group commit); all or nothing. */
+  enqueueBatch(items: ReadonlyArray<{ accountId: string; envelopes: readonly NewEnvelope[] }>): number[][];
   /** Envelopes for a device with id > afterId, in order. */
   pending(accountId: string, deviceId: number, afterId: number, limit: number): StoredEnvelope[];
   queueLength(accountId: string, deviceId: number): number;
   /** Deletes an envelope after the device acknowledged it; false if unknown. */
   ack(accountId: string, deviceId: number, id: number): boolean;
+  /** Deletes several acknowledged envelopes in one transaction; returns how many existed. */
+  ackBatch(items: ReadonlyArray<{ accountId: string; deviceId: number; id: number }>): number;
   /** Drops ephemeral envelopes created before `olderThan` (ms); returns how many. */
   dropExpiredEphemeral(olderThan: number): number;
   close(): void;
