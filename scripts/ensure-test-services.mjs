@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // Installs, from Debian's packages, the programs the test suite drives:
-// Chromium (browser tests) and coturn (relay-only calls). Runs before `npm test`.
+// Chromium (the protocol suite runs in it). Runs before `npm test`.
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const needed = [
   { bin: '/usr/bin/chromium', pkg: 'chromium' },
-  { bin: '/usr/bin/turnserver', pkg: 'coturn' },
 ];
 const missing = needed.filter((n) => !existsSync(n.bin));
 if (missing.length === 0) process.exit(0);
@@ -22,5 +21,5 @@ if (process.getuid && process.getuid() !== 0) {
 console.log(`[test setup] installing ${pkgs.join(', ')} from Debian's packages (one time, about a minute)...`);
 const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
 execFileSync('apt-get', ['update', '-q'], { stdio: 'inherit', env });
-execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+execFileSync('apt-get', ['install', '-y', '-q', ...pkgs], { stdio: 'inherit', env });
 console.log('[test setup] done');
