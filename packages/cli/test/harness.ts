@@ -42,7 +42,7 @@ export function startServer(dataDir: string, args: string[] = [], port = 0): Pro
           proc,
           stop: (signal = 'SIGTERM') =>
             new Promise<void>((r) => {
-              if (proc.exitCode !== null) return r();
+              if (proc.exitCode !== null || proc.signalCode !== null) return r();
               proc.once('exit', () => r());
               proc.kill(signal);
             }),
