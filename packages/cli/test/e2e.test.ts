@@ -3,11 +3,12 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, CLI, ROOT, sdkClient, startServer, tempDir, type RunningServer } from './harness.ts';
+import { cli, CLI, removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer } from './harness.ts';
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const s of servers) await s.stop('SIGKILL');
+  removeTempDirs();
 });
 
 async function server(dataDir = tempDir('srv'), args: string[] = [], port = 0) {

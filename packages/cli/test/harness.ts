@@ -1,6 +1,6 @@
 /** Test harness: real server processes on loopback, SDK clients and CLI runs in temp dirs. */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClient, type ClientEvent, type ParleyClient } from '@parley/client';
@@ -9,8 +9,17 @@ import { nodeWebSocket, SqliteClientStore } from '@parley/client/node';
 export const ROOT = resolve(import.meta.dirname, '../../..');
 export const CLI = join(ROOT, 'packages/cli/bin/parley.mjs');
 
+const created: string[] = [];
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `parley-${prefix}-`));
+  const d = mkdtempSync(join(tmpdir(), `parley-${prefix}-`));
+  created.push(d);
+  return d;
+}
+
+/** Removes every directory made by tempDir (call after the servers are stopped). */
+export function removeTempDirs(): void {
+  for (const d of created.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 export interface RunningServer {

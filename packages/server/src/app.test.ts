@@ -1,5 +1,5 @@
 // Server behaviour through buildApp: inject() for HTTP, a real loopback port for WebSockets.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
@@ -12,12 +12,15 @@ import { SqliteStorage } from './storage/sqlite.ts';
 
 const V = { 'x-parley-version': '0.1.0', 'content-type': 'application/json' };
 const apps: ParleyApp[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 async function makeApp(opts: { now?: () => number; perMinute?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
+  dirs.push(dir);
   const app = await buildApp(
     { minClientVersion: '0.1.0', bundleFetchesPerMinute: opts.perMinute ?? 60, logLevel: 'silent' },
     { storage: new SqliteStorage(join(dir, 'db.sqlite')), serverSecret: new Uint8Array(32).fill(7), ...(opts.now ? { now: opts.now } : {}) },
