@@ -7,7 +7,7 @@
  * Bounded: a fixed message count per run, loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
@@ -158,6 +158,8 @@ async function benchParley(): Promise<Result> {
   );
   for (const u of users) u.ws?.close();
   proc.kill('SIGKILL');
+  await new Promise((r) => proc.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb };
 }
