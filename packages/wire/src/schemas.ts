@@ -116,6 +116,29 @@ export type ServerFrame =
   | { type: 'queue-empty' }
   | { type: 'error'; code: string; message: string };
 
+/** Decodes a frame from the server (clients treat the server as untrusted input too). */
+const envelopeFrame = object({
+  type: oneOf('envelope'),
+  id: int(1, Number.MAX_SAFE_INTEGER),
+  sourceAccountId: str(64, /^[0-9a-f-]{1,64}$/),
+  sourceUsername: username,
+  sourceDeviceId: deviceId,
+  timestamp: int(0, Number.MAX_SAFE_INTEGER),
+  serverTimestamp: int(0, Number.MAX_SAFE_INTEGER),
+  messageType: oneOf('prekey', 'whisper'),
+  content: str(Math.ceil(LIMITS.maxMessageBytes / 3) * 4 + 4, /^[A-Za-z0-9+/]*={0,2}$/),
+  ephemeral: bool,
+});
+const simpleFrame = object({ type: oneOf('ready', 'queue-empty') });
+const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6) });
+
+export const serverFrame: Decoder<ServerFrame> = (v, p) => {
+  const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (t === 'envelope') return envelopeFrame(v, p) as EnvelopeFrame;
+  if (t === 'error') return errorFrame(v, p) as ServerFrame;
+  return simpleFrame(v, p) as ServerFrame;
+};
+
 /** Client -> server frames. */
 export const authFrame = object({
   type: oneOf('auth'),

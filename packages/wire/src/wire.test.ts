@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { base64Decode, base64Encode, decodeJson } from './decode.ts';
 import { WireError } from './errors.ts';
 import { checkClientVersion } from './version.ts';
-import { clientFrame, registerRequest, sendRequest, uploadKeysRequest, username } from './schemas.ts';
+import { clientFrame, registerRequest, sendRequest, serverFrame, uploadKeysRequest, username } from './schemas.ts';
 
 describe('wire decoders', () => {
   it('base64 matches the platform encoder and round-trips', () => {
@@ -58,7 +58,7 @@ describe('wire decoders', () => {
   it('every decoder throws only WireError on arbitrary JSON', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
-        for (const d of [registerRequest, sendRequest, uploadKeysRequest, clientFrame]) {
+        for (const d of [registerRequest, sendRequest, uploadKeysRequest, clientFrame, serverFrame]) {
           try {
             d(v, '');
           } catch (e) {

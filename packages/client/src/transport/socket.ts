@@ -4,7 +4,7 @@
  * reconnects with exponential back-off and jitter when the connection drops.
  * Takes a WebSocket constructor so it runs in Node (`ws`) and browsers.
  */
-import { base64Encode, isWireErrorCode, PARLEY_VERSION, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
+import { base64Encode, decodeJson, isWireErrorCode, PARLEY_VERSION, serverFrame, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
 import type { Credentials } from './http.ts';
 
 /** The subset of the WebSocket API both `ws` and browsers provide. */
@@ -90,8 +90,9 @@ export class ServerConnection {
     ws.onmessage = (ev) => {
       let frame: ServerFrame;
       try {
-        frame = JSON.parse(String(ev.data)) as ServerFrame;
+        frame = decodeJson(String(ev.data), serverFrame, 4 * 1024 * 1024);
       } catch {
+        // A malformed frame from the server is ignored; the envelope stays queued for a retry.
         return;
       }
       if (frame.type === 'ready') {
