@@ -3,6 +3,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { KeyPair } from '@parley/protocol';
 import { cli, CLI, removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer } from './harness.ts';
 
 const servers: RunningServer[] = [];
@@ -106,6 +108,26 @@ describe('end to end through a real server', () => {
     expect(down.stderr).toContain('SERVER_UNREACHABLE: cannot reach http://127.0.0.1:9 - check the server address');
     const usage = await cli(home, ['--profile', 'carol', 'send'], env);
     expect(usage.code).toBe(2);
+  });
+
+  it('a changed identity key stops sending until the user verifies and trusts it', async () => {
+    const s = await server();
+    const home = tempDir('home');
+    const env = { PARLEY_SERVER: s.url };
+    await cli(home, ['--profile', 'hal', 'register', 'hal'], env);
+    await cli(home, ['--profile', 'ivy', 'register', 'ivy'], env);
+    const ivyId = /account ([0-9a-f-]{36})/.exec((await cli(home, ['--profile', 'ivy', 'whoami'], env)).stdout)![1]!;
+    // Hal once knew a different key for Ivy (as if the server now handed out someone else's key).
+    const db = new Database(join(home, 'hal', 'state.sqlite'));
+    db.prepare('INSERT INTO identities (address, key, trust) VALUES (?, ?, ?)').run(`${ivyId}.1`, Buffer.from(KeyPair.generate().publicKey.serialize()), 'trusted');
+    db.close();
+    const refused = await cli(home, ['--profile', 'hal', 'send', 'ivy', 'secret'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/IDENTITY_CHANGED: the safety number with ivy changed \(new number \d{60}\).*parley trust ivy/s);
+    expect((await cli(home, ['--profile', 'ivy', 'inbox'], env)).stdout).toContain('No new messages.');
+    expect((await cli(home, ['--profile', 'hal', 'trust', 'ivy'], env)).code).toBe(0);
+    expect((await cli(home, ['--profile', 'hal', 'send', 'ivy', 'after verifying'], env)).code).toBe(0);
+    expect((await cli(home, ['--profile', 'ivy', 'inbox'], env)).stdout).toContain('hal: after verifying');
   });
 
   it('the CLI shows UPGRADE_REQUIRED as an instruction when the server needs a newer client', async () => {
