@@ -96,8 +96,35 @@ export class PrivateKey implements X25519KeyRef {
   backendCache?: unknown;
   private pub?: PublicKey;
   private signer?: XEdDSASigner;
+  /** Ed25519 seed (and sign bit of its public key) when the key was made by `generateForSigning`. */
+  private ed?: { seedRef: X25519KeyRef; signBit: number };
 
   private constructor(readonly raw: Uint8Array) {}
+
+  /**
+   * A key that will sign often (a group sender key). Where the platform has native
+   * Ed25519 it is generated as an Ed25519 seed whose secret scalar is this key, so
+   * signing is native; the signatures verify as XEdDSA. Elsewhere a plain key.
+   */
+  static generateForSigning(): PrivateKey {
+    if (!backend.ed25519Generate || !backend.ed25519Sign) return PrivateKey.generate();
+    return PrivateKey.fromEd25519Seed(backend.ed25519Generate().seed);
+  }
+
+  /** Rebuilds a key made by `generateForSigning` from its seed. */
+  static fromEd25519Seed(seed: Uint8Array): PrivateKey {
+    if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new InvalidKey('Ed25519 seed: expected 32 bytes');
+    const k = PrivateKey.deserialize(backend.sha512(seed).subarray(0, 32));
+    const signer = deriveSigner(k.raw);
+    k.signer = signer;
+    k.ed = { seedRef: { raw: seed.slice() }, signBit: signer.edPublic[31]! & 0x80 };
+    return k;
+  }
+
+  /** The Ed25519 seed, if this key has one (persist it to keep native signing). */
+  ed25519Seed(): Uint8Array | undefined {
+    return this.ed?.seedRef.raw.slice();
+  }
 
   static generate(): PrivateKey {
     const { privateKey, publicKey } = backend.x25519Generate();
@@ -135,7 +162,13 @@ export class PrivateKey implements X25519KeyRef {
   }
 
   /** XEdDSA signature (64 bytes, randomized). */
-  sign(message: Uint8Array, random64: Uint8Array = backend.randomBytes(64)): Uint8Array {
+  sign(message: Uint8Array, random64?: Uint8Array): Uint8Array {
+    if (this.ed && backend.ed25519Sign && random64 === undefined) {
+      const sig = backend.ed25519Sign(this.ed.seedRef, message);
+      sig[63] = (sig[63]! & 0x7f) | this.ed.signBit; // XEdDSA carries the Edwards sign bit here
+      return sig;
+    }
+    random64 ??= backend.randomBytes(64);
     if (!this.signer) this.signer = deriveSigner(this.raw);
     return xeddsaSign(this.raw, this.signer, message, random64);
   }

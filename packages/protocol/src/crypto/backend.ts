@@ -39,4 +39,13 @@ export interface CryptoBackend {
    * compressed Edwards key `publicKey`. XEdDSA verification reduces to this.
    */
   ed25519Verify(publicKey: X25519KeyRef, message: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * Optional fast path for keys this device generates to sign often (sender keys):
+   * a standard Ed25519 key pair from a random seed. Its secret scalar (the clamped
+   * first half of SHA-512(seed)) is the Curve25519 private key, so RFC 8032
+   * signatures by the seed verify as XEdDSA signatures of that key.
+   */
+  ed25519Generate?(): { seed: Uint8Array; edPublic: Uint8Array };
+  /** RFC 8032 Ed25519 signature by `seed` (deterministic nonce). */
+  ed25519Sign?(seed: X25519KeyRef, message: Uint8Array): Uint8Array;
 }

@@ -103,6 +103,19 @@ export const nodeBackend: CryptoBackend = {
       return undefined;
     }
   },
+  ed25519Generate() {
+    const { privateKey } = nodeCrypto.generateKeyPairSync('ed25519');
+    const jwk = privateKey.export({ format: 'jwk' });
+    return { seed: fromB64u(jwk.d), edPublic: fromB64u(jwk.x) };
+  },
+  ed25519Sign(seed, message) {
+    let key = seed.backendCache;
+    if (!(key instanceof nodeCrypto.KeyObject)) {
+      key = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64u(seed.raw), x: X_PLACEHOLDER }, format: 'jwk' });
+      seed.backendCache = key;
+    }
+    return u8(nodeCrypto.sign(null, message, key as KeyObject));
+  },
   ed25519Verify(publicKey, message, signature) {
     try {
       let key = publicKey.backendCache;

@@ -7,7 +7,7 @@
  */
 import { backend } from '#backend';
 import type { ProtocolAddress } from '../address.ts';
-import { KeyPair } from '../curve.ts';
+import { KeyPair, PrivateKey } from '../curve.ts';
 import { DuplicateMessage, InvalidMessage, InvalidSignature, InvalidState, NoSenderKeyState } from '../errors.ts';
 import { utf8 } from '../internal/bytes.ts';
 import { SenderKeyDistributionMessage, SenderKeyMessage, SENDERKEY_MESSAGE_CURRENT_VERSION } from './messages.ts';
@@ -46,7 +46,7 @@ export async function createSenderKeyDistributionMessage(
   if (!record?.current()) {
     record = SenderKeyRecord.empty();
     const chainId = new DataView(backend.randomBytes(4).buffer).getUint32(0) >>> 1;
-    const signing = KeyPair.generate();
+    const signing = KeyPair.fromPrivateKey(PrivateKey.generateForSigning());
     record.addState({
       messageVersion: SENDERKEY_MESSAGE_CURRENT_VERSION,
       chainId,

@@ -71,7 +71,11 @@ export class SenderKeyRecord {
         .uint32(1, s.chainId || undefined)
         .bytes(2, new ProtoWriter().uint32(1, s.chainKey.iteration || undefined).bytes(2, s.chainKey.seed).finish());
       const sk = new ProtoWriter().bytes(1, s.signingKey.serializedView());
-      if (s.signingPrivateKey) sk.bytes(2, s.signingPrivateKey.serialize());
+      if (s.signingPrivateKey) {
+        sk.bytes(2, s.signingPrivateKey.serialize());
+        // Parley extension (field 3, ignored by libsignal): the Ed25519 seed enabling native signing.
+        sk.bytes(3, s.signingPrivateKey.ed25519Seed());
+      }
       sw.bytes(3, sk.finish());
       for (const k of s.messageKeys) sw.bytes(4, new ProtoWriter().uint32(1, k.iteration || undefined).bytes(2, k.seed).finish());
       sw.uint32(5, s.messageVersion || undefined);
@@ -105,7 +109,13 @@ function decodeState(m: ProtoMessage): SenderKeyState {
   try {
     signingKey = PublicKey.deserialize(pub);
     const priv = sk.bytes(2);
+    const seed = sk.bytes(3);
     signingPrivateKey = priv && priv.length ? PrivateKey.deserialize(priv) : undefined;
+    if (signingPrivateKey && seed) {
+      const fromSeed = PrivateKey.fromEd25519Seed(seed);
+      // Only trust the seed if it really yields the stored key.
+      if (fromSeed.publicKey().equals(signingPrivateKey.publicKey())) signingPrivateKey = fromSeed;
+    }
   } catch {
     throw new InvalidState('sender key record: invalid signing key');
   }
