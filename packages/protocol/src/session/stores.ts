@@ -193,6 +193,7 @@ export class InMemoryProtocolStore implements ProtocolStore {
   isTrustedIdentity = (a: ProtocolAddress, k: PublicKey, d: Direction) => this.identityStore.isTrustedIdentity(a, k, d);
   getIdentity = (a: ProtocolAddress) => this.identityStore.getIdentity(a);
   approveIdentity = (a: ProtocolAddress, k: PublicKey, verified?: boolean) => this.identityStore.approveIdentity(a, k, verified);
+  getTrustLevel = (a: ProtocolAddress) => this.identityStore.getTrustLevel(a);
   loadSession = (a: ProtocolAddress) => this.sessionStore.loadSession(a);
   storeSession = (a: ProtocolAddress, r: SessionRecord) => this.sessionStore.storeSession(a, r);
   getPreKey = (id: number) => this.preKeyStore.getPreKey(id);
