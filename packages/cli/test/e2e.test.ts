@@ -79,6 +79,50 @@ describe('end to end through a real server', () => {
     alice.client.close();
   });
 
+  it('a connected client reconnects by itself after the server restarts', async () => {
+    const dataDir = tempDir('srv');
+    let s = await server(dataDir);
+    const port = s.port;
+    const alice = sdkClient(s.url, tempDir('alice'));
+    const bob = sdkClient(s.url, tempDir('bob'));
+    await alice.client.register('alice3');
+    await bob.client.register('bob3');
+    await bob.client.connect();
+    await s.stop('SIGKILL');
+    await bob.waitFor((e) => e.type === 'connection' && e.state === 'reconnecting');
+    s = await server(dataDir, [], port);
+    await alice.client.sendText('bob3', 'after restart');
+    const got = await bob.waitFor((e) => e.type === 'message', 30_000);
+    expect(got.type === 'message' && got.message.body).toBe('after restart');
+    alice.client.close();
+    bob.client.close();
+  });
+
+  it('a replayed send request reaches the recipient\'s app only once', async () => {
+    const s = await server();
+    let lastSend: { url: string; init: RequestInit } | undefined;
+    const recordingFetch: typeof fetch = async (input, init) => {
+      if (String(input).includes('/v1/messages/') && init?.method === 'PUT') lastSend = { url: String(input), init: init! };
+      return fetch(input, init);
+    };
+    const aliceDir = tempDir('alice');
+    const alice = sdkClient(s.url, aliceDir, recordingFetch);
+    const bob = sdkClient(s.url, tempDir('bob'));
+    await alice.client.register('alice4');
+    await bob.client.register('bob4');
+    await alice.client.sendText('bob4', 'only once');
+    const replay = await fetch(lastSend!.url, lastSend!.init);
+    expect(replay.status).toBe(200);
+    await bob.client.connect();
+    await bob.client.drained;
+    await bob.waitFor((e) => e.type === 'message');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(bob.events.filter((e) => e.type === 'message').length).toBe(1);
+    expect(bob.client.messages('alice4').length).toBe(1);
+    alice.client.close();
+    bob.client.close();
+  });
+
   it('the CLI: register, send, inbox, safety numbers and its errors', async () => {
     const s = await server();
     const home = tempDir('home');
