@@ -6,7 +6,8 @@
  * both signatures, the expiry and the revoked key ids before trusting a sender.
  */
 import { type PrivateKey, PublicKey } from '../curve.ts';
-import { InvalidKey, InvalidSealedSender } from '../errors.ts';
+import { InvalidSealedSender } from '../errors.ts';
+import { parsePublicKey } from '../internal/parse-key.ts';
 import { constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
 import { bytesToUuid } from '../sender-key/messages.ts';
@@ -16,13 +17,7 @@ export const REVOKED_SERVER_CERTIFICATE_KEY_IDS: readonly number[] = [0xdeadc357
 const MAX_CERTIFICATE_BYTES = 4096;
 
 function key(bytes: Uint8Array | undefined, what: string): PublicKey {
-  if (!bytes) throw new InvalidSealedSender(`${what} missing`);
-  try {
-    return PublicKey.deserialize(bytes);
-  } catch (e) {
-    if (e instanceof InvalidKey) throw new InvalidSealedSender(`${what}: ${e.message}`);
-    throw e;
-  }
+  return parsePublicKey(bytes, what, (m) => new InvalidSealedSender(m));
 }
 
 export class ServerCertificate {

@@ -6,10 +6,11 @@
  * is (message version << 4) | current version (4). Version 3 (X3DH) is rejected.
  */
 import { PublicKey } from '../curve.ts';
-import { InvalidKey, InvalidMessage, LegacyMessage } from '../errors.ts';
+import { InvalidMessage, LegacyMessage } from '../errors.ts';
 import { backend } from '#backend';
 import { concat, constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
+import { parsePublicKey } from '../internal/parse-key.ts';
 
 export const CIPHERTEXT_MESSAGE_CURRENT_VERSION = 4;
 export const CIPHERTEXT_MESSAGE_PRE_KYBER_VERSION = 3;
@@ -32,13 +33,7 @@ function checkVersion(first: number, what: string): number {
 }
 
 function keyOrInvalid(bytes: Uint8Array | undefined, what: string): PublicKey {
-  if (!bytes) throw new InvalidMessage(`${what} missing`);
-  try {
-    return PublicKey.deserialize(bytes);
-  } catch (e) {
-    if (e instanceof InvalidKey) throw new InvalidMessage(`${what}: ${e.message}`);
-    throw e;
-  }
+  return parsePublicKey(bytes, what, (m) => new InvalidMessage(m));
 }
 
 export class SignalMessage {

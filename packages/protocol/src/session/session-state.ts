@@ -10,7 +10,8 @@
  * stored only after a message fully verifies, so failures change nothing.
  */
 import { PrivateKey, PublicKey } from '../curve.ts';
-import { InvalidKey, InvalidState } from '../errors.ts';
+import { InvalidState } from '../errors.ts';
+import { parsePublicKey } from '../internal/parse-key.ts';
 import { bytesEqual, constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoMessage, ProtoWriter } from '../internal/protobuf.ts';
 import type { ChainKey } from './ratchet-keys.ts';
@@ -187,13 +188,7 @@ function decodeChainKey(m: ProtoMessage | undefined): ChainKey {
 }
 
 function pub(bytes: Uint8Array | undefined, what: string): PublicKey {
-  if (!bytes) throw new InvalidState(`session state: ${what} missing`);
-  try {
-    return PublicKey.deserialize(bytes);
-  } catch (e) {
-    if (e instanceof InvalidKey) throw new InvalidState(`session state: ${what}: ${e.message}`);
-    throw e;
-  }
+  return parsePublicKey(bytes, what, (m) => new InvalidState(`session state: ${m}`));
 }
 
 function decodeState(m: ProtoMessage): SessionState {
