@@ -21,7 +21,7 @@ export default defineConfig({
           name: 'node',
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'packages/web/**'],
+          exclude: ['**/node_modules/**', 'packages/client/src/browser/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -31,7 +31,7 @@ export default defineConfig({
           name: 'chromium',
           // The protocol must run unchanged in browsers: its whole suite runs here
           // too, except interop tests, which need libsignal's native module.
-          include: ['packages/protocol/src/**/*.test.ts'],
+          include: ['packages/protocol/src/**/*.test.ts', 'packages/client/src/browser/**/*.test.ts'],
           exclude: ['**/*.interop.test.ts', '**/*.node.test.ts', '**/node_modules/**'],
           testTimeout: 120_000,
           browser: {
