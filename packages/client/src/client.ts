@@ -368,7 +368,15 @@ export class ParleyClient {
           });
           if (isNew) stored = store.messages(e.sourceUsername).find((m) => m.clientId === content!.id && m.direction === 'in');
         } else {
-          store.setStatus(this.requireAccount().accountId, content.ids, content.receipt);
+          // Ticks only move forward: a late "delivered" never undoes "read".
+          const rank: Record<string, number> = { sending: 0, sent: 1, delivered: 2, read: 3, received: 0 };
+          const me = this.requireAccount().accountId;
+          const receipt = content.receipt;
+          const ids = store
+            .messages(e.sourceUsername)
+            .filter((m) => m.direction === 'out' && content!.kind === 'receipt' && content!.ids.includes(m.clientId) && rank[m.status]! < rank[receipt]!)
+            .map((m) => m.clientId);
+          store.setStatus(me, ids, receipt);
         }
         if ((await store.getTrustLevel(from)) === 'changed') {
           this.emit({ type: 'identity-changed', username: e.sourceUsername, safetyNumber: await this.safetyNumberFor(e.sourceAccountId, (await store.getIdentity(from))!) });
@@ -393,6 +401,31 @@ export class ParleyClient {
   private async sendReceipt(username: string, ids: string[]): Promise<void> {
     const content: Content = { v: 1, kind: 'receipt', id: this.newId(), ts: this.now(), receipt: 'delivered', ids };
     await this.lock.run(() => this.sendContent(username, content)).catch(() => undefined);
+  }
+
+  /**
+   * The user has seen `conversation`: marks its incoming messages seen and tells the
+   * sender with a read receipt.
+   */
+  async markRead(conversation: string): Promise<void> {
+    const user = conversation.toLowerCase();
+    const unseen = this.opts.store.messages(user, true);
+    if (unseen.length === 0) return;
+    this.opts.store.markSeen(unseen.map((m) => m.rowId));
+    const content: Content = { v: 1, kind: 'receipt', id: this.newId(), ts: this.now(), receipt: 'read', ids: unseen.map((m) => m.clientId).slice(-100) };
+    await this.lock.run(() => this.sendContent(user, content)).catch(() => undefined);
+  }
+
+  /** Conversations (by username), newest activity first, with unread counts. */
+  conversations(): Array<{ username: string; last: StoredMessage; unread: number }> {
+    const by = new Map<string, { username: string; last: StoredMessage; unread: number }>();
+    for (const m of this.opts.store.messages()) {
+      const c = by.get(m.conversation) ?? { username: m.conversation, last: m, unread: 0 };
+      c.last = m;
+      if (m.direction === 'in' && !m.seen) c.unread++;
+      by.set(m.conversation, c);
+    }
+    return [...by.values()].sort((a, b) => b.last.rowId - a.last.rowId);
   }
 
   messages(conversation?: string, onlyUnseen = false): StoredMessage[] {

@@ -28,9 +28,12 @@ import {
 import { hashPassword, passwordMatches } from './credentials.ts';
 import { DeliveryHub, type Connection } from './delivery.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { CSP, StaticSite } from './static.ts';
 import type { NewEnvelope, Storage } from './storage/storage.ts';
 
 export interface AppConfig {
+  /** Directory of the built web app to serve at `/` (none: API only). */
+  readonly webRoot?: string | undefined;
   readonly minClientVersion: string;
   readonly bundleFetchesPerMinute: number;
   readonly logLevel: string;
@@ -137,7 +140,19 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     errors.inc({ code: we.code });
     void reply.status(we.status).send(we.toBody());
   });
-  app.setNotFoundHandler((_req, reply) => {
+  const site = config.webRoot ? new StaticSite(config.webRoot) : undefined;
+  app.setNotFoundHandler((req, reply) => {
+    if (site && (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/v1/')) {
+      const f = site.get(req.url);
+      void reply
+        .header('content-type', f.type)
+        .header('content-security-policy', CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .header('cache-control', f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
+        .send(f.body);
+      return;
+    }
     void reply.status(404).send(new WireError('NOT_FOUND', 'no such endpoint').toBody());
   });
 

@@ -11,6 +11,7 @@ export interface ServerConfig {
   readonly minClientVersion: string;
   readonly bundleFetchesPerMinute: number;
   readonly logLevel: string;
+  readonly webRoot: string | undefined;
 }
 
 export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
@@ -21,6 +22,7 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'min-client-version', env: 'PARLEY_MIN_CLIENT_VERSION', def: '0.1.0', doc: 'clients below this get UPGRADE_REQUIRED' },
   { flag: 'bundle-fetches-per-minute', env: 'PARLEY_BUNDLE_FETCHES_PER_MINUTE', def: '60', doc: 'prekey bundle fetches allowed per requesting account and per target account' },
   { flag: 'log-level', env: 'PARLEY_LOG_LEVEL', def: 'info', doc: 'pino log level (silent, error, warn, info, debug)' },
+  { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
 ];
 
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServerConfig {
@@ -47,5 +49,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     minClientVersion: values.get('min-client-version')!,
     bundleFetchesPerMinute: perMinute,
     logLevel: values.get('log-level')!,
+    webRoot: values.get('web-root') || undefined,
   };
 }

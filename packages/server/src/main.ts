@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
-  console.log(`Parley server listening on http://${shown}:${port} (data in ${dataDir})`);
+  console.log(`Parley server listening on http://${shown}:${port} (data in ${dataDir}${config.webRoot ? '; web app at /' : ''})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

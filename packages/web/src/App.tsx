@@ -1,0 +1,275 @@
+/**
+ * The Parley web app: register, conversation list with unread counts, a
+ * conversation with sent / delivered / read ticks, safety numbers, and clear
+ * warnings (offline, identity changed, upgrade required).
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import QRCode from 'qrcode';
+import type { ClientEvent, ParleyClient, StoredMessage } from '@parley/client';
+import { explain } from './errors.ts';
+import { openClient } from './session.ts';
+
+function useClient(): { client: ParleyClient | undefined; error: string | undefined } {
+  const [client, setClient] = useState<ParleyClient>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    openClient().then(setClient, (e) => setError(explain(e)));
+  }, []);
+  return { client, error };
+}
+
+export function App() {
+  const { client, error } = useClient();
+  const [registered, setRegistered] = useState(false);
+  useEffect(() => {
+    if (client?.account) setRegistered(true);
+  }, [client]);
+  if (error) return <div className="center error">{error}</div>;
+  if (!client) return <div className="center">Opening Parley…</div>;
+  if (!registered) return <Register client={client} onDone={() => setRegistered(true)} />;
+  return <Messenger client={client} />;
+}
+
+function Register({ client, onDone }: { client: ParleyClient; onDone: () => void }) {
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<string>();
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(undefined);
+    try {
+      await client.register(name.trim(), (step) => setBusy(step));
+      onDone();
+    } catch (err) {
+      setError(explain(err));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  return (
+    <div className="center">
+      <form className="card register" onSubmit={submit}>
+        <h1>Parley</h1>
+        <p className="muted">Private messages. Keys are made on this device and never leave it.</p>
+        <label htmlFor="username">Choose a username</label>
+        <input id="username" autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. alice" />
+        <button type="submit" disabled={!!busy || name.trim().length < 3}>
+          {busy ? `${busy}…` : 'Create account'}
+        </button>
+        {error && <p className="error" role="alert">{error}</p>}
+      </form>
+    </div>
+  );
+}
+
+type Ticks = StoredMessage['status'];
+function tick(s: Ticks): string {
+  return s === 'read' ? '✓✓' : s === 'delivered' ? '✓✓' : s === 'sent' ? '✓' : s === 'sending' ? '…' : '';
+}
+
+function time(ts: number): string {
+  return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function Messenger({ client }: { client: ParleyClient }) {
+  const me = client.account!;
+  const [version, setVersion] = useState(0);
+  const [open, setOpen] = useState<string>();
+  const [connection, setConnection] = useState<string>();
+  const [fatal, setFatal] = useState<string>();
+  const [changed, setChanged] = useState<Record<string, string>>({});
+  const refresh = useCallback(() => setVersion((v) => v + 1), []);
+  const openRef = useRef(open);
+  openRef.current = open;
+
+  useEffect(() => {
+    const off = client.on((e: ClientEvent) => {
+      if (e.type === 'connection') {
+        if (e.state === 'open') setConnection(undefined);
+        else if (e.state === 'reconnecting') setConnection(explain(e.error));
+        else if (e.state === 'closed' && e.error) setFatal(explain(e.error));
+      } else if (e.type === 'identity-changed') {
+        setChanged((c) => ({ ...c, [e.username]: e.safetyNumber }));
+      } else if (e.type === 'message') {
+        if (document.hidden && 'Notification' in window && Notification.permission === 'granted') {
+          new Notification(`Parley: ${e.message.conversation}`, { body: 'New message' });
+        }
+        if (openRef.current === e.message.conversation && !document.hidden) void client.markRead(e.message.conversation).then(refresh);
+      }
+      refresh();
+    });
+    client.connect().catch((e) => setFatal(explain(e)));
+    const onVisible = () => {
+      if (!document.hidden && openRef.current) void client.markRead(openRef.current).then(refresh);
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      off();
+      document.removeEventListener('visibilitychange', onVisible);
+      client.disconnect();
+    };
+  }, [client, refresh]);
+
+  const conversations = useMemo(() => client.conversations(), [client, version]);
+  const select = (u: string) => {
+    setOpen(u);
+    if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
+    void client.markRead(u).then(refresh);
+  };
+
+  return (
+    <div className="app">
+      <aside className="sidebar">
+        <header>
+          <strong>{me.username}</strong>
+        </header>
+        <NewChat onStart={select} />
+        <ul className="conversations" aria-label="Conversations">
+          {conversations.map((c) => (
+            <li key={c.username} className={c.username === open ? 'active' : ''} onClick={() => select(c.username)} data-conversation={c.username}>
+              <div className="row">
+                <span className="name">{c.username}</span>
+                <span className="muted small">{time(c.last.timestamp)}</span>
+              </div>
+              <div className="row">
+                <span className="preview">{c.last.direction === 'out' ? `You: ${c.last.body}` : c.last.body}</span>
+                {c.unread > 0 && <span className="badge" aria-label={`${c.unread} unread`}>{c.unread}</span>}
+              </div>
+            </li>
+          ))}
+          {conversations.length === 0 && <li className="muted empty">No conversations yet. Start one above.</li>}
+        </ul>
+      </aside>
+      <main className="main">
+        {fatal && <div className="banner error" role="alert">{fatal}</div>}
+        {connection && !fatal && <div className="banner warn" role="status">{connection}</div>}
+        {open ? (
+          <Conversation key={open} client={client} peer={open} version={version} changedNumber={changed[open]} onSent={refresh} onTrusted={() => setChanged(({ [open]: _, ...rest }) => rest)} />
+        ) : (
+          <div className="center muted">Select a conversation or start a new one.</div>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function NewChat({ onStart }: { onStart: (u: string) => void }) {
+  const [name, setName] = useState('');
+  return (
+    <form
+      className="newchat"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (name.trim()) onStart(name.trim().toLowerCase());
+        setName('');
+      }}
+    >
+      <input aria-label="Start a chat by username" placeholder="Start a chat by username" value={name} onChange={(e) => setName(e.target.value)} />
+    </form>
+  );
+}
+
+function Conversation(props: { client: ParleyClient; peer: string; version: number; changedNumber: string | undefined; onSent: () => void; onTrusted: () => void }) {
+  const { client, peer } = props;
+  const [text, setText] = useState('');
+  const [error, setError] = useState<string>();
+  const [identityWarning, setIdentityWarning] = useState<string | undefined>(props.changedNumber);
+  const [showSafety, setShowSafety] = useState(false);
+  const messages = useMemo(() => client.messages(peer), [client, peer, props.version]);
+  const bottom = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // Newer browsers return a Promise from scrollIntoView; an effect must return nothing.
+    void bottom.current?.scrollIntoView();
+  }, [messages.length]);
+  useEffect(() => {
+    setIdentityWarning(props.changedNumber);
+  }, [props.changedNumber]);
+
+  const send = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const body = text.trim();
+    if (!body) return;
+    setText('');
+    setError(undefined);
+    try {
+      await client.sendText(peer, body);
+    } catch (err) {
+      const msg = explain(err);
+      if ((err as { code?: string }).code === 'IDENTITY_CHANGED') setIdentityWarning(((err as { details?: { safetyNumber?: string } }).details?.safetyNumber) ?? '');
+      else setError(msg);
+      setText(body);
+    }
+    props.onSent();
+  };
+
+  return (
+    <section className="conversation" aria-label={`Conversation with ${peer}`}>
+      <header>
+        <strong>{peer}</strong>
+        <button className="link" onClick={() => setShowSafety(true)}>
+          Verify safety number
+        </button>
+      </header>
+      {identityWarning !== undefined && (
+        <div className="banner error" role="alert">
+          The safety number with {peer} has changed. They may have reinstalled Parley, or someone may be intercepting your messages. Compare the new number in person before you send anything.
+          <button
+            onClick={async () => {
+              await client.trust(peer);
+              setIdentityWarning(undefined);
+              props.onTrusted();
+            }}
+          >
+            I compared it: trust the new key
+          </button>
+        </div>
+      )}
+      <ol className="messages">
+        {messages.map((m) => (
+          <li key={m.rowId} className={m.direction === 'out' ? 'out' : 'in'}>
+            <span className="body">{m.body}</span>
+            <span className="meta">
+              {time(m.timestamp)} {m.direction === 'out' && <span className={`ticks ${m.status}`} data-status={m.status} aria-label={m.status}>{tick(m.status)}</span>}
+            </span>
+          </li>
+        ))}
+        <div ref={bottom} />
+      </ol>
+      {error && <p className="error" role="alert">{error}</p>}
+      <form className="composer" onSubmit={send}>
+        <input aria-label="Message" placeholder={`Message ${peer}`} value={text} onChange={(e) => setText(e.target.value)} />
+        <button type="submit" disabled={!text.trim()}>
+          Send
+        </button>
+      </form>
+      {showSafety && <SafetyNumber client={client} peer={peer} onClose={() => setShowSafety(false)} />}
+    </section>
+  );
+}
+
+function SafetyNumber({ client, peer, onClose }: { client: ParleyClient; peer: string; onClose: () => void }) {
+  const [digits, setDigits] = useState<string>();
+  const [qr, setQr] = useState<string>();
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    client.safetyNumber(peer).then(
+      async (f) => {
+        setDigits(f.displayable);
+        setQr(await QRCode.toDataURL(btoa(String.fromCharCode(...f.scannable)), { margin: 1, width: 220 }));
+      },
+      (e) => setError(explain(e)),
+    );
+  }, [client, peer]);
+  return (
+    <div className="modal" role="dialog" aria-label="Safety number">
+      <div className="card">
+        <h2>Safety number with {peer}</h2>
+        {error && <p className="error">{error}</p>}
+        {digits && <p className="digits">{digits.match(/.{5}/g)!.join(' ')}</p>}
+        {qr && <img src={qr} alt="Safety number QR code" />}
+        <p className="muted">Compare these numbers with {peer}, in person or on a call. If they match, your conversation is end-to-end encrypted with them.</p>
+        <button onClick={onClose}>Done</button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+// The web app in Debian's headless Chromium against a real server: two people
+// register in two browser contexts, chat both ways, see ticks, reload and keep
+// their history. Screenshots go to test-artifacts/.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { removeTempDirs, ROOT, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
+
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'error'], { cwd: join(ROOT, 'packages/web'), encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`web build failed: ${build.stderr}`);
+  server = await startServer(tempDir('web-srv'), ['--web-root', join(ROOT, 'packages/web/dist')]);
+  browser = await chromium.launch({
+    executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop('SIGKILL');
+  removeTempDirs();
+});
+
+async function person(name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
+  page.on('console', (m) => { if (m.type() === 'error') console.error(`[${name} console]`, m.text().slice(0, 600)); });
+  await page.goto(server.url);
+  await page.getByLabel('Choose a username').fill(name);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
+  return page;
+}
+
+describe('web app', () => {
+  it('two people chat both ways with delivered and read ticks, and history survives a reload', async () => {
+    const alice = await person('alice');
+    const bob = await person('bob');
+
+    await alice.getByLabel('Start a chat by username').fill('bob');
+    await alice.getByLabel('Start a chat by username').press('Enter');
+    await alice.getByLabel('Message').fill('Hi Bob, it is Alice');
+    await alice.getByRole('button', { name: 'Send' }).click();
+    await alice.locator('.messages li.out .ticks').first().waitFor();
+
+    // Bob sees an unread conversation, opens it, reads the message.
+    const row = bob.locator('[data-conversation="alice"]');
+    await row.waitFor({ timeout: 20_000 });
+    await expect.poll(() => row.locator('.badge').textContent(), { timeout: 10_000 }).toBe('1');
+    await bob.screenshot({ path: join(ARTIFACTS, 'web-conversation-list.png') });
+    await row.click();
+    await bob.locator('.messages').getByText('Hi Bob, it is Alice').waitFor();
+
+    // Alice's tick goes to read (Bob has the conversation open).
+    await expect.poll(() => alice.locator('.messages li.out .ticks').first().getAttribute('data-status'), { timeout: 15_000 }).toBe('read');
+
+    await bob.getByLabel('Message').fill('Hello Alice!');
+    await bob.getByLabel('Message').press('Enter');
+    await alice.locator('.messages').getByText('Hello Alice!').waitFor({ timeout: 15_000 });
+    await expect.poll(() => bob.locator('.messages li.out .ticks').first().getAttribute('data-status'), { timeout: 15_000 }).toMatch(/delivered|read/);
+    await alice.screenshot({ path: join(ARTIFACTS, 'web-conversation.png') });
+
+    // Reload: keys, sessions and history come back from IndexedDB.
+    await alice.reload();
+    await alice.locator('[data-conversation="bob"]').click();
+    await alice.locator('.messages').getByText('Hi Bob, it is Alice').waitFor();
+    await alice.locator('.messages').getByText('Hello Alice!').waitFor();
+    await alice.getByLabel('Message').fill('still here after reload');
+    await alice.getByLabel('Message').press('Enter');
+    await bob.locator('.messages').getByText('still here after reload').waitFor({ timeout: 15_000 });
+
+    // Safety numbers match on both sides.
+    await alice.getByRole('button', { name: 'Verify safety number' }).click();
+    await bob.getByRole('button', { name: 'Verify safety number' }).click();
+    const a = await alice.locator('.digits').textContent({ timeout: 15_000 });
+    const b = await bob.locator('.digits').textContent({ timeout: 15_000 });
+    expect(a?.replace(/\s/g, '')).toMatch(/^\d{60}$/);
+    expect(a).toBe(b);
+    await alice.screenshot({ path: join(ARTIFACTS, 'web-safety-number.png') });
+  });
+
+  it('registration errors are explained (username taken)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel('Choose a username').fill('alice');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByText('That username is taken. Choose another one.').waitFor({ timeout: 15_000 });
+    await context.close();
+  });
+
+  it('serves the app with a strict Content-Security-Policy', async () => {
+    const res = await fetch(`${server.url}/`);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await res.text()).toContain('<div id="root">');
+  });
+});
