@@ -232,6 +232,20 @@ describe('server', () => {
     expect((await app.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('a full queue answers RATE_LIMITED and stores nothing more', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
+    dirs.push(dir);
+    const storage = new SqliteStorage(join(dir, 'db.sqlite'));
+    const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, maxQueuedPerDevice: 2, logLevel: 'silent' }, { storage, serverSecret: new Uint8Array(32) });
+    apps.push(app);
+    const a = await register(app, 'alice');
+    const b = await register(app, 'bob');
+    for (let i = 0; i < 2; i++) expect((await app.app.inject({ method: 'PUT', url: '/v1/messages/bob', headers: a.headers, payload: sendBody() })).statusCode).toBe(200);
+    const full = await app.app.inject({ method: 'PUT', url: '/v1/messages/bob', headers: a.headers, payload: sendBody() });
+    expect(full.json().error.code).toBe('RATE_LIMITED');
+    expect(storage.queueLength(b.accountId, 1)).toBe(2);
+  });
+
   it('drops ephemeral (call) envelopes older than a minute instead of delivering them', async () => {
     let t = 1_000_000;
     const app = await makeApp({ now: () => t });

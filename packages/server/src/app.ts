@@ -36,6 +36,9 @@ export interface AppConfig {
   readonly webRoot?: string | undefined;
   readonly minClientVersion: string;
   readonly bundleFetchesPerMinute: number;
+  /** Defaults: LIMITS.maxBodyBytes, LIMITS.maxQueuedPerDevice. */
+  readonly maxBodyBytes?: number;
+  readonly maxQueuedPerDevice?: number;
   readonly logLevel: string;
 }
 
@@ -93,6 +96,8 @@ class EnqueueBatcher {
 
 export async function buildApp(config: AppConfig, deps: AppDeps): Promise<ParleyApp> {
   const now = deps.now ?? Date.now;
+  const maxBody = config.maxBodyBytes ?? LIMITS.maxBodyBytes;
+  const maxQueued = config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice;
   const { storage, serverSecret } = deps;
   const app = Fastify({
     logger: {
@@ -100,7 +105,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       // Why: credentials and ciphertext never reach logs.
       redact: ['req.headers.authorization'],
     },
-    bodyLimit: LIMITS.maxBodyBytes,
+    bodyLimit: maxBody,
   });
 
   const registry = new Registry();
@@ -130,7 +135,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     else {
       const code = (err as { code?: string }).code;
       const status = (err as { statusCode?: number }).statusCode;
-      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') we = new WireError('PAYLOAD_TOO_LARGE', `body larger than ${LIMITS.maxBodyBytes} bytes`);
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') we = new WireError('PAYLOAD_TOO_LARGE', `body larger than ${maxBody} bytes`);
       else if (status && status < 500) we = new WireError('BAD_REQUEST', (err as Error).message);
       else {
         req.log.error({ err }, 'unhandled error');
@@ -183,7 +188,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
 
   function body<T>(req: FastifyRequest, decoder: (v: unknown, p: string) => T): T {
     if (typeof req.body !== 'string') throw new WireError('BAD_REQUEST', 'a JSON body is required');
-    return decodeJson(req.body, decoder, LIMITS.maxBodyBytes);
+    return decodeJson(req.body, decoder, maxBody);
   }
 
   function normalizedUsername(raw: string): string {
@@ -278,7 +283,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     const stale = s.messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
     if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
     for (const m of s.messages) {
-      if (storage.queueLength(target.id, m.deviceId) >= LIMITS.maxQueuedPerDevice) {
+      if (storage.queueLength(target.id, m.deviceId) >= maxQueued) {
         throw new WireError('RATE_LIMITED', 'the recipient has too many undelivered messages');
       }
     }

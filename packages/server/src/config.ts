@@ -10,6 +10,8 @@ export interface ServerConfig {
   readonly databaseUrl: string | undefined;
   readonly minClientVersion: string;
   readonly bundleFetchesPerMinute: number;
+  readonly maxBodyBytes: number;
+  readonly maxQueuedPerDevice: number;
   readonly logLevel: string;
   readonly webRoot: string | undefined;
 }
@@ -21,6 +23,8 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'database-url', env: 'PARLEY_DATABASE_URL', def: '', doc: 'sqlite:<file> (default <data-dir>/parley.sqlite)' },
   { flag: 'min-client-version', env: 'PARLEY_MIN_CLIENT_VERSION', def: '0.1.0', doc: 'clients below this get UPGRADE_REQUIRED' },
   { flag: 'bundle-fetches-per-minute', env: 'PARLEY_BUNDLE_FETCHES_PER_MINUTE', def: '60', doc: 'prekey bundle fetches allowed per requesting account and per target account' },
+  { flag: 'max-body-bytes', env: 'PARLEY_MAX_BODY_BYTES', def: '1048576', doc: 'largest HTTP request body accepted (bytes)' },
+  { flag: 'max-queued-per-device', env: 'PARLEY_MAX_QUEUED_PER_DEVICE', def: '10000', doc: 'undelivered messages kept per device before senders get RATE_LIMITED' },
   { flag: 'log-level', env: 'PARLEY_LOG_LEVEL', def: 'info', doc: 'pino log level (silent, error, warn, info, debug)' },
   { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
 ];
@@ -41,7 +45,14 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.get('port')}`);
   const perMinute = Number(values.get('bundle-fetches-per-minute'));
   if (!Number.isInteger(perMinute) || perMinute < 1) throw new Error('--bundle-fetches-per-minute must be a positive integer');
+  const positive = (flag: string): number => {
+    const n = Number(values.get(flag));
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got ${values.get(flag)}`);
+    return n;
+  };
   return {
+    maxBodyBytes: positive('max-body-bytes'),
+    maxQueuedPerDevice: positive('max-queued-per-device'),
     host: values.get('host')!,
     port,
     dataDir: values.get('data-dir')!,
