@@ -224,3 +224,6 @@ try {
   console.error(`parley: ${describeError(e)}`);
   process.exitCode = e instanceof UsageError ? 2 : 1;
 }
+// Why: idle keep-alive sockets or timers must not keep a finished command running
+// (stdout/stderr are synchronous for files and pipes on Linux, so nothing is lost).
+process.exit();

@@ -79,6 +79,35 @@ describe('end to end through a real server', () => {
     alice.client.close();
   });
 
+  it('strangers get less: no read receipts or typing until accepted; blocked senders are dropped', async () => {
+    const s = await server();
+    const alice = sdkClient(s.url, tempDir('alice'));
+    const stranger = sdkClient(s.url, tempDir('stranger'));
+    await alice.client.register('alice5');
+    await stranger.client.register('stranger5');
+    await alice.client.connect();
+    await stranger.client.connect();
+    const m = await stranger.client.sendText('alice5', 'hello from a stranger');
+    await alice.waitFor((e) => e.type === 'message');
+    expect(alice.client.isRequest('stranger5')).toBe(true);
+    await stranger.waitFor((e) => e.type === 'receipt' && e.receipt === 'delivered');
+    await alice.client.markRead('stranger5');
+    await stranger.client.sendTyping('alice5', true);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(stranger.events.some((e) => e.type === 'receipt' && e.receipt === 'read')).toBe(false);
+    expect(stranger.client.messages('alice5').find((x) => x.clientId === m.clientId)?.status).toBe('delivered');
+    // Alice never accepted, so her typing is not sent either.
+    await alice.client.sendTyping('stranger5', true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(stranger.events.some((e) => e.type === 'typing')).toBe(false);
+    alice.client.blockContact('stranger5');
+    await stranger.client.sendText('alice5', 'are you there?');
+    await new Promise((r) => setTimeout(r, 800));
+    expect(alice.client.messages('stranger5')).toEqual([]);
+    alice.client.close();
+    stranger.client.close();
+  });
+
   it('a connected client reconnects by itself after the server restarts', async () => {
     const dataDir = tempDir('srv');
     let s = await server(dataDir);

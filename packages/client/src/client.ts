@@ -40,6 +40,7 @@ export const PREKEY_LOW_WATER = 20;
 export type ClientEvent =
   | { type: 'message'; message: StoredMessage }
   | { type: 'receipt'; from: string; receipt: 'delivered' | 'read'; ids: readonly string[] }
+  | { type: 'typing'; from: string; typing: boolean }
   | { type: 'identity-changed'; username: string; safetyNumber: string }
   | { type: 'connection'; state: ConnectionState; error?: WireError }
   | { type: 'decrypt-error'; from: string; error: string };
@@ -205,7 +206,7 @@ export class ParleyClient {
     }
     const prev = store.contactByUsername(res.username);
     const ids = new Set([...(onlyDevices ? (prev?.deviceIds ?? []) : []), ...bundles.map((b) => b.deviceId)]);
-    store.saveContact({ accountId: res.accountId, username: res.username, deviceIds: [...ids].sort((x, y) => x - y) });
+    store.saveContact({ ...(prev ?? {}), accountId: res.accountId, username: res.username, deviceIds: [...ids].sort((x, y) => x - y) });
   }
 
   private async identityChanged(username: string, accountId: string, newKey: PublicKey): Promise<ClientError> {
@@ -306,6 +307,9 @@ export class ParleyClient {
     return this.lock.run(async () => {
       await this.sendContent(user, content);
       const store = this.opts.store;
+      const contact = store.contactByUsername(user);
+      // Writing to someone is consent: they are a contact from now on.
+      if (contact && !contact.accepted) store.saveContact({ ...contact, accepted: true, blocked: false });
       store.addMessage({ conversation: user, direction: 'out', clientId: content.id, senderAccountId: me.accountId, timestamp: content.ts, body: text, status: 'sent' });
       return store.messages(user).find((m) => m.clientId === content.id && m.direction === 'out')!;
     });
@@ -355,8 +359,13 @@ export class ParleyClient {
         content = decodeContent(plaintext);
         const known = store.contactById(e.sourceAccountId);
         const devs = new Set([...(known?.deviceIds ?? []), e.sourceDeviceId]);
-        store.saveContact({ accountId: e.sourceAccountId, username: e.sourceUsername, deviceIds: [...devs].sort((x, y) => x - y) });
-        if (content.kind === 'text') {
+        store.saveContact({ ...(known ?? {}), accountId: e.sourceAccountId, username: e.sourceUsername, deviceIds: [...devs].sort((x, y) => x - y) });
+        // Why: a blocked sender's messages are decrypted (to keep the session in step) and dropped.
+        if (known?.blocked) content = undefined;
+        else if (content.kind === 'typing') {
+          // Typing from strangers is not shown.
+          if (!known?.accepted) content = undefined;
+        } else if (content.kind === 'text') {
           const isNew = store.addMessage({
             conversation: e.sourceUsername,
             direction: 'in',
@@ -367,7 +376,7 @@ export class ParleyClient {
             status: 'received',
           });
           if (isNew) stored = store.messages(e.sourceUsername).find((m) => m.clientId === content!.id && m.direction === 'in');
-        } else {
+        } else if (content.kind === 'receipt') {
           // Ticks only move forward: a late "delivered" never undoes "read".
           const rank: Record<string, number> = { sending: 0, sent: 1, delivered: 2, read: 3, received: 0 };
           const me = this.requireAccount().accountId;
@@ -394,6 +403,8 @@ export class ParleyClient {
       void this.sendReceipt(e.sourceUsername, [stored.clientId]);
     } else if (content?.kind === 'receipt') {
       this.emit({ type: 'receipt', from: e.sourceUsername, receipt: content.receipt, ids: content.ids });
+    } else if (content?.kind === 'typing') {
+      this.emit({ type: 'typing', from: e.sourceUsername, typing: content.typing === 'started' });
     }
     if (e.messageType === 'prekey') void this.topUpPreKeys().catch(() => undefined);
   }
@@ -412,15 +423,59 @@ export class ParleyClient {
     const unseen = this.opts.store.messages(user, true);
     if (unseen.length === 0) return;
     this.opts.store.markSeen(unseen.map((m) => m.rowId));
+    // Why: until a message request is accepted, the stranger learns nothing about reading.
+    if (this.isRequest(user)) return;
     const content: Content = { v: 1, kind: 'receipt', id: this.newId(), ts: this.now(), receipt: 'read', ids: unseen.map((m) => m.clientId).slice(-100) };
     await this.lock.run(() => this.sendContent(user, content)).catch(() => undefined);
   }
 
-  /** Conversations (by username), newest activity first, with unread counts. */
-  conversations(): Array<{ username: string; last: StoredMessage; unread: number }> {
-    const by = new Map<string, { username: string; last: StoredMessage; unread: number }>();
+  /** True when `username` wrote to us first and we have not accepted them (a message request). */
+  isRequest(username: string): boolean {
+    const c = this.opts.store.contactByUsername(username.toLowerCase());
+    return !!c && !c.accepted && !c.blocked;
+  }
+
+  /** Accepts a message request: read receipts and typing now flow both ways. */
+  async acceptRequest(username: string): Promise<void> {
+    const user = username.toLowerCase();
+    const c = this.opts.store.contactByUsername(user);
+    if (!c) throw new ClientError('UNKNOWN_USER', `no conversation with ${user}`);
+    this.opts.store.saveContact({ ...c, accepted: true, blocked: false });
+    // Their messages were read while the request was pending; say so now.
+    const incoming = this.opts.store.messages(user).filter((m) => m.direction === 'in');
+    this.opts.store.markSeen(incoming.filter((m) => !m.seen).map((m) => m.rowId));
+    if (incoming.length === 0) return;
+    const content: Content = { v: 1, kind: 'receipt', id: this.newId(), ts: this.now(), receipt: 'read', ids: incoming.map((m) => m.clientId).slice(-100) };
+    await this.lock.run(() => this.sendContent(user, content)).catch(() => undefined);
+  }
+
+  /** Blocks `username`: their messages are dropped from now on and the conversation is removed. */
+  blockContact(username: string): void {
+    const user = username.toLowerCase();
+    const c = this.opts.store.contactByUsername(user);
+    if (c) this.opts.store.saveContact({ ...c, accepted: false, blocked: true });
+    this.opts.store.deleteConversation(user);
+  }
+
+  /** Deletes a conversation (a declined request stays a request if they write again). */
+  deleteConversation(username: string): void {
+    this.opts.store.deleteConversation(username.toLowerCase());
+  }
+
+  /** Tells an accepted contact that we started or stopped typing (never sent to strangers). */
+  async sendTyping(username: string, started: boolean): Promise<void> {
+    const user = username.toLowerCase();
+    if (!this.opts.store.contactByUsername(user)?.accepted) return;
+    const content: Content = { v: 1, kind: 'typing', id: this.newId(), ts: this.now(), typing: started ? 'started' : 'stopped' };
+    // Ephemeral: a typing notice is worthless minutes later.
+    await this.lock.run(() => this.sendContent(user, content, true)).catch(() => undefined);
+  }
+
+  /** Conversations (by username), newest activity first, with unread counts and request state. */
+  conversations(): Array<{ username: string; last: StoredMessage; unread: number; request: boolean }> {
+    const by = new Map<string, { username: string; last: StoredMessage; unread: number; request: boolean }>();
     for (const m of this.opts.store.messages()) {
-      const c = by.get(m.conversation) ?? { username: m.conversation, last: m, unread: 0 };
+      const c = by.get(m.conversation) ?? { username: m.conversation, last: m, unread: 0, request: this.isRequest(m.conversation) };
       c.last = m;
       if (m.direction === 'in' && !m.seen) c.unread++;
       by.set(m.conversation, c);

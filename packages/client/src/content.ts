@@ -6,6 +6,7 @@
  */
 export type Content =
   | { readonly v: 1; readonly kind: 'text'; readonly id: string; readonly ts: number; readonly text: string }
+  | { readonly v: 1; readonly kind: 'typing'; readonly id: string; readonly ts: number; readonly typing: 'started' | 'stopped' }
   | { readonly v: 1; readonly kind: 'receipt'; readonly id: string; readonly ts: number; readonly receipt: 'delivered' | 'read'; readonly ids: readonly string[] };
 
 export const MAX_TEXT_LENGTH = 16 * 1024;
@@ -46,6 +47,10 @@ export function decodeContent(bytes: Uint8Array): Content {
   if (o.kind === 'text') {
     if (typeof o.text !== 'string' || o.text.length > MAX_TEXT_LENGTH || Object.keys(o).length !== 5) throw new ContentError('invalid text content');
     return { v: 1, kind: 'text', id: o.id, ts: o.ts, text: o.text };
+  }
+  if (o.kind === 'typing') {
+    if ((o.typing !== 'started' && o.typing !== 'stopped') || Object.keys(o).length !== 5) throw new ContentError('invalid typing content');
+    return { v: 1, kind: 'typing', id: o.id, ts: o.ts, typing: o.typing };
   }
   if (o.kind === 'receipt') {
     if ((o.receipt !== 'delivered' && o.receipt !== 'read') || !Array.isArray(o.ids) || o.ids.length > 100 || !o.ids.every((x) => typeof x === 'string' && ID.test(x))) {

@@ -18,6 +18,10 @@ export interface Contact {
   readonly accountId: string;
   readonly username: string;
   readonly deviceIds: readonly number[];
+  /** We wrote first, or accepted their message request. Strangers get less until then. */
+  readonly accepted?: boolean;
+  /** Their messages are dropped unread. */
+  readonly blocked?: boolean;
 }
 
 export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'received';
@@ -51,5 +55,6 @@ export interface ClientStore extends ProtocolStore {
   setStatus(senderAccountId: string, clientIds: readonly string[], status: MessageStatus): void;
   messages(conversation?: string, onlyUnseen?: boolean): StoredMessage[];
   markSeen(rowIds: readonly number[]): void;
+  deleteConversation(conversation: string): void;
   close(): void;
 }

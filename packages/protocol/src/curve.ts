@@ -7,8 +7,8 @@
 import { backend } from '#backend';
 import type { X25519KeyRef } from './crypto/backend.ts';
 import { InvalidKey } from './errors.ts';
-import { bytesEqual, toHex } from './internal/bytes.ts';
-import { deriveSigner, isCanonicalMontgomery, xeddsaSign, xeddsaVerify, type EdwardsCache, type XEdDSASigner } from './internal/xeddsa.ts';
+import { bytesEqual, fromHex, toHex } from './internal/bytes.ts';
+import { deriveSigner, xeddsaSign, xeddsaVerify, type EdwardsCache, type XEdDSASigner } from './internal/xeddsa.ts';
 
 export const DJB_TYPE = 0x05;
 export const PUBLIC_KEY_LENGTH = 32;
@@ -17,6 +17,9 @@ export const PRIVATE_KEY_LENGTH = 32;
 export const SIGNATURE_LENGTH = 64;
 
 const inspect = Symbol.for('nodejs.util.inspect.custom');
+
+/** 5L - 1 (L the order of the prime subgroup), little-endian: see `PublicKey.isCanonical`. Public constant. */
+const TORSION_PROJECTOR: X25519KeyRef = { raw: fromHex('a023cdd083ef5bb82f10d62e59e15a6800000000000000000000000000000050') };
 
 export class PublicKey implements X25519KeyRef {
   backendCache?: unknown;
@@ -69,9 +72,23 @@ export class PublicKey implements X25519KeyRef {
     return bytesEqual(this.raw, other.raw);
   }
 
-  /** True for a canonical encoding of a point in the prime-order subgroup (libsignal's check on base keys). */
+  /**
+   * True for a canonical encoding of a point in the prime-order subgroup (libsignal's
+   * `is_canonical`, checked on every incoming base key). Same answer as the reference
+   * `isCanonicalMontgomery` (a property test compares them), at the cost of one native X25519:
+   * the scalar 5L-1 is already clamped, is 0 mod 8 (kills any torsion part) and -1 mod L, so
+   * X25519(5L-1, u) = u(-P_L) = u(P_L), which equals u exactly when P = P_L. Twist points and
+   * low-order points never match (proved in the test's header).
+   */
   isCanonical(): boolean {
-    return isCanonicalMontgomery(this.raw);
+    const u = this.raw;
+    if ((u[31]! & 0x80) !== 0) return false;
+    let allFF = true;
+    for (let i = 1; i < 31; i++) if (u[i] !== 0xff) allFF = false;
+    // u >= p = 2^255 - 19 is a non-canonical encoding; u = p - 1 (= -1) has no Edwards point.
+    if (allFF && u[31] === 0x7f && u[0]! >= 0xec) return false;
+    const projected = backend.x25519Agree(TORSION_PROJECTOR, this);
+    return projected !== undefined && bytesEqual(projected, u);
   }
 
   /** libsignal orders public keys by their serialized bytes. */
@@ -127,8 +144,9 @@ export class PrivateKey implements X25519KeyRef {
   }
 
   static generate(): PrivateKey {
-    const { privateKey, publicKey } = backend.x25519Generate();
+    const { privateKey, publicKey, privateCache } = backend.x25519Generate();
     const k = new PrivateKey(privateKey);
+    if (privateCache !== undefined) k.backendCache = privateCache;
     k.pub = PublicKey.fromRaw(publicKey);
     return k;
   }

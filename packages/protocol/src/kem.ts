@@ -5,13 +5,13 @@
  * libsignal's "Kyber1024" is round-3 Kyber, which differs from ML-KEM only in how
  * the message and shared secret are hashed. It is reproduced with @noble's
  * ML-KEM-1024 (see ../shared/LIBSIGNAL-FACTS.md): encapsulate with
- * m = SHA3-256(random), then k = SHAKE256(k' ‖ SHA3-256(ct), 32).
+ * m = SHA3-256(random), then k = SHAKE256(k' ‖ SHA3-256(ct), 32) (hashes through the
+ * backend: native on Node).
  */
-import { ml_kem1024 } from '@noble/post-quantum/ml-kem.js';
-import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
+import { ml_kem1024, type KEMPrepared } from '@noble/post-quantum/ml-kem.js';
 import { backend } from '#backend';
 import { InvalidKey, InvalidMessage } from './errors.ts';
-import { bytesEqual, concat, toHex } from './internal/bytes.ts';
+import { bytesEqual, toHex } from './internal/bytes.ts';
 
 export type KemKeyType = 'kyber1024' | 'mlkem1024';
 
@@ -20,6 +20,8 @@ export const KEM_PUBLIC_KEY_LENGTH = 1568;
 export const KEM_SECRET_KEY_LENGTH = 3168;
 export const KEM_CIPHERTEXT_LENGTH = 1568;
 export const KEM_SHARED_SECRET_LENGTH = 32;
+/** FIPS 203 decapsulation key layout: dk_PKE (384·k bytes) ‖ ek ‖ H(ek) ‖ z. */
+const EMBEDDED_PUBLIC_KEY_OFFSET = 384 * 4;
 
 function typeFromByte(b: number | undefined, what: string): KemKeyType {
   if (b === 0x08) return 'kyber1024';
@@ -72,9 +74,9 @@ export class KemPublicKey {
     let k: Uint8Array;
     try {
       if (this.type === 'kyber1024') {
-        const r = ml_kem1024.encapsulate(this.raw, sha3_256(randomness));
+        const r = ml_kem1024.encapsulate(this.raw, backend.sha3_256(randomness));
         ct = r.cipherText;
-        k = shake256(concat(r.sharedSecret, sha3_256(ct)), { dkLen: 32 });
+        k = backend.shake256(32, r.sharedSecret, backend.sha3_256(ct));
       } else {
         const r = ml_kem1024.encapsulate(this.raw, randomness);
         ct = r.cipherText;
@@ -97,6 +99,13 @@ export class KemPublicKey {
 }
 
 export class KemSecretKey {
+  /**
+   * noble's prepared form of the embedded public key (its expanded matrix), built on
+   * the first decapsulation. Why: a device's last-resort Kyber prekey decapsulates
+   * for every new session, and the expansion is half the cost. Public data only.
+   */
+  private prepared?: KEMPrepared;
+
   private constructor(
     readonly type: KemKeyType,
     readonly raw: Uint8Array,
@@ -134,12 +143,15 @@ export class KemSecretKey {
     const ct = ciphertext.subarray(1);
     let kBar: Uint8Array;
     try {
-      kBar = ml_kem1024.decapsulate(ct, this.raw);
+      const prepared: KEMPrepared =
+        this.prepared ?? ml_kem1024.prepare(this.raw.subarray(EMBEDDED_PUBLIC_KEY_OFFSET, EMBEDDED_PUBLIC_KEY_OFFSET + KEM_PUBLIC_KEY_LENGTH));
+      this.prepared = prepared;
+      kBar = prepared.decapsulate(ct, this.raw);
     } catch {
       throw new InvalidKey('KEM secret key is not a valid key');
     }
     if (this.type === 'mlkem1024') return kBar;
-    return shake256(concat(kBar, sha3_256(ct)), { dkLen: 32 });
+    return backend.shake256(32, kBar, backend.sha3_256(ct));
   }
 
   toString(): string {

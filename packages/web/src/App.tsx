@@ -78,6 +78,7 @@ function Messenger({ client }: { client: ParleyClient }) {
   const [connection, setConnection] = useState<string>();
   const [fatal, setFatal] = useState<string>();
   const [changed, setChanged] = useState<Record<string, string>>({});
+  const [typing, setTyping] = useState<Record<string, number>>({});
   const refresh = useCallback(() => setVersion((v) => v + 1), []);
   const openRef = useRef(open);
   openRef.current = open;
@@ -88,6 +89,8 @@ function Messenger({ client }: { client: ParleyClient }) {
         if (e.state === 'open') setConnection(undefined);
         else if (e.state === 'reconnecting') setConnection(explain(e.error));
         else if (e.state === 'closed' && e.error) setFatal(explain(e.error));
+      } else if (e.type === 'typing') {
+        setTyping((t) => ({ ...t, [e.from]: e.typing ? Date.now() : 0 }));
       } else if (e.type === 'identity-changed') {
         setChanged((c) => ({ ...c, [e.username]: e.safetyNumber }));
       } else if (e.type === 'message') {
@@ -128,7 +131,9 @@ function Messenger({ client }: { client: ParleyClient }) {
           {conversations.map((c) => (
             <li key={c.username} className={c.username === open ? 'active' : ''} onClick={() => select(c.username)} data-conversation={c.username}>
               <div className="row">
-                <span className="name">{c.username}</span>
+                <span className="name">
+                  {c.username} {c.request && <span className="tag">Message request</span>}
+                </span>
                 <span className="muted small">{time(c.last.timestamp)}</span>
               </div>
               <div className="row">
@@ -144,7 +149,20 @@ function Messenger({ client }: { client: ParleyClient }) {
         {fatal && <div className="banner error" role="alert">{fatal}</div>}
         {connection && !fatal && <div className="banner warn" role="status">{connection}</div>}
         {open ? (
-          <Conversation key={open} client={client} peer={open} version={version} changedNumber={changed[open]} onSent={refresh} onTrusted={() => setChanged(({ [open]: _, ...rest }) => rest)} />
+          <Conversation
+            key={open}
+            client={client}
+            peer={open}
+            version={version}
+            typingSince={typing[open] ?? 0}
+            changedNumber={changed[open]}
+            onSent={refresh}
+            onTrusted={() => setChanged(({ [open]: _, ...rest }) => rest)}
+            onClosed={() => {
+              setOpen(undefined);
+              refresh();
+            }}
+          />
         ) : (
           <div className="center muted">Select a conversation or start a new one.</div>
         )}
@@ -169,8 +187,34 @@ function NewChat({ onStart }: { onStart: (u: string) => void }) {
   );
 }
 
-function Conversation(props: { client: ParleyClient; peer: string; version: number; changedNumber: string | undefined; onSent: () => void; onTrusted: () => void }) {
+function Conversation(props: {
+  client: ParleyClient;
+  peer: string;
+  version: number;
+  typingSince: number;
+  changedNumber: string | undefined;
+  onSent: () => void;
+  onTrusted: () => void;
+  onClosed: () => void;
+}) {
   const { client, peer } = props;
+  const request = client.isRequest(peer);
+  const typingTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const peerTyping = props.typingSince > 0 && now - props.typingSince < 6000;
+  const onType = (value: string) => {
+    setText(value);
+    if (!typingTimer.current) void client.sendTyping(peer, true);
+    clearTimeout(typingTimer.current);
+    typingTimer.current = setTimeout(() => {
+      typingTimer.current = undefined;
+      void client.sendTyping(peer, false);
+    }, 3000);
+  };
   const [text, setText] = useState('');
   const [error, setError] = useState<string>();
   const [identityWarning, setIdentityWarning] = useState<string | undefined>(props.changedNumber);
@@ -191,6 +235,11 @@ function Conversation(props: { client: ParleyClient; peer: string; version: numb
     if (!body) return;
     setText('');
     setError(undefined);
+    if (typingTimer.current) {
+      clearTimeout(typingTimer.current);
+      typingTimer.current = undefined;
+      void client.sendTyping(peer, false);
+    }
     try {
       await client.sendText(peer, body);
     } catch (err) {
@@ -205,7 +254,9 @@ function Conversation(props: { client: ParleyClient; peer: string; version: numb
   return (
     <section className="conversation" aria-label={`Conversation with ${peer}`}>
       <header>
-        <strong>{peer}</strong>
+        <span>
+          <strong>{peer}</strong> {peerTyping && <span className="muted small typing">typing…</span>}
+        </span>
         <button className="link" onClick={() => setShowSafety(true)}>
           Verify safety number
         </button>
@@ -236,12 +287,25 @@ function Conversation(props: { client: ParleyClient; peer: string; version: numb
         <div ref={bottom} />
       </ol>
       {error && <p className="error" role="alert">{error}</p>}
-      <form className="composer" onSubmit={send}>
-        <input aria-label="Message" placeholder={`Message ${peer}`} value={text} onChange={(e) => setText(e.target.value)} />
-        <button type="submit" disabled={!text.trim()}>
-          Send
-        </button>
-      </form>
+      {request ? (
+        <div className="request" role="region" aria-label="Message request">
+          <p>
+            <strong>{peer}</strong> is not in your contacts. They will not know you read their messages until you accept.
+          </p>
+          <div className="actions">
+            <button onClick={() => void client.acceptRequest(peer).then(props.onSent)}>Accept</button>
+            <button className="secondary" onClick={() => { client.blockContact(peer); props.onClosed(); }}>Block</button>
+            <button className="secondary" onClick={() => { client.deleteConversation(peer); props.onClosed(); }}>Delete</button>
+          </div>
+        </div>
+      ) : (
+        <form className="composer" onSubmit={send}>
+          <input aria-label="Message" placeholder={`Message ${peer}`} value={text} onChange={(e) => onType(e.target.value)} />
+          <button type="submit" disabled={!text.trim()}>
+            Send
+          </button>
+        </form>
+      )}
       {showSafety && <SafetyNumber client={client} peer={peer} onClose={() => setShowSafety(false)} />}
     </section>
   );

@@ -57,11 +57,25 @@ describe('web app', () => {
     await row.waitFor({ timeout: 20_000 });
     await expect.poll(() => row.locator('.badge').textContent(), { timeout: 10_000 }).toBe('1');
     await bob.screenshot({ path: join(ARTIFACTS, 'web-conversation-list.png') });
+    // Alice is a stranger to Bob: her first message is a request.
+    await expect(row.locator('.tag').textContent()).resolves.toBe('Message request');
     await row.click();
     await bob.locator('.messages').getByText('Hi Bob, it is Alice').waitFor();
+    await bob.getByRole('region', { name: 'Message request' }).waitFor();
+    // Reading a request tells the stranger nothing: Alice's tick stays at delivered.
+    await expect.poll(() => alice.locator('.messages li.out .ticks').first().getAttribute('data-status'), { timeout: 15_000 }).toBe('delivered');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await alice.locator('.messages li.out .ticks').first().getAttribute('data-status')).toBe('delivered');
+    await bob.screenshot({ path: join(ARTIFACTS, 'web-message-request.png') });
+    await bob.getByRole('button', { name: 'Accept' }).click();
 
-    // Alice's tick goes to read (Bob has the conversation open).
+    // Accepted: Alice's tick goes to read (Bob has the conversation open).
     await expect.poll(() => alice.locator('.messages li.out .ticks').first().getAttribute('data-status'), { timeout: 15_000 }).toBe('read');
+
+    // Typing indicator, now that they are contacts.
+    await bob.getByLabel('Message').pressSequentially('Hel');
+    await alice.locator('.typing').waitFor({ timeout: 15_000 });
+    await bob.getByLabel('Message').fill('');
 
     await bob.getByLabel('Message').fill('Hello Alice!');
     await bob.getByLabel('Message').press('Enter');

@@ -255,7 +255,11 @@ export class IdbClientStore implements ClientStore {
   saveContact(c: Contact): void {
     const other = this.contactByUsername(c.username);
     if (other && other.accountId !== c.accountId) this.put('contacts', other.accountId, undefined);
-    this.put('contacts', c.accountId, { accountId: c.accountId, username: c.username, deviceIds: [...c.deviceIds] });
+    this.put('contacts', c.accountId, { accountId: c.accountId, username: c.username, deviceIds: [...c.deviceIds], accepted: !!c.accepted, blocked: !!c.blocked });
+  }
+
+  deleteConversation(conversation: string): void {
+    for (const m of this.allMessages()) if (m.conversation === conversation) this.put('messages', m.rowId, undefined);
   }
 
   private allMessages(): StoredMessage[] {

@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS sessions (address TEXT PRIMARY KEY, record BLOB NOT N
 CREATE TABLE IF NOT EXISTS prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS signed_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS kyber_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL, one_time INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS messages (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT,
   conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
@@ -46,6 +46,15 @@ export class SqliteClientStore implements ClientStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    // Profiles created before message requests existed: add the columns (and trust them).
+    const cols = (this.db.prepare('PRAGMA table_info(contacts)').all() as { name: string }[]).map((c) => c.name);
+    if (!cols.includes('accepted')) {
+      this.db.exec('ALTER TABLE contacts ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1; ALTER TABLE contacts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;');
+    }
+  }
+
+  private contactRow(r: { account_id: string; username: string; device_ids: string; accepted: number; blocked: number } | undefined): Contact | undefined {
+    return r ? { accountId: r.account_id, username: r.username, deviceIds: JSON.parse(r.device_ids) as number[], accepted: r.accepted === 1, blocked: r.blocked === 1 } : undefined;
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -184,22 +193,22 @@ export class SqliteClientStore implements ClientStore {
   }
 
   contactByUsername(username: string): Contact | undefined {
-    const r = this.db.prepare('SELECT account_id, username, device_ids FROM contacts WHERE username = ?').get(username) as
-      | { account_id: string; username: string; device_ids: string }
-      | undefined;
-    return r ? { accountId: r.account_id, username: r.username, deviceIds: JSON.parse(r.device_ids) as number[] } : undefined;
+    return this.contactRow(this.db.prepare('SELECT * FROM contacts WHERE username = ?').get(username) as never);
   }
 
   contactById(accountId: string): Contact | undefined {
-    const r = this.db.prepare('SELECT account_id, username, device_ids FROM contacts WHERE account_id = ?').get(accountId) as
-      | { account_id: string; username: string; device_ids: string }
-      | undefined;
-    return r ? { accountId: r.account_id, username: r.username, deviceIds: JSON.parse(r.device_ids) as number[] } : undefined;
+    return this.contactRow(this.db.prepare('SELECT * FROM contacts WHERE account_id = ?').get(accountId) as never);
   }
 
   saveContact(c: Contact): void {
     this.db.prepare('DELETE FROM contacts WHERE username = ? AND account_id != ?').run(c.username, c.accountId);
-    this.db.prepare('INSERT OR REPLACE INTO contacts (account_id, username, device_ids) VALUES (?, ?, ?)').run(c.accountId, c.username, JSON.stringify(c.deviceIds));
+    this.db
+      .prepare('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked) VALUES (?, ?, ?, ?, ?)')
+      .run(c.accountId, c.username, JSON.stringify(c.deviceIds), c.accepted ? 1 : 0, c.blocked ? 1 : 0);
+  }
+
+  deleteConversation(conversation: string): void {
+    this.db.prepare('DELETE FROM messages WHERE conversation = ?').run(conversation);
   }
 
   addMessage(m: Omit<StoredMessage, 'rowId' | 'seen'>): boolean {

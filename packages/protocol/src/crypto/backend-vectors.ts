@@ -15,6 +15,12 @@ export function runBackendVectors(b: CryptoBackend): void {
       );
     });
 
+    it('SHA3-256 of "abc" and SHAKE256 of "" (FIPS 202; NIST CSRC example values)', () => {
+      expect(toHex(b.sha3_256(utf8('a'), utf8('bc')))).toBe('3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532');
+      expect(toHex(b.shake256(32))).toBe('46b9dd2b0ba88d13233b3feb743eeb243fcd52ea62b81b82b50c27646ed5762f');
+      expect(b.shake256(64, utf8('abc')).length).toBe(64);
+    });
+
     it('HMAC-SHA256 (RFC 4231 test case 2)', () => {
       expect(toHex(b.hmacSha256(utf8('Jefe'), utf8('what do ya want '), utf8('for nothing?')))).toBe(
         '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',

@@ -21,6 +21,10 @@ export interface CryptoBackend {
   sha256(data: Uint8Array): Uint8Array;
   sha512(...parts: Uint8Array[]): Uint8Array;
   hmacSha256(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array;
+  /** FIPS 202 SHA3-256 over the concatenation of `parts` (Kyber's ciphertext hash). */
+  sha3_256(...parts: Uint8Array[]): Uint8Array;
+  /** FIPS 202 SHAKE256 over the concatenation of `parts`, `length` output bytes. */
+  shake256(length: number, ...parts: Uint8Array[]): Uint8Array;
   /** RFC 5869 HKDF-SHA256; `salt` undefined means "no salt" (HashLen zero bytes). */
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array | undefined, info: Uint8Array, length: number): Uint8Array;
   /** AES-256-CBC with PKCS#7 padding. */
@@ -29,8 +33,11 @@ export interface CryptoBackend {
   aes256CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
   /** AES-256-CTR with a 16-byte initial counter block (big-endian increment). */
   aes256Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
-  /** Fresh X25519 key pair; the private key is clamped. */
-  x25519Generate(): { privateKey: Uint8Array; publicKey: Uint8Array };
+  /**
+   * Fresh X25519 key pair; the private key is clamped. `privateCache`, when set, is the
+   * backend's native form of the private key, to seed the key's `backendCache`.
+   */
+  x25519Generate(): { privateKey: Uint8Array; publicKey: Uint8Array; privateCache?: unknown };
   x25519PublicFromPrivate(privateKey: Uint8Array): Uint8Array;
   /** Raw X25519; returns undefined when the result is all-zero (low-order peer key). */
   x25519Agree(privateKey: X25519KeyRef, publicKey: X25519KeyRef): Uint8Array | undefined;

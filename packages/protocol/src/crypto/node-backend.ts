@@ -55,6 +55,16 @@ export const nodeBackend: CryptoBackend = {
     for (const p of parts) h.update(p);
     return u8(h.digest());
   },
+  sha3_256(...parts) {
+    const h = nodeCrypto.createHash('sha3-256');
+    for (const p of parts) h.update(p);
+    return u8(h.digest());
+  },
+  shake256(length, ...parts) {
+    const h = nodeCrypto.createHash('shake256', { outputLength: length });
+    for (const p of parts) h.update(p);
+    return u8(h.digest());
+  },
   hmacSha256(key, ...parts) {
     const h = nodeCrypto.createHmac('sha256', key);
     for (const p of parts) h.update(p);
@@ -89,7 +99,9 @@ export const nodeBackend: CryptoBackend = {
     priv[0]! &= 248;
     priv[31]! &= 127;
     priv[31]! |= 64;
-    return { privateKey: priv, publicKey: pub };
+    // X25519 clamps the scalar on use, so the generated KeyObject (unclamped seed) agrees
+    // exactly like the clamped bytes; keeping it saves a JWK import per fresh key.
+    return { privateKey: priv, publicKey: pub, privateCache: privateKey };
   },
   x25519PublicFromPrivate(privateKey) {
     const ko = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(privateKey), x: X_PLACEHOLDER }, format: 'jwk' });

@@ -5,6 +5,7 @@
  */
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
+import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { cbc, ctr } from '@noble/ciphers/aes.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
@@ -31,6 +32,16 @@ export const pureBackend: CryptoBackend = {
   sha256: (data) => sha256(data),
   sha512(...parts) {
     const h = sha512.create();
+    for (const p of parts) h.update(p);
+    return h.digest();
+  },
+  sha3_256(...parts) {
+    const h = sha3_256.create();
+    for (const p of parts) h.update(p);
+    return h.digest();
+  },
+  shake256(length, ...parts) {
+    const h = shake256.create({ dkLen: length });
     for (const p of parts) h.update(p);
     return h.digest();
   },

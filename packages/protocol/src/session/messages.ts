@@ -202,9 +202,12 @@ export class PreKeySignalMessage {
     const baseKey = keyOrInvalid(f.baseKey, 'PreKeySignalMessage: base key');
     const identityKey = keyOrInvalid(f.identityKey, 'PreKeySignalMessage: identity key');
     if (!f.message) throw new InvalidMessage('PreKeySignalMessage: inner message missing');
+    if ((f.kyberPreKeyId === undefined) !== (f.kyberCiphertext === undefined)) {
+      throw new InvalidMessage('PreKeySignalMessage: Kyber prekey id and ciphertext must both be present');
+    }
     if (f.kyberPreKeyId === undefined || !f.kyberCiphertext) {
-      // libsignal 0.90 rejects prekey messages without a Kyber payload.
-      throw new LegacyMessage('PreKeySignalMessage: no post-quantum (Kyber) payload');
+      // As libsignal 0.90: a version-4 prekey message must carry the PQXDH (Kyber) payload.
+      throw new InvalidMessage('PreKeySignalMessage: the Kyber prekey payload is missing');
     }
     const message = SignalMessage.deserialize(f.message);
     if (message.messageVersion !== version) {

@@ -22,6 +22,8 @@ export const MAX_RECEIVER_CHAINS = 5;
 export const ARCHIVED_STATES_MAX_LENGTH = 40;
 /** Sessions whose first message was never answered are not used for sending after 30 days. */
 export const MAX_UNACKNOWLEDGED_SESSION_AGE_SECONDS = 60 * 60 * 24 * 30;
+/** Fields a stored receiver chain may carry: its key, chain key and skipped keys, with room for unknown fields. */
+const CHAIN_MAX_FIELDS = MAX_MESSAGE_KEYS + 64;
 
 /** A skipped message's key material: the chain seed (current form) or expanded keys (older records). */
 export interface SkippedMessageKey {
@@ -214,8 +216,11 @@ function decodeState(m: ProtoMessage): SessionState {
     }
     s.senderChain = { ratchetKey: pub(sc.bytes(1), 'sender ratchet key'), ratchetPrivateKey, chainKey: decodeChainKey(sc.message(3)) };
   }
-  const chains = m.repeatedMessages(7);
-  for (const c of chains.slice(-MAX_RECEIVER_CHAINS)) {
+  // Why a larger field budget: a chain holds up to MAX_MESSAGE_KEYS skipped keys,
+  // more than ProtoMessage's default of 1,024 fields per message.
+  const chains = m.repeatedBytes(7).slice(-MAX_RECEIVER_CHAINS);
+  for (const raw of chains) {
+    const c = ProtoMessage.decode(raw, CHAIN_MAX_FIELDS);
     const keys: SkippedMessageKey[] = [];
     for (const mk of c.repeatedMessages(4).slice(0, MAX_MESSAGE_KEYS)) {
       const seed = mk.bytes(5);

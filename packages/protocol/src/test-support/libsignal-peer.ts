@@ -92,18 +92,22 @@ class KyberPreKeys extends SC.KyberPreKeyStore {
 }
 
 export class LibsignalPeer {
-  readonly identityKey = SC.PrivateKey.generate();
-  readonly regId = 1 + Math.floor(Math.random() * 16380);
+  readonly identityKey: SC.PrivateKey;
+  readonly regId: number;
   readonly sessions = new Sessions();
-  readonly identities = new Identities(this.identityKey, this.regId);
+  readonly identities: Identities;
   readonly preKeys = new PreKeys();
   readonly signedPreKeys = new SignedPreKeys();
   readonly kyberPreKeys = new KyberPreKeys();
   readonly address: SC.ProtocolAddress;
   private nextId = 1;
 
-  constructor(name: string, deviceId = 1) {
+  /** `identity` lets a test move an existing device's identity (and its records) into libsignal. */
+  constructor(name: string, deviceId = 1, identity?: { privateKey: SC.PrivateKey; registrationId: number }) {
     this.address = SC.ProtocolAddress.new(name, deviceId);
+    this.identityKey = identity?.privateKey ?? SC.PrivateKey.generate();
+    this.regId = identity?.registrationId ?? 1 + Math.floor(Math.random() * 16380);
+    this.identities = new Identities(this.identityKey, this.regId);
   }
 
   /** Fresh prekeys in libsignal's own records, and the pieces of a bundle. */

@@ -8,14 +8,16 @@ import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord, type PreKeyBundle 
 import { InMemoryProtocolStore } from '../session/stores.ts';
 
 export class ParleyDevice {
-  readonly identity = IdentityKeyPair.generate();
+  readonly identity: IdentityKeyPair;
   readonly registrationId: number;
   readonly store: InMemoryProtocolStore;
   readonly address: ProtocolAddress;
   private nextPreKeyId = 1;
 
-  constructor(name: string, deviceId = 1) {
-    this.registrationId = 1 + Math.floor(Math.random() * 16380);
+  /** `identity` lets a test move an existing device's identity (and its records) into Parley. */
+  constructor(name: string, deviceId = 1, identity?: { keyPair: IdentityKeyPair; registrationId: number }) {
+    this.identity = identity?.keyPair ?? IdentityKeyPair.generate();
+    this.registrationId = identity?.registrationId ?? 1 + Math.floor(Math.random() * 16380);
     this.store = new InMemoryProtocolStore(this.identity, this.registrationId);
     this.address = new ProtocolAddress(name, deviceId);
   }
