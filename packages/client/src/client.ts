@@ -26,9 +26,9 @@ import {
   type PreKeyBundle,
 } from '@parley/protocol';
 import { base64Decode, WireError, type BundleResponseJson, type EnvelopeFrame } from '@parley/wire';
-import { decodeContent, encodeContent, MAX_TEXT_LENGTH, type Content } from './content.ts';
+import { decodeContent, encodeContent, MAX_TEXT_LENGTH, type CallMessage, type Content } from './content.ts';
 import { ClientError } from './errors.ts';
-import type { AccountInfo, ClientStore, StoredMessage } from './store.ts';
+import type { AccountInfo, CallLogEntry, ClientStore, StoredMessage } from './store.ts';
 import { HttpTransport } from './transport/http.ts';
 import { ServerConnection, type ConnectionState, type WebSocketFactory } from './transport/socket.ts';
 
@@ -41,6 +41,15 @@ export type ClientEvent =
   | { type: 'message'; message: StoredMessage }
   | { type: 'receipt'; from: string; receipt: 'delivered' | 'read'; ids: readonly string[] }
   | { type: 'typing'; from: string; typing: boolean }
+  | {
+      type: 'call';
+      event: 'incoming' | 'accepted' | 'declined' | 'busy' | 'ended' | 'offer' | 'answer' | 'ice';
+      callId: string;
+      peer: string;
+      media: 'audio' | 'video';
+      sdp?: string;
+      candidate?: string;
+    }
   | { type: 'identity-changed'; username: string; safetyNumber: string }
   | { type: 'connection'; state: ConnectionState; error?: WireError }
   | { type: 'decrypt-error'; from: string; error: string };
@@ -69,8 +78,21 @@ class Mutex {
   }
 }
 
+interface ActiveCall {
+  readonly callId: string;
+  readonly peer: string;
+  readonly direction: 'in' | 'out';
+  readonly media: 'audio' | 'video';
+  state: 'ringing' | 'accepted' | 'ended';
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 export class ParleyClient {
   readonly http: HttpTransport;
+  private readonly calls = new Map<string, ActiveCall>();
   private connection: ServerConnection | undefined;
   private readonly listeners = new Set<(e: ClientEvent) => void>();
   private readonly lock = new Mutex();
@@ -356,36 +378,51 @@ export class ParleyClient {
           e.messageType === 'prekey'
             ? await signalDecryptPreKey(PreKeySignalMessage.deserialize(bytes), from, store, store, store, store, store)
             : await signalDecrypt(SignalMessage.deserialize(bytes), from, store, store);
-        content = decodeContent(plaintext);
+        const c = decodeContent(plaintext);
+        content = c;
         const known = store.contactById(e.sourceAccountId);
         const devs = new Set([...(known?.deviceIds ?? []), e.sourceDeviceId]);
         store.saveContact({ ...(known ?? {}), accountId: e.sourceAccountId, username: e.sourceUsername, deviceIds: [...devs].sort((x, y) => x - y) });
-        // Why: a blocked sender's messages are decrypted (to keep the session in step) and dropped.
-        if (known?.blocked) content = undefined;
-        else if (content.kind === 'typing') {
+        if (c.kind === 'call' && c.call.type === 'ring') {
+          // Why first: every call attempt is on the local log before anything else happens with it.
+          const media = c.call.media;
+          const event: CallLogEntry['event'] = known?.blocked ? 'blocked' : known?.accepted ? 'ring' : 'stranger';
+          store.addCallLogEntry({ callId: c.call.callId, peer: e.sourceUsername, direction: 'in', media, event, timestamp: this.now() });
+          if (event === 'stranger') {
+            // Strangers' calls do not ring: they land as a missed call in the message request.
+            store.addMessage({ conversation: e.sourceUsername, direction: 'in', clientId: c.id, senderAccountId: e.sourceAccountId, timestamp: c.ts, body: `Missed ${media === 'video' ? 'video' : 'voice'} call`, status: 'received' });
+            stored = store.messages(e.sourceUsername).find((m) => m.clientId === c.id && m.direction === 'in');
+          }
+          if (event !== 'ring') content = undefined;
+        } else if (known?.blocked) {
+          // Why: a blocked sender's messages are decrypted (to keep the session in step) and dropped.
+          content = undefined;
+        } else if (c.kind === 'typing') {
           // Typing from strangers is not shown.
           if (!known?.accepted) content = undefined;
-        } else if (content.kind === 'text') {
+        } else if (c.kind === 'call') {
+          // Call signaling from strangers is never acted on.
+          if (!known?.accepted) content = undefined;
+        } else if (c.kind === 'text') {
           const isNew = store.addMessage({
             conversation: e.sourceUsername,
             direction: 'in',
-            clientId: content.id,
+            clientId: c.id,
             senderAccountId: e.sourceAccountId,
-            timestamp: content.ts,
-            body: content.text,
+            timestamp: c.ts,
+            body: c.text,
             status: 'received',
           });
-          if (isNew) stored = store.messages(e.sourceUsername).find((m) => m.clientId === content!.id && m.direction === 'in');
-        } else if (content.kind === 'receipt') {
-          // Ticks only move forward: a late "delivered" never undoes "read".
+          if (isNew) stored = store.messages(e.sourceUsername).find((m) => m.clientId === c.id && m.direction === 'in');
+        } else {
+          // A receipt. Ticks only move forward: a late "delivered" never undoes "read".
           const rank: Record<string, number> = { sending: 0, sent: 1, delivered: 2, read: 3, received: 0 };
           const me = this.requireAccount().accountId;
-          const receipt = content.receipt;
           const ids = store
             .messages(e.sourceUsername)
-            .filter((m) => m.direction === 'out' && content!.kind === 'receipt' && content!.ids.includes(m.clientId) && rank[m.status]! < rank[receipt]!)
+            .filter((m) => m.direction === 'out' && c.ids.includes(m.clientId) && rank[m.status]! < rank[c.receipt]!)
             .map((m) => m.clientId);
-          store.setStatus(me, ids, receipt);
+          store.setStatus(me, ids, c.receipt);
         }
         if ((await store.getTrustLevel(from)) === 'changed') {
           this.emit({ type: 'identity-changed', username: e.sourceUsername, safetyNumber: await this.safetyNumberFor(e.sourceAccountId, (await store.getIdentity(from))!) });
@@ -400,13 +437,151 @@ export class ParleyClient {
     this.connection?.ack(e.id);
     if (stored) {
       this.emit({ type: 'message', message: stored });
-      void this.sendReceipt(e.sourceUsername, [stored.clientId]);
+      // A missed-call note from a stranger is ours alone: no receipt goes back.
+      if (content?.kind === 'text') void this.sendReceipt(e.sourceUsername, [stored.clientId]);
     } else if (content?.kind === 'receipt') {
       this.emit({ type: 'receipt', from: e.sourceUsername, receipt: content.receipt, ids: content.ids });
     } else if (content?.kind === 'typing') {
       this.emit({ type: 'typing', from: e.sourceUsername, typing: content.typing === 'started' });
+    } else if (content?.kind === 'call') {
+      await this.onCallMessage(e.sourceUsername, content.call);
     }
     if (e.messageType === 'prekey') void this.topUpPreKeys().catch(() => undefined);
+  }
+
+  /** Handles a call message from an accepted contact (runs inside the store lock). */
+  private async onCallMessage(peer: string, c: CallMessage): Promise<void> {
+    const call = this.calls.get(c.callId);
+    const log = (a: ActiveCall, event: CallLogEntry['event']) =>
+      this.opts.store.addCallLogEntry({ callId: a.callId, peer: a.peer, direction: a.direction, media: a.media, event, timestamp: this.now() });
+    if (c.type === 'ring') {
+      if (call) return; // a repeated ring
+      const busy = [...this.calls.values()].some((x) => x.state !== 'ended');
+      const a: ActiveCall = { callId: c.callId, peer, direction: 'in', media: c.media, state: busy ? 'ended' : 'ringing' };
+      this.calls.set(c.callId, a);
+      if (busy) {
+        log(a, 'busy');
+        await this.sendCall(peer, { type: 'busy', callId: c.callId }).catch(() => undefined);
+        return;
+      }
+      this.emit({ type: 'call', event: 'incoming', callId: c.callId, peer, media: c.media });
+      return;
+    }
+    // Why: anything but a ring for an unknown call, from someone else, or (for the
+    // callee) before the local user accepted, is dropped unseen: no SDP or candidate
+    // reaches the app before the answer.
+    if (!call || call.peer !== peer || call.state === 'ended') return;
+    const base = { callId: call.callId, peer, media: call.media };
+    switch (c.type) {
+      case 'accept':
+        if (call.direction !== 'out' || call.state !== 'ringing') return;
+        call.state = 'accepted';
+        log(call, 'answered');
+        this.emit({ type: 'call', event: 'accepted', ...base });
+        return;
+      case 'decline':
+      case 'busy':
+        if (call.direction !== 'out') return;
+        call.state = 'ended';
+        log(call, c.type === 'decline' ? 'declined' : 'busy');
+        this.emit({ type: 'call', event: c.type === 'decline' ? 'declined' : 'busy', ...base });
+        return;
+      case 'hangup': {
+        const missed = call.direction === 'in' && call.state === 'ringing';
+        call.state = 'ended';
+        log(call, missed ? 'missed' : 'ended');
+        if (missed) this.addCallNote(call, `Missed ${call.media === 'video' ? 'video' : 'voice'} call`);
+        this.emit({ type: 'call', event: 'ended', ...base });
+        return;
+      }
+      case 'offer':
+      case 'answer':
+      case 'ice':
+        if (call.state !== 'accepted') return;
+        if (c.type === 'offer' && call.direction !== 'in') return;
+        if (c.type === 'answer' && call.direction !== 'out') return;
+        this.emit({ type: 'call', event: c.type, ...base, ...(c.type === 'ice' ? { candidate: c.candidate } : { sdp: c.sdp }) });
+        return;
+    }
+  }
+
+  private addCallNote(call: ActiveCall, body: string): void {
+    const me = this.requireAccount();
+    const sender = call.direction === 'in' ? (this.opts.store.contactByUsername(call.peer)?.accountId ?? call.peer) : me.accountId;
+    this.opts.store.addMessage({ conversation: call.peer, direction: call.direction, clientId: `call-${call.callId}`, senderAccountId: sender, timestamp: this.now(), body, status: call.direction === 'in' ? 'received' : 'sent' });
+  }
+
+  private sendCall(username: string, call: CallMessage): Promise<void> {
+    const content: Content = { v: 1, kind: 'call', id: this.newId(), ts: this.now(), call };
+    // Ephemeral: the server keeps call messages for a minute at most.
+    return this.sendContent(username, content, true);
+  }
+
+  /** Rings `username`. Only a `ring` is sent; the offer follows after they accept. */
+  async startCall(username: string, media: 'audio' | 'video'): Promise<string> {
+    this.requireAccount();
+    const peer = username.toLowerCase();
+    const callId = hex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+    const call: ActiveCall = { callId, peer, direction: 'out', media, state: 'ringing' };
+    await this.lock.run(async () => {
+      this.opts.store.addCallLogEntry({ callId, peer, direction: 'out', media, event: 'ring', timestamp: this.now() });
+      await this.sendCall(peer, { type: 'ring', callId, media });
+      const contact = this.opts.store.contactByUsername(peer);
+      if (contact && !contact.accepted) this.opts.store.saveContact({ ...contact, accepted: true, blocked: false });
+      this.calls.set(callId, call);
+    });
+    return callId;
+  }
+
+  private ringing(callId: string, direction: 'in' | 'out'): ActiveCall {
+    const call = this.calls.get(callId);
+    if (!call || call.direction !== direction || call.state === 'ended') throw new ClientError('SEND_FAILED', 'no such call in progress');
+    return call;
+  }
+
+  /** The local user accepts an incoming call; only now may the caller's offer come through. */
+  async acceptCall(callId: string): Promise<void> {
+    const call = this.ringing(callId, 'in');
+    if (call.state !== 'ringing') return;
+    call.state = 'accepted';
+    await this.lock.run(async () => {
+      this.opts.store.addCallLogEntry({ callId, peer: call.peer, direction: 'in', media: call.media, event: 'answered', timestamp: this.now() });
+      await this.sendCall(call.peer, { type: 'accept', callId });
+    });
+  }
+
+  async declineCall(callId: string): Promise<void> {
+    const call = this.ringing(callId, 'in');
+    call.state = 'ended';
+    await this.lock.run(async () => {
+      this.opts.store.addCallLogEntry({ callId, peer: call.peer, direction: 'in', media: call.media, event: 'declined', timestamp: this.now() });
+      await this.sendCall(call.peer, { type: 'decline', callId });
+    });
+  }
+
+  /** Ends a call (or cancels an outgoing one that was not answered). */
+  async hangupCall(callId: string): Promise<void> {
+    const call = this.calls.get(callId);
+    if (!call || call.state === 'ended') return;
+    const unanswered = call.direction === 'out' && call.state === 'ringing';
+    call.state = 'ended';
+    await this.lock.run(async () => {
+      this.opts.store.addCallLogEntry({ callId, peer: call.peer, direction: call.direction, media: call.media, event: unanswered ? 'missed' : 'ended', timestamp: this.now() });
+      if (unanswered) this.addCallNote(call, `Cancelled ${call.media === 'video' ? 'video' : 'voice'} call`);
+      await this.sendCall(call.peer, { type: 'hangup', callId });
+    });
+  }
+
+  /** Sends SDP or an ICE candidate; only for a call both sides accepted. */
+  async sendCallSignal(callId: string, signal: { type: 'offer' | 'answer'; sdp: string } | { type: 'ice'; candidate: string }): Promise<void> {
+    const call = this.calls.get(callId);
+    if (!call || call.state !== 'accepted') throw new ClientError('SEND_FAILED', 'the call is not accepted; signaling waits for the answer');
+    await this.lock.run(() => this.sendCall(call.peer, { ...signal, callId }));
+  }
+
+  /** The append-only call log. */
+  callLog(): CallLogEntry[] {
+    return this.opts.store.callLog();
   }
 
   private async sendReceipt(username: string, ids: string[]): Promise<void> {

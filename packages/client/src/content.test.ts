@@ -45,3 +45,31 @@ describe('message content', () => {
     expect(() => decodeContent(padded)).toThrow(ContentError);
   });
 });
+
+describe('call messages', () => {
+  const callId = '0123456789abcdef0123456789abcdef';
+  it('round-trip every kind and reject anything outside the fixed schema', () => {
+    const ok: Content[] = [
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'ring', callId, media: 'video' } },
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'hangup', callId } },
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'offer', callId, sdp: 'v=0' } },
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'ice', callId, candidate: 'candidate:1' } },
+    ];
+    for (const c of ok) expect(decodeContent(encodeContent(c))).toEqual(c);
+    const bad = [
+      { type: 'ring', callId, media: 'screen' },
+      { type: 'ring', callId, media: 'audio', sdp: 'v=0 smuggled into a ring' },
+      { type: 'ring', callId: 'short', media: 'audio' },
+      { type: 'offer', callId, sdp: 'x'.repeat(16 * 1024 + 1) },
+      { type: 'ice', callId, candidate: 'x'.repeat(1025) },
+      { type: 'dial', callId },
+    ];
+    for (const call of bad) {
+      const json = new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call }));
+      const padded = new Uint8Array(Math.ceil((json.length + 1) / 160) * 160);
+      padded.set(json);
+      padded[json.length] = 0x80;
+      expect(() => decodeContent(padded)).toThrow(ContentError);
+    }
+  });
+});

@@ -7,7 +7,50 @@
 export type Content =
   | { readonly v: 1; readonly kind: 'text'; readonly id: string; readonly ts: number; readonly text: string }
   | { readonly v: 1; readonly kind: 'typing'; readonly id: string; readonly ts: number; readonly typing: 'started' | 'stopped' }
+  | { readonly v: 1; readonly kind: 'call'; readonly id: string; readonly ts: number; readonly call: CallMessage }
   | { readonly v: 1; readonly kind: 'receipt'; readonly id: string; readonly ts: number; readonly receipt: 'delivered' | 'read'; readonly ids: readonly string[] };
+
+/**
+ * Call signaling, end-to-end encrypted like any message. The callee's client
+ * handles only `ring` (this fixed, small schema) until its user accepts.
+ */
+export type CallMessage =
+  | { readonly type: 'ring'; readonly callId: string; readonly media: 'audio' | 'video' }
+  | { readonly type: 'accept' | 'decline' | 'busy' | 'hangup'; readonly callId: string }
+  | { readonly type: 'offer' | 'answer'; readonly callId: string; readonly sdp: string }
+  | { readonly type: 'ice'; readonly callId: string; readonly candidate: string };
+
+export const MAX_SDP_LENGTH = 16 * 1024;
+export const MAX_CANDIDATE_LENGTH = 1024;
+const CALL_ID = /^[0-9a-f]{32}$/;
+
+function decodeCall(v: unknown): CallMessage {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ContentError('invalid call message');
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o).sort().join(',');
+  if (typeof o.callId !== 'string' || !CALL_ID.test(o.callId)) throw new ContentError('invalid call id');
+  const callId = o.callId;
+  switch (o.type) {
+    case 'ring':
+      if (keys !== 'callId,media,type' || (o.media !== 'audio' && o.media !== 'video')) throw new ContentError('invalid ring');
+      return { type: 'ring', callId, media: o.media };
+    case 'accept':
+    case 'decline':
+    case 'busy':
+    case 'hangup':
+      if (keys !== 'callId,type') throw new ContentError(`invalid ${o.type}`);
+      return { type: o.type, callId };
+    case 'offer':
+    case 'answer':
+      if (keys !== 'callId,sdp,type' || typeof o.sdp !== 'string' || o.sdp.length > MAX_SDP_LENGTH) throw new ContentError(`invalid ${o.type}`);
+      return { type: o.type, callId, sdp: o.sdp };
+    case 'ice':
+      if (keys !== 'callId,candidate,type' || typeof o.candidate !== 'string' || o.candidate.length > MAX_CANDIDATE_LENGTH) throw new ContentError('invalid ice candidate');
+      return { type: 'ice', callId, candidate: o.candidate };
+    default:
+      throw new ContentError('unknown call message type');
+  }
+}
 
 export const MAX_TEXT_LENGTH = 16 * 1024;
 const PAD_BLOCK = 160;
@@ -47,6 +90,10 @@ export function decodeContent(bytes: Uint8Array): Content {
   if (o.kind === 'text') {
     if (typeof o.text !== 'string' || o.text.length > MAX_TEXT_LENGTH || Object.keys(o).length !== 5) throw new ContentError('invalid text content');
     return { v: 1, kind: 'text', id: o.id, ts: o.ts, text: o.text };
+  }
+  if (o.kind === 'call') {
+    if (Object.keys(o).length !== 5) throw new ContentError('invalid call content');
+    return { v: 1, kind: 'call', id: o.id, ts: o.ts, call: decodeCall(o.call) };
   }
   if (o.kind === 'typing') {
     if ((o.typing !== 'started' && o.typing !== 'stopped') || Object.keys(o).length !== 5) throw new ContentError('invalid typing content');

@@ -39,6 +39,16 @@ export interface StoredMessage {
   readonly seen: boolean;
 }
 
+/** One line of the append-only call log: every attempt, answered or not, from anyone. */
+export interface CallLogEntry {
+  readonly callId: string;
+  readonly peer: string;
+  readonly direction: 'in' | 'out';
+  readonly media: 'audio' | 'video';
+  readonly event: 'ring' | 'answered' | 'declined' | 'missed' | 'busy' | 'ended' | 'blocked' | 'stranger';
+  readonly timestamp: number;
+}
+
 export interface ClientStore extends ProtocolStore {
   /** Runs `fn` atomically: every store write inside commits together or not at all. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
@@ -56,5 +66,8 @@ export interface ClientStore extends ProtocolStore {
   messages(conversation?: string, onlyUnseen?: boolean): StoredMessage[];
   markSeen(rowIds: readonly number[]): void;
   deleteConversation(conversation: string): void;
+  /** Appends to the call log. There is no way to delete or rewrite an entry. */
+  addCallLogEntry(e: CallLogEntry): void;
+  callLog(): CallLogEntry[];
   close(): void;
 }

@@ -43,14 +43,55 @@ async function parleyPair() {
   return { a, b };
 }
 
+/** A bundle as it arrives from the server: bytes, parsed by the client on every fetch. */
+interface BundleBytes {
+  registrationId: number;
+  deviceId: number;
+  preKeyId?: number | undefined;
+  preKey?: Uint8Array | undefined;
+  signedPreKeyId: number;
+  signedPreKey: Uint8Array;
+  signedPreKeySignature: Uint8Array;
+  kyberPreKeyId: number;
+  kyberPreKey: Uint8Array;
+  kyberPreKeySignature: Uint8Array;
+  identityKey: Uint8Array;
+}
+
+function parleyBundleFromBytes(b: BundleBytes): P.PreKeyBundle {
+  return {
+    registrationId: b.registrationId,
+    deviceId: b.deviceId,
+    preKeyId: b.preKeyId,
+    preKey: b.preKey ? PublicKey.deserialize(b.preKey) : undefined,
+    signedPreKeyId: b.signedPreKeyId,
+    signedPreKey: PublicKey.deserialize(b.signedPreKey),
+    signedPreKeySignature: b.signedPreKeySignature,
+    kyberPreKeyId: b.kyberPreKeyId,
+    kyberPreKey: KemPublicKey.deserialize(b.kyberPreKey),
+    kyberPreKeySignature: b.kyberPreKeySignature,
+    identityKey: PublicKey.deserialize(b.identityKey),
+  };
+}
+
 async function parleySetupRow(): Promise<() => Promise<void>> {
   const b = new ParleyDevice('b');
-  const bundles: P.PreKeyBundle[] = [];
-  for (let i = 0; i < 50; i++) bundles.push(await b.bundle());
+  const bundles: BundleBytes[] = [];
+  for (let i = 0; i < 50; i++) {
+    const x = await b.bundle();
+    bundles.push({
+      ...x,
+      preKey: x.preKey?.serialize(),
+      signedPreKey: x.signedPreKey.serialize(),
+      kyberPreKey: x.kyberPreKey.serialize(),
+      identityKey: x.identityKey.serialize(),
+    });
+  }
   let i = 0;
   return async () => {
     const a = new ParleyDevice(`a${i}`);
-    const bundle = bundles[i++ % bundles.length]!;
+    // Parsed fresh each time, as a client parses a fetched bundle: no key-object caches carry over.
+    const bundle = parleyBundleFromBytes(bundles[i++ % bundles.length]!);
     await P.processPreKeyBundle(bundle, b.address, a.store, a.store);
     const m = await P.signalEncrypt(payload, b.address, a.store, a.store);
     // Re-insert the consumed one-time prekey so the bundle can be reused.
@@ -128,14 +169,40 @@ async function libsignalPair() {
   return { a, b };
 }
 
+function scBundleFromBytes(b: BundleBytes): SC.PreKeyBundle {
+  return SC.PreKeyBundle.new(
+    b.registrationId,
+    b.deviceId,
+    b.preKeyId ?? null,
+    b.preKey ? SC.PublicKey.deserialize(ab(b.preKey)) : null,
+    b.signedPreKeyId,
+    SC.PublicKey.deserialize(ab(b.signedPreKey)),
+    ab(b.signedPreKeySignature),
+    SC.PublicKey.deserialize(ab(b.identityKey)),
+    b.kyberPreKeyId,
+    SC.KEMPublicKey.deserialize(ab(b.kyberPreKey)),
+    ab(b.kyberPreKeySignature),
+  );
+}
+
 async function libsignalSetupRow(): Promise<() => Promise<void>> {
   const b = fastPeer('b');
-  const bundles: SC.PreKeyBundle[] = [];
-  for (let i = 0; i < 50; i++) bundles.push(scBundle(b));
+  const bundles: BundleBytes[] = [];
+  for (let i = 0; i < 50; i++) {
+    const x = b.bundleParts();
+    bundles.push({
+      ...x,
+      preKey: x.preKey?.serialize(),
+      signedPreKey: x.signedPreKey.serialize(),
+      signedPreKeySignature: x.signedPreKeySignature,
+      kyberPreKey: x.kyberPreKey.serialize(),
+      identityKey: x.identityKey.serialize(),
+    });
+  }
   let i = 0;
   return async () => {
     const a = fastPeer(`a${i}`);
-    const bundle = bundles[i++ % bundles.length]!;
+    const bundle = scBundleFromBytes(bundles[i++ % bundles.length]!);
     await SC.processPreKeyBundle(bundle, b.address, a.sessions, a.identities);
     const m = await a.encrypt(payload, b.address);
     const id = bundle.preKeyId();

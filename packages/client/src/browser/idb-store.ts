@@ -20,9 +20,9 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, ClientStore, Contact, MessageStatus, StoredMessage } from '../store.ts';
+import type { AccountInfo, CallLogEntry, ClientStore, Contact, MessageStatus, StoredMessage } from '../store.ts';
 
-const STORES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'contacts', 'messages'] as const;
+const STORES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'contacts', 'messages', 'calllog'] as const;
 type StoreName = (typeof STORES)[number];
 type Key = string | number;
 interface Op {
@@ -50,7 +50,7 @@ export class IdbClientStore implements ClientStore {
 
   /** Opens (or creates) the profile database `name` and loads it. */
   static async open(name: string, factory: IDBFactory = indexedDB): Promise<IdbClientStore> {
-    const open = factory.open(`parley-${name}`, 1);
+    const open = factory.open(`parley-${name}`, 2);
     open.onupgradeneeded = () => {
       for (const s of STORES) if (!open.result.objectStoreNames.contains(s)) open.result.createObjectStore(s);
     };
@@ -256,6 +256,15 @@ export class IdbClientStore implements ClientStore {
     const other = this.contactByUsername(c.username);
     if (other && other.accountId !== c.accountId) this.put('contacts', other.accountId, undefined);
     this.put('contacts', c.accountId, { accountId: c.accountId, username: c.username, deviceIds: [...c.deviceIds], accepted: !!c.accepted, blocked: !!c.blocked });
+  }
+
+  addCallLogEntry(e: CallLogEntry): void {
+    const keys = [...this.mem.get('calllog')!.keys()] as number[];
+    this.put('calllog', (keys.length ? Math.max(...keys) : 0) + 1, { ...e });
+  }
+
+  callLog(): CallLogEntry[] {
+    return [...this.mem.get('calllog')!.entries()].sort((a, b) => (a[0] as number) - (b[0] as number)).map(([, v]) => v as CallLogEntry);
   }
 
   deleteConversation(conversation: string): void {

@@ -17,7 +17,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, ClientStore, Contact, MessageStatus, StoredMessage } from '../store.ts';
+import type { AccountInfo, CallLogEntry, ClientStore, Contact, MessageStatus, StoredMessage } from '../store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB NOT NULL);
@@ -27,6 +27,12 @@ CREATE TABLE IF NOT EXISTS prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL
 CREATE TABLE IF NOT EXISTS signed_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS kyber_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL, one_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS call_log (
+  row_id INTEGER PRIMARY KEY AUTOINCREMENT, call_id TEXT NOT NULL, peer TEXT NOT NULL, direction TEXT NOT NULL,
+  media TEXT NOT NULL, event TEXT NOT NULL, timestamp INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS call_log_append_only_update BEFORE UPDATE ON call_log BEGIN SELECT RAISE(ABORT, 'the call log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS call_log_append_only_delete BEFORE DELETE ON call_log BEGIN SELECT RAISE(ABORT, 'the call log is append-only'); END;
 CREATE TABLE IF NOT EXISTS messages (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT,
   conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
@@ -205,6 +211,23 @@ export class SqliteClientStore implements ClientStore {
     this.db
       .prepare('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked) VALUES (?, ?, ?, ?, ?)')
       .run(c.accountId, c.username, JSON.stringify(c.deviceIds), c.accepted ? 1 : 0, c.blocked ? 1 : 0);
+  }
+
+  addCallLogEntry(e: CallLogEntry): void {
+    this.db
+      .prepare('INSERT INTO call_log (call_id, peer, direction, media, event, timestamp) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(e.callId, e.peer, e.direction, e.media, e.event, e.timestamp);
+  }
+
+  callLog(): CallLogEntry[] {
+    return (this.db.prepare('SELECT call_id, peer, direction, media, event, timestamp FROM call_log ORDER BY row_id').all() as Record<string, unknown>[]).map((r) => ({
+      callId: r.call_id as string,
+      peer: r.peer as string,
+      direction: r.direction as CallLogEntry['direction'],
+      media: r.media as CallLogEntry['media'],
+      event: r.event as CallLogEntry['event'],
+      timestamp: r.timestamp as number,
+    }));
   }
 
   deleteConversation(conversation: string): void {

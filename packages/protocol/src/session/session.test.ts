@@ -63,6 +63,23 @@ describe('1:1 sessions (Parley <-> Parley)', () => {
     expect(await snapshot(b, a.address)).toBe(before);
   });
 
+  it('a replayed first message that used only the last-resort Kyber prekey is refused, even once the session is gone', async () => {
+    const a = new ParleyDevice('alice');
+    const b = new ParleyDevice('bob');
+    const bundle = await b.bundle(false);
+    await b.store.saveKyberPreKey(bundle.kyberPreKeyId, await b.store.getKyberPreKey(bundle.kyberPreKeyId), false);
+    await processPreKeyBundle(bundle, b.address, a.store, a.store);
+    const first = await send(a, b, 'once');
+    expect(dec.decode(await recvPreKey(b, a.address, first))).toBe('once');
+    // The session is lost (or archived out of reach); only the store's memory of base keys remains.
+    await b.store.storeSession(a.address, SessionRecord.newFresh());
+    await expect(recvPreKey(b, a.address, first)).rejects.toThrow(InvalidMessage);
+    expect((await b.store.loadSession(a.address))!.currentState()).toBeUndefined();
+    // A genuinely new session on the same last-resort key still works.
+    await processPreKeyBundle(bundle, b.address, a.store, a.store);
+    expect(dec.decode(await recvPreKey(b, a.address, await send(a, b, 'again')))).toBe('again');
+  });
+
   it('out-of-order delivery within a chain uses stored skipped keys', async () => {
     const { a, b } = await pair();
     const reply = await send(b, a, 'ack');
@@ -139,7 +156,11 @@ describe('1:1 sessions (Parley <-> Parley)', () => {
     const valid = await send(a, b, 'valid message');
     const validPreKeyPair = await (async () => {
       const c = new ParleyDevice('carol');
-      await processPreKeyBundle(await b.bundle(), b.address, c.store, c.store);
+      // No one-time prekey and a last-resort Kyber key: a flip that still decrypts (outer,
+      // unauthenticated fields) consumes nothing, so every later run reaches decryption too.
+      const bundle = await b.bundle(false);
+      await b.store.saveKyberPreKey(bundle.kyberPreKeyId, await b.store.getKyberPreKey(bundle.kyberPreKeyId), false);
+      await processPreKeyBundle(bundle, b.address, c.store, c.store);
       return { from: c.address, bytes: await send(c, b, 'prekey') };
     })();
     const before = await snapshot(b, a.address);
@@ -164,15 +185,21 @@ describe('1:1 sessions (Parley <-> Parley)', () => {
     // but only to the original plaintext. Everything else fails and changes nothing.
     const snap = async () => toHex((await b.store.loadSession(validPreKeyPair.from))?.serialize() ?? new Uint8Array(0));
     await fc.assert(
-      fc.asyncProperty(fc.nat(validPreKeyPair.bytes.length * 8 - 1), async (bit) => {
+      fc.asyncProperty(fc.nat(validPreKeyPair.bytes.length * 8 - 1), fc.nat(validPreKeyPair.bytes.length - 1), async (bit, cut) => {
         const flipped = validPreKeyPair.bytes.slice();
         flipped[bit >> 3]! ^= 1 << (bit & 7);
-        const pre = await snap();
-        try {
-          expect(dec.decode(await recvPreKey(b, validPreKeyPair.from, flipped))).toBe('prekey');
-        } catch (e) {
-          expect(e).toBeInstanceOf(ProtocolError);
-          expect(await snap()).toBe(pre);
+        for (const bad of [flipped, validPreKeyPair.bytes.subarray(0, cut)]) {
+          const pre = await snap();
+          const preKeys = b.store.preKeyStore.count();
+          try {
+            expect(dec.decode(await recvPreKey(b, validPreKeyPair.from, bad))).toBe('prekey');
+            // It decrypted (only unauthenticated outer fields changed): start over from a clean slate.
+            await b.store.storeSession(validPreKeyPair.from, SessionRecord.newFresh());
+          } catch (e) {
+            expect(e).toBeInstanceOf(ProtocolError);
+            expect(await snap()).toBe(pre);
+            expect(b.store.preKeyStore.count(), 'a failed prekey message consumes no prekey').toBe(preKeys);
+          }
         }
       }),
       { numRuns: 60 },

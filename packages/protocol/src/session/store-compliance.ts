@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolAddress } from '../address.ts';
 import { KeyPair } from '../curve.ts';
-import { InvalidKyberPreKeyId, InvalidPreKeyId, InvalidSignedPreKeyId } from '../errors.ts';
+import { InvalidKyberPreKeyId, InvalidMessage, InvalidPreKeyId, InvalidSignedPreKeyId } from '../errors.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
 import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from './prekeys.ts';
 import { SessionRecord } from './session-state.ts';
@@ -69,6 +69,18 @@ export function runStoreCompliance(name: string, make: (identity: IdentityKeyPai
       await s.markKyberPreKeyUsed(2, 7, KeyPair.generate().publicKey);
       expect((await s.getKyberPreKey(1)).serialize()).toEqual(lastResort.serialize());
       await expect(s.getKyberPreKey(2)).rejects.toThrow(InvalidKyberPreKeyId);
+    });
+
+    it('a last-resort Kyber prekey refuses a base key it has seen with the same signed prekey (replay)', async () => {
+      const s = await make(identity, 1);
+      await s.saveKyberPreKey(1, KyberPreKeyRecord.generate(1, identity, 1000));
+      const base = KeyPair.generate().publicKey;
+      await s.markKyberPreKeyUsed(1, 7, base);
+      await expect(s.markKyberPreKeyUsed(1, 7, base)).rejects.toThrow(InvalidMessage);
+      // Another base key, or the same one with another signed prekey, is a different session.
+      await s.markKyberPreKeyUsed(1, 7, KeyPair.generate().publicKey);
+      await s.markKyberPreKeyUsed(1, 8, base);
+      expect((await s.getKyberPreKey(1)).id).toBe(1);
     });
   });
 }

@@ -11,7 +11,8 @@
  */
 import type { ProtocolAddress } from '../address.ts';
 import type { PublicKey } from '../curve.ts';
-import { InvalidKyberPreKeyId, InvalidPreKeyId, InvalidSignedPreKeyId } from '../errors.ts';
+import { InvalidKyberPreKeyId, InvalidMessage, InvalidPreKeyId, InvalidSignedPreKeyId } from '../errors.ts';
+import { toHex } from '../internal/bytes.ts';
 import type { IdentityKeyPair } from '../identity-key.ts';
 import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from './prekeys.ts';
 import { SessionRecord } from './session-state.ts';
@@ -53,7 +54,13 @@ export interface KyberPreKeyStore {
   getKyberPreKey(id: number): Promise<KyberPreKeyRecord>;
   /** `oneTime` keys are deleted once used; the last-resort key (default) stays. */
   saveKyberPreKey(id: number, record: KyberPreKeyRecord, oneTime?: boolean): Promise<void>;
-  /** Called after a prekey message used this Kyber prekey (one-time keys are then removed). */
+  /**
+   * Called after a prekey message used this Kyber prekey, before its session is stored.
+   * A one-time key is deleted. A last-resort key stays, but the store must remember each
+   * (Kyber id, signed prekey id, base key) it saw and throw InvalidMessage when one comes
+   * again: that is a replayed prekey message (libsignal's `mark_kyber_pre_key_used` contract).
+   * Entries may be pruned once the signed prekey they name is deleted.
+   */
   markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void>;
 }
 
@@ -162,6 +169,8 @@ export class InMemorySignedPreKeyStore implements SignedPreKeyStore {
  */
 export class InMemoryKyberPreKeyStore implements KyberPreKeyStore {
   private readonly keys = new Map<number, { record: KyberPreKeyRecord; oneTime: boolean }>();
+  /** `${kyberId}:${signedPreKeyId}` -> base keys (hex) seen with a last-resort key. */
+  private readonly baseKeysSeen = new Map<string, Set<string>>();
   async getKyberPreKey(id: number): Promise<KyberPreKeyRecord> {
     const r = this.keys.get(id);
     if (!r) throw new InvalidKyberPreKeyId(`no Kyber prekey with id ${id}`);
@@ -170,8 +179,18 @@ export class InMemoryKyberPreKeyStore implements KyberPreKeyStore {
   async saveKyberPreKey(id: number, record: KyberPreKeyRecord, oneTime = false): Promise<void> {
     this.keys.set(id, { record, oneTime });
   }
-  async markKyberPreKeyUsed(id: number): Promise<void> {
-    if (this.keys.get(id)?.oneTime) this.keys.delete(id);
+  async markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void> {
+    if (this.keys.get(id)?.oneTime) {
+      this.keys.delete(id);
+      return;
+    }
+    const slot = `${id}:${signedPreKeyId}`;
+    let seen = this.baseKeysSeen.get(slot);
+    if (!seen) this.baseKeysSeen.set(slot, (seen = new Set()));
+    const key = toHex(baseKey.serializedView());
+    // Why: without a one-time prekey, only this memory tells a replayed first message from a new session.
+    if (seen.has(key)) throw new InvalidMessage('prekey message: base key already used with this last-resort prekey (a replay)');
+    seen.add(key);
   }
 }
 
@@ -203,5 +222,5 @@ export class InMemoryProtocolStore implements ProtocolStore {
   saveSignedPreKey = (id: number, r: SignedPreKeyRecord) => this.signedPreKeyStore.saveSignedPreKey(id, r);
   getKyberPreKey = (id: number) => this.kyberPreKeyStore.getKyberPreKey(id);
   saveKyberPreKey = (id: number, r: KyberPreKeyRecord, oneTime?: boolean) => this.kyberPreKeyStore.saveKyberPreKey(id, r, oneTime);
-  markKyberPreKeyUsed = (id: number) => this.kyberPreKeyStore.markKyberPreKeyUsed(id);
+  markKyberPreKeyUsed = (id: number, signedPreKeyId: number, baseKey: PublicKey) => this.kyberPreKeyStore.markKyberPreKeyUsed(id, signedPreKeyId, baseKey);
 }

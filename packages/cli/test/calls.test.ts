@@ -1,0 +1,106 @@
+// Call signaling through a real server: the hardened flow (nothing but a ring
+// before the callee accepts), busy/decline/hang-up, strangers, and the call log.
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ClientEvent } from '@parley/client';
+import { removeTempDirs, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from './harness.ts';
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop('SIGKILL');
+  removeTempDirs();
+});
+
+type CallEvent = Extract<ClientEvent, { type: 'call' }>;
+const calls = (c: TestClient) => c.events.filter((e): e is CallEvent => e.type === 'call');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function contacts() {
+  const s = await startServer(tempDir('srv'));
+  servers.push(s);
+  const alice = sdkClient(s.url, tempDir('alice'));
+  const bob = sdkClient(s.url, tempDir('bob'));
+  await alice.client.register('calla');
+  await bob.client.register('callb');
+  await alice.client.connect();
+  await bob.client.connect();
+  await alice.client.sendText('callb', 'hi');
+  await bob.waitFor((e) => e.type === 'message');
+  await bob.client.acceptRequest('calla');
+  return { s, alice, bob };
+}
+
+describe('calls', () => {
+  it('before the callee accepts, only the ring reaches the app: a pushy caller\'s offer and candidates are dropped; decline ends it', async () => {
+    const { alice, bob } = await contacts();
+    const callId = await alice.client.startCall('callb', 'audio');
+    const incoming = await bob.waitFor((e) => e.type === 'call' && e.event === 'incoming');
+    expect(incoming).toMatchObject({ callId, peer: 'calla', media: 'audio' });
+    // A malicious caller skips the protocol and sends SDP and ICE right away.
+    const raw = alice.client as unknown as { sendContent(u: string, c: unknown, eph: boolean): Promise<void> };
+    await raw.sendContent('callb', { v: 1, kind: 'call', id: crypto.randomUUID(), ts: Date.now(), call: { type: 'offer', callId, sdp: 'v=0 attacker' } }, true);
+    await raw.sendContent('callb', { v: 1, kind: 'call', id: crypto.randomUUID(), ts: Date.now(), call: { type: 'ice', callId, candidate: 'candidate:1 1 udp 1 10.0.0.1 9 typ host' } }, true);
+    await sleep(600);
+    expect(calls(bob).map((e) => e.event)).toEqual(['incoming']);
+    // The callee cannot signal either before accepting.
+    await expect(bob.client.sendCallSignal(callId, { type: 'answer', sdp: 'v=0' })).rejects.toThrow();
+    await bob.client.declineCall(callId);
+    await alice.waitFor((e) => e.type === 'call' && e.event === 'declined');
+    expect(bob.client.callLog().map((l) => l.event)).toEqual(['ring', 'declined']);
+    alice.client.close();
+    bob.client.close();
+  });
+
+  it('accepted call: offer, answer and candidates flow both ways; hang-up ends both; a third call gets busy', async () => {
+    const { s, alice, bob } = await contacts();
+    const callId = await alice.client.startCall('callb', 'video');
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'incoming');
+    await bob.client.acceptCall(callId);
+    await alice.waitFor((e) => e.type === 'call' && e.event === 'accepted');
+    await alice.client.sendCallSignal(callId, { type: 'offer', sdp: 'v=0 offer' });
+    expect(await bob.waitFor((e) => e.type === 'call' && e.event === 'offer')).toMatchObject({ sdp: 'v=0 offer' });
+    await bob.client.sendCallSignal(callId, { type: 'answer', sdp: 'v=0 answer' });
+    await bob.client.sendCallSignal(callId, { type: 'ice', candidate: 'candidate:2' });
+    expect(await alice.waitFor((e) => e.type === 'call' && e.event === 'answer')).toMatchObject({ sdp: 'v=0 answer' });
+    await alice.waitFor((e) => e.type === 'call' && e.event === 'ice');
+    // A third person calling Bob now gets busy.
+    const carol = sdkClient(s.url, tempDir('carol'));
+    await carol.client.register('callc');
+    await carol.client.connect();
+    await carol.client.sendText('callb', 'hello');
+    await bob.waitFor((e) => e.type === 'message' && e.message.conversation === 'callc');
+    await bob.client.acceptRequest('callc');
+    await carol.client.startCall('callb', 'audio');
+    await carol.waitFor((e) => e.type === 'call' && e.event === 'busy');
+    await alice.client.hangupCall(callId);
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'ended');
+    expect(alice.client.callLog().map((l) => l.event)).toEqual(['ring', 'answered', 'ended']);
+    for (const c of [alice, bob, carol]) c.client.close();
+  });
+
+  it('an unanswered call is logged as missed; a stranger\'s call never rings and lands in the request; nothing removes log entries', async () => {
+    const { s, alice, bob } = await contacts();
+    const callId = await alice.client.startCall('callb', 'audio');
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'incoming');
+    await alice.client.hangupCall(callId);
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'ended');
+    expect(bob.client.callLog().map((l) => l.event)).toEqual(['ring', 'missed']);
+    expect(bob.client.messages('calla').some((m) => m.body === 'Missed voice call')).toBe(true);
+
+    const stranger = sdkClient(s.url, tempDir('stranger'));
+    await stranger.client.register('strangerc');
+    await stranger.client.connect();
+    const before = calls(bob).length;
+    await stranger.client.startCall('callb', 'video');
+    await bob.waitFor((e) => e.type === 'message' && e.message.conversation === 'strangerc');
+    await sleep(300);
+    expect(calls(bob).length).toBe(before);
+    expect(bob.client.isRequest('strangerc')).toBe(true);
+    expect(bob.client.messages('strangerc').map((m) => m.body)).toEqual(['Missed video call']);
+    const log = bob.client.callLog();
+    expect(log[log.length - 1]).toMatchObject({ peer: 'strangerc', event: 'stranger', media: 'video' });
+    // Even deleting the conversation or blocking keeps the log.
+    bob.client.blockContact('strangerc');
+    expect(bob.client.callLog().length).toBe(log.length);
+    for (const c of [alice, bob, stranger]) c.client.close();
+  });
+});
