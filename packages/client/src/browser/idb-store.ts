@@ -9,6 +9,7 @@
 import {
   IdentityKeyPair,
   InvalidKyberPreKeyId,
+  InvalidMessage,
   InvalidPreKeyId,
   InvalidSignedPreKeyId,
   KyberPreKeyRecord,
@@ -22,7 +23,7 @@ import {
 } from '@parley/protocol';
 import type { AccountInfo, CallLogEntry, ClientStore, Contact, MessageStatus, StoredMessage } from '../store.ts';
 
-const STORES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'contacts', 'messages', 'calllog'] as const;
+const STORES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'kyberseen', 'contacts', 'messages', 'calllog'] as const;
 type StoreName = (typeof STORES)[number];
 type Key = string | number;
 interface Op {
@@ -50,7 +51,7 @@ export class IdbClientStore implements ClientStore {
 
   /** Opens (or creates) the profile database `name` and loads it. */
   static async open(name: string, factory: IDBFactory = indexedDB): Promise<IdbClientStore> {
-    const open = factory.open(`parley-${name}`, 2);
+    const open = factory.open(`parley-${name}`, 3);
     open.onupgradeneeded = () => {
       for (const s of STORES) if (!open.result.objectStoreNames.contains(s)) open.result.createObjectStore(s);
     };
@@ -231,9 +232,16 @@ export class IdbClientStore implements ClientStore {
     this.put('kyber', id, { record: record.serialize(), oneTime });
   }
 
-  async markKyberPreKeyUsed(id: number): Promise<void> {
+  async markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void> {
     const e = this.get('kyber', id) as { oneTime: boolean } | undefined;
-    if (e?.oneTime) this.put('kyber', id, undefined);
+    if (e?.oneTime) {
+      this.put('kyber', id, undefined);
+      return;
+    }
+    // Why: a last-resort key stays, so a replayed first message is recognised by its base key.
+    const k = `${id}:${signedPreKeyId}:${Array.from(baseKey.serialize(), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+    if (this.get('kyberseen', k)) throw new InvalidMessage('prekey message: base key already used with this last-resort prekey (a replay)');
+    this.put('kyberseen', k, 1);
   }
 
   nextPreKeyId(kind: 'ec' | 'kem', count: number): number {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import {
   IdentityKeyPair,
   InvalidKyberPreKeyId,
+  InvalidMessage,
   InvalidPreKeyId,
   InvalidSignedPreKeyId,
   KyberPreKeyRecord,
@@ -26,6 +27,7 @@ CREATE TABLE IF NOT EXISTS sessions (address TEXT PRIMARY KEY, record BLOB NOT N
 CREATE TABLE IF NOT EXISTS prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS signed_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS kyber_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL, one_time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS kyber_base_keys (kyber_id INTEGER NOT NULL, signed_id INTEGER NOT NULL, base_key BLOB NOT NULL, PRIMARY KEY (kyber_id, signed_id, base_key));
 CREATE TABLE IF NOT EXISTS contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS call_log (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT, call_id TEXT NOT NULL, peer TEXT NOT NULL, direction TEXT NOT NULL,
@@ -184,8 +186,11 @@ export class SqliteClientStore implements ClientStore {
     this.db.prepare('INSERT OR REPLACE INTO kyber_prekeys (id, record, one_time) VALUES (?, ?, ?)').run(id, record.serialize(), oneTime ? 1 : 0);
   }
 
-  async markKyberPreKeyUsed(id: number): Promise<void> {
-    this.db.prepare('DELETE FROM kyber_prekeys WHERE id = ? AND one_time = 1').run(id);
+  async markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void> {
+    if (this.db.prepare('DELETE FROM kyber_prekeys WHERE id = ? AND one_time = 1').run(id).changes > 0) return;
+    // Why: a last-resort key stays, so a replayed first message is recognised by its base key.
+    const r = this.db.prepare('INSERT OR IGNORE INTO kyber_base_keys (kyber_id, signed_id, base_key) VALUES (?, ?, ?)').run(id, signedPreKeyId, baseKey.serialize());
+    if (r.changes === 0) throw new InvalidMessage('prekey message: base key already used with this last-resort prekey (a replay)');
   }
 
   nextPreKeyId(kind: 'ec' | 'kem', count: number): number {

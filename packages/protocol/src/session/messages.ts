@@ -12,8 +12,11 @@ import { concat, constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
 import { parsePublicKey } from '../internal/parse-key.ts';
 
+/** The message version Parley sends and accepts: 4 (PQXDH). */
 export const CIPHERTEXT_MESSAGE_CURRENT_VERSION = 4;
+/** Version 3 (X3DH without a post-quantum prekey): refused with LegacyMessage. */
 export const CIPHERTEXT_MESSAGE_PRE_KYBER_VERSION = 3;
+/** Bytes of the truncated HMAC-SHA256 that ends a SignalMessage. */
 export const MAC_LENGTH = 8;
 /** Upper bound on a serialized 1:1 message (Signal content is far smaller; attachments go elsewhere). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
@@ -36,6 +39,10 @@ function keyOrInvalid(bytes: Uint8Array | undefined, what: string): PublicKey {
   return parsePublicKey(bytes, what, (m) => new InvalidMessage(m));
 }
 
+/**
+ * A whisper message, parsed once and immutable. Its MAC is checked by the session
+ * cipher (the keys come from the session), not by `deserialize`.
+ */
 export class SignalMessage {
   private constructor(
     readonly messageVersion: number,
@@ -126,6 +133,10 @@ function computeMac(sender: PublicKey, receiver: PublicKey, macKey: Uint8Array, 
     .subarray(0, MAC_LENGTH);
 }
 
+/**
+ * The first messages of a session: the PQXDH parameters (base key, identity, prekey
+ * ids, Kyber ciphertext) around a SignalMessage. Parsed once and immutable.
+ */
 export class PreKeySignalMessage {
   private constructor(
     readonly messageVersion: number,

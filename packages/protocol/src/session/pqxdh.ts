@@ -25,6 +25,7 @@ function deriveKeys(secrets: Uint8Array): { rootKey: Uint8Array; chainKey: Uint8
   return { rootKey: okm.subarray(0, 32), chainKey: okm.subarray(32, 64) };
 }
 
+/** The initiator's inputs: our identity and fresh base key, the peer's bundle keys. */
 export interface AliceParameters {
   ourIdentity: IdentityKeyPair;
   ourBaseKey: KeyPair;
@@ -35,6 +36,7 @@ export interface AliceParameters {
   theirKyberPreKey: KemPublicKey;
 }
 
+/** The initiator's session, its sending chain already turned; returns the Kyber ciphertext to send. */
 export function initializeAliceSession(p: AliceParameters): { state: SessionState; kyberCiphertext: Uint8Array } {
   const parts = [
     DISCONTINUITY,
@@ -65,6 +67,7 @@ export function initializeAliceSession(p: AliceParameters): { state: SessionStat
   return { state, kyberCiphertext: ciphertext };
 }
 
+/** The responder's inputs: our identity and prekeys, the peer's identity, base key and Kyber ciphertext. */
 export interface BobParameters {
   ourIdentity: IdentityKeyPair;
   ourSignedPreKey: KeyPair;
@@ -76,6 +79,7 @@ export interface BobParameters {
   theirKyberCiphertext: Uint8Array;
 }
 
+/** The responder's session; rejects a non-canonical base key with InvalidMessage. */
 export function initializeBobSession(p: BobParameters): SessionState {
   // Why: libsignal rejects non-canonical / small-subgroup base keys before any DH.
   if (!p.theirBaseKey.isCanonical()) throw new InvalidMessage('prekey message: incoming base key is invalid');

@@ -29,6 +29,7 @@ function wrapKey<T>(what: string, f: () => T): T {
   }
 }
 
+/** A one-time EC prekey with its private key (PreKeyRecordStructure). Unsigned, as in libsignal. */
 export class PreKeyRecord {
   constructor(
     readonly id: number,
@@ -96,6 +97,7 @@ function decodeSigned(bytes: Uint8Array, what: string) {
   );
 }
 
+/** The signed EC prekey: key pair, XEdDSA signature by the identity key, creation time (ms). */
 export class SignedPreKeyRecord {
   constructor(
     readonly id: number,
@@ -129,6 +131,7 @@ export class SignedPreKeyRecord {
   }
 }
 
+/** A Kyber1024 prekey (one-time or last-resort): KEM key pair, signature by the identity key, creation time (ms). */
 export class KyberPreKeyRecord {
   constructor(
     readonly id: number,
@@ -176,4 +179,5 @@ export interface PreKeyBundle {
   readonly identityKey: PublicKey;
 }
 
+/** Largest prekey id Signal clients issue (ids stay below 2^24). */
 export { MAX_ID as PREKEY_MAX_ID };

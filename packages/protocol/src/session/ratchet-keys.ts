@@ -14,11 +14,13 @@ const CHAIN_KEY_SEED = new Uint8Array([0x02]);
 const WHISPER_RATCHET = utf8('WhisperRatchet');
 const WHISPER_MESSAGE_KEYS = utf8('WhisperMessageKeys');
 
+/** A symmetric chain position: 32-byte key and its index. */
 export interface ChainKey {
   readonly key: Uint8Array;
   readonly index: number;
 }
 
+/** The keys for one message: AES-256-CBC key and IV, HMAC key, and the counter they belong to. */
 export interface MessageKeys {
   readonly cipherKey: Uint8Array;
   readonly macKey: Uint8Array;
@@ -26,6 +28,7 @@ export interface MessageKeys {
   readonly counter: number;
 }
 
+/** The next position of a chain: HMAC(ck, 0x02). */
 export function nextChainKey(ck: ChainKey): ChainKey {
   return { key: backend.hmacSha256(ck.key, CHAIN_KEY_SEED), index: ck.index + 1 };
 }
@@ -35,6 +38,7 @@ export function messageKeySeed(ck: ChainKey): Uint8Array {
   return backend.hmacSha256(ck.key, MESSAGE_KEY_SEED);
 }
 
+/** Expands a message seed into cipher key, MAC key and IV (salted by the SPQR key when there is one). */
 export function deriveMessageKeys(seed: Uint8Array, counter: number, pqKey?: Uint8Array): MessageKeys {
   const okm = backend.hkdfSha256(seed, pqKey, WHISPER_MESSAGE_KEYS, 80);
   return {

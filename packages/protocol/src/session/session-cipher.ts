@@ -8,13 +8,18 @@
  *   one that works; a key already used is a DuplicateMessage;
  * - every attempt runs on a copy of the state and the record is stored only after
  *   the MAC verifies and the plaintext decrypts: a failure changes nothing.
- * Runs without the SPQR post-quantum ratchet (libsignal 0.90's V0 mode).
+ * Runs without the SPQR post-quantum ratchet (libsignal 0.90's V0 mode): never sends
+ * pq_ratchet bytes and ignores received ones (they are still covered by the MAC), which
+ * libsignal 0.90 accepts by downgrading the session.
+ *
+ * Callers must not run two operations on the same address at once: each one loads the
+ * record, awaits the stores, and writes it back (the SDK runs store work under one mutex).
  */
 import { backend } from '#backend';
 import type { ProtocolAddress } from '../address.ts';
 import { KeyPair, type PublicKey } from '../curve.ts';
-import { DuplicateMessage, InvalidMessage, NoSession, ProtocolError, UntrustedIdentity } from '../errors.ts';
-import { type CiphertextMessage, PreKeySignalMessage, SignalMessage } from './messages.ts';
+import { DuplicateMessage, InvalidArgument, InvalidMessage, InvalidState, NoSession, ProtocolError, UntrustedIdentity } from '../errors.ts';
+import { CIPHERTEXT_MESSAGE_CURRENT_VERSION, type CiphertextMessage, PreKeySignalMessage, SignalMessage } from './messages.ts';
 import { createChain, deriveMessageKeys, messageKeySeed, nextChainKey, type ChainKey, type MessageKeys } from './ratchet-keys.ts';
 import { processPreKeyMessage } from './session-builder.ts';
 import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, SessionRecord, type SessionState, type SkippedMessageKey } from './session-state.ts';
@@ -31,11 +36,16 @@ export async function signalEncrypt(
   identityStore: IdentityKeyStore,
   now: number = Date.now(),
 ): Promise<CiphertextMessage> {
+  if (!(plaintext instanceof Uint8Array)) throw new InvalidArgument('signalEncrypt: plaintext must be a Uint8Array');
   const stored = await sessionStore.loadSession(address);
   const current = stored?.currentState();
   if (!stored || !current || !current.senderChain) throw new NoSession(`no session with ${address.toString()}; fetch a prekey bundle first`);
   if (!current.hasUsableSenderChain(Math.floor(now / 1000))) {
     throw new NoSession(`the session with ${address.toString()} was never answered and is stale; fetch a new prekey bundle`);
+  }
+  if (current.sessionVersion !== CIPHERTEXT_MESSAGE_CURRENT_VERSION) {
+    // Why: only PQXDH (version 4) sessions are created here; anything else is a corrupt or legacy record.
+    throw new InvalidState(`the session with ${address.toString()} has unsupported version ${current.sessionVersion}`);
   }
   const state = current.clone();
   const sender = state.senderChain!;

@@ -16,9 +16,13 @@ import { bytesEqual, constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoMessage, ProtoWriter } from '../internal/protobuf.ts';
 import type { ChainKey } from './ratchet-keys.ts';
 
+/** A message may skip at most this many keys of its chain (libsignal's MAX_FORWARD_JUMPS). */
 export const MAX_FORWARD_JUMPS = 25_000;
+/** Skipped message keys kept per receiver chain; the oldest are dropped. */
 export const MAX_MESSAGE_KEYS = 2_000;
+/** Receiver chains kept per session; the oldest is dropped. */
 export const MAX_RECEIVER_CHAINS = 5;
+/** Archived sessions kept per address; the oldest is dropped. */
 export const ARCHIVED_STATES_MAX_LENGTH = 40;
 /** Sessions whose first message was never answered are not used for sending after 30 days. */
 export const MAX_UNACKNOWLEDGED_SESSION_AGE_SECONDS = 60 * 60 * 24 * 30;
@@ -32,6 +36,7 @@ export interface SkippedMessageKey {
   readonly keys?: { readonly cipherKey: Uint8Array; readonly macKey: Uint8Array; readonly iv: Uint8Array };
 }
 
+/** A chain the peer sends on, identified by its ratchet public key. */
 export interface ReceiverChain {
   readonly ratchetKey: PublicKey;
   readonly chainKey: ChainKey;
@@ -39,12 +44,14 @@ export interface ReceiverChain {
   readonly messageKeys: readonly SkippedMessageKey[];
 }
 
+/** Our current sending chain and the ratchet key pair it belongs to. */
 export interface SenderChain {
   readonly ratchetKey: PublicKey;
   readonly ratchetPrivateKey: PrivateKey;
   readonly chainKey: ChainKey;
 }
 
+/** What the initiator repeats in every PreKeySignalMessage until the peer answers. */
 export interface PendingPreKey {
   readonly preKeyId: number | undefined;
   readonly signedPreKeyId: number;
@@ -53,11 +60,13 @@ export interface PendingPreKey {
   readonly timestamp: number;
 }
 
+/** The Kyber prekey id and ciphertext repeated in every PreKeySignalMessage until the peer answers. */
 export interface PendingKyberPreKey {
   readonly preKeyId: number;
   readonly ciphertext: Uint8Array;
 }
 
+/** One Double Ratchet session (SessionStructure). Mutable working state; see the module header. */
 export class SessionState {
   previousCounter = 0;
   senderChain: SenderChain | undefined;

@@ -17,11 +17,13 @@ import type { IdentityKeyPair } from '../identity-key.ts';
 import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from './prekeys.ts';
 import { SessionRecord } from './session-state.ts';
 
+/** Why an identity is being checked: sending to it, or receiving from it. */
 export type Direction = 'sending' | 'receiving';
 
 /** 'trusted' by first use or approval; 'changed' after a key change not yet approved; 'verified' after a safety-number check. */
 export type TrustLevel = 'trusted' | 'changed' | 'verified';
 
+/** Our identity and the peers' identities, with the trust model in the module header. */
 export interface IdentityKeyStore {
   getIdentityKeyPair(): Promise<IdentityKeyPair>;
   getLocalRegistrationId(): Promise<number>;
@@ -31,11 +33,13 @@ export interface IdentityKeyStore {
   getIdentity(address: ProtocolAddress): Promise<PublicKey | undefined>;
 }
 
+/** Session records by address. `storeSession` is called only after an operation fully succeeded. */
 export interface SessionStore {
   loadSession(address: ProtocolAddress): Promise<SessionRecord | undefined>;
   storeSession(address: ProtocolAddress, record: SessionRecord): Promise<void>;
 }
 
+/** One-time EC prekeys; a used one is removed after its message decrypted. */
 export interface PreKeyStore {
   /** Throws InvalidPreKeyId when absent. */
   getPreKey(id: number): Promise<PreKeyRecord>;
@@ -43,12 +47,14 @@ export interface PreKeyStore {
   removePreKey(id: number): Promise<void>;
 }
 
+/** Signed EC prekeys (kept after use; the app rotates them). */
 export interface SignedPreKeyStore {
   /** Throws InvalidSignedPreKeyId when absent. */
   getSignedPreKey(id: number): Promise<SignedPreKeyRecord>;
   saveSignedPreKey(id: number, record: SignedPreKeyRecord): Promise<void>;
 }
 
+/** Kyber prekeys: one-time ones (deleted when used) and last-resort ones (kept, with replay memory). */
 export interface KyberPreKeyStore {
   /** Throws InvalidKyberPreKeyId when absent. */
   getKyberPreKey(id: number): Promise<KyberPreKeyRecord>;
@@ -72,6 +78,7 @@ interface IdentityEntry {
   trust: TrustLevel;
 }
 
+/** Reference IdentityKeyStore in memory (tests, tools); adds `approveIdentity` and `getTrustLevel`. */
 export class InMemoryIdentityKeyStore implements IdentityKeyStore {
   private readonly identities = new Map<string, IdentityEntry>();
 
@@ -121,6 +128,7 @@ export class InMemoryIdentityKeyStore implements IdentityKeyStore {
   }
 }
 
+/** Reference SessionStore in memory; records are kept as objects. */
 export class InMemorySessionStore implements SessionStore {
   private readonly sessions = new Map<string, SessionRecord>();
 
@@ -133,6 +141,7 @@ export class InMemorySessionStore implements SessionStore {
   }
 }
 
+/** Reference PreKeyStore in memory. */
 export class InMemoryPreKeyStore implements PreKeyStore {
   private readonly keys = new Map<number, PreKeyRecord>();
   async getPreKey(id: number): Promise<PreKeyRecord> {
@@ -151,6 +160,7 @@ export class InMemoryPreKeyStore implements PreKeyStore {
   }
 }
 
+/** Reference SignedPreKeyStore in memory. */
 export class InMemorySignedPreKeyStore implements SignedPreKeyStore {
   private readonly keys = new Map<number, SignedPreKeyRecord>();
   async getSignedPreKey(id: number): Promise<SignedPreKeyRecord> {
