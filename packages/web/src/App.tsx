@@ -8,6 +8,19 @@ import QRCode from 'qrcode';
 import type { ClientEvent, ParleyClient, StoredMessage } from '@parley/client';
 import { explain } from './errors.ts';
 import { openClient } from './session.ts';
+import { acceptOffer, addCandidate, makeOffer, startMedia, stopMedia, type CallMedia } from './call.ts';
+
+interface CallUi {
+  callId: string;
+  peer: string;
+  media: 'audio' | 'video';
+  direction: 'in' | 'out';
+  phase: 'ringing' | 'connecting' | 'active' | 'ended';
+  note?: string;
+  startedAt?: number;
+  muted: boolean;
+  cameraOff: boolean;
+}
 
 function useClient(): { client: ParleyClient | undefined; error: string | undefined } {
   const [client, setClient] = useState<ParleyClient>();
@@ -79,6 +92,19 @@ function Messenger({ client }: { client: ParleyClient }) {
   const [fatal, setFatal] = useState<string>();
   const [changed, setChanged] = useState<Record<string, string>>({});
   const [typing, setTyping] = useState<Record<string, number>>({});
+  const [call, setCall] = useState<CallUi>();
+  const media = useRef<CallMedia>(undefined);
+  // Signals that arrive while local media is still starting.
+  const pendingOffer = useRef<string>(undefined);
+  const pendingIce = useRef<string[]>([]);
+  const endCall = useCallback((note: string) => {
+    stopMedia(media.current);
+    media.current = undefined;
+    pendingOffer.current = undefined;
+    pendingIce.current = [];
+    setCall((c) => (c ? { ...c, phase: 'ended', note } : c));
+    setTimeout(() => setCall((c) => (c?.phase === 'ended' ? undefined : c)), 2500);
+  }, []);
   const refresh = useCallback(() => setVersion((v) => v + 1), []);
   const openRef = useRef(open);
   openRef.current = open;
@@ -89,6 +115,32 @@ function Messenger({ client }: { client: ParleyClient }) {
         if (e.state === 'open') setConnection(undefined);
         else if (e.state === 'reconnecting') setConnection(explain(e.error));
         else if (e.state === 'closed' && e.error) setFatal(explain(e.error));
+      } else if (e.type === 'call') {
+        const m = media.current;
+        if (e.event === 'incoming') {
+          setCall({ callId: e.callId, peer: e.peer, media: e.media, direction: 'in', phase: 'ringing', muted: false, cameraOff: false });
+        } else if (e.event === 'accepted') {
+          setCall((c) => (c ? { ...c, phase: 'connecting' } : c));
+          void startMedia(client, e.callId, e.media === 'video')
+            .then(async (started) => {
+              media.current = started;
+              started.pc.onconnectionstatechange = () => {
+                if (started.pc.connectionState === 'connected') setCall((c) => (c ? { ...c, phase: 'active', startedAt: c.startedAt ?? Date.now() } : c));
+              };
+              await makeOffer(client, e.callId, started);
+            })
+            .catch((err) => endCall(`Call failed: ${(err as Error).message}`));
+        } else if (e.event === 'offer' && e.sdp) {
+          if (m) void acceptOffer(client, e.callId, m, e.sdp).then(() => flushIce(m));
+          else pendingOffer.current = e.sdp;
+        } else if (e.event === 'answer' && e.sdp && m) {
+          void m.pc.setRemoteDescription({ type: 'answer', sdp: e.sdp }).then(() => flushIce(m));
+        } else if (e.event === 'ice' && e.candidate) {
+          if (m?.pc.remoteDescription) void addCandidate(m, e.candidate);
+          else pendingIce.current.push(e.candidate);
+        } else if (e.event === 'declined') endCall(`${e.peer} declined`);
+        else if (e.event === 'busy') endCall(`${e.peer} is busy`);
+        else if (e.event === 'ended') endCall('Call ended');
       } else if (e.type === 'typing') {
         setTyping((t) => ({ ...t, [e.from]: e.typing ? Date.now() : 0 }));
       } else if (e.type === 'identity-changed') {
@@ -101,6 +153,9 @@ function Messenger({ client }: { client: ParleyClient }) {
       }
       refresh();
     });
+    const flushIce = (m: CallMedia) => {
+      for (const c of pendingIce.current.splice(0)) void addCandidate(m, c);
+    };
     client.connect().catch((e) => setFatal(explain(e)));
     const onVisible = () => {
       if (!document.hidden && openRef.current) void client.markRead(openRef.current).then(refresh);
@@ -114,6 +169,43 @@ function Messenger({ client }: { client: ParleyClient }) {
   }, [client, refresh]);
 
   const conversations = useMemo(() => client.conversations(), [client, version]);
+
+  const acceptIncoming = async () => {
+    if (!call) return;
+    setCall({ ...call, phase: 'connecting' });
+    try {
+      // The peer connection exists only from here on: after the user said yes.
+      await client.acceptCall(call.callId);
+      const started = await startMedia(client, call.callId, call.media === 'video');
+      media.current = started;
+      started.pc.onconnectionstatechange = () => {
+        if (started.pc.connectionState === 'connected') setCall((c) => (c ? { ...c, phase: 'active', startedAt: c.startedAt ?? Date.now() } : c));
+      };
+      const offer = pendingOffer.current;
+      pendingOffer.current = undefined;
+      if (offer) {
+        await acceptOffer(client, call.callId, started, offer);
+        for (const c of pendingIce.current.splice(0)) void addCandidate(started, c);
+      }
+    } catch (err) {
+      endCall(`Call failed: ${(err as Error).message}`);
+    }
+  };
+  const startCall = async (peer: string, kind: 'audio' | 'video') => {
+    try {
+      const callId = await client.startCall(peer, kind);
+      setCall({ callId, peer, media: kind, direction: 'out', phase: 'ringing', muted: false, cameraOff: false });
+    } catch (err) {
+      setFatal(explain(err));
+    }
+  };
+  const hangUp = async () => {
+    if (!call) return;
+    if (call.direction === 'in' && call.phase === 'ringing') await client.declineCall(call.callId);
+    else await client.hangupCall(call.callId);
+    endCall('Call ended');
+    refresh();
+  };
   const select = (u: string) => {
     setOpen(u);
     if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
@@ -145,6 +237,26 @@ function Messenger({ client }: { client: ParleyClient }) {
           {conversations.length === 0 && <li className="muted empty">No conversations yet. Start one above.</li>}
         </ul>
       </aside>
+      {call && (
+        <CallScreen
+          call={call}
+          media={media.current}
+          onAccept={() => void acceptIncoming()}
+          onHangUp={() => void hangUp()}
+          onToggle={(what) => {
+            const m = media.current;
+            setCall((c) => {
+              if (!c) return c;
+              const next = what === 'mute' ? { ...c, muted: !c.muted } : { ...c, cameraOff: !c.cameraOff };
+              for (const t of m?.local.getTracks() ?? []) {
+                if (t.kind === 'audio') t.enabled = !next.muted;
+                if (t.kind === 'video') t.enabled = !next.cameraOff;
+              }
+              return next;
+            });
+          }}
+        />
+      )}
       <main className="main">
         {fatal && <div className="banner error" role="alert">{fatal}</div>}
         {connection && !fatal && <div className="banner warn" role="status">{connection}</div>}
@@ -162,6 +274,8 @@ function Messenger({ client }: { client: ParleyClient }) {
               setOpen(undefined);
               refresh();
             }}
+            onCall={(kind) => void startCall(open, kind)}
+            inCall={!!call}
           />
         ) : (
           <div className="center muted">Select a conversation or start a new one.</div>
@@ -196,6 +310,8 @@ function Conversation(props: {
   onSent: () => void;
   onTrusted: () => void;
   onClosed: () => void;
+  onCall: (kind: 'audio' | 'video') => void;
+  inCall: boolean;
 }) {
   const { client, peer } = props;
   const request = client.isRequest(peer);
@@ -257,9 +373,21 @@ function Conversation(props: {
         <span>
           <strong>{peer}</strong> {peerTyping && <span className="muted small typing">typing…</span>}
         </span>
-        <button className="link" onClick={() => setShowSafety(true)}>
-          Verify safety number
-        </button>
+        <span>
+          {!request && (
+            <>
+              <button className="link" disabled={props.inCall} onClick={() => props.onCall('audio')}>
+                Voice call
+              </button>
+              <button className="link" disabled={props.inCall} onClick={() => props.onCall('video')}>
+                Video call
+              </button>
+            </>
+          )}
+          <button className="link" onClick={() => setShowSafety(true)}>
+            Verify safety number
+          </button>
+        </span>
       </header>
       {identityWarning !== undefined && (
         <div className="banner error" role="alert">
@@ -333,6 +461,72 @@ function SafetyNumber({ client, peer, onClose }: { client: ParleyClient; peer: s
         {qr && <img src={qr} alt="Safety number QR code" />}
         <p className="muted">Compare these numbers with {peer}, in person or on a call. If they match, your conversation is end-to-end encrypted with them.</p>
         <button onClick={onClose}>Done</button>
+      </div>
+    </div>
+  );
+}
+
+function CallScreen(props: { call: CallUi; media: CallMedia | undefined; onAccept: () => void; onHangUp: () => void; onToggle: (what: 'mute' | 'camera') => void }) {
+  const { call } = props;
+  const remote = useRef<HTMLVideoElement>(null);
+  const local = useRef<HTMLVideoElement>(null);
+  const [, tickTimer] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => tickTimer((x) => x + 1), 1000);
+    return () => clearInterval(t);
+  }, []);
+  useEffect(() => {
+    if (remote.current && props.media && remote.current.srcObject !== props.media.remote) remote.current.srcObject = props.media.remote;
+    if (local.current && props.media && local.current.srcObject !== props.media.local) local.current.srcObject = props.media.local;
+  });
+  const elapsed = call.startedAt ? Math.floor((Date.now() - call.startedAt) / 1000) : 0;
+  const timer = `${Math.floor(elapsed / 60)}:${String(elapsed % 60).padStart(2, '0')}`;
+  const kind = call.media === 'video' ? 'video' : 'voice';
+  const status =
+    call.phase === 'ended'
+      ? call.note
+      : call.phase === 'ringing'
+        ? call.direction === 'in'
+          ? `Incoming ${kind} call`
+          : 'Ringing…'
+        : call.phase === 'connecting'
+          ? 'Connecting…'
+          : timer;
+  return (
+    <div className="call" role="dialog" aria-label={`Call with ${call.peer}`} data-phase={call.phase}>
+      <video ref={remote} className="remote" autoPlay playsInline hidden={call.media !== 'video'} />
+      {call.media !== 'video' && <audio ref={remote as unknown as React.RefObject<HTMLAudioElement>} autoPlay />}
+      {call.media === 'video' && <video ref={local} className="local" autoPlay playsInline muted />}
+      <div className="call-info">
+        <div className="avatar">{call.peer.slice(0, 1).toUpperCase()}</div>
+        <h2>{call.peer}</h2>
+        <p className="call-status">{status}</p>
+      </div>
+      <div className="call-actions">
+        {call.direction === 'in' && call.phase === 'ringing' ? (
+          <>
+            <button className="accept" onClick={props.onAccept}>
+              Accept
+            </button>
+            <button className="hangup" onClick={props.onHangUp}>
+              Decline
+            </button>
+          </>
+        ) : call.phase !== 'ended' ? (
+          <>
+            <button className="secondary" onClick={() => props.onToggle('mute')} aria-pressed={call.muted}>
+              {call.muted ? 'Unmute' : 'Mute'}
+            </button>
+            {call.media === 'video' && (
+              <button className="secondary" onClick={() => props.onToggle('camera')} aria-pressed={call.cameraOff}>
+                {call.cameraOff ? 'Camera on' : 'Camera off'}
+              </button>
+            )}
+            <button className="hangup" onClick={props.onHangUp}>
+              Hang up
+            </button>
+          </>
+        ) : null}
       </div>
     </div>
   );

@@ -18,7 +18,18 @@ beforeAll(async () => {
   server = await startServer(tempDir('web-srv'), ['--web-root', join(ROOT, 'packages/web/dist')]);
   browser = await chromium.launch({
     executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ],
   });
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 120_000);
@@ -31,6 +42,19 @@ afterAll(async () => {
 
 async function person(name: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  await context.grantPermissions(['microphone', 'camera']);
+  // Instrument the peer-connection constructor: tests count and inspect every one.
+  await context.addInitScript(() => {
+    const w = window as unknown as { RTCPeerConnection: typeof RTCPeerConnection; __pcs: RTCPeerConnection[] };
+    const Orig = w.RTCPeerConnection;
+    w.__pcs = [];
+    w.RTCPeerConnection = class extends Orig {
+      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+        super(...args);
+        w.__pcs.push(this);
+      }
+    };
+  });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
   page.on('console', (m) => { if (m.type() === 'error') console.error(`[${name} console]`, m.text().slice(0, 600)); });
@@ -40,6 +64,84 @@ async function person(name: string): Promise<Page> {
   await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
   return page;
 }
+
+const pcCount = (p: Page) => p.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
+const audioBytesIn = (p: Page) =>
+  p.evaluate(async () => {
+    const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1);
+    if (!pc) return 0;
+    let n = 0;
+    (await pc.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+      if (r.type === 'inbound-rtp' && r.kind === 'audio') n += r.bytesReceived ?? 0;
+    });
+    return n;
+  });
+
+async function befriend(a: Page, aName: string, b: Page, bName: string) {
+  await a.getByLabel('Start a chat by username').fill(bName);
+  await a.getByLabel('Start a chat by username').press('Enter');
+  await a.getByLabel('Message').fill(`hi ${bName}`);
+  await a.getByLabel('Message').press('Enter');
+  await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
+  await b.getByRole('button', { name: 'Accept' }).click();
+}
+
+describe('web calls', () => {
+  it('a voice call rings only after a ring, connects after accept with audio both ways, and hang-up ends both', async () => {
+    const carl = await person('carl');
+    const dana = await person('dana');
+    await befriend(carl, 'carl', dana, 'dana');
+    await carl.getByRole('button', { name: 'Voice call' }).click();
+    const incoming = dana.getByRole('dialog', { name: 'Call with carl' });
+    await incoming.getByText('Incoming voice call').waitFor({ timeout: 15_000 });
+    // Nothing but the ring has reached Dana: no peer connection exists on her side.
+    expect(await pcCount(dana)).toBe(0);
+    await dana.screenshot({ path: join(ARTIFACTS, 'web-incoming-call.png') });
+    const t0 = Date.now();
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => audioBytesIn(dana), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => audioBytesIn(carl), { timeout: 30_000 }).toBeGreaterThan(0);
+    console.log(`call set-up (accept to first audio bytes received, direct): ${Date.now() - t0} ms`);
+    await carl.locator('.call[data-phase="active"]').waitFor({ timeout: 15_000 });
+    await carl.screenshot({ path: join(ARTIFACTS, 'web-active-call.png') });
+    await carl.getByRole('button', { name: 'Hang up' }).click();
+    await dana.getByText('Call ended').waitFor({ timeout: 15_000 });
+    expect(await dana.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.connectionState)).toBe('closed');
+  });
+
+  it('a declined call and an unanswered call never create a peer connection on the callee\'s side', async () => {
+    const erin = await person('erin');
+    const finn = await person('finn');
+    await befriend(erin, 'erin', finn, 'finn');
+    await erin.getByRole('button', { name: 'Video call' }).click();
+    const dialog = finn.getByRole('dialog', { name: 'Call with erin' });
+    await dialog.getByText('Incoming video call').waitFor({ timeout: 15_000 });
+    await dialog.getByRole('button', { name: 'Decline' }).click();
+    await erin.getByText('finn declined').waitFor({ timeout: 15_000 });
+    // Unanswered: Erin rings, then gives up.
+    await new Promise((r) => setTimeout(r, 2600));
+    await erin.getByRole('button', { name: 'Voice call' }).click();
+    await finn.getByText('Incoming voice call').waitFor({ timeout: 15_000 });
+    await erin.getByRole('button', { name: 'Hang up' }).click();
+    await finn.locator('.messages').getByText('Missed voice call').waitFor({ timeout: 15_000 });
+    expect(await pcCount(finn)).toBe(0);
+    expect(await pcCount(erin)).toBe(0);
+  });
+
+  it('a call from a stranger does not ring and lands as a missed call in the message request', async () => {
+    const gail = await person('gail');
+    const hugo = await person('hugo');
+    await hugo.getByLabel('Start a chat by username').fill('gail');
+    await hugo.getByLabel('Start a chat by username').press('Enter');
+    await hugo.getByRole('button', { name: 'Voice call' }).click();
+    const row = gail.locator('[data-conversation="hugo"]');
+    await row.waitFor({ timeout: 20_000 });
+    await expect(row.locator('.tag').textContent()).resolves.toBe('Message request');
+    await expect(row.locator('.preview').textContent()).resolves.toBe('Missed voice call');
+    expect(await gail.getByRole('dialog').count()).toBe(0);
+    expect(await pcCount(gail)).toBe(0);
+  });
+});
 
 describe('web app', () => {
   it('two people chat both ways with delivered and read ticks, and history survives a reload', async () => {
