@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Installs, from Debian's packages, the programs the test suite drives:
-// Chromium (the protocol suite runs in it). Runs before `npm test`.
+// Chromium (the protocol suite and the web app run in it) and coturn (relayed
+// calls). Runs before `npm test`.
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const needed = [
   { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  { bin: '/usr/bin/turnserver', pkg: 'coturn' },
 ];
 const missing = needed.filter((n) => !existsSync(n.bin));
 if (missing.length === 0) process.exit(0);

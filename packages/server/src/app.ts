@@ -4,7 +4,7 @@
  * Every /v1 request is authenticated (except registration) and version-checked;
  * every body goes through one strict decoder from @parley/wire.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
@@ -40,6 +40,8 @@ export interface AppConfig {
   readonly maxBodyBytes?: number;
   readonly maxQueuedPerDevice?: number;
   readonly logLevel: string;
+  readonly turnUrls?: readonly string[];
+  readonly turnSecret?: string | undefined;
 }
 
 export interface AppDeps {
@@ -220,6 +222,17 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   app.get('/v1/accounts/me', async (req) => {
     const a = authenticate(req);
     return { accountId: a.accountId, deviceId: a.deviceId, username: a.username };
+  });
+
+  // TURN REST credentials (coturn `use-auth-secret`): username "<expiry>:<account>",
+  // password base64(HMAC-SHA1(secret, username)); valid for an hour.
+  app.get('/v1/turn', async (req) => {
+    const a = authenticate(req);
+    if (!config.turnSecret || !config.turnUrls?.length) throw new WireError('NOT_FOUND', 'this server has no TURN relay configured');
+    const ttl = 3600;
+    const username = `${Math.floor(now() / 1000) + ttl}:${a.accountId}`;
+    const credential = createHmac('sha1', config.turnSecret).update(username).digest('base64');
+    return { urls: config.turnUrls, username, credential, ttl };
   });
 
   app.put('/v1/keys', async (req) => {

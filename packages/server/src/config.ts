@@ -14,6 +14,9 @@ export interface ServerConfig {
   readonly maxQueuedPerDevice: number;
   readonly logLevel: string;
   readonly webRoot: string | undefined;
+  /** TURN relay for calls: `turn:host:port` URLs and coturn's `static-auth-secret`. */
+  readonly turnUrls: string[];
+  readonly turnSecret: string | undefined;
 }
 
 export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
@@ -26,6 +29,8 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'max-body-bytes', env: 'PARLEY_MAX_BODY_BYTES', def: '1048576', doc: 'largest HTTP request body accepted (bytes)' },
   { flag: 'max-queued-per-device', env: 'PARLEY_MAX_QUEUED_PER_DEVICE', def: '10000', doc: 'undelivered messages kept per device before senders get RATE_LIMITED' },
   { flag: 'log-level', env: 'PARLEY_LOG_LEVEL', def: 'info', doc: 'pino log level (silent, error, warn, info, debug)' },
+  { flag: 'turn-urls', env: 'PARLEY_TURN_URLS', def: '', doc: 'comma-separated TURN URLs handed to clients for calls (e.g. turn:127.0.0.1:3478)' },
+  { flag: 'turn-secret', env: 'PARLEY_TURN_SECRET', def: '', doc: "shared secret of the TURN server (coturn's static-auth-secret)" },
   { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
 ];
 
@@ -61,5 +66,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     bundleFetchesPerMinute: perMinute,
     logLevel: values.get('log-level')!,
     webRoot: values.get('web-root') || undefined,
+    turnUrls: (values.get('turn-urls') ?? '').split(',').map((u) => u.trim()).filter(Boolean),
+    turnSecret: values.get('turn-secret') || undefined,
   };
 }

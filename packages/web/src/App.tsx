@@ -93,6 +93,19 @@ function Messenger({ client }: { client: ParleyClient }) {
   const [changed, setChanged] = useState<Record<string, string>>({});
   const [typing, setTyping] = useState<Record<string, number>>({});
   const [call, setCall] = useState<CallUi>();
+  const [relayOnly, setRelayOnly] = useState(() => localStorage.getItem('parley.relayCalls') === '1');
+  const relayRef = useRef(relayOnly);
+  relayRef.current = relayOnly;
+  /** ICE settings for a call: the server's TURN relay when it has one; relay-only if the user asked. */
+  const iceOptions = useCallback(async (): Promise<{ iceServers: RTCIceServer[]; relayOnly: boolean }> => {
+    try {
+      const t = await client.http.turnCredentials();
+      return { iceServers: [{ urls: t.urls, username: t.username, credential: t.credential }], relayOnly: relayRef.current };
+    } catch (e) {
+      if (relayRef.current) throw new Error('relayed calls are not available on this server');
+      return { iceServers: [], relayOnly: false };
+    }
+  }, [client]);
   const media = useRef<CallMedia>(undefined);
   // Signals that arrive while local media is still starting.
   const pendingOffer = useRef<string>(undefined);
@@ -121,7 +134,8 @@ function Messenger({ client }: { client: ParleyClient }) {
           setCall({ callId: e.callId, peer: e.peer, media: e.media, direction: 'in', phase: 'ringing', muted: false, cameraOff: false });
         } else if (e.event === 'accepted') {
           setCall((c) => (c ? { ...c, phase: 'connecting' } : c));
-          void startMedia(client, e.callId, e.media === 'video')
+          void iceOptions()
+            .then((ice) => startMedia(client, e.callId, e.media === 'video', ice))
             .then(async (started) => {
               media.current = started;
               started.pc.onconnectionstatechange = () => {
@@ -176,7 +190,7 @@ function Messenger({ client }: { client: ParleyClient }) {
     try {
       // The peer connection exists only from here on: after the user said yes.
       await client.acceptCall(call.callId);
-      const started = await startMedia(client, call.callId, call.media === 'video');
+      const started = await startMedia(client, call.callId, call.media === 'video', await iceOptions());
       media.current = started;
       started.pc.onconnectionstatechange = () => {
         if (started.pc.connectionState === 'connected') setCall((c) => (c ? { ...c, phase: 'active', startedAt: c.startedAt ?? Date.now() } : c));
@@ -217,6 +231,17 @@ function Messenger({ client }: { client: ParleyClient }) {
       <aside className="sidebar">
         <header>
           <strong>{me.username}</strong>
+          <label className="setting small">
+            <input
+              type="checkbox"
+              checked={relayOnly}
+              onChange={(e) => {
+                localStorage.setItem('parley.relayCalls', e.target.checked ? '1' : '0');
+                setRelayOnly(e.target.checked);
+              }}
+            />{' '}
+            Relay calls (hide my IP address)
+          </label>
         </header>
         <NewChat onStart={select} />
         <ul className="conversations" aria-label="Conversations">

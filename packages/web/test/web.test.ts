@@ -1,7 +1,7 @@
 // The web app in Debian's headless Chromium against a real server: two people
 // register in two browser contexts, chat both ways, see ticks, reload and keep
 // their history. Screenshots go to test-artifacts/.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function person(name: string): Promise<Page> {
+async function person(name: string, url = server.url): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   await context.grantPermissions(['microphone', 'camera']);
   // Instrument the peer-connection constructor: tests count and inspect every one.
@@ -58,7 +58,7 @@ async function person(name: string): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
   page.on('console', (m) => { if (m.type() === 'error') console.error(`[${name} console]`, m.text().slice(0, 600)); });
-  await page.goto(server.url);
+  await page.goto(url);
   await page.getByLabel('Choose a username').fill(name);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
@@ -140,6 +140,66 @@ describe('web calls', () => {
     await expect(row.locator('.preview').textContent()).resolves.toBe('Missed voice call');
     expect(await gail.getByRole('dialog').count()).toBe(0);
     expect(await pcCount(gail)).toBe(0);
+  });
+});
+
+describe('relayed calls through coturn', () => {
+  let turn: ChildProcess | undefined;
+  let relayServer: RunningServer | undefined;
+  afterAll(async () => {
+    turn?.kill('SIGKILL');
+    await relayServer?.stop('SIGKILL');
+  });
+
+  it('with "Relay calls" on, a call connects only through the TURN relay, with credentials from the server', async () => {
+    const secret = 'turn-test-secret';
+    const port = 34000 + Math.floor(Math.random() * 800);
+    turn = spawn('/usr/bin/turnserver', [
+      '-n', '--no-cli', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`,
+      `--min-port=${port + 1000}`, `--max-port=${port + 1100}`, '--use-auth-secret', `--static-auth-secret=${secret}`,
+      '--realm=parley', '--allow-loopback-peers', '--no-tls', '--no-dtls', '--log-file=stdout', '--simple-log', `--pidfile=${join(tempDir('turn'), 'turn.pid')}`,
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      const t = setTimeout(() => reject(new Error(`coturn did not start: ${out}`)), 15_000);
+      turn!.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Relay ports initialization done')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    relayServer = await startServer(tempDir('relay-srv'), ['--web-root', join(ROOT, 'packages/web/dist'), '--turn-urls', `turn:127.0.0.1:${port}?transport=udp`, '--turn-secret', secret]);
+    const ivan = await person('ivan', relayServer.url);
+    const jade = await person('jade', relayServer.url);
+    for (const p of [ivan, jade]) await p.getByLabel('Relay calls (hide my IP address)').check();
+    await befriend(ivan, 'ivan', jade, 'jade');
+    await ivan.getByRole('button', { name: 'Voice call' }).click();
+    const incoming = jade.getByRole('dialog', { name: 'Call with ivan' });
+    await incoming.getByText('Incoming voice call').waitFor({ timeout: 15_000 });
+    const t0 = Date.now();
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    await expect.poll(() => audioBytesIn(jade), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => audioBytesIn(ivan), { timeout: 30_000 }).toBeGreaterThan(0);
+    console.log(`call set-up (accept to first audio bytes received, relay-only via coturn): ${Date.now() - t0} ms`);
+    for (const p of [ivan, jade]) {
+      const types = await p.evaluate(async () => {
+        const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!;
+        const stats = await pc.getStats();
+        const out: string[] = [];
+        stats.forEach((r: { type: string; state?: string; nominated?: boolean; localCandidateId?: string }) => {
+          if (r.type === 'candidate-pair' && r.state === 'succeeded' && r.nominated) {
+            const local = (stats as unknown as Map<string, { candidateType?: string }>).get(r.localCandidateId!);
+            out.push(local?.candidateType ?? '?');
+          }
+        });
+        return out;
+      });
+      expect(types.length).toBeGreaterThan(0);
+      expect(types.every((t) => t === 'relay')).toBe(true);
+    }
+    await ivan.getByRole('button', { name: 'Hang up' }).click();
   });
 });
 

@@ -127,6 +127,11 @@ export class HttpTransport {
     return this.request('GET', '/v1/keys/count');
   }
 
+  /** Time-limited TURN credentials for relaying calls (NOT_FOUND when the server has none). */
+  turnCredentials(): Promise<{ urls: string[]; username: string; credential: string; ttl: number }> {
+    return this.request('GET', '/v1/turn');
+  }
+
   fetchBundles(username: string): Promise<BundleResponseJson> {
     return this.request('GET', `/v1/keys/${encodeURIComponent(username)}`);
   }
