@@ -93,7 +93,12 @@ function Messenger({ client }: { client: ParleyClient }) {
   const [changed, setChanged] = useState<Record<string, string>>({});
   const [typing, setTyping] = useState<Record<string, number>>({});
   const [call, setCall] = useState<CallUi>();
-  const [relayOnly, setRelayOnly] = useState(() => localStorage.getItem('parley.relayCalls') === '1');
+  const [relaySetting, setRelaySetting] = useState(() => localStorage.getItem('parley.relayCalls') === '1');
+  // Strict mode (as WhatsApp's strict account settings / Lockdown Mode): calls always
+  // relayed; calls only from contacts and no media or link previews from strangers
+  // are Parley's defaults anyway; identity-change warnings always need an explicit decision.
+  const [strict, setStrict] = useState(() => localStorage.getItem('parley.strict') === '1');
+  const relayOnly = strict || relaySetting;
   const relayRef = useRef(relayOnly);
   relayRef.current = relayOnly;
   /** ICE settings for a call: the server's TURN relay when it has one; relay-only if the user asked. */
@@ -235,12 +240,24 @@ function Messenger({ client }: { client: ParleyClient }) {
             <input
               type="checkbox"
               checked={relayOnly}
+              disabled={strict}
               onChange={(e) => {
                 localStorage.setItem('parley.relayCalls', e.target.checked ? '1' : '0');
-                setRelayOnly(e.target.checked);
+                setRelaySetting(e.target.checked);
               }}
             />{' '}
             Relay calls (hide my IP address)
+          </label>
+          <label className="setting small">
+            <input
+              type="checkbox"
+              checked={strict}
+              onChange={(e) => {
+                localStorage.setItem('parley.strict', e.target.checked ? '1' : '0');
+                setStrict(e.target.checked);
+              }}
+            />{' '}
+            Strict mode (calls always relayed)
           </label>
         </header>
         <NewChat onStart={select} />

@@ -40,9 +40,26 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function person(name: string, url = server.url): Promise<Page> {
+async function person(name: string, url = server.url, opts: { backgroundTab?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  await context.grantPermissions(['microphone', 'camera']);
+  await context.grantPermissions(['microphone', 'camera', 'notifications'], { origin: url });
+  if (opts.backgroundTab) {
+    // A tab in the background, and a record of the notifications it shows.
+    await context.addInitScript(() => {
+      Object.defineProperty(document, 'hidden', { get: () => true });
+      Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });
+      const shown: Array<{ title: string; body?: string }> = [];
+      (window as unknown as { __notifications: typeof shown }).__notifications = shown;
+      class RecordingNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title: string, o?: { body?: string }) {
+          shown.push({ title, ...(o?.body ? { body: o.body } : {}) });
+        }
+      }
+      (window as unknown as { Notification: unknown }).Notification = RecordingNotification;
+    });
+  }
   // Instrument the peer-connection constructor: tests count and inspect every one.
   await context.addInitScript(() => {
     const w = window as unknown as { RTCPeerConnection: typeof RTCPeerConnection; __pcs: RTCPeerConnection[] };
@@ -107,6 +124,35 @@ describe('web calls', () => {
     await carl.getByRole('button', { name: 'Hang up' }).click();
     await dana.getByText('Call ended').waitFor({ timeout: 15_000 });
     expect(await dana.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.connectionState)).toBe('closed');
+  });
+
+  it('a video call carries video both ways; camera off and mute are local switches', async () => {
+    const kim = await person('kim');
+    const lee = await person('lee');
+    await befriend(kim, 'kim', lee, 'lee');
+    await kim.getByRole('button', { name: 'Video call' }).click();
+    const incoming = lee.getByRole('dialog', { name: 'Call with kim' });
+    await incoming.getByText('Incoming video call').waitFor({ timeout: 15_000 });
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    const videoIn = (p: Page) =>
+      p.evaluate(async () => {
+        const pc = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1);
+        let n = 0;
+        (await pc!.getStats()).forEach((r: { type: string; kind?: string; bytesReceived?: number }) => {
+          if (r.type === 'inbound-rtp' && r.kind === 'video') n += r.bytesReceived ?? 0;
+        });
+        return n;
+      });
+    await expect.poll(() => videoIn(lee), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => videoIn(kim), { timeout: 30_000 }).toBeGreaterThan(0);
+    await kim.getByRole('button', { name: 'Camera off' }).click();
+    await kim.getByRole('button', { name: 'Mute' }).click();
+    const enabled = await kim.evaluate(() =>
+      (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)!.getSenders().map((s) => s.track?.enabled),
+    );
+    expect(enabled).toEqual([false, false]);
+    await lee.getByRole('button', { name: 'Hang up' }).click();
+    await kim.getByText('Call ended').waitFor({ timeout: 15_000 });
   });
 
   it('a declined call and an unanswered call never create a peer connection on the callee\'s side', async () => {
@@ -262,6 +308,18 @@ describe('web app', () => {
     expect(a?.replace(/\s/g, '')).toMatch(/^\d{60}$/);
     expect(a).toBe(b);
     await alice.screenshot({ path: join(ARTIFACTS, 'web-safety-number.png') });
+  });
+
+  it('a message arriving while the tab is in the background shows a notification without its text', async () => {
+    const mia = await person('mia', server.url, { backgroundTab: true });
+    const ned = await person('ned');
+    await ned.getByLabel('Start a chat by username').fill('mia');
+    await ned.getByLabel('Start a chat by username').press('Enter');
+    await ned.getByLabel('Message').fill('secret plans');
+    await ned.getByLabel('Message').press('Enter');
+    await expect
+      .poll(() => mia.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body?: string }> }).__notifications), { timeout: 15_000 })
+      .toEqual([{ title: 'Parley: ned', body: 'New message' }]);
   });
 
   it('registration errors are explained (username taken)', async () => {
