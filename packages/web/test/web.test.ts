@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { removeTempDirs, ROOT, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 let server: RunningServer;
@@ -17,19 +18,9 @@ beforeAll(async () => {
   if (build.status !== 0) throw new Error(`web build failed: ${build.stderr}`);
   server = await startServer(tempDir('web-srv'), ['--web-root', join(ROOT, 'packages/web/dist')]);
   browser = await chromium.launch({
-    executablePath: process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-    ],
+    executablePath: CHROMIUM_PATH,
+    // Fake camera and microphone; real host candidates instead of mDNS names on loopback.
+    args: [...CHROMIUM_ARGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--disable-features=WebRtcHideLocalIpsWithMdns'],
   });
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 120_000);
