@@ -232,6 +232,41 @@ describe('server', () => {
     expect((await app.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 
+  it('a send whose connection closes in the middle of the body stores nothing; the server keeps serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
+    dirs.push(dir);
+    const storage = new SqliteStorage(join(dir, 'db.sqlite'));
+    const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent' }, { storage, serverSecret: new Uint8Array(32) });
+    apps.push(app);
+    await app.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.app.server.address() as { port: number }).port;
+    const a = await register(app, 'alice');
+    const b = await register(app, 'bob');
+    const payload = sendBody();
+    for (const cut of [1, Math.floor(payload.length / 2), payload.length - 1]) {
+      await new Promise<void>((resolve) => {
+        const sock = netConnect(port, '127.0.0.1', () => {
+          sock.write(
+            `PUT /v1/messages/bob HTTP/1.1\r\nHost: x\r\nx-parley-version: 0.1.0\r\ncontent-type: application/json\r\n` +
+              `authorization: ${a.headers.authorization}\r\ncontent-length: ${payload.length}\r\n\r\n`,
+          );
+          sock.write(payload.slice(0, cut));
+          setTimeout(() => {
+            sock.destroy();
+            resolve();
+          }, 50);
+        });
+        sock.on('error', () => resolve());
+      });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(storage.queueLength(b.accountId, 1)).toBe(0);
+    // The same request sent whole still works.
+    const whole = await fetch(`http://127.0.0.1:${port}/v1/messages/bob`, { method: 'PUT', headers: a.headers, body: payload });
+    expect(whole.status).toBe(200);
+    expect(storage.queueLength(b.accountId, 1)).toBe(1);
+  });
+
   it('a full queue answers RATE_LIMITED and stores nothing more', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
     dirs.push(dir);
