@@ -92,8 +92,9 @@ export class DeliveryHub {
       const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
       if (room <= 0) return;
       const batch = this.storage.pending(c.accountId, c.deviceId, c.lastSentId, room);
-      if (batch.length === 0) break;
-      this.sendBatch(c, batch);
+      if (batch.length > 0) this.sendBatch(c, batch);
+      // A short batch means the queue is drained: no second query to learn that.
+      if (batch.length < room) break;
     }
     if (!c.drained) {
       c.drained = true;

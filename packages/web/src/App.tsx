@@ -80,6 +80,37 @@ function tick(s: Ticks): string {
   return s === 'read' ? '✓✓' : s === 'delivered' ? '✓✓' : s === 'sent' ? '✓' : s === 'sending' ? '…' : '';
 }
 
+const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/g;
+
+/**
+ * A message's text. Web links become clickable only from contacts: from someone who
+ * is not (a message request) they stay inert text, so opening the request loads
+ * nothing of theirs. Links open in a new tab without a referrer.
+ */
+function MessageBody({ text, linksAllowed }: { text: string; linksAllowed: boolean }) {
+  const parts: React.ReactNode[] = [];
+  let last = 0;
+  for (const m of text.matchAll(URL_PATTERN)) {
+    const url = m[0].replace(/[.,;:!?)]+$/, '');
+    const at = m.index;
+    if (at > last) parts.push(text.slice(last, at));
+    parts.push(
+      linksAllowed ? (
+        <a key={at} href={url} target="_blank" rel="noopener noreferrer nofollow">
+          {url}
+        </a>
+      ) : (
+        <span key={at} className="inert-link" title="Links from people who are not your contacts are not opened">
+          {url}
+        </span>
+      ),
+    );
+    last = at + url.length;
+  }
+  if (last < text.length) parts.push(text.slice(last));
+  return <span className="body">{parts}</span>;
+}
+
 function time(ts: number): string {
   return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
@@ -448,7 +479,7 @@ function Conversation(props: {
       <ol className="messages">
         {messages.map((m) => (
           <li key={m.rowId} className={m.direction === 'out' ? 'out' : 'in'}>
-            <span className="body">{m.body}</span>
+            <MessageBody text={m.body} linksAllowed={!request} />
             <span className="meta">
               {time(m.timestamp)} {m.direction === 'out' && <span className={`ticks ${m.status}`} data-status={m.status} aria-label={m.status}>{tick(m.status)}</span>}
             </span>

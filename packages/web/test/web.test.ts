@@ -317,6 +317,27 @@ describe('web app', () => {
     await alice.screenshot({ path: join(ARTIFACTS, 'web-safety-number.png') });
   });
 
+  it('links from a stranger stay inert text until the request is accepted, then open safely', async () => {
+    const pia = await person('pia');
+    const quin = await person('quin');
+    await quin.getByLabel('Start a chat by username').fill('pia');
+    await quin.getByLabel('Start a chat by username').press('Enter');
+    await quin.getByLabel('Message').fill('look at https://example.com/pics?id=7, nice');
+    await quin.getByLabel('Message').press('Enter');
+    await pia.locator('[data-conversation="quin"]').click({ timeout: 20_000 });
+    const inbox = pia.locator('.messages');
+    await inbox.getByText('https://example.com/pics?id=7').waitFor();
+    expect(await inbox.locator('a').count()).toBe(0);
+    await pia.getByRole('button', { name: 'Accept' }).click();
+    const link = inbox.locator('a');
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe('https://example.com/pics?id=7');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer nofollow');
+    // Quin sees his own link as a link (he wrote it), and plain text around it stays text.
+    expect(await quin.locator('.messages a').getAttribute('href')).toBe('https://example.com/pics?id=7');
+    expect(await inbox.locator('li').first().textContent()).toContain('look at https://example.com/pics?id=7, nice');
+  });
+
   it('a message arriving while the tab is in the background shows a notification without its text', async () => {
     const mia = await person('mia', server.url, { backgroundTab: true });
     const ned = await person('ned');
