@@ -1,5 +1,5 @@
 // End to end: real server processes on loopback, SDK clients and the real CLI.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,12 +39,28 @@ describe('end to end through a real server', () => {
     await alice.waitFor((e) => e.type === 'message' && e.message.body.startsWith('reply 49'));
     const bodies = alice.client.messages('bob').filter((m) => m.direction === 'in').map((m) => m.body);
     expect(bodies).toEqual(Array.from({ length: 50 }, (_, i) => `reply ${i} ${canary}`));
+    // Call signaling carries the canary too: SDP and ICE candidates travel encrypted.
+    await bob.client.acceptRequest('alice');
+    const callId = await alice.client.startCall('bob', 'video');
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'incoming');
+    await bob.client.acceptCall(callId);
+    await alice.waitFor((e) => e.type === 'call' && e.event === 'accepted');
+    await alice.client.sendCallSignal(callId, { type: 'offer', sdp: `v=0 o=${canary}` });
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'offer' && e.sdp === `v=0 o=${canary}`);
+    await bob.client.sendCallSignal(callId, { type: 'answer', sdp: `v=0 a=${canary}` });
+    await bob.client.sendCallSignal(callId, { type: 'ice', candidate: `candidate:${canary}` });
+    await alice.waitFor((e) => e.type === 'call' && e.event === 'ice' && e.candidate === `candidate:${canary}`);
+    await alice.client.hangupCall(callId);
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'ended');
     alice.client.close();
     bob.client.close();
     await s.stop();
-    for (const f of ['parley.sqlite', 'parley.sqlite-wal', 'parley.sqlite-shm']) {
-      const p = join(s.dataDir, f);
-      if (existsSync(p)) expect(readFileSync(p).includes(Buffer.from('CANARY-7f3a9c')), `${f} holds plaintext`).toBe(false);
+    // Every file the server wrote (database, WAL, secret), not just the main database.
+    const files = readdirSync(s.dataDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+    expect(files.map((f) => f.name)).toContain('parley.sqlite');
+    for (const f of files) {
+      const p = join(f.parentPath, f.name);
+      expect(readFileSync(p).includes(Buffer.from('CANARY-7f3a9c')), `${p} holds plaintext`).toBe(false);
     }
   });
 
