@@ -465,6 +465,9 @@ function Conversation(props: {
       {identityWarning !== undefined && (
         <div className="banner error" role="alert">
           The safety number with {peer} has changed. They may have reinstalled Parley, or someone may be intercepting your messages. Compare the new number in person before you send anything.
+          <button className="secondary" onClick={() => setShowSafety(true)}>
+            Show the new number
+          </button>
           <button
             onClick={async () => {
               await client.trust(peer);

@@ -365,6 +365,62 @@ describe('web app', () => {
     await s.stop('SIGKILL');
   });
 
+  it('a changed safety number stops sending behind a warning until the user trusts the new key', async () => {
+    const rita = await person('rita');
+    const sam = await person('sam');
+    await befriend(rita, 'rita', sam, 'sam');
+    await rita.locator('.messages').getByText('hi sam').waitFor();
+    // As if the server had handed Rita someone else's key for Sam: her stored key for him differs.
+    await rita.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('parley-default');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const tx = db.transaction(['contacts', 'identities'], 'readwrite');
+      const contacts = await new Promise<Array<{ accountId: string; username: string }>>((res) => {
+        const r = tx.objectStore('contacts').getAll();
+        r.onsuccess = () => res(r.result);
+      });
+      const sam = contacts.find((c) => c.username === 'sam')!;
+      const other = crypto.getRandomValues(new Uint8Array(33));
+      other[0] = 5;
+      tx.objectStore('identities').put({ key: other, trust: 'trusted' }, `${sam.accountId}.1`);
+      await new Promise((res) => (tx.oncomplete = res));
+      db.close();
+    });
+    await rita.reload();
+    await rita.locator('[data-conversation="sam"]').click();
+    await rita.getByLabel('Message').fill('are you really sam?');
+    await rita.getByLabel('Message').press('Enter');
+    const warning = rita.getByRole('alert').filter({ hasText: 'The safety number with sam has changed' });
+    await warning.waitFor({ timeout: 15_000 });
+    await rita.screenshot({ path: join(ARTIFACTS, 'web-identity-changed.png') });
+    // Nothing was sent: the text is still in the composer and Sam got nothing.
+    expect(await rita.getByLabel('Message').inputValue()).toBe('are you really sam?');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await sam.locator('.messages').getByText('are you really sam?').count()).toBe(0);
+    await warning.getByRole('button', { name: 'Show the new number' }).click();
+    expect((await rita.locator('.digits').textContent({ timeout: 15_000 }))?.replace(/\s/g, '')).toMatch(/^\d{60}$/);
+    await rita.getByRole('dialog', { name: 'Safety number' }).getByRole('button', { name: 'Done' }).click();
+    await warning.getByRole('button', { name: 'I compared it: trust the new key' }).click();
+    await warning.waitFor({ state: 'detached' });
+    await rita.getByLabel('Message').press('Enter');
+    await sam.locator('.messages').getByText('are you really sam?').waitFor({ timeout: 15_000 });
+  });
+
+  it('an outdated app is told to update (UPGRADE_REQUIRED)', async () => {
+    const s = await startServer(tempDir('upgrade-srv'), ['--web-root', join(ROOT, 'packages/web/dist'), '--min-client-version', '9.0.0']);
+    extraServers.push(s);
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(s.url);
+    await page.getByLabel('Choose a username').fill('tess');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('alert').getByText(/This version of Parley is too old for the server .*9\.0\.0.*Reload the page to update/).waitFor({ timeout: 15_000 });
+  });
+
   it('registration errors are explained (username taken)', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
