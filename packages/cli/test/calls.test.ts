@@ -14,11 +14,11 @@ type CallEvent = Extract<ClientEvent, { type: 'call' }>;
 const calls = (c: TestClient) => c.events.filter((e): e is CallEvent => e.type === 'call');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function contacts() {
+async function contacts(options: { ringTimeoutMs?: number } = {}) {
   const s = await startServer(tempDir('srv'));
   servers.push(s);
-  const alice = sdkClient(s.url, tempDir('alice'));
-  const bob = sdkClient(s.url, tempDir('bob'));
+  const alice = sdkClient(s.url, tempDir('alice'), undefined, options);
+  const bob = sdkClient(s.url, tempDir('bob'), undefined, options);
   await alice.client.register('calla');
   await bob.client.register('callb');
   await alice.client.connect();
@@ -102,5 +102,36 @@ describe('calls', () => {
     bob.client.blockContact('strangerc');
     expect(bob.client.callLog().length).toBe(log.length);
     for (const c of [alice, bob, stranger]) c.client.close();
+  });
+
+  it('a call nobody answers stops ringing on both sides after the ring timeout, logged as missed', async () => {
+    const { alice, bob } = await contacts({ ringTimeoutMs: 1500 });
+    const callId = await alice.client.startCall('callb', 'audio');
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'incoming');
+    // Bob's phone loses the network: the caller's hang-up cannot reach him, yet he stops ringing.
+    bob.client.disconnect();
+    const timedOut = (e: ClientEvent) => e.type === 'call' && e.event === 'ended' && e.reason === 'no-answer';
+    await alice.waitFor(timedOut, 10_000);
+    await bob.waitFor(timedOut, 10_000);
+    expect(alice.client.callLog().map((l) => l.event)).toEqual(['ring', 'missed']);
+    expect(bob.client.callLog().map((l) => l.event)).toEqual(['ring', 'missed']);
+    expect(bob.client.messages('calla').at(-1)?.body).toBe('Missed voice call');
+    expect(alice.client.messages('callb').at(-1)?.body).toBe('Unanswered voice call');
+    await expect(alice.client.sendCallSignal(callId, { type: 'offer', sdp: 'v=0' })).rejects.toThrow();
+    alice.client.close();
+    bob.client.close();
+  });
+
+  it('an incoming ring whose caller vanished stops by itself and becomes a missed call', async () => {
+    const { alice, bob } = await contacts({ ringTimeoutMs: 1500 });
+    const callId = await alice.client.startCall('callb', 'video');
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'incoming');
+    // The caller's device dies before it can hang up.
+    alice.client.close();
+    await bob.waitFor((e) => e.type === 'call' && e.event === 'ended' && e.reason === 'no-answer', 10_000);
+    expect(bob.client.callLog().map((l) => l.event)).toEqual(['ring', 'missed']);
+    expect(bob.client.messages('calla').at(-1)?.body).toBe('Missed video call');
+    await expect(bob.client.acceptCall(callId)).rejects.toThrow();
+    bob.client.close();
   });
 });

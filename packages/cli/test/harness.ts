@@ -70,12 +70,13 @@ export interface TestClient {
   waitFor(pred: (e: ClientEvent) => boolean, timeoutMs?: number): Promise<ClientEvent>;
 }
 
-export function sdkClient(serverUrl: string, dir: string, fetchImpl?: typeof fetch): TestClient {
+export function sdkClient(serverUrl: string, dir: string, fetchImpl?: typeof fetch, options: { ringTimeoutMs?: number } = {}): TestClient {
   const client = createClient({
     serverUrl,
     store: new SqliteClientStore(join(dir, 'state.sqlite')),
     createWebSocket: nodeWebSocket,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    ...options,
   });
   const events: ClientEvent[] = [];
   const waiters: Array<{ pred: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }> = [];

@@ -36,6 +36,8 @@ export const ONE_TIME_PREKEY_BATCH = 100;
 export const PQ_PREKEY_BATCH = 20;
 /** Top up when the server holds fewer than this many one-time keys. */
 export const PREKEY_LOW_WATER = 20;
+/** An unanswered call stops ringing after this long on both sides (the server drops call messages after a minute too). */
+export const RING_TIMEOUT_MS = 60_000;
 
 export type ClientEvent =
   | { type: 'message'; message: StoredMessage }
@@ -49,6 +51,8 @@ export type ClientEvent =
       media: 'audio' | 'video';
       sdp?: string;
       candidate?: string;
+      /** For `ended`: 'no-answer' when nobody answered before the ring timed out. */
+      reason?: 'no-answer';
     }
   | { type: 'identity-changed'; username: string; safetyNumber: string }
   | { type: 'connection'; state: ConnectionState; error?: WireError }
@@ -62,6 +66,8 @@ export interface ClientOptions {
   readonly now?: () => number;
   readonly randomId?: () => string;
   readonly version?: string;
+  /** How long a call rings before it counts as unanswered (default RING_TIMEOUT_MS). */
+  readonly ringTimeoutMs?: number;
 }
 
 function uuid(): string {
@@ -98,6 +104,7 @@ export class ParleyClient {
   private readonly lock = new Mutex();
   private readonly now: () => number;
   private readonly newId: () => string;
+  private readonly ringTimers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly opts: ClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -465,6 +472,14 @@ export class ParleyClient {
         return;
       }
       this.emit({ type: 'call', event: 'incoming', callId: c.callId, peer, media: c.media });
+      // If the caller's hang-up never arrives (they went offline), stop ringing anyway.
+      this.afterRingTimeout(() => {
+        if (a.state !== 'ringing') return;
+        a.state = 'ended';
+        log(a, 'missed');
+        this.addCallNote(a, `Missed ${a.media === 'video' ? 'video' : 'voice'} call`);
+        this.emit({ type: 'call', event: 'ended', callId: a.callId, peer, media: a.media, reason: 'no-answer' });
+      });
       return;
     }
     // Why: anything but a ring for an unknown call, from someone else, or (for the
@@ -530,7 +545,24 @@ export class ParleyClient {
       if (contact && !contact.accepted) this.opts.store.saveContact({ ...contact, accepted: true, blocked: false });
       this.calls.set(callId, call);
     });
+    this.afterRingTimeout(() => {
+      if (call.state !== 'ringing') return;
+      void this.hangupCall(callId, 'Unanswered').then(
+        () => this.emit({ type: 'call', event: 'ended', callId, peer, media, reason: 'no-answer' }),
+        () => undefined,
+      );
+    });
     return callId;
+  }
+
+  /** Runs `fn` once the ring timeout has passed; never keeps a Node process alive by itself. */
+  private afterRingTimeout(fn: () => void): void {
+    const t = setTimeout(() => {
+      this.ringTimers.delete(t);
+      fn();
+    }, this.opts.ringTimeoutMs ?? RING_TIMEOUT_MS);
+    (t as { unref?: () => void }).unref?.();
+    this.ringTimers.add(t);
   }
 
   private ringing(callId: string, direction: 'in' | 'out'): ActiveCall {
@@ -559,15 +591,15 @@ export class ParleyClient {
     });
   }
 
-  /** Ends a call (or cancels an outgoing one that was not answered). */
-  async hangupCall(callId: string): Promise<void> {
+  /** Ends a call (or cancels an outgoing one that was not answered; `unansweredNote` is how the conversation shows that). */
+  async hangupCall(callId: string, unansweredNote: 'Cancelled' | 'Unanswered' = 'Cancelled'): Promise<void> {
     const call = this.calls.get(callId);
     if (!call || call.state === 'ended') return;
     const unanswered = call.direction === 'out' && call.state === 'ringing';
     call.state = 'ended';
     await this.lock.run(async () => {
       this.opts.store.addCallLogEntry({ callId, peer: call.peer, direction: call.direction, media: call.media, event: unanswered ? 'missed' : 'ended', timestamp: this.now() });
-      if (unanswered) this.addCallNote(call, `Cancelled ${call.media === 'video' ? 'video' : 'voice'} call`);
+      if (unanswered) this.addCallNote(call, `${unansweredNote} ${call.media === 'video' ? 'video' : 'voice'} call`);
       await this.sendCall(call.peer, { type: 'hangup', callId });
     });
   }
@@ -667,6 +699,8 @@ export class ParleyClient {
   }
 
   close(): void {
+    for (const t of this.ringTimers) clearTimeout(t);
+    this.ringTimers.clear();
     this.disconnect();
     this.opts.store.close();
   }

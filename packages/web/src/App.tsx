@@ -168,6 +168,9 @@ function Messenger({ client }: { client: ParleyClient }) {
         const m = media.current;
         if (e.event === 'incoming') {
           setCall({ callId: e.callId, peer: e.peer, media: e.media, direction: 'in', phase: 'ringing', muted: false, cameraOff: false });
+          if (document.hidden && 'Notification' in window && Notification.permission === 'granted') {
+            new Notification(`Parley: ${e.peer}`, { body: `Incoming ${e.media === 'video' ? 'video' : 'voice'} call`, requireInteraction: true });
+          }
         } else if (e.event === 'accepted') {
           setCall((c) => (c ? { ...c, phase: 'connecting' } : c));
           void iceOptions()
@@ -190,7 +193,7 @@ function Messenger({ client }: { client: ParleyClient }) {
           else pendingIce.current.push(e.candidate);
         } else if (e.event === 'declined') endCall(`${e.peer} declined`);
         else if (e.event === 'busy') endCall(`${e.peer} is busy`);
-        else if (e.event === 'ended') endCall('Call ended');
+        else if (e.event === 'ended') endCall(e.reason === 'no-answer' ? 'No answer' : 'Call ended');
       } else if (e.type === 'typing') {
         setTyping((t) => ({ ...t, [e.from]: e.typing ? Date.now() : 0 }));
       } else if (e.type === 'identity-changed') {

@@ -350,6 +350,16 @@ describe('web app', () => {
       .toEqual([{ title: 'Parley: ned', body: 'New message' }]);
   });
 
+  it('a call from a contact while the tab is in the background shows an incoming-call notification', async () => {
+    const uma = await person('uma', server.url, { backgroundTab: true });
+    const vic = await person('vic');
+    await befriend(vic, 'vic', uma, 'uma');
+    await vic.getByRole('button', { name: 'Voice call' }).click();
+    const shown = () => uma.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body?: string }> }).__notifications);
+    await expect.poll(shown, { timeout: 15_000 }).toContainEqual({ title: 'Parley: vic', body: 'Incoming voice call' });
+    await vic.getByRole('button', { name: 'Hang up' }).click();
+  });
+
   it('shows that it is offline while the server is down and recovers by itself', async () => {
     const dataDir = tempDir('offline-srv');
     const args = ['--web-root', join(ROOT, 'packages/web/dist')];
