@@ -10,6 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
+          sequence: { groupOrder: 0 },
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'packages/client/src/browser/**'],
@@ -20,6 +21,9 @@ export default defineConfig({
       {
         test: {
           name: 'chromium',
+          // After the Node project, not beside it: the end-to-end tests start servers,
+          // CLI processes and browsers of their own, and two cores are few.
+          sequence: { groupOrder: 1 },
           // The protocol must run unchanged in browsers: its whole suite runs here
           // too, except interop tests, which need libsignal's native module.
           include: ['packages/protocol/src/**/*.test.ts', 'packages/client/src/browser/**/*.test.ts'],

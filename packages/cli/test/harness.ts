@@ -106,8 +106,10 @@ export interface CliResult {
 
 export function cli(home: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((res) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, PARLEY_HOME: home, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
-      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    // A generous kill timer: it only catches a hung CLI, and says so in stderr.
+    execFile(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, PARLEY_HOME: home, ...env }, timeout: 50_000 }, (err, stdout, stderr) => {
+      const killed = (err as { killed?: boolean } | null)?.killed ? '\n[harness: the CLI was killed after 50 s without exiting]' : '';
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr: stderr + killed });
     });
   });
 }
