@@ -52,6 +52,10 @@ describe('end to end through a real server', () => {
     await alice.waitFor((e) => e.type === 'call' && e.event === 'ice' && e.candidate === `candidate:${canary}`);
     await alice.client.hangupCall(callId);
     await bob.waitFor((e) => e.type === 'call' && e.event === 'ended');
+    // Connected clients hand their messages to the server over the socket, not one HTTP request each.
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    expect(Number(/parley_messages_accepted_total\{transport="ws"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(51);
+    expect(metrics).not.toMatch(/parley_messages_accepted_total\{transport="http"\}/);
     alice.client.close();
     bob.client.close();
     await s.stop();

@@ -29,7 +29,7 @@ import { base64Decode, WireError, type BundleResponseJson, type EnvelopeFrame } 
 import { decodeContent, encodeContent, MAX_TEXT_LENGTH, type CallMessage, type Content } from './content.ts';
 import { ClientError } from './errors.ts';
 import type { AccountInfo, CallLogEntry, ClientStore, StoredMessage } from './store.ts';
-import { HttpTransport } from './transport/http.ts';
+import { HttpTransport, sendBody, type OutgoingMessages } from './transport/http.ts';
 import { ServerConnection, type ConnectionState, type WebSocketFactory } from './transport/socket.ts';
 
 export const ONE_TIME_PREKEY_BATCH = 100;
@@ -305,7 +305,7 @@ export class ParleyClient {
         messages.push({ deviceId, registrationId: session!.remoteRegistrationId() ?? 0, type: m.type, content: m.serialize() });
       }
       try {
-        await this.http.sendMessages(user, { timestamp: content.ts, ephemeral, messages });
+        await this.deliver(user, { timestamp: content.ts, ephemeral, messages });
         return;
       } catch (e) {
         if (!(e instanceof WireError)) throw e;
@@ -325,6 +325,24 @@ export class ParleyClient {
       }
     }
     throw new ClientError('SEND_FAILED', `could not send to ${user}: their device list keeps changing; try again`);
+  }
+
+  /**
+   * Hands encrypted copies to the server: over the live socket when it is up (one frame,
+   * no HTTP exchange), else, or when the socket drops before answering, over HTTP. A
+   * retry after a lost answer may store a copy twice; recipients drop it by message id.
+   */
+  private async deliver(user: string, req: OutgoingMessages): Promise<void> {
+    const conn = this.connection;
+    if (conn?.ready) {
+      try {
+        await conn.send(user, sendBody(req));
+        return;
+      } catch (e) {
+        if (!(e instanceof WireError) || (e.code !== 'SERVER_UNREACHABLE' && e.code !== 'TIMEOUT')) throw e;
+      }
+    }
+    await this.http.sendMessages(user, req);
   }
 
   /** Sends a text message; resolves when the server has stored it for every device. */

@@ -3,7 +3,9 @@
  * envelopes through a real Parley server process (SQLite, durable) and, in the
  * same run, the same load through a bare `ws` relay with no storage or auth.
  * Prints delivered msg/s, p50/p99 send-to-deliver latency, server RSS per
- * connection, and `delivered: parley <n> msg/s, bare-ws <m> msg/s, ratio <r>`.
+ * connection, and `delivered: parley <n> msg/s, bare-ws <m> msg/s, ratio <r>`
+ * (parley = sends over the clients' sockets, as connected SDK clients send; the
+ * same load with one HTTP PUT per message is printed too).
  * Bounded: a fixed message count per run, loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -93,7 +95,8 @@ async function drive(label: string, send: (from: number, to: number, id: number)
   return { rate: MESSAGES / ((performance.now() - start) / 1000), latencies };
 }
 
-async function benchParley(): Promise<Result> {
+/** `ws`: sends as `send` frames on each client's socket (what connected SDK clients do); `http`: one PUT each. */
+async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const { proc, port } = await startProcess(
     ['packages/server/src/main.ts', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--bundle-fetches-per-minute', '100000'],
@@ -103,7 +106,9 @@ async function benchParley(): Promise<Result> {
   const headers = { 'x-parley-version': '0.1.0', 'content-type': 'application/json' };
   const key33 = base64Encode(new Uint8Array(33).fill(5));
   const users: { name: string; accountId: string; password: Uint8Array; auth: string; ws?: WebSocket }[] = [];
-  process.stderr.write(`parley: registering ${CLIENTS} clients\n`);
+  const label = `parley (${transport} sends)`;
+  const answers = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  process.stderr.write(`${label}: registering ${CLIENTS} clients\n`);
   for (let i = 0; i < CLIENTS; i++) {
     const password = new Uint8Array(32).fill(i + 1);
     const name = `bench_${i}`;
@@ -132,8 +137,14 @@ async function benchParley(): Promise<Result> {
           u.ws = ws;
           ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: u.accountId, deviceId: 1, password: base64Encode(u.password) })));
           ws.on('message', (d) => {
-            const f = JSON.parse(d.toString()) as { type: string; id?: number; timestamp?: number };
+            const f = JSON.parse(d.toString()) as { type: string; id?: number; timestamp?: number; requestId?: number; code?: string };
             if (f.type === 'ready') res();
+            if (f.type === 'sent' || f.type === 'send-failed') {
+              const a = answers.get(f.requestId!);
+              answers.delete(f.requestId!);
+              if (f.type === 'sent') a?.resolve();
+              else a?.reject(new Error(`send failed: ${f.code}`));
+            }
             if (f.type === 'envelope') {
               ws.send(JSON.stringify({ type: 'ack', id: f.id }));
               onDelivered(f.timestamp!);
@@ -145,12 +156,21 @@ async function benchParley(): Promise<Result> {
   const rssPerConnKb = (rssKb(proc.pid!) - rssBefore) / CLIENTS;
   const payload = base64Encode(PAYLOAD);
   const { rate, latencies } = await drive(
-    'parley',
+    label,
     async (from, to, id) => {
+      const request = { timestamp: id, messages: [{ deviceId: 1, registrationId: 1, type: 'whisper', content: payload }] };
+      if (transport === 'ws') {
+        // Resolves when the server answers `sent`: stored durably, as the HTTP 200 means.
+        await new Promise<void>((resolve, reject) => {
+          answers.set(id + 1, { resolve, reject });
+          users[from]!.ws!.send(JSON.stringify({ type: 'send', requestId: id + 1, to: users[to]!.name, request }));
+        });
+        return;
+      }
       const r = await fetch(`${base}/v1/messages/${users[to]!.name}`, {
         method: 'PUT',
         headers: { ...headers, authorization: users[from]!.auth },
-        body: JSON.stringify({ timestamp: id, messages: [{ deviceId: 1, registrationId: 1, type: 'whisper', content: payload }] }),
+        body: JSON.stringify(request),
       });
       if (!r.ok) throw new Error(`HTTP ${r.status} ${await r.text()}`);
     },
@@ -200,10 +220,12 @@ async function benchBare(): Promise<Result> {
 }
 
 console.log(`bench:server  (${CLIENTS} clients, ${MESSAGES} messages of ${PAYLOAD.length} bytes, window ${WINDOW}; loopback)`);
-const parley = await benchParley();
+const parley = await benchParley('ws');
+const parleyHttp = await benchParley('http');
 const bare = await benchBare();
 for (const [name, r] of [
-  ['parley', parley],
+  ['parley (ws sends)', parley],
+  ['parley (http sends)', parleyHttp],
   ['bare-ws', bare],
 ] as const) {
   console.log(`${name}: delivered ${r.rate.toFixed(0)} msg/s, send-to-deliver p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, server RSS ${r.rssPerConnKb.toFixed(1)} KiB/connection`);

@@ -267,6 +267,58 @@ describe('server', () => {
     expect(storage.queueLength(b.accountId, 1)).toBe(1);
   });
 
+  it('WebSocket sends: answered per request id, refusals keep the socket open, nothing before auth', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
+    dirs.push(dir);
+    const storage = new SqliteStorage(join(dir, 'db.sqlite'));
+    const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent' }, { storage, serverSecret: new Uint8Array(32) });
+    apps.push(app);
+    await app.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.app.server.address() as { port: number }).port;
+    const a = await register(app, 'alice');
+    const b = await register(app, 'bob');
+    const request = JSON.parse(sendBody()) as unknown;
+
+    // Before authenticating, a send closes the socket with UNAUTHORIZED and stores nothing.
+    const early = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`);
+    const earlyClose = new Promise<number>((r) => early.on('close', (code) => r(code)));
+    early.on('open', () => early.send(JSON.stringify({ type: 'send', requestId: 1, to: 'bob', request })));
+    expect(await earlyClose).toBe(4401);
+    expect(storage.queueLength(b.accountId, 1)).toBe(0);
+
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`);
+    const frames: Array<Record<string, unknown>> = [];
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    await new Promise<void>((r) => ws.on('open', () => r()));
+    ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: a.accountId, deviceId: 1, password: base64Encode(a.password) }));
+    const answer = async (requestId: number) => {
+      for (let i = 0; i < 100; i++) {
+        const f = frames.find((x) => x.requestId === requestId);
+        if (f) return f;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error(`no answer to request ${requestId}`);
+    };
+    ws.send(JSON.stringify({ type: 'send', requestId: 7, to: 'bob', request }));
+    expect(await answer(7)).toMatchObject({ type: 'sent', requestId: 7 });
+    expect(storage.queueLength(b.accountId, 1)).toBe(1);
+    // A wrong device list is refused like over HTTP, with the lists, and the socket stays usable.
+    ws.send(JSON.stringify({ type: 'send', requestId: 8, to: 'bob', request: JSON.parse(sendBody(2)) }));
+    expect(await answer(8)).toEqual({ type: 'send-failed', requestId: 8, code: 'MISMATCHED_DEVICES', message: expect.any(String), missingDevices: [1], extraDevices: [2] });
+    ws.send(JSON.stringify({ type: 'send', requestId: 9, to: 'nobody_here', request }));
+    expect(await answer(9)).toMatchObject({ type: 'send-failed', code: 'UNKNOWN_USER' });
+    ws.send(JSON.stringify({ type: 'send', requestId: 10, to: 'bob', request }));
+    expect(await answer(10)).toMatchObject({ type: 'sent' });
+    expect(storage.queueLength(b.accountId, 1)).toBe(2);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/parley_messages_accepted_total\{transport="ws"\} 2/);
+    // A malformed send frame is a protocol violation: typed error, socket closed.
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    ws.send(JSON.stringify({ type: 'send', requestId: 11, to: 'bob', request: { timestamp: 1, messages: [], extra: 1 } }));
+    expect(await closed).toBe(4400);
+    expect(storage.queueLength(b.accountId, 1)).toBe(2);
+  });
+
   it('a full queue answers RATE_LIMITED and stores nothing more', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
     dirs.push(dir);

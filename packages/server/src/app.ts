@@ -24,6 +24,8 @@ import {
   WireError,
   type BundleResponseJson,
   type RegisterResponse,
+  type SendFailedFrame,
+  type SendRequest,
 } from '@parley/wire';
 import { hashPassword, passwordMatches } from './credentials.ts';
 import { DeliveryHub, type Connection } from './delivery.ts';
@@ -112,7 +114,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const sent = new Counter({ name: 'parley_messages_accepted_total', help: 'envelopes accepted for delivery', registers: [registry] });
+  const sent = new Counter({ name: 'parley_messages_accepted_total', help: 'envelopes accepted for delivery', labelNames: ['transport'], registers: [registry] });
   const delivered = new Counter({ name: 'parley_envelopes_acknowledged_total', help: 'envelopes acknowledged by devices', registers: [registry] });
   const errors = new Counter({ name: 'parley_errors_total', help: 'requests answered with an error', labelNames: ['code'], registers: [registry] });
   const hub = new DeliveryHub(storage, now, () => delivered.inc());
@@ -279,11 +281,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     return res;
   });
 
-  app.put<{ Params: { username: string } }>('/v1/messages/:username', async (req) => {
-    const a = authenticate(req);
-    const s = body(req, sendRequest);
-    const target = storage.accountByUsername(normalizedUsername(req.params.username));
-    if (!target) throw new WireError('UNKNOWN_USER', `no user named ${req.params.username}`);
+  /**
+   * One send, over HTTP or the socket: checks the device list, stores the envelopes
+   * durably, then wakes the recipient's connections. Resolves once stored.
+   */
+  async function acceptSend(a: Authed, toUsername: string, s: SendRequest, via: 'http' | 'ws'): Promise<{ serverTimestamp: number }> {
+    const target = storage.accountByUsername(normalizedUsername(toUsername));
+    if (!target) throw new WireError('UNKNOWN_USER', `no user named ${toUsername.slice(0, 40)}`);
     const devices = storage.devices(target.id).filter((d) => !(target.id === a.accountId && d.deviceId === a.deviceId));
     const want = new Set(devices.map((d) => d.deviceId));
     const got = new Set(s.messages.map((m) => m.deviceId));
@@ -316,9 +320,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
         ephemeral: s.ephemeral ?? false,
       })),
     );
-    sent.inc(s.messages.length);
+    sent.inc({ transport: via }, s.messages.length);
     for (const m of s.messages) hub.notify(target.id, m.deviceId);
     return { serverTimestamp };
+  }
+
+  app.put<{ Params: { username: string } }>('/v1/messages/:username', async (req) => {
+    const a = authenticate(req);
+    return acceptSend(a, req.params.username, body(req, sendRequest), 'http');
   });
 
   // ---- WebSocket: authenticate with the first frame, then receive envelopes and send acks.
@@ -336,8 +345,41 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     ws.close(ERROR_TABLE[e.code].wsClose, e.code);
   }
 
+  /** Sends in progress per socket; bounded so one socket cannot queue unbounded work. */
+  const sendsInFlight = new WeakMap<WebSocket, number>();
+
+  function onSend(ws: WebSocket, a: Authed, requestId: number, to: string, request: SendRequest): void {
+    const n = sendsInFlight.get(ws) ?? 0;
+    const answer = (frame: object) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    };
+    const refuse = (e: WireError) => {
+      errors.inc({ code: e.code });
+      const f: SendFailedFrame = { type: 'send-failed', requestId, code: e.code, message: e.message };
+      // Only the device lists a client acts on (the frame's decoder allows nothing else).
+      for (const k of ['missingDevices', 'extraDevices', 'staleDevices'] as const) {
+        const list = e.details[k];
+        if (Array.isArray(list)) f[k] = list as number[];
+      }
+      answer(f);
+    };
+    if (n >= LIMITS.maxSendsInFlightPerSocket) {
+      refuse(new WireError('RATE_LIMITED', `more than ${LIMITS.maxSendsInFlightPerSocket} sends in progress on this connection`));
+      return;
+    }
+    sendsInFlight.set(ws, n + 1);
+    acceptSend(a, to, request, 'ws').then(
+      (r) => answer({ type: 'sent', requestId, serverTimestamp: r.serverTimestamp }),
+      (e: unknown) => {
+        if (!(e instanceof WireError)) app.log.error({ err: e }, 'send over websocket failed');
+        refuse(e instanceof WireError ? e : new WireError('INTERNAL', 'internal error'));
+      },
+    ).finally(() => sendsInFlight.set(ws, (sendsInFlight.get(ws) ?? 1) - 1));
+  }
+
   function onSocket(ws: WebSocket): void {
     let conn: Connection | undefined;
+    let authed: Authed | undefined;
     const authTimer = setTimeout(() => closeWith(ws, new WireError('UNAUTHORIZED', 'no authentication frame in time')), LIMITS.authTimeoutMs);
     const ping = setInterval(() => ws.ping(), 25_000);
     ws.on('message', (data, isBinary) => {
@@ -349,9 +391,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
           checkClientVersion(frame.version, config.minClientVersion);
           const a = check(frame.accountId, frame.deviceId, frame.password);
           clearTimeout(authTimer);
+          authed = a;
           conn = { ws, accountId: a.accountId, deviceId: a.deviceId, lastSentId: 0, inFlight: 0, drained: false };
           ws.send(JSON.stringify({ type: 'ready' }));
           hub.add(conn);
+        } else if (frame.type === 'send') {
+          if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
+          onSend(ws, authed, frame.requestId, frame.to, frame.request);
         } else {
           if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
           hub.ack(conn, frame.id);

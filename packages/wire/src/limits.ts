@@ -2,8 +2,10 @@
 export const LIMITS = {
   /** HTTP request bodies: a message to 10 devices of 64 KiB each, base64, fits. */
   maxBodyBytes: 1024 * 1024,
-  /** WebSocket frames from clients (auth, acks): small. */
-  maxClientFrameBytes: 16 * 1024,
+  /** WebSocket frames from clients: auth and acks are small; a `send` frame carries what an HTTP send body may. */
+  maxClientFrameBytes: 1024 * 1024 + 1024,
+  /** Sends a socket may have in progress at once; more are refused with RATE_LIMITED. */
+  maxSendsInFlightPerSocket: 64,
   /** One encrypted message body (ciphertext), before base64. */
   maxMessageBytes: 64 * 1024,
   /** Devices per account (Signal allows 6 linked devices). */

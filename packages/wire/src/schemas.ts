@@ -110,8 +110,26 @@ export interface EnvelopeFrame {
   content: string;
   ephemeral: boolean;
 }
+/** The answer to a `send` frame: stored durably (as `PUT /v1/messages` answers 200). */
+export interface SentFrame {
+  type: 'sent';
+  requestId: number;
+  serverTimestamp: number;
+}
+/** The answer to a `send` frame that was refused; the socket stays open. Details as for HTTP. */
+export interface SendFailedFrame {
+  type: 'send-failed';
+  requestId: number;
+  code: string;
+  message: string;
+  missingDevices?: readonly number[];
+  extraDevices?: readonly number[];
+  staleDevices?: readonly number[];
+}
 export type ServerFrame =
   | EnvelopeFrame
+  | SentFrame
+  | SendFailedFrame
   | { type: 'ready' }
   | { type: 'queue-empty' }
   | { type: 'error'; code: string; message: string };
@@ -130,12 +148,18 @@ const envelopeFrame = object({
   ephemeral: bool,
 });
 const simpleFrame = object({ type: oneOf('ready', 'queue-empty') });
-const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6) });
+const deviceLists = { missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6) };
+const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), ...deviceLists });
+const requestId = int(1, 0x7fffffff);
+const sentFrame = object({ type: oneOf('sent'), requestId, serverTimestamp: int(0, Number.MAX_SAFE_INTEGER) });
+const sendFailedFrame = object({ type: oneOf('send-failed'), requestId, code: str(64), message: str(1000) }, deviceLists);
 
 export const serverFrame: Decoder<ServerFrame> = (v, p) => {
   const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
   if (t === 'envelope') return envelopeFrame(v, p) as EnvelopeFrame;
   if (t === 'error') return errorFrame(v, p) as ServerFrame;
+  if (t === 'sent') return sentFrame(v, p) as SentFrame;
+  if (t === 'send-failed') return sendFailedFrame(v, p) as SendFailedFrame;
   return simpleFrame(v, p) as ServerFrame;
 };
 
@@ -148,12 +172,20 @@ export const authFrame = object({
   password: bytes(32, 32),
 });
 export const ackFrame = object({ type: oneOf('ack'), id: int(1, Number.MAX_SAFE_INTEGER) });
+/**
+ * A message send over the authenticated socket: the same request as
+ * `PUT /v1/messages/:to`, answered by a `sent` or `send-failed` frame with the same
+ * `requestId` (saves a connection and an HTTP exchange per message).
+ */
+export const sendFrame = object({ type: oneOf('send'), requestId, to: str(64), request: sendRequest });
 export type AuthFrame = ReturnType<typeof authFrame>;
 export type AckFrame = ReturnType<typeof ackFrame>;
+export type SendFrame = ReturnType<typeof sendFrame>;
 
-export const clientFrame: Decoder<AuthFrame | AckFrame> = (v, p) => {
+export const clientFrame: Decoder<AuthFrame | AckFrame | SendFrame> = (v, p) => {
   const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
   if (t === 'auth') return authFrame(v, p);
+  if (t === 'send') return sendFrame(v, p);
   return ackFrame(v, p);
 };
 

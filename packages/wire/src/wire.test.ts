@@ -38,6 +38,39 @@ describe('wire decoders', () => {
     }
   });
 
+  it('socket sends and their answers decode strictly', () => {
+    const request = { timestamp: 1, messages: [{ deviceId: 1, registrationId: 5, type: 'whisper', content: 'AAAA' }] };
+    const send = decodeJson(JSON.stringify({ type: 'send', requestId: 3, to: 'bob', request }), clientFrame, 1e6);
+    expect(send).toMatchObject({ type: 'send', requestId: 3, to: 'bob' });
+    for (const bad of [
+      { type: 'send', requestId: 0, to: 'bob', request },
+      { type: 'send', requestId: 3, to: 'b'.repeat(65), request },
+      { type: 'send', requestId: 3, to: 'bob', request: { ...request, messages: [] } },
+      { type: 'send', requestId: 3, to: 'bob', request, extra: true },
+    ]) {
+      expect(() => decodeJson(JSON.stringify(bad), clientFrame, 1e6)).toThrow(WireError);
+    }
+    expect(decodeJson('{"type":"sent","requestId":3,"serverTimestamp":9}', serverFrame, 1e6)).toEqual({ type: 'sent', requestId: 3, serverTimestamp: 9 });
+    const failed = decodeJson('{"type":"send-failed","requestId":3,"code":"STALE_DEVICES","message":"m","staleDevices":[2]}', serverFrame, 1e6);
+    expect(failed).toEqual({ type: 'send-failed', requestId: 3, code: 'STALE_DEVICES', message: 'm', staleDevices: [2] });
+    expect(() => decodeJson('{"type":"send-failed","requestId":3,"code":"X","message":"m","sdp":"v=0"}', serverFrame, 1e6)).toThrow(WireError);
+    expect(() => decodeJson('{"type":"sent","requestId":-1,"serverTimestamp":9}', serverFrame, 1e6)).toThrow(WireError);
+    // Near-valid frames: one field replaced by arbitrary JSON gives a frame or a WireError, nothing else.
+    const valid = { type: 'send', requestId: 3, to: 'bob', request };
+    const answers = [{ type: 'sent', requestId: 3, serverTimestamp: 9 }, { type: 'send-failed', requestId: 3, code: 'X', message: 'm' }];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 }), fc.constantFrom('type', 'requestId', 'to', 'request', 'serverTimestamp', 'code', 'message', 'missingDevices'), fc.jsonValue(), (which, key, v) => {
+        const [decoder, base] = which === 0 ? [clientFrame, valid] : [serverFrame, answers[which - 1]!];
+        try {
+          decoder({ ...base, [key]: v }, '');
+        } catch (e) {
+          expect(e).toBeInstanceOf(WireError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('usernames follow the documented rules', () => {
     for (const good of ['alice', 'bob_2', 'a12']) expect(username(good, 'u')).toBe(good);
     for (const bad of ['Al', 'ab', '1abc', 'alice!', 'x'.repeat(33), 'Alice']) expect(() => username(bad, 'u')).toThrow(WireError);

@@ -136,14 +136,29 @@ export class HttpTransport {
     return this.request('GET', `/v1/keys/${encodeURIComponent(username)}`);
   }
 
-  sendMessages(
-    username: string,
-    req: { timestamp: number; ephemeral?: boolean; messages: { deviceId: number; registrationId: number; type: 'prekey' | 'whisper'; content: Uint8Array }[] },
-  ): Promise<{ serverTimestamp: number }> {
-    return this.request('PUT', `/v1/messages/${encodeURIComponent(username)}`, {
-      timestamp: req.timestamp,
-      ...(req.ephemeral ? { ephemeral: true } : {}),
-      messages: req.messages.map((m) => ({ deviceId: m.deviceId, registrationId: m.registrationId, type: m.type, content: b64(m.content) })),
-    });
+  sendMessages(username: string, req: OutgoingMessages): Promise<{ serverTimestamp: number }> {
+    return this.request('PUT', `/v1/messages/${encodeURIComponent(username)}`, sendBody(req));
   }
+}
+
+/** Encrypted copies of one message, one per recipient device. */
+export interface OutgoingMessages {
+  readonly timestamp: number;
+  readonly ephemeral?: boolean;
+  readonly messages: ReadonlyArray<{ deviceId: number; registrationId: number; type: 'prekey' | 'whisper'; content: Uint8Array }>;
+}
+
+/** The JSON body of a send, as `PUT /v1/messages/:to` and the socket's `send` frame carry it. */
+export interface SendBodyJson {
+  timestamp: number;
+  ephemeral?: true;
+  messages: Array<{ deviceId: number; registrationId: number; type: 'prekey' | 'whisper'; content: string }>;
+}
+
+export function sendBody(req: OutgoingMessages): SendBodyJson {
+  return {
+    timestamp: req.timestamp,
+    ...(req.ephemeral ? { ephemeral: true as const } : {}),
+    messages: req.messages.map((m) => ({ deviceId: m.deviceId, registrationId: m.registrationId, type: m.type, content: b64(m.content) })),
+  };
 }

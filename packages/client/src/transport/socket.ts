@@ -5,6 +5,7 @@
  * Takes a WebSocket constructor so it runs in Node (`ws`) and browsers.
  */
 import { base64Encode, decodeJson, isWireErrorCode, PARLEY_VERSION, serverFrame, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
+import type { SendBodyJson } from './http.ts';
 import type { Credentials } from './http.ts';
 
 /** The subset of the WebSocket API both `ws` and browsers provide. */
@@ -42,6 +43,10 @@ export class ServerConnection {
   private chain: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readyWaiters: Array<{ resolve: () => void; reject: (e: WireError) => void }> = [];
+  /** True between the server's `ready` and the socket closing: sends may use the socket. */
+  private authenticated = false;
+  private nextRequestId = 1;
+  private readonly requests = new Map<number, { resolve: (r: { serverTimestamp: number }) => void; reject: (e: WireError) => void; timer: ReturnType<typeof setTimeout> }>();
 
   constructor(private readonly opts: SocketOptions) {}
 
@@ -55,9 +60,44 @@ export class ServerConnection {
 
   close(): void {
     this.stopped = true;
+    this.authenticated = false;
+    this.failRequests(new WireError('SERVER_UNREACHABLE', 'connection closed'));
     if (this.timer) clearTimeout(this.timer);
     this.ws?.close(1000, 'bye');
     this.opts.onState?.('closed');
+  }
+
+  /** Whether `send` can use this connection now. */
+  get ready(): boolean {
+    return this.authenticated && this.ws?.readyState === 1;
+  }
+
+  /**
+   * Sends messages over the socket (as `PUT /v1/messages/:to`). Rejects with the server's
+   * WireError (MISMATCHED_DEVICES, ...), or with SERVER_UNREACHABLE / TIMEOUT when the socket
+   * cannot answer, after which the caller may retry over HTTP (recipients drop duplicates).
+   */
+  send(to: string, body: SendBodyJson, timeoutMs = 15_000): Promise<{ serverTimestamp: number }> {
+    const ws = this.ws;
+    if (!this.ready || !ws) return Promise.reject(new WireError('SERVER_UNREACHABLE', 'not connected'));
+    const requestId = this.nextRequestId;
+    this.nextRequestId = requestId >= 0x7fffffff ? 1 : requestId + 1;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(requestId);
+        reject(new WireError('TIMEOUT', `no answer from ${this.opts.baseUrl}`));
+      }, timeoutMs);
+      this.requests.set(requestId, { resolve, reject, timer });
+      ws.send(JSON.stringify({ type: 'send', requestId, to, request: body }));
+    });
+  }
+
+  private failRequests(err: WireError): void {
+    for (const [id, r] of this.requests) {
+      clearTimeout(r.timer);
+      this.requests.delete(id);
+      r.reject(err);
+    }
   }
 
   /** Acknowledges an envelope (after the app stored it). */
@@ -95,7 +135,18 @@ export class ServerConnection {
         // A malformed frame from the server is ignored; the envelope stays queued for a retry.
         return;
       }
-      if (frame.type === 'ready') {
+      if (frame.type === 'sent' || frame.type === 'send-failed') {
+        const r = this.requests.get(frame.requestId);
+        if (!r) return;
+        this.requests.delete(frame.requestId);
+        clearTimeout(r.timer);
+        if (frame.type === 'sent') r.resolve({ serverTimestamp: frame.serverTimestamp });
+        else {
+          const { type: _t, requestId: _r, code, message, ...details } = frame;
+          r.reject(new WireError(isWireErrorCode(code) ? code : 'INTERNAL', message, details));
+        }
+      } else if (frame.type === 'ready') {
+        this.authenticated = true;
         this.attempt = 0;
         this.opts.onState?.('open');
         this.settle();
@@ -111,7 +162,11 @@ export class ServerConnection {
     };
     ws.onerror = () => undefined;
     ws.onclose = (ev) => {
-      if (this.ws === ws) this.ws = undefined;
+      if (this.ws === ws) {
+        this.ws = undefined;
+        this.authenticated = false;
+        this.failRequests(new WireError('SERVER_UNREACHABLE', `connection to ${this.opts.baseUrl} closed before the server answered`));
+      }
       if (this.stopped) return;
       if (fatal && (fatal.code === 'UPGRADE_REQUIRED' || fatal.code === 'UNAUTHORIZED')) {
         this.stopped = true;
