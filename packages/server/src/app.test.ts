@@ -29,6 +29,17 @@ async function makeApp(opts: { now?: () => number; perMinute?: number } = {}) {
   return app;
 }
 
+/** An app on a real loopback port, with its storage at hand for checking what was stored. */
+async function listeningApp() {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
+  dirs.push(dir);
+  const storage = new SqliteStorage(join(dir, 'db.sqlite'));
+  const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent' }, { storage, serverSecret: new Uint8Array(32) });
+  apps.push(app);
+  await app.app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, storage, port: (app.app.server.address() as { port: number }).port };
+}
+
 const key33 = () => base64Encode(new Uint8Array(33).fill(5));
 const kem = () => base64Encode(new Uint8Array(1569).fill(8));
 const sig = () => base64Encode(new Uint8Array(64).fill(1));
@@ -233,13 +244,7 @@ describe('server', () => {
   });
 
   it('a send whose connection closes in the middle of the body stores nothing; the server keeps serving', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
-    dirs.push(dir);
-    const storage = new SqliteStorage(join(dir, 'db.sqlite'));
-    const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent' }, { storage, serverSecret: new Uint8Array(32) });
-    apps.push(app);
-    await app.app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.app.server.address() as { port: number }).port;
+    const { app, storage, port } = await listeningApp();
     const a = await register(app, 'alice');
     const b = await register(app, 'bob');
     const payload = sendBody();
@@ -268,13 +273,7 @@ describe('server', () => {
   });
 
   it('WebSocket sends: answered per request id, refusals keep the socket open, nothing before auth', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
-    dirs.push(dir);
-    const storage = new SqliteStorage(join(dir, 'db.sqlite'));
-    const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent' }, { storage, serverSecret: new Uint8Array(32) });
-    apps.push(app);
-    await app.app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (app.app.server.address() as { port: number }).port;
+    const { app, storage, port } = await listeningApp();
     const a = await register(app, 'alice');
     const b = await register(app, 'bob');
     const request = JSON.parse(sendBody()) as unknown;

@@ -94,11 +94,16 @@ const audioBytesIn = (p: Page) =>
     return n;
   });
 
+/** Opens (or starts) the chat with `username` and sends `text` with the Enter key. */
+async function writeTo(page: Page, username: string, text: string) {
+  await page.getByLabel('Start a chat by username').fill(username);
+  await page.getByLabel('Start a chat by username').press('Enter');
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+}
+
 async function befriend(a: Page, aName: string, b: Page, bName: string) {
-  await a.getByLabel('Start a chat by username').fill(bName);
-  await a.getByLabel('Start a chat by username').press('Enter');
-  await a.getByLabel('Message').fill(`hi ${bName}`);
-  await a.getByLabel('Message').press('Enter');
+  await writeTo(a, bName, `hi ${bName}`);
   await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
   await b.getByRole('button', { name: 'Accept' }).click();
 }
@@ -320,10 +325,7 @@ describe('web app', () => {
   it('links from a stranger stay inert text until the request is accepted, then open safely', async () => {
     const pia = await person('pia');
     const quin = await person('quin');
-    await quin.getByLabel('Start a chat by username').fill('pia');
-    await quin.getByLabel('Start a chat by username').press('Enter');
-    await quin.getByLabel('Message').fill('look at https://example.com/pics?id=7, nice');
-    await quin.getByLabel('Message').press('Enter');
+    await writeTo(quin, 'pia', 'look at https://example.com/pics?id=7, nice');
     await pia.locator('[data-conversation="quin"]').click({ timeout: 20_000 });
     const inbox = pia.locator('.messages');
     await inbox.getByText('https://example.com/pics?id=7').waitFor();
@@ -341,10 +343,7 @@ describe('web app', () => {
   it('a message arriving while the tab is in the background shows a notification without its text', async () => {
     const mia = await person('mia', server.url, { backgroundTab: true });
     const ned = await person('ned');
-    await ned.getByLabel('Start a chat by username').fill('mia');
-    await ned.getByLabel('Start a chat by username').press('Enter');
-    await ned.getByLabel('Message').fill('secret plans');
-    await ned.getByLabel('Message').press('Enter');
+    await writeTo(ned, 'mia', 'secret plans');
     await expect
       .poll(() => mia.evaluate(() => (window as unknown as { __notifications: Array<{ title: string; body?: string }> }).__notifications), { timeout: 15_000 })
       .toEqual([{ title: 'Parley: ned', body: 'New message' }]);
