@@ -6,7 +6,7 @@ import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { base64Encode } from '@parley/wire';
+import { base64Encode, LIMITS } from '@parley/wire';
 import { buildApp, type ParleyApp } from './app.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 
@@ -316,6 +316,34 @@ describe('server', () => {
     ws.send(JSON.stringify({ type: 'send', requestId: 11, to: 'bob', request: { timestamp: 1, messages: [], extra: 1 } }));
     expect(await closed).toBe(4400);
     expect(storage.queueLength(b.accountId, 1)).toBe(2);
+  });
+
+  it('a reader that stops acknowledging gets at most the unacked limit, then the rest in order once it acks', async () => {
+    const { app, port } = await listeningApp();
+    const a = await register(app, 'alice');
+    const b = await register(app, 'bob');
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`);
+    const ids: number[] = [];
+    ws.on('message', (d) => {
+      const f = JSON.parse(d.toString()) as { type: string; id?: number };
+      if (f.type === 'envelope') ids.push(f.id!);
+    });
+    await new Promise<void>((r) => ws.on('open', () => r()));
+    ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: b.accountId, deviceId: 1, password: base64Encode(b.password) }));
+    await new Promise((r) => setTimeout(r, 100));
+    // Sent while Bob is connected and caught up: the first ones go out straight from memory.
+    const total = LIMITS.maxUnackedEnvelopes + 50;
+    for (let i = 0; i < total; i++) {
+      expect((await app.app.inject({ method: 'PUT', url: '/v1/messages/bob', headers: a.headers, payload: sendBody() })).statusCode).toBe(200);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ids.length).toBe(LIMITS.maxUnackedEnvelopes);
+    for (const id of ids.slice()) ws.send(JSON.stringify({ type: 'ack', id }));
+    for (let i = 0; i < 100 && ids.length < total; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(ids.length).toBe(total);
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(new Set(ids).size).toBe(total);
+    ws.close();
   });
 
   it('a full queue answers RATE_LIMITED and stores nothing more', async () => {

@@ -69,14 +69,15 @@ export interface ParleyApp {
  * durable transaction (one fsync), and each sender hears OK only after it.
  */
 class EnqueueBatcher {
-  private pending: Array<{ accountId: string; envelopes: readonly NewEnvelope[]; done: (e?: unknown) => void }> = [];
+  private pending: Array<{ accountId: string; envelopes: readonly NewEnvelope[]; done: (e: unknown, ids?: number[]) => void }> = [];
   private scheduled = false;
 
   constructor(private readonly storage: Storage) {}
 
-  add(accountId: string, envelopes: readonly NewEnvelope[]): Promise<void> {
+  /** Resolves with the envelopes' ids once the batch holding them is committed. */
+  add(accountId: string, envelopes: readonly NewEnvelope[]): Promise<number[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ accountId, envelopes, done: (e) => (e ? reject(e) : resolve()) });
+      this.pending.push({ accountId, envelopes, done: (e, ids) => (e ? reject(e) : resolve(ids!)) });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -88,13 +89,14 @@ class EnqueueBatcher {
     const items = this.pending;
     this.pending = [];
     this.scheduled = false;
+    let ids: number[][];
     try {
-      this.storage.enqueueBatch(items);
+      ids = this.storage.enqueueBatch(items);
     } catch (e) {
       for (const i of items) i.done(e);
       return;
     }
-    for (const i of items) i.done();
+    items.forEach((i, n) => i.done(undefined, ids[n]));
   }
 }
 
@@ -306,22 +308,20 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     }
     const serverTimestamp = now();
     // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
-    await batcher.add(
-      target.id,
-      s.messages.map((m) => ({
-        destinationDeviceId: m.deviceId,
-        sourceAccountId: a.accountId,
-        sourceUsername: a.username,
-        sourceDeviceId: a.deviceId,
-        timestamp: s.timestamp,
-        serverTimestamp,
-        messageType: m.type,
-        content: m.content,
-        ephemeral: s.ephemeral ?? false,
-      })),
-    );
+    const envelopes: NewEnvelope[] = s.messages.map((m) => ({
+      destinationDeviceId: m.deviceId,
+      sourceAccountId: a.accountId,
+      sourceUsername: a.username,
+      sourceDeviceId: a.deviceId,
+      timestamp: s.timestamp,
+      serverTimestamp,
+      messageType: m.type,
+      content: m.content,
+      ephemeral: s.ephemeral ?? false,
+    }));
+    const ids = await batcher.add(target.id, envelopes);
     sent.inc({ transport: via }, s.messages.length);
-    for (const m of s.messages) hub.notify(target.id, m.deviceId);
+    envelopes.forEach((e, i) => hub.notify(target.id, e.destinationDeviceId, [{ ...e, id: ids[i]! }]));
     return { serverTimestamp };
   }
 
@@ -392,7 +392,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
           const a = check(frame.accountId, frame.deviceId, frame.password);
           clearTimeout(authTimer);
           authed = a;
-          conn = { ws, accountId: a.accountId, deviceId: a.deviceId, lastSentId: 0, inFlight: 0, drained: false };
+          conn = { ws, accountId: a.accountId, deviceId: a.deviceId, lastSentId: 0, inFlight: 0, drained: false, caughtUp: false };
           ws.send(JSON.stringify({ type: 'ready' }));
           hub.add(conn);
         } else if (frame.type === 'send') {

@@ -16,6 +16,12 @@ export interface Connection {
   lastSentId: number;
   inFlight: number;
   drained: boolean;
+  /**
+   * True when everything stored for the device up to now has been sent on this
+   * connection (the last read of the queue came back short). Then a freshly stored
+   * envelope can go out straight from memory, and acks need no read of the queue.
+   */
+  caughtUp: boolean;
 }
 
 function key(accountId: string, deviceId: number): string {
@@ -52,9 +58,22 @@ export class DeliveryHub {
     if (set && set.size === 0) this.connections.delete(k);
   }
 
-  /** New envelopes are queued for this device. */
-  notify(accountId: string, deviceId: number): void {
-    for (const c of this.connections.get(key(accountId, deviceId)) ?? []) this.pump(c);
+  /**
+   * New envelopes are queued for this device. `fresh`, the envelopes just stored (in id
+   * order), goes out directly to connections that are caught up and have room; any other
+   * connection reads its queue, so nothing depends on this shortcut for correctness.
+   */
+  notify(accountId: string, deviceId: number, fresh?: readonly StoredEnvelope[]): void {
+    for (const c of this.connections.get(key(accountId, deviceId)) ?? []) {
+      const direct =
+        fresh !== undefined &&
+        c.caughtUp &&
+        c.ws.readyState === c.ws.OPEN &&
+        c.inFlight + fresh.length <= LIMITS.maxUnackedEnvelopes &&
+        fresh.every((e) => e.id > c.lastSentId);
+      if (direct) this.sendBatch(c, fresh);
+      else this.pump(c);
+    }
   }
 
   private acks: Array<{ c: Connection; id: number }> = [];
@@ -78,7 +97,8 @@ export class DeliveryHub {
         }
         touched.add(a.c);
       }
-      for (const c of touched) this.pump(c);
+      // A caught-up connection has nothing waiting in the queue: no need to read it.
+      for (const c of touched) if (!c.caughtUp) this.pump(c);
     });
   }
 
@@ -90,11 +110,18 @@ export class DeliveryHub {
     if (c.ws.readyState !== c.ws.OPEN) return;
     for (;;) {
       const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
-      if (room <= 0) return;
+      if (room <= 0) {
+        // Why: envelopes may be waiting unsent; the next ack must read the queue.
+        c.caughtUp = false;
+        return;
+      }
       const batch = this.storage.pending(c.accountId, c.deviceId, c.lastSentId, room);
       if (batch.length > 0) this.sendBatch(c, batch);
       // A short batch means the queue is drained: no second query to learn that.
-      if (batch.length < room) break;
+      if (batch.length < room) {
+        c.caughtUp = true;
+        break;
+      }
     }
     if (!c.drained) {
       c.drained = true;
