@@ -3,6 +3,12 @@
  * than the portable one. X25519 KeyObjects are built once per key and cached on
  * the key itself (`backendCache`), because importing a key costs more than the
  * Diffie-Hellman.
+ *
+ * Never `generateKeyPairSync` here: on Node 20 exporting a key it generated can
+ * deadlock the process for good (the export holds the key's mutex while allocating;
+ * a garbage collection then destroys the finished key-generation job, which takes
+ * the same mutex). Keys are made from CSPRNG bytes and imported instead; a test
+ * generates keys in a loop under allocation pressure to keep it that way.
  */
 import * as nodeCrypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -41,6 +47,9 @@ function publicKeyObject(ref: X25519KeyRef): KeyObject {
  * a placeholder is passed rather than paying for a separate derivation.
  */
 const X_PLACEHOLDER = 'A'.repeat(43);
+
+/** The X25519 base point, u = 9 (RFC 7748): X25519(k, 9) is the public key of k. */
+const BASE_POINT = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from([9, ...new Array<number>(31).fill(0)]).toString('base64url') }, format: 'jwk' });
 
 function fromB64u(s: string | undefined): Uint8Array {
   return u8(Buffer.from(s ?? '', 'base64url'));
@@ -91,21 +100,17 @@ export const nodeBackend: CryptoBackend = {
     return u8(Buffer.concat([c.update(data), c.final()]));
   },
   x25519Generate() {
-    const { privateKey } = nodeCrypto.generateKeyPairSync('x25519');
-    const jwk = privateKey.export({ format: 'jwk' });
-    const priv = fromB64u(jwk.d);
-    const pub = fromB64u(jwk.x);
-    // OpenSSL stores the unclamped seed; libsignal stores the clamped scalar. Same public key.
+    const priv = u8(nodeCrypto.randomBytes(32));
     priv[0]! &= 248;
     priv[31]! &= 127;
     priv[31]! |= 64;
-    // X25519 clamps the scalar on use, so the generated KeyObject (unclamped seed) agrees
-    // exactly like the clamped bytes; keeping it saves a JWK import per fresh key.
-    return { privateKey: priv, publicKey: pub, privateCache: privateKey };
+    const ref: X25519KeyRef = { raw: priv };
+    const pub = u8(nodeCrypto.diffieHellman({ privateKey: privateKeyObject(ref), publicKey: BASE_POINT }));
+    return { privateKey: priv, publicKey: pub, privateCache: ref.backendCache };
   },
   x25519PublicFromPrivate(privateKey) {
-    const ko = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', d: b64u(privateKey), x: X_PLACEHOLDER }, format: 'jwk' });
-    return fromB64u(nodeCrypto.createPublicKey(ko).export({ format: 'jwk' }).x);
+    // The public key is the scalar times the base point: one native X25519, no key export.
+    return u8(nodeCrypto.diffieHellman({ privateKey: privateKeyObject({ raw: privateKey }), publicKey: BASE_POINT }));
   },
   x25519Agree(priv, pub) {
     try {
@@ -116,9 +121,9 @@ export const nodeBackend: CryptoBackend = {
     }
   },
   ed25519Generate() {
-    const { privateKey } = nodeCrypto.generateKeyPairSync('ed25519');
-    const jwk = privateKey.export({ format: 'jwk' });
-    return { seed: fromB64u(jwk.d), edPublic: fromB64u(jwk.x) };
+    const seed = u8(nodeCrypto.randomBytes(32));
+    const ko = nodeCrypto.createPrivateKey({ key: { kty: 'OKP', crv: 'Ed25519', d: b64u(seed), x: X_PLACEHOLDER }, format: 'jwk' });
+    return { seed, edPublic: fromB64u(nodeCrypto.createPublicKey(ko).export({ format: 'jwk' }).x) };
   },
   ed25519Sign(seed, message) {
     let key = seed.backendCache;
