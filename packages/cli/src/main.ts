@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import QRCode from 'qrcode';
-import { ClientError, createClient, type ParleyClient, type StoredMessage } from '@parley/client';
+import { ClientError, createClient, describeCallLogEntry, type ParleyClient, type StoredMessage } from '@parley/client';
 import { nodeWebSocket, SqliteClientStore } from '@parley/client/node';
 import { WireError } from '@parley/wire';
 
@@ -21,6 +21,7 @@ Commands:
   chat <username>            interactive chat: type to send, replies appear live (/quit to leave)
   safety-number <username>   show the 60-digit safety number and its QR code
   trust <username>           accept a contact's new identity key after verifying it
+  calls                      the call log: every call attempt, answered or not (nothing deletes it)
 
 Options:
   --server URL        server address (default: the profile's server, PARLEY_SERVER or http://localhost:8080)
@@ -152,6 +153,17 @@ async function run(args: Args): Promise<number> {
       try {
         const n = await client.trust(args.rest[0]!);
         console.log(`Trusted the current identity of ${args.rest[0]!.toLowerCase()} (safety number ${n}).`);
+      } finally {
+        client.close();
+      }
+      return 0;
+    }
+    case 'calls': {
+      const client = openClient(args);
+      try {
+        const log = client.callLog();
+        if (log.length === 0) console.log('No calls yet.');
+        for (const e of log) console.log(`[${formatTime(e.timestamp)}] ${describeCallLogEntry(e)}`);
       } finally {
         client.close();
       }

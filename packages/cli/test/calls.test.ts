@@ -2,7 +2,8 @@
 // before the callee accepts), busy/decline/hang-up, strangers, and the call log.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClientEvent } from '@parley/client';
-import { removeTempDirs, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from './harness.ts';
+import { basename, dirname } from 'node:path';
+import { cli, removeTempDirs, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from './harness.ts';
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
@@ -18,7 +19,8 @@ async function contacts(options: { ringTimeoutMs?: number } = {}) {
   const s = await startServer(tempDir('srv'));
   servers.push(s);
   const alice = sdkClient(s.url, tempDir('alice'), undefined, options);
-  const bob = sdkClient(s.url, tempDir('bob'), undefined, options);
+  const bobDir = tempDir('bob');
+  const bob = sdkClient(s.url, bobDir, undefined, options);
   await alice.client.register('calla');
   await bob.client.register('callb');
   await alice.client.connect();
@@ -26,7 +28,7 @@ async function contacts(options: { ringTimeoutMs?: number } = {}) {
   await alice.client.sendText('callb', 'hi');
   await bob.waitFor((e) => e.type === 'message');
   await bob.client.acceptRequest('calla');
-  return { s, alice, bob };
+  return { s, alice, bob, bobDir };
 }
 
 describe('calls', () => {
@@ -78,7 +80,7 @@ describe('calls', () => {
   });
 
   it('an unanswered call is logged as missed; a stranger\'s call never rings and lands in the request; nothing removes log entries', async () => {
-    const { s, alice, bob } = await contacts();
+    const { s, alice, bob, bobDir } = await contacts();
     const callId = await alice.client.startCall('callb', 'audio');
     await bob.waitFor((e) => e.type === 'call' && e.event === 'incoming');
     await alice.client.hangupCall(callId);
@@ -102,6 +104,14 @@ describe('calls', () => {
     bob.client.blockContact('strangerc');
     expect(bob.client.callLog().length).toBe(log.length);
     for (const c of [alice, bob, stranger]) c.client.close();
+    // The user reads the same log with `parley calls` (Bob's SDK store is a CLI profile).
+    const out = await cli(dirname(bobDir), ['--profile', basename(bobDir), 'calls']);
+    expect(out.code).toBe(0);
+    expect(out.stdout.trim().split('\n').map((l) => l.replace(/^\[[^\]]+\] /, ''))).toEqual([
+      'incoming voice call from calla: rang',
+      'incoming voice call from calla: not answered',
+      'incoming video call from strangerc: from someone not in your contacts (did not ring)',
+    ]);
   });
 
   it('a call nobody answers stops ringing on both sides after the ring timeout, logged as missed', async () => {

@@ -5,3 +5,4 @@ export { encodeContent, decodeContent, ContentError, type Content, type CallMess
 export type { ClientStore, AccountInfo, Contact, StoredMessage, MessageStatus, CallLogEntry } from './store.ts';
 export { HttpTransport, type Credentials } from './transport/http.ts';
 export { ServerConnection, type WebSocketFactory, type MinimalWebSocket, type ConnectionState } from './transport/socket.ts';
+export { describeCallLogEntry } from './call-log.ts';

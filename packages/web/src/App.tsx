@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import QRCode from 'qrcode';
-import type { ClientEvent, ParleyClient, StoredMessage } from '@parley/client';
+import { describeCallLogEntry, type ClientEvent, type ParleyClient, type StoredMessage } from '@parley/client';
 import { explain } from './errors.ts';
 import { openClient } from './session.ts';
 import { acceptOffer, addCandidate, makeOffer, startMedia, stopMedia, type CallMedia } from './call.ts';
@@ -124,6 +124,7 @@ function Messenger({ client }: { client: ParleyClient }) {
   const [changed, setChanged] = useState<Record<string, string>>({});
   const [typing, setTyping] = useState<Record<string, number>>({});
   const [call, setCall] = useState<CallUi>();
+  const [showCallLog, setShowCallLog] = useState(false);
   const [relaySetting, setRelaySetting] = useState(() => localStorage.getItem('parley.relayCalls') === '1');
   // Strict mode (as WhatsApp's strict account settings / Lockdown Mode): calls always
   // relayed; calls only from contacts and no media or link previews from strangers
@@ -293,6 +294,9 @@ function Messenger({ client }: { client: ParleyClient }) {
             />{' '}
             Strict mode (calls always relayed)
           </label>
+          <button className="link small" onClick={() => setShowCallLog(true)}>
+            Call log
+          </button>
         </header>
         <NewChat onStart={select} />
         <ul className="conversations" aria-label="Conversations">
@@ -333,6 +337,7 @@ function Messenger({ client }: { client: ParleyClient }) {
           }}
         />
       )}
+      {showCallLog && <CallLog client={client} onClose={() => setShowCallLog(false)} />}
       <main className="main">
         {fatal && <div className="banner error" role="alert">{fatal}</div>}
         {connection && !fatal && <div className="banner warn" role="status">{connection}</div>}
@@ -515,6 +520,32 @@ function Conversation(props: {
       )}
       {showSafety && <SafetyNumber client={client} peer={peer} onClose={() => setShowSafety(false)} />}
     </section>
+  );
+}
+
+/** Every call attempt, newest first, as the SDK's append-only log holds it. */
+function CallLog({ client, onClose }: { client: ParleyClient; onClose: () => void }) {
+  const entries = client.callLog().slice().reverse();
+  return (
+    <div className="modal" role="dialog" aria-label="Call log">
+      <div className="card">
+        <h2>Call log</h2>
+        <p className="muted small">Every call attempt, answered or not, from contacts and strangers. Nothing can remove an entry.</p>
+        {entries.length === 0 ? (
+          <p className="muted">No calls yet.</p>
+        ) : (
+          <ol className="call-log">
+            {entries.map((e, i) => (
+              <li key={i} data-event={e.event}>
+                <span>{describeCallLogEntry(e)}</span>
+                <span className="muted small">{new Date(e.timestamp).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' })}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+        <button onClick={onClose}>Done</button>
+      </div>
+    </div>
   );
 }
 

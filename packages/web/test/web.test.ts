@@ -177,6 +177,18 @@ describe('web calls', () => {
     await finn.locator('.messages').getByText('Missed voice call').waitFor({ timeout: 15_000 });
     expect(await pcCount(finn)).toBe(0);
     expect(await pcCount(erin)).toBe(0);
+    // Both attempts are in Finn's call log, newest first.
+    await finn.getByRole('button', { name: 'Call log' }).click();
+    const log = finn.getByRole('dialog', { name: 'Call log' });
+    await expect
+      .poll(() => log.locator('li span:first-child').allTextContents())
+      .toEqual([
+        'incoming voice call from erin: not answered',
+        'incoming voice call from erin: rang',
+        'incoming video call from erin: declined',
+        'incoming video call from erin: rang',
+      ]);
+    await finn.screenshot({ path: join(ARTIFACTS, 'web-call-log.png') });
   });
 
   it('a call from a stranger does not ring and lands as a missed call in the message request', async () => {
