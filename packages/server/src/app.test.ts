@@ -227,6 +227,11 @@ describe('server', () => {
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: b.accountId, deviceId: 1, password: base64Encode(new Uint8Array(32)) })));
     expect(await closed).toBe(4401);
+    // A large frame before authenticating is refused at once (only devices may send big frames).
+    const big = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`);
+    const bigClosed = new Promise<number>((r) => big.on('close', (code) => r(code)));
+    big.on('open', () => big.send(JSON.stringify({ type: 'auth', pad: 'x'.repeat(20_000) })));
+    expect(await bigClosed).toBe(1009);
     // An HTTP upgrade followed by garbage bytes, written in pieces, then dropped mid-frame.
     await new Promise<void>((resolve) => {
       const sock = netConnect(port, '127.0.0.1', () => {

@@ -385,6 +385,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     ws.on('message', (data, isBinary) => {
       try {
         if (isBinary) throw new WireError('BAD_REQUEST', 'frames are JSON text');
+        // Why: only an authenticated device may make the server hold large frames.
+        const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+        if (!conn && size > LIMITS.maxPreAuthFrameBytes) throw new WireError('PAYLOAD_TOO_LARGE', `authenticate before sending frames over ${LIMITS.maxPreAuthFrameBytes} bytes`);
         const frame = decodeJson(data.toString(), clientFrame, LIMITS.maxClientFrameBytes);
         if (frame.type === 'auth') {
           if (conn) throw new WireError('BAD_REQUEST', 'already authenticated');

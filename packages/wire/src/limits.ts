@@ -4,6 +4,8 @@ export const LIMITS = {
   maxBodyBytes: 1024 * 1024,
   /** WebSocket frames from clients: auth and acks are small; a `send` frame carries what an HTTP send body may. */
   maxClientFrameBytes: 1024 * 1024 + 1024,
+  /** Before it has authenticated, a socket may send only frames this small (an auth frame is ~200 bytes). */
+  maxPreAuthFrameBytes: 16 * 1024,
   /** Sends a socket may have in progress at once; more are refused with RATE_LIMITED. */
   maxSendsInFlightPerSocket: 64,
   /** One encrypted message body (ciphertext), before base64. */
