@@ -195,6 +195,8 @@ function Messenger({ client }: { client: ParleyClient }) {
         } else if (e.event === 'declined') endCall(`${e.peer} declined`);
         else if (e.event === 'busy') endCall(`${e.peer} is busy`);
         else if (e.event === 'ended') endCall(e.reason === 'no-answer' ? 'No answer' : 'Call ended');
+        // A missed-call note in the open conversation is seen, like a message would be.
+        if (e.event === 'ended' && openRef.current === e.peer && !document.hidden) void client.markRead(e.peer).then(refresh);
       } else if (e.type === 'typing') {
         setTyping((t) => ({ ...t, [e.from]: e.typing ? Date.now() : 0 }));
       } else if (e.type === 'identity-changed') {

@@ -177,6 +177,8 @@ describe('web calls', () => {
     await finn.locator('.messages').getByText('Missed voice call').waitFor({ timeout: 15_000 });
     expect(await pcCount(finn)).toBe(0);
     expect(await pcCount(erin)).toBe(0);
+    // Finn has the conversation open: the missed-call note does not count as unread.
+    await expect.poll(() => finn.locator('[data-conversation="erin"] .badge').count()).toBe(0);
     // Both attempts are in Finn's call log, newest first.
     await finn.getByRole('button', { name: 'Call log' }).click();
     const log = finn.getByRole('dialog', { name: 'Call log' });
