@@ -111,6 +111,15 @@ function MessageBody({ text, linksAllowed }: { text: string; linksAllowed: boole
   return <span className="body">{parts}</span>;
 }
 
+/** Why a call could not start, in words that say what to do. */
+function callFailure(err: unknown): string {
+  const name = (err as { name?: string })?.name;
+  if (name === 'NotAllowedError') return 'Call failed: Parley may not use your microphone or camera. Allow them for this site in the browser, then call again.';
+  if (name === 'NotFoundError') return 'Call failed: no microphone or camera was found. Connect one, then call again.';
+  if (name === 'NotReadableError') return 'Call failed: another program is using your microphone or camera. Close it, then call again.';
+  return `Call failed: ${(err as Error)?.message ?? String(err)}`;
+}
+
 function time(ts: number): string {
   return new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
@@ -183,7 +192,11 @@ function Messenger({ client }: { client: ParleyClient }) {
               };
               await makeOffer(client, e.callId, started);
             })
-            .catch((err) => endCall(`Call failed: ${(err as Error).message}`));
+            .catch((err) => {
+              // The other side must not keep waiting for a call that cannot start here.
+              void client.hangupCall(e.callId).catch(() => undefined);
+              endCall(callFailure(err));
+            });
         } else if (e.event === 'offer' && e.sdp) {
           if (m) void acceptOffer(client, e.callId, m, e.sdp).then(() => flushIce(m));
           else pendingOffer.current = e.sdp;
@@ -244,7 +257,8 @@ function Messenger({ client }: { client: ParleyClient }) {
         for (const c of pendingIce.current.splice(0)) void addCandidate(started, c);
       }
     } catch (err) {
-      endCall(`Call failed: ${(err as Error).message}`);
+      void client.hangupCall(call.callId).catch(() => undefined);
+      endCall(callFailure(err));
     }
   };
   const startCall = async (peer: string, kind: 'audio' | 'video') => {

@@ -39,7 +39,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function person(name: string, url = server.url, opts: { backgroundTab?: boolean } = {}): Promise<Page> {
+async function person(name: string, url = server.url, opts: { backgroundTab?: boolean; denyMedia?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   contexts.push(context);
   await context.grantPermissions(['microphone', 'camera', 'notifications'], { origin: url });
@@ -58,6 +58,12 @@ async function person(name: string, url = server.url, opts: { backgroundTab?: bo
         }
       }
       (window as unknown as { Notification: unknown }).Notification = RecordingNotification;
+    });
+  }
+  if (opts.denyMedia) {
+    // The person said no to the browser's microphone/camera prompt (headless Chromium cannot be asked).
+    await context.addInitScript(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
     });
   }
   // Instrument the peer-connection constructor: tests count and inspect every one.
@@ -191,6 +197,19 @@ describe('web calls', () => {
         'incoming video call from erin: rang',
       ]);
     await finn.screenshot({ path: join(ARTIFACTS, 'web-call-log.png') });
+  });
+
+  it('a call that cannot start on the callee (microphone refused) says what to do and ends on both sides', async () => {
+    const wes = await person('wes');
+    const xia = await person('xia', server.url, { denyMedia: true });
+    await befriend(wes, 'wes', xia, 'xia');
+    await wes.getByRole('button', { name: 'Voice call' }).click();
+    const incoming = xia.getByRole('dialog', { name: 'Call with wes' });
+    await incoming.getByText('Incoming voice call').waitFor({ timeout: 15_000 });
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    await xia.getByText('Call failed: Parley may not use your microphone or camera. Allow them for this site in the browser, then call again.').waitFor({ timeout: 15_000 });
+    await wes.getByText('Call ended').waitFor({ timeout: 15_000 });
+    expect(await pcCount(xia)).toBe(0);
   });
 
   it('a call from a stranger does not ring and lands as a missed call in the message request', async () => {
