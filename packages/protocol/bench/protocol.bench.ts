@@ -3,7 +3,7 @@
  * side in one process, same workloads, same in-memory store style (records kept
  * as objects). Prints one line per row:
  *   <row>: parley <n>/s, libsignal <m>/s, ratio <r>
- * Each row runs for a fixed time per implementation, alternating, after warm-up.
+ * Each row runs for a fixed time per implementation, in alternating slices, after warm-up.
  */
 import * as SC from '@signalapp/libsignal-client';
 import { ProtocolAddress } from '../src/address.ts';
@@ -14,20 +14,45 @@ import { ParleyDevice } from '../src/test-support/parley-device.ts';
 import { ab, LibsignalPeer } from '../src/test-support/libsignal-peer.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+/** Alternating slices per row and implementation. */
+const ROUNDS = 8;
 const payload = new Uint8Array(100).fill(0x61);
 
-async function rate(label: string, fn: () => Promise<void>): Promise<number> {
-  for (let i = 0; i < 20; i++) await fn(); // warm-up
-  const end = performance.now() + SECONDS * 1000;
-  let n = 0;
+/** Operations and time spent so far by one implementation on one row. */
+interface Tally {
+  n: number;
+  ms: number;
+}
+
+async function runFor(fn: () => Promise<void>, ms: number, t: Tally): Promise<void> {
   const start = performance.now();
+  const end = start + ms;
   while (performance.now() < end) {
     await fn();
-    n++;
+    t.n++;
   }
-  const r = n / ((performance.now() - start) / 1000);
-  process.stderr.write(`  ${label}: ${r.toFixed(0)}/s\n`);
-  return r;
+  t.ms += performance.now() - start;
+}
+
+/**
+ * Both implementations in alternating slices (ROUNDS of each), so a change in the
+ * machine's load during the row falls on both alike; returns ops/s for each.
+ */
+async function compare(parleyFn: () => Promise<void>, libsignalFn: () => Promise<void>): Promise<[number, number]> {
+  for (let i = 0; i < 20; i++) {
+    await parleyFn(); // warm-up
+    await libsignalFn();
+  }
+  const p: Tally = { n: 0, ms: 0 };
+  const l: Tally = { n: 0, ms: 0 };
+  const slice = (SECONDS * 1000) / ROUNDS;
+  for (let r = 0; r < ROUNDS; r++) {
+    await runFor(parleyFn, slice, p);
+    await runFor(libsignalFn, slice, l);
+  }
+  const rates: [number, number] = [p.n / (p.ms / 1000), l.n / (l.ms / 1000)];
+  process.stderr.write(`  parley: ${rates[0].toFixed(0)}/s\n  libsignal: ${rates[1].toFixed(0)}/s\n`);
+  return rates;
 }
 
 // ---- Parley workloads ----------------------------------------------------
@@ -296,8 +321,7 @@ async function main() {
   const lines: string[] = [];
   for (const [row, makeParley, makeLibsignal] of rows) {
     process.stderr.write(`${row}\n`);
-    const parley = await rate('parley', await makeParley());
-    const libsignal = await rate('libsignal', await makeLibsignal());
+    const [parley, libsignal] = await compare(await makeParley(), await makeLibsignal());
     const line = `${row}: parley ${parley.toFixed(0)}/s, libsignal ${libsignal.toFixed(0)}/s, ratio ${(parley / libsignal).toFixed(2)}`;
     console.log(line);
     lines.push(line);
