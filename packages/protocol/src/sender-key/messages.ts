@@ -7,7 +7,7 @@
  */
 import { type PrivateKey, PublicKey } from '../curve.ts';
 import { InvalidArgument, InvalidKey, InvalidMessage, LegacyMessage } from '../errors.ts';
-import { concat } from '../internal/bytes.ts';
+import { concat, fromHex, toHex } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
 
 export const SENDERKEY_MESSAGE_CURRENT_VERSION = 3;
@@ -19,13 +19,11 @@ export const MAX_SENDER_KEY_MESSAGE_BYTES = 256 * 1024;
 export function uuidToBytes(uuid: string): Uint8Array {
   const hex = typeof uuid === 'string' ? uuid.replace(/-/g, '') : '';
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) throw new InvalidArgument('distribution id must be a UUID');
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return fromHex(hex);
 }
 
 export function bytesToUuid(b: Uint8Array): string {
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  const h = toHex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
