@@ -491,13 +491,16 @@ export class ParleyClient {
       }
       this.emit({ type: 'call', event: 'incoming', callId: c.callId, peer, media: c.media });
       // If the caller's hang-up never arrives (they went offline), stop ringing anyway.
-      this.afterRingTimeout(() => {
-        if (a.state !== 'ringing') return;
-        a.state = 'ended';
-        log(a, 'missed');
-        this.addCallNote(a, `Missed ${a.media === 'video' ? 'video' : 'voice'} call`);
-        this.emit({ type: 'call', event: 'ended', callId: a.callId, peer, media: a.media, reason: 'no-answer' });
-      });
+      // Under the store lock: the log entry must not land inside another operation's transaction.
+      this.afterRingTimeout(() =>
+        void this.lock.run(async () => {
+          if (a.state !== 'ringing') return;
+          a.state = 'ended';
+          log(a, 'missed');
+          this.addCallNote(a, `Missed ${a.media === 'video' ? 'video' : 'voice'} call`);
+          this.emit({ type: 'call', event: 'ended', callId: a.callId, peer, media: a.media, reason: 'no-answer' });
+        }).catch(() => undefined),
+      );
       return;
     }
     // Why: anything but a ring for an unknown call, from someone else, or (for the

@@ -5,8 +5,7 @@
  * Takes a WebSocket constructor so it runs in Node (`ws`) and browsers.
  */
 import { base64Encode, decodeJson, isWireErrorCode, PARLEY_VERSION, serverFrame, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
-import type { SendBodyJson } from './http.ts';
-import type { Credentials } from './http.ts';
+import type { Credentials, SendBodyJson } from './http.ts';
 
 /** The subset of the WebSocket API both `ws` and browsers provide. */
 export interface MinimalWebSocket {
