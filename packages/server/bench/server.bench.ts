@@ -26,6 +26,16 @@ function rssKb(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
+/** RSS after the process settles: the median of 5 readings 100 ms apart (a garbage collection between two single readings can make a difference negative). */
+async function settledRssKb(pid: number): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    readings.push(rssKb(pid));
+  }
+  return readings.sort((a, b) => a - b)[2]!;
+}
+
 function startProcess(args: string[], pattern: RegExp): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((res, rej) => {
@@ -127,7 +137,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
     const { accountId } = (await r.json()) as { accountId: string };
     users.push({ name, accountId, password, auth: `Basic ${Buffer.from(`${accountId}.1:${base64Encode(password)}`).toString('base64')}` });
   }
-  const rssBefore = rssKb(proc.pid!);
+  const rssBefore = await settledRssKb(proc.pid!);
   let onDelivered: (id: number) => void = () => undefined;
   await Promise.all(
     users.map(
@@ -153,7 +163,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
         }),
     ),
   );
-  const rssPerConnKb = (rssKb(proc.pid!) - rssBefore) / CLIENTS;
+  const rssPerConnKb = ((await settledRssKb(proc.pid!)) - rssBefore) / CLIENTS;
   const payload = base64Encode(PAYLOAD);
   const { rate, latencies } = await drive(
     label,
@@ -186,7 +196,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
 
 async function benchBare(): Promise<Result> {
   const { proc, port } = await startProcess(['packages/server/bench/bare-relay.ts'], /bare relay listening on (\d+)/);
-  const rssBefore = rssKb(proc.pid!);
+  const rssBefore = await settledRssKb(proc.pid!);
   let onDelivered: (id: number) => void = () => undefined;
   const sockets: WebSocket[] = [];
   await Promise.all(
@@ -205,7 +215,7 @@ async function benchBare(): Promise<Result> {
         }),
     ),
   );
-  const rssPerConnKb = (rssKb(proc.pid!) - rssBefore) / CLIENTS;
+  const rssPerConnKb = ((await settledRssKb(proc.pid!)) - rssBefore) / CLIENTS;
   const payload = base64Encode(PAYLOAD);
   const byIndex = (i: number) => sockets[i]!;
   const { rate, latencies } = await drive(
