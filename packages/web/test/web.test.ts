@@ -108,6 +108,14 @@ async function writeTo(page: Page, username: string, text: string) {
   await page.getByLabel('Message').press('Enter');
 }
 
+/** `from` (named `fromName`) calls `to`; returns `to`'s incoming-call screen once it rings. */
+async function ring(from: Page, fromName: string, to: Page, kind: 'voice' | 'video') {
+  await from.getByRole('button', { name: kind === 'video' ? 'Video call' : 'Voice call' }).click();
+  const dialog = to.getByRole('dialog', { name: `Call with ${fromName}` });
+  await dialog.getByText(`Incoming ${kind} call`).waitFor({ timeout: 15_000 });
+  return dialog;
+}
+
 async function befriend(a: Page, aName: string, b: Page, bName: string) {
   await writeTo(a, bName, `hi ${bName}`);
   await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
@@ -119,9 +127,7 @@ describe('web calls', () => {
     const carl = await person('carl');
     const dana = await person('dana');
     await befriend(carl, 'carl', dana, 'dana');
-    await carl.getByRole('button', { name: 'Voice call' }).click();
-    const incoming = dana.getByRole('dialog', { name: 'Call with carl' });
-    await incoming.getByText('Incoming voice call').waitFor({ timeout: 15_000 });
+    const incoming = await ring(carl, 'carl', dana, 'voice');
     // Nothing but the ring has reached Dana: no peer connection exists on her side.
     expect(await pcCount(dana)).toBe(0);
     await dana.screenshot({ path: join(ARTIFACTS, 'web-incoming-call.png') });
@@ -141,9 +147,7 @@ describe('web calls', () => {
     const kim = await person('kim');
     const lee = await person('lee');
     await befriend(kim, 'kim', lee, 'lee');
-    await kim.getByRole('button', { name: 'Video call' }).click();
-    const incoming = lee.getByRole('dialog', { name: 'Call with kim' });
-    await incoming.getByText('Incoming video call').waitFor({ timeout: 15_000 });
+    const incoming = await ring(kim, 'kim', lee, 'video');
     await incoming.getByRole('button', { name: 'Accept' }).click();
     const videoIn = (p: Page) =>
       p.evaluate(async () => {
@@ -170,9 +174,7 @@ describe('web calls', () => {
     const erin = await person('erin');
     const finn = await person('finn');
     await befriend(erin, 'erin', finn, 'finn');
-    await erin.getByRole('button', { name: 'Video call' }).click();
-    const dialog = finn.getByRole('dialog', { name: 'Call with erin' });
-    await dialog.getByText('Incoming video call').waitFor({ timeout: 15_000 });
+    const dialog = await ring(erin, 'erin', finn, 'video');
     await dialog.getByRole('button', { name: 'Decline' }).click();
     await erin.getByText('finn declined').waitFor({ timeout: 15_000 });
     // Unanswered: Erin rings, then gives up.
@@ -203,9 +205,7 @@ describe('web calls', () => {
     const wes = await person('wes');
     const xia = await person('xia', server.url, { denyMedia: true });
     await befriend(wes, 'wes', xia, 'xia');
-    await wes.getByRole('button', { name: 'Voice call' }).click();
-    const incoming = xia.getByRole('dialog', { name: 'Call with wes' });
-    await incoming.getByText('Incoming voice call').waitFor({ timeout: 15_000 });
+    const incoming = await ring(wes, 'wes', xia, 'voice');
     await incoming.getByRole('button', { name: 'Accept' }).click();
     await xia.getByText('Call failed: Parley may not use your microphone or camera. Allow them for this site in the browser, then call again.').waitFor({ timeout: 15_000 });
     await wes.getByText('Call ended').waitFor({ timeout: 15_000 });
@@ -259,9 +259,7 @@ describe('relayed calls through coturn', () => {
     const jade = await person('jade', relayServer.url);
     for (const p of [ivan, jade]) await p.getByLabel('Relay calls (hide my IP address)').check();
     await befriend(ivan, 'ivan', jade, 'jade');
-    await ivan.getByRole('button', { name: 'Voice call' }).click();
-    const incoming = jade.getByRole('dialog', { name: 'Call with ivan' });
-    await incoming.getByText('Incoming voice call').waitFor({ timeout: 15_000 });
+    const incoming = await ring(ivan, 'ivan', jade, 'voice');
     const t0 = Date.now();
     await incoming.getByRole('button', { name: 'Accept' }).click();
     await expect.poll(() => audioBytesIn(jade), { timeout: 30_000 }).toBeGreaterThan(0);
