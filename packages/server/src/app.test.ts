@@ -30,11 +30,11 @@ async function makeApp(opts: { now?: () => number; perMinute?: number } = {}) {
 }
 
 /** An app on a real loopback port, with its storage at hand for checking what was stored. */
-async function listeningApp() {
+async function listeningApp(opts: { pingIntervalMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
   dirs.push(dir);
   const storage = new SqliteStorage(join(dir, 'db.sqlite'));
-  const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent' }, { storage, serverSecret: new Uint8Array(32) });
+  const app = await buildApp({ minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent', ...opts }, { storage, serverSecret: new Uint8Array(32) });
   apps.push(app);
   await app.app.listen({ host: '127.0.0.1', port: 0 });
   return { app, storage, port: (app.app.server.address() as { port: number }).port };
@@ -349,6 +349,39 @@ describe('server', () => {
     expect(ids).toEqual([...ids].sort((x, y) => x - y));
     expect(new Set(ids).size).toBe(total);
     ws.close();
+  });
+
+  it('a socket that stops answering pings is dropped, and its unacknowledged envelope goes to the next connection', async () => {
+    const { app, port } = await listeningApp({ pingIntervalMs: 100 });
+    const a = await register(app, 'alice');
+    const b = await register(app, 'bob');
+    const connect = (autoPong: boolean) =>
+      new Promise<{ ws: WebSocket; ids: number[] }>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`, { autoPong });
+        const ids: number[] = [];
+        ws.on('message', (d) => {
+          const f = JSON.parse(d.toString()) as { type: string; id?: number };
+          if (f.type === 'envelope') ids.push(f.id!);
+          if (f.type === 'ready') resolve({ ws, ids });
+        });
+        ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: b.accountId, deviceId: 1, password: base64Encode(b.password) })));
+      });
+    // A phone whose network vanished: it still has the socket but never answers a ping.
+    const dead = await connect(false);
+    const closed = new Promise<void>((r) => dead.ws.on('close', () => r()));
+    expect((await app.app.inject({ method: 'PUT', url: '/v1/messages/bob', headers: a.headers, payload: sendBody() })).statusCode).toBe(200);
+    for (let i = 0; i < 50 && dead.ids.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(dead.ids.length).toBe(1);
+    await closed;
+    for (let i = 0; i < 50 && app.hub.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(app.hub.size).toBe(0);
+    // A live client (it answers pings) gets the envelope the dead one never acknowledged, and stays.
+    const live = await connect(true);
+    for (let i = 0; i < 50 && live.ids.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(live.ids).toEqual(dead.ids);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(live.ws.readyState).toBe(WebSocket.OPEN);
+    live.ws.close();
   });
 
   it('a full queue answers RATE_LIMITED and stores nothing more', async () => {

@@ -44,6 +44,8 @@ export interface AppConfig {
   readonly logLevel: string;
   readonly turnUrls?: readonly string[];
   readonly turnSecret?: string | undefined;
+  /** WebSocket ping interval (default LIMITS.pingIntervalMs); a socket that misses one pong is closed. */
+  readonly pingIntervalMs?: number;
 }
 
 export interface AppDeps {
@@ -381,7 +383,18 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     let conn: Connection | undefined;
     let authed: Authed | undefined;
     const authTimer = setTimeout(() => closeWith(ws, new WireError('UNAUTHORIZED', 'no authentication frame in time')), LIMITS.authTimeoutMs);
-    const ping = setInterval(() => ws.ping(), 25_000);
+    // Heartbeat: a peer that has not answered the previous ping is gone (its network
+    // died without a close); dropping it returns its unacknowledged envelopes to the queue.
+    let answered = true;
+    ws.on('pong', () => (answered = true));
+    const ping = setInterval(() => {
+      if (!answered) {
+        ws.terminate();
+        return;
+      }
+      answered = false;
+      ws.ping();
+    }, config.pingIntervalMs ?? LIMITS.pingIntervalMs);
     ws.on('message', (data, isBinary) => {
       try {
         if (isBinary) throw new WireError('BAD_REQUEST', 'frames are JSON text');

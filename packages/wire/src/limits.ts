@@ -20,6 +20,8 @@ export const LIMITS = {
   maxQueuedPerDevice: 10_000,
   /** Ephemeral (call) envelopes older than this are dropped instead of delivered. */
   ephemeralTtlMs: 60_000,
+  /** The server pings every socket this often; one that has not answered by the next ping is closed. */
+  pingIntervalMs: 25_000,
   /** Seconds a new socket has to authenticate. */
   authTimeoutMs: 5_000,
 } as const;
