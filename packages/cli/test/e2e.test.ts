@@ -147,6 +147,30 @@ describe('end to end through a real server', () => {
     bob.client.close();
   });
 
+  it('a client notices a server gone silent (no close, no heartbeat), reconnects, and messages flow again', async () => {
+    const s = await server(tempDir('srv'), ['--ping-interval-ms', '200']);
+    const alice = sdkClient(s.url, tempDir('alice'));
+    const bob = sdkClient(s.url, tempDir('bob'), undefined, { idleTimeoutMs: 1500 });
+    await alice.client.register('alice5');
+    await bob.client.register('bob5');
+    await bob.client.connect();
+    // Heartbeats keep a quiet connection open well past the idle timeout.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(bob.events.filter((e) => e.type === 'connection' && e.state === 'reconnecting')).toEqual([]);
+    // The server freezes: its sockets stay open but say nothing (as when a network path dies).
+    s.proc.kill('SIGSTOP');
+    try {
+      await bob.waitFor((e) => e.type === 'connection' && e.state === 'reconnecting', 10_000);
+    } finally {
+      s.proc.kill('SIGCONT');
+    }
+    await alice.client.sendText('bob5', 'after the silence');
+    const got = await bob.waitFor((e) => e.type === 'message', 30_000);
+    expect(got.type === 'message' && got.message.body).toBe('after the silence');
+    alice.client.close();
+    bob.client.close();
+  });
+
   it('a replayed send request reaches the recipient\'s app only once', async () => {
     const s = await server();
     let lastSend: { url: string; init: RequestInit } | undefined;

@@ -70,7 +70,7 @@ export interface TestClient {
   waitFor(pred: (e: ClientEvent) => boolean, timeoutMs?: number): Promise<ClientEvent>;
 }
 
-export function sdkClient(serverUrl: string, dir: string, fetchImpl?: typeof fetch, options: { ringTimeoutMs?: number } = {}): TestClient {
+export function sdkClient(serverUrl: string, dir: string, fetchImpl?: typeof fetch, options: { ringTimeoutMs?: number; idleTimeoutMs?: number } = {}): TestClient {
   const client = createClient({
     serverUrl,
     store: new SqliteClientStore(join(dir, 'state.sqlite')),

@@ -68,6 +68,8 @@ export interface ClientOptions {
   readonly version?: string;
   /** How long a call rings before it counts as unanswered (default RING_TIMEOUT_MS). */
   readonly ringTimeoutMs?: number;
+  /** Reconnect after this long without a frame from the server (default LIMITS.clientIdleTimeoutMs). */
+  readonly idleTimeoutMs?: number;
 }
 
 function uuid(): string {
@@ -373,6 +375,7 @@ export class ParleyClient {
       createWebSocket: this.opts.createWebSocket,
       reconnect: options.reconnect ?? true,
       ...(this.opts.version ? { version: this.opts.version } : {}),
+      ...(this.opts.idleTimeoutMs ? { idleTimeoutMs: this.opts.idleTimeoutMs } : {}),
       onEnvelope: (e) => this.lock.run(() => this.handleEnvelope(e)),
       onQueueEmpty: () => drained(),
       onState: (state, error) => this.emit({ type: 'connection', state, ...(error ? { error } : {}) }),

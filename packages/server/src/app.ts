@@ -394,6 +394,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       }
       answered = false;
       ws.ping();
+      if (conn) ws.send('{"type":"ping"}');
     }, config.pingIntervalMs ?? LIMITS.pingIntervalMs);
     ws.on('message', (data, isBinary) => {
       try {

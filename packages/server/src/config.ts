@@ -17,6 +17,7 @@ export interface ServerConfig {
   /** TURN relay for calls: `turn:host:port` URLs and coturn's `static-auth-secret`. */
   readonly turnUrls: string[];
   readonly turnSecret: string | undefined;
+  readonly pingIntervalMs: number;
 }
 
 export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
@@ -31,6 +32,7 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'log-level', env: 'PARLEY_LOG_LEVEL', def: 'info', doc: 'pino log level (silent, error, warn, info, debug)' },
   { flag: 'turn-urls', env: 'PARLEY_TURN_URLS', def: '', doc: 'comma-separated TURN URLs handed to clients for calls (e.g. turn:127.0.0.1:3478)' },
   { flag: 'turn-secret', env: 'PARLEY_TURN_SECRET', def: '', doc: "shared secret of the TURN server (coturn's static-auth-secret)" },
+  { flag: 'ping-interval-ms', env: 'PARLEY_PING_INTERVAL_MS', def: '25000', doc: 'how often sockets are pinged; one that missed the previous ping is closed' },
   { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
 ];
 
@@ -68,5 +70,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     webRoot: values.get('web-root') || undefined,
     turnUrls: (values.get('turn-urls') ?? '').split(',').map((u) => u.trim()).filter(Boolean),
     turnSecret: values.get('turn-secret') || undefined,
+    pingIntervalMs: positive('ping-interval-ms'),
   };
 }

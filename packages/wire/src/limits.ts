@@ -22,6 +22,8 @@ export const LIMITS = {
   ephemeralTtlMs: 60_000,
   /** The server pings every socket this often; one that has not answered by the next ping is closed. */
   pingIntervalMs: 25_000,
+  /** A client that has heard nothing from the server for this long (2.6 pings) reconnects. */
+  clientIdleTimeoutMs: 65_000,
   /** Seconds a new socket has to authenticate. */
   authTimeoutMs: 5_000,
 } as const;

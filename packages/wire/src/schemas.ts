@@ -132,6 +132,8 @@ export type ServerFrame =
   | SendFailedFrame
   | { type: 'ready' }
   | { type: 'queue-empty' }
+  /** Sent with every heartbeat, so clients that cannot see WebSocket pings (browsers) know the server is there. */
+  | { type: 'ping' }
   | { type: 'error'; code: string; message: string };
 
 /** Decodes a frame from the server (clients treat the server as untrusted input too). */
@@ -147,7 +149,7 @@ const envelopeFrame = object({
   content: str(Math.ceil(LIMITS.maxMessageBytes / 3) * 4 + 4, /^[A-Za-z0-9+/]*={0,2}$/),
   ephemeral: bool,
 });
-const simpleFrame = object({ type: oneOf('ready', 'queue-empty') });
+const simpleFrame = object({ type: oneOf('ready', 'queue-empty', 'ping') });
 const deviceLists = { missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6) };
 const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), ...deviceLists });
 const requestId = int(1, 0x7fffffff);

@@ -4,7 +4,7 @@
  * reconnects with exponential back-off and jitter when the connection drops.
  * Takes a WebSocket constructor so it runs in Node (`ws`) and browsers.
  */
-import { base64Encode, decodeJson, isWireErrorCode, PARLEY_VERSION, serverFrame, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
+import { base64Encode, decodeJson, isWireErrorCode, LIMITS, PARLEY_VERSION, serverFrame, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
 import type { Credentials, SendBodyJson } from './http.ts';
 
 /** The subset of the WebSocket API both `ws` and browsers provide. */
@@ -33,6 +33,8 @@ export interface SocketOptions {
   /** Back-off bounds (ms). */
   readonly minDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** Reconnect when the server has sent nothing (not even its heartbeat) for this long. */
+  readonly idleTimeoutMs?: number;
 }
 
 export class ServerConnection {
@@ -41,6 +43,7 @@ export class ServerConnection {
   private attempt = 0;
   private chain: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private readyWaiters: Array<{ resolve: () => void; reject: (e: WireError) => void }> = [];
   /** True between the server's `ready` and the socket closing: sends may use the socket. */
   private authenticated = false;
@@ -60,6 +63,7 @@ export class ServerConnection {
   close(): void {
     this.stopped = true;
     this.authenticated = false;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.failRequests(new WireError('SERVER_UNREACHABLE', 'connection closed'));
     if (this.timer) clearTimeout(this.timer);
     this.ws?.close(1000, 'bye');
@@ -122,11 +126,18 @@ export class ServerConnection {
     }
     this.ws = ws;
     let fatal: WireError | undefined;
+    // Why: a connection whose network died sends no close; only silence gives it away.
+    const alive = () => {
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => this.abandon(ws), this.opts.idleTimeoutMs ?? LIMITS.clientIdleTimeoutMs);
+    };
+    alive();
     ws.onopen = () => {
       const c = this.opts.credentials;
       ws.send(JSON.stringify({ type: 'auth', version: this.opts.version ?? PARLEY_VERSION, accountId: c.accountId, deviceId: c.deviceId, password: base64Encode(c.password) }));
     };
     ws.onmessage = (ev) => {
+      if (this.ws === ws) alive();
       let frame: ServerFrame;
       try {
         frame = decodeJson(String(ev.data), serverFrame, 4 * 1024 * 1024);
@@ -162,6 +173,7 @@ export class ServerConnection {
     ws.onerror = () => undefined;
     ws.onclose = (ev) => {
       if (this.ws === ws) {
+        if (this.idleTimer) clearTimeout(this.idleTimer);
         this.ws = undefined;
         this.authenticated = false;
         this.failRequests(new WireError('SERVER_UNREACHABLE', `connection to ${this.opts.baseUrl} closed before the server answered`));
@@ -175,6 +187,22 @@ export class ServerConnection {
       }
       this.scheduleReconnect(fatal ?? new WireError('SERVER_UNREACHABLE', `connection to ${this.opts.baseUrl} closed (${ev.code})`));
     };
+  }
+
+  /** Gives up on a silent socket: it no longer counts, its sends fail over to HTTP, and a new one is opened. */
+  private abandon(ws: MinimalWebSocket): void {
+    if (this.ws !== ws || this.stopped) return;
+    this.ws = undefined;
+    this.authenticated = false;
+    ws.onmessage = null;
+    ws.onclose = null;
+    try {
+      ws.close(4000, 'no sign of life');
+    } catch {
+      // already closing
+    }
+    this.failRequests(new WireError('SERVER_UNREACHABLE', `no answer from ${this.opts.baseUrl}`));
+    this.scheduleReconnect(new WireError('SERVER_UNREACHABLE', `no answer from ${this.opts.baseUrl}; reconnecting`));
   }
 
   private scheduleReconnect(err: WireError): void {
