@@ -119,11 +119,14 @@ async function run(args: Args): Promise<number> {
       const client = openClient(args);
       try {
         await client.connect({ reconnect: false });
-        await client.drained;
+        let lost: unknown;
+        await client.drained.catch((e: unknown) => (lost = e));
         const unseen = client.messages(undefined, true);
-        if (unseen.length === 0) console.log('No new messages.');
+        if (unseen.length === 0 && !lost) console.log('No new messages.');
         for (const m of unseen) printMessage(m);
         client.markSeen(unseen);
+        // What arrived is shown first; then why the rest did not.
+        if (lost) throw lost;
       } finally {
         client.close();
       }

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { KeyPair } from '@parley/protocol';
+import { WireError } from '@parley/wire';
 import { cli, CLI, removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer } from './harness.ts';
 
 const servers: RunningServer[] = [];
@@ -167,6 +168,35 @@ describe('end to end through a real server', () => {
     await alice.client.sendText('bob5', 'after the silence');
     const got = await bob.waitFor((e) => e.type === 'message', 30_000);
     expect(got.type === 'message' && got.message.body).toBe('after the silence');
+    alice.client.close();
+    bob.client.close();
+  });
+
+  it('a connection lost while the backlog drains ends the wait with an error; the rest arrives exactly once later', async () => {
+    const dataDir = tempDir('srv');
+    let s = await server(dataDir);
+    const port = s.port;
+    const alice = sdkClient(s.url, tempDir('alice'));
+    const bobDir = tempDir('bob');
+    let bob = sdkClient(s.url, bobDir);
+    await alice.client.register('alice6');
+    await bob.client.register('bob6');
+    const total = 300;
+    for (let i = 0; i < total; i++) await alice.client.sendText('bob6', `backlog ${i}`);
+    await bob.client.connect({ reconnect: false });
+    await bob.waitFor((e) => e.type === 'message');
+    await s.stop('SIGKILL');
+    // The wait for the backlog ends (an error, not a hang), with part of it stored.
+    await expect(bob.client.drained).rejects.toBeInstanceOf(WireError);
+    const before = bob.client.messages('alice6').length;
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(total);
+    bob.client.close();
+    s = await server(dataDir, [], port);
+    bob = sdkClient(s.url, bobDir);
+    await bob.client.connect({ reconnect: false });
+    await bob.client.drained;
+    expect(bob.client.messages('alice6').map((m) => m.body)).toEqual(Array.from({ length: total }, (_, i) => `backlog ${i}`));
     alice.client.close();
     bob.client.close();
   });

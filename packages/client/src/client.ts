@@ -368,7 +368,13 @@ export class ParleyClient {
   async connect(options: { reconnect?: boolean } = {}): Promise<void> {
     const a = this.requireAccount();
     let drained: () => void = () => undefined;
-    this.drained = new Promise((r) => (drained = r));
+    let lost: (e: WireError) => void = () => undefined;
+    this.drained = new Promise((resolve, reject) => {
+      drained = resolve;
+      lost = reject;
+    });
+    // Why: a caller that never awaits `drained` must not see an unhandled rejection.
+    this.drained.catch(() => undefined);
     this.connection = new ServerConnection({
       baseUrl: this.http.baseUrl,
       credentials: { accountId: a.accountId, deviceId: a.deviceId, password: a.password },
@@ -378,13 +384,20 @@ export class ParleyClient {
       ...(this.opts.idleTimeoutMs ? { idleTimeoutMs: this.opts.idleTimeoutMs } : {}),
       onEnvelope: (e) => this.lock.run(() => this.handleEnvelope(e)),
       onQueueEmpty: () => drained(),
-      onState: (state, error) => this.emit({ type: 'connection', state, ...(error ? { error } : {}) }),
+      onState: (state, error) => {
+        // A connection that failed for good will never say the queue is empty.
+        if (state === 'closed' && error) lost(error);
+        this.emit({ type: 'connection', state, ...(error ? { error } : {}) });
+      },
     });
     await this.connection.open();
     void this.topUpPreKeys().catch(() => undefined);
   }
 
-  /** Resolves when the server has sent everything that was queued at connect time. */
+  /**
+   * Resolves when the server has sent everything that was queued at connect time; rejects
+   * if the connection fails for good first (what arrived until then is stored).
+   */
   drained: Promise<void> = Promise.resolve();
 
   disconnect(): void {
