@@ -156,7 +156,10 @@ function Messenger({ client }: { client: ParleyClient }) {
   // Signals that arrive while local media is still starting.
   const pendingOffer = useRef<string>(undefined);
   const pendingIce = useRef<string[]>([]);
+  /** The call in progress; media that finish starting after it ended are stopped, not used. */
+  const liveCall = useRef<string>(undefined);
   const endCall = useCallback((note: string) => {
+    liveCall.current = undefined;
     stopMedia(media.current);
     media.current = undefined;
     pendingOffer.current = undefined;
@@ -177,6 +180,7 @@ function Messenger({ client }: { client: ParleyClient }) {
       } else if (e.type === 'call') {
         const m = media.current;
         if (e.event === 'incoming') {
+          liveCall.current = e.callId;
           setCall({ callId: e.callId, peer: e.peer, media: e.media, direction: 'in', phase: 'ringing', muted: false, cameraOff: false });
           if (document.hidden && 'Notification' in window && Notification.permission === 'granted') {
             new Notification(`Parley: ${e.peer}`, { body: `Incoming ${e.media === 'video' ? 'video' : 'voice'} call`, requireInteraction: true });
@@ -186,6 +190,7 @@ function Messenger({ client }: { client: ParleyClient }) {
           void iceOptions()
             .then((ice) => startMedia(client, e.callId, e.media === 'video', ice))
             .then(async (started) => {
+              if (liveCall.current !== e.callId) return stopMedia(started); // hung up meanwhile
               media.current = started;
               started.pc.onconnectionstatechange = () => {
                 if (started.pc.connectionState === 'connected') setCall((c) => (c ? { ...c, phase: 'active', startedAt: c.startedAt ?? Date.now() } : c));
@@ -193,6 +198,7 @@ function Messenger({ client }: { client: ParleyClient }) {
               await makeOffer(client, e.callId, started);
             })
             .catch((err) => {
+              if (liveCall.current !== e.callId) return; // already ended; nothing to report
               // The other side must not keep waiting for a call that cannot start here.
               void client.hangupCall(e.callId).catch(() => undefined);
               endCall(callFailure(err));
@@ -246,6 +252,7 @@ function Messenger({ client }: { client: ParleyClient }) {
       // The peer connection exists only from here on: after the user said yes.
       await client.acceptCall(call.callId);
       const started = await startMedia(client, call.callId, call.media === 'video', await iceOptions());
+      if (liveCall.current !== call.callId) return stopMedia(started); // the caller hung up meanwhile
       media.current = started;
       started.pc.onconnectionstatechange = () => {
         if (started.pc.connectionState === 'connected') setCall((c) => (c ? { ...c, phase: 'active', startedAt: c.startedAt ?? Date.now() } : c));
@@ -257,6 +264,7 @@ function Messenger({ client }: { client: ParleyClient }) {
         for (const c of pendingIce.current.splice(0)) void addCandidate(started, c);
       }
     } catch (err) {
+      if (liveCall.current !== call.callId) return;
       void client.hangupCall(call.callId).catch(() => undefined);
       endCall(callFailure(err));
     }
@@ -264,6 +272,7 @@ function Messenger({ client }: { client: ParleyClient }) {
   const startCall = async (peer: string, kind: 'audio' | 'video') => {
     try {
       const callId = await client.startCall(peer, kind);
+      liveCall.current = callId;
       setCall({ callId, peer, media: kind, direction: 'out', phase: 'ringing', muted: false, cameraOff: false });
     } catch (err) {
       setFatal(explain(err));

@@ -39,7 +39,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function person(name: string, url = server.url, opts: { backgroundTab?: boolean; denyMedia?: boolean } = {}): Promise<Page> {
+async function person(name: string, url = server.url, opts: { backgroundTab?: boolean; denyMedia?: boolean; mediaDelayMs?: number } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   contexts.push(context);
   await context.grantPermissions(['microphone', 'camera', 'notifications'], { origin: url });
@@ -65,6 +65,13 @@ async function person(name: string, url = server.url, opts: { backgroundTab?: bo
     await context.addInitScript(() => {
       navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
     });
+  }
+  if (opts.mediaDelayMs) {
+    // A slow camera/microphone start, so a hang-up can arrive while media are still starting.
+    await context.addInitScript((ms: number) => {
+      const real = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (c) => new Promise((r) => setTimeout(r, ms)).then(() => real(c));
+    }, opts.mediaDelayMs);
   }
   // Instrument the peer-connection constructor: tests count and inspect every one.
   await context.addInitScript(() => {
@@ -202,7 +209,7 @@ describe('web calls', () => {
   });
 
   it('a call that cannot start on the callee (microphone refused) says what to do and ends on both sides', async () => {
-    const wes = await person('wes');
+    const wes = await person('wes', server.url, { mediaDelayMs: 1500 });
     const xia = await person('xia', server.url, { denyMedia: true });
     await befriend(wes, 'wes', xia, 'xia');
     const incoming = await ring(wes, 'wes', xia, 'voice');
@@ -210,6 +217,9 @@ describe('web calls', () => {
     await xia.getByText('Call failed: Parley may not use your microphone or camera. Allow them for this site in the browser, then call again.').waitFor({ timeout: 15_000 });
     await wes.getByText('Call ended').waitFor({ timeout: 15_000 });
     expect(await pcCount(xia)).toBe(0);
+    // Wes's media finish starting after the hang-up: they are stopped, and the screen keeps saying why the call ended.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await wes.getByText(/Call failed/).count()).toBe(0);
   });
 
   it('a call from a stranger does not ring and lands as a missed call in the message request', async () => {
