@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { KeyPair } from '@parley/protocol';
 import { WireError } from '@parley/wire';
-import { cli, CLI, removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer } from './harness.ts';
+import { cli, CLI, removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from './harness.ts';
 
 const servers: RunningServer[] = [];
 afterAll(async () => {
@@ -18,6 +18,25 @@ async function server(dataDir = tempDir('srv'), args: string[] = [], port = 0) {
   const s = await startServer(dataDir, args, port);
   servers.push(s);
   return s;
+}
+
+/** A server (with its data dir, for restarts on the same port) and two registered people. */
+async function twoPeople(aName: string, bName: string, bobOptions: { idleTimeoutMs?: number } = {}, serverArgs: string[] = []) {
+  const dataDir = tempDir('srv');
+  const s = await server(dataDir, serverArgs);
+  const alice = sdkClient(s.url, tempDir('alice'));
+  const bobDir = tempDir('bob');
+  const bob = sdkClient(s.url, bobDir, undefined, bobOptions);
+  await alice.client.register(aName);
+  await bob.client.register(bName);
+  return { s, dataDir, port: s.port, alice, bob, bobDir };
+}
+
+/** `from` sends `text` to `toName`; `to` gets it as its next message. */
+async function arrives(from: TestClient, to: TestClient, toName: string, text: string) {
+  await from.client.sendText(toName, text);
+  const got = await to.waitFor((e) => e.type === 'message', 30_000);
+  expect(got.type === 'message' && got.message.body).toBe(text);
 }
 
 describe('end to end through a real server', () => {
@@ -70,14 +89,9 @@ describe('end to end through a real server', () => {
   });
 
   it('offline delivery in order on reconnect, and exactly once across a server SIGKILL', async () => {
-    const dataDir = tempDir('srv');
-    let s = await server(dataDir);
-    const port = s.port;
-    const alice = sdkClient(s.url, tempDir('alice'));
-    const bobDir = tempDir('bob');
-    let bob = sdkClient(s.url, bobDir);
-    await alice.client.register('alice2');
-    await bob.client.register('bob2');
+    const first = await twoPeople('alice2', 'bob2');
+    const { dataDir, port, alice, bobDir } = first;
+    let { s, bob } = first;
     for (let i = 0; i < 5; i++) await alice.client.sendText('bob2', `offline ${i}`);
     // The server acknowledged the sends; now it crashes before Bob comes online.
     await s.stop('SIGKILL');
@@ -130,30 +144,20 @@ describe('end to end through a real server', () => {
   });
 
   it('a connected client reconnects by itself after the server restarts', async () => {
-    const dataDir = tempDir('srv');
-    let s = await server(dataDir);
-    const port = s.port;
-    const alice = sdkClient(s.url, tempDir('alice'));
-    const bob = sdkClient(s.url, tempDir('bob'));
-    await alice.client.register('alice3');
-    await bob.client.register('bob3');
+    const first = await twoPeople('alice3', 'bob3');
+    const { dataDir, port, alice, bob } = first;
+    let { s } = first;
     await bob.client.connect();
     await s.stop('SIGKILL');
     await bob.waitFor((e) => e.type === 'connection' && e.state === 'reconnecting');
     s = await server(dataDir, [], port);
-    await alice.client.sendText('bob3', 'after restart');
-    const got = await bob.waitFor((e) => e.type === 'message', 30_000);
-    expect(got.type === 'message' && got.message.body).toBe('after restart');
+    await arrives(alice, bob, 'bob3', 'after restart');
     alice.client.close();
     bob.client.close();
   });
 
   it('a client notices a server gone silent (no close, no heartbeat), reconnects, and messages flow again', async () => {
-    const s = await server(tempDir('srv'), ['--ping-interval-ms', '200']);
-    const alice = sdkClient(s.url, tempDir('alice'));
-    const bob = sdkClient(s.url, tempDir('bob'), undefined, { idleTimeoutMs: 1500 });
-    await alice.client.register('alice5');
-    await bob.client.register('bob5');
+    const { s, alice, bob } = await twoPeople('alice5', 'bob5', { idleTimeoutMs: 1500 }, ['--ping-interval-ms', '200']);
     await bob.client.connect();
     // Heartbeats keep a quiet connection open well past the idle timeout.
     await new Promise((r) => setTimeout(r, 2500));
@@ -165,22 +169,15 @@ describe('end to end through a real server', () => {
     } finally {
       s.proc.kill('SIGCONT');
     }
-    await alice.client.sendText('bob5', 'after the silence');
-    const got = await bob.waitFor((e) => e.type === 'message', 30_000);
-    expect(got.type === 'message' && got.message.body).toBe('after the silence');
+    await arrives(alice, bob, 'bob5', 'after the silence');
     alice.client.close();
     bob.client.close();
   });
 
   it('a connection lost while the backlog drains ends the wait with an error; the rest arrives exactly once later', async () => {
-    const dataDir = tempDir('srv');
-    let s = await server(dataDir);
-    const port = s.port;
-    const alice = sdkClient(s.url, tempDir('alice'));
-    const bobDir = tempDir('bob');
-    let bob = sdkClient(s.url, bobDir);
-    await alice.client.register('alice6');
-    await bob.client.register('bob6');
+    const first = await twoPeople('alice6', 'bob6');
+    const { dataDir, port, alice, bobDir } = first;
+    let { s, bob } = first;
     const total = 300;
     for (let i = 0; i < total; i++) await alice.client.sendText('bob6', `backlog ${i}`);
     await bob.client.connect({ reconnect: false });
