@@ -62,12 +62,22 @@ export class ServerConnection {
 
   close(): void {
     this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.detach('connection closed')?.close(1000, 'bye');
+    this.opts.onState?.('closed');
+  }
+
+  /**
+   * The current socket stops counting: no idle timer, no sends over it, and sends still
+   * waiting for an answer fail (callers fall back to HTTP). Returns the socket.
+   */
+  private detach(reason: string): MinimalWebSocket | undefined {
+    const ws = this.ws;
+    this.ws = undefined;
     this.authenticated = false;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.failRequests(new WireError('SERVER_UNREACHABLE', 'connection closed'));
-    if (this.timer) clearTimeout(this.timer);
-    this.ws?.close(1000, 'bye');
-    this.opts.onState?.('closed');
+    this.failRequests(new WireError('SERVER_UNREACHABLE', reason));
+    return ws;
   }
 
   /** Whether `send` can use this connection now. */
@@ -172,12 +182,7 @@ export class ServerConnection {
     };
     ws.onerror = () => undefined;
     ws.onclose = (ev) => {
-      if (this.ws === ws) {
-        if (this.idleTimer) clearTimeout(this.idleTimer);
-        this.ws = undefined;
-        this.authenticated = false;
-        this.failRequests(new WireError('SERVER_UNREACHABLE', `connection to ${this.opts.baseUrl} closed before the server answered`));
-      }
+      if (this.ws === ws) this.detach(`connection to ${this.opts.baseUrl} closed before the server answered`);
       if (this.stopped) return;
       if (fatal && (fatal.code === 'UPGRADE_REQUIRED' || fatal.code === 'UNAUTHORIZED')) {
         this.stopped = true;
@@ -192,8 +197,7 @@ export class ServerConnection {
   /** Gives up on a silent socket: it no longer counts, its sends fail over to HTTP, and a new one is opened. */
   private abandon(ws: MinimalWebSocket): void {
     if (this.ws !== ws || this.stopped) return;
-    this.ws = undefined;
-    this.authenticated = false;
+    this.detach(`no answer from ${this.opts.baseUrl}`);
     ws.onmessage = null;
     ws.onclose = null;
     try {
@@ -201,7 +205,6 @@ export class ServerConnection {
     } catch {
       // already closing
     }
-    this.failRequests(new WireError('SERVER_UNREACHABLE', `no answer from ${this.opts.baseUrl}`));
     this.scheduleReconnect(new WireError('SERVER_UNREACHABLE', `no answer from ${this.opts.baseUrl}; reconnecting`));
   }
 
