@@ -415,6 +415,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
         } else if (frame.type === 'send') {
           if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
           onSend(ws, authed, frame.requestId, frame.to, frame.request);
+        } else if (frame.type === 'group-send') {
+          throw new WireError('BAD_REQUEST', 'this server does not carry group messages yet');
         } else {
           if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
           hub.ack(conn, frame.id);

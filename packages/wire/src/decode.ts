@@ -7,9 +7,12 @@ import { WireError } from './errors.ts';
 
 export type Decoder<T> = (value: unknown, path: string) => T;
 
-function fail(path: string, what: string): never {
+/** Throws the decoders' one error: BAD_REQUEST naming the path and what was wrong. */
+export function invalid(path: string, what: string): never {
   throw new WireError('BAD_REQUEST', `${path || 'body'}: ${what}`);
 }
+const fail: (path: string, what: string) => never = invalid;
+const own = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
 
 export const int =
   (min: number, max: number): Decoder<number> =>
@@ -69,15 +72,16 @@ export function object<R extends Fields, O extends Fields = {}>(required: R, opt
     const rec = v as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(rec)) {
-      if (!(k in required) && !(optional && k in optional)) fail(p, `unknown field "${k.slice(0, 40)}"`);
+      // Why own properties only: "__proto__", "constructor" or "toString" are unknown fields, not inherited ones.
+      if (!own(required, k) && !(optional && own(optional, k))) fail(p, `unknown field "${k.slice(0, 40)}"`);
     }
     for (const [k, d] of Object.entries(required)) {
-      if (!(k in rec)) fail(p ? `${p}.${k}` : k, 'is required');
+      if (!own(rec, k)) fail(p ? `${p}.${k}` : k, 'is required');
       out[k] = d(rec[k], p ? `${p}.${k}` : k);
     }
     if (optional) {
       for (const [k, d] of Object.entries(optional)) {
-        if (k in rec && rec[k] !== undefined && rec[k] !== null) out[k] = d(rec[k], p ? `${p}.${k}` : k);
+        if (own(rec, k) && rec[k] !== undefined && rec[k] !== null) out[k] = d(rec[k], p ? `${p}.${k}` : k);
       }
     }
     return Object.freeze(out) as Out<R> & Partial<Out<O>>;

@@ -17,6 +17,10 @@ export type WireErrorCode =
   | 'MISMATCHED_DEVICES'
   | 'STALE_DEVICES'
   | 'RATE_LIMITED'
+  | 'CONFLICT'
+  | 'TOO_MANY_DEVICES'
+  | 'LINK_EXPIRED'
+  | 'DEVICE_UNLINKED'
   | 'UPGRADE_REQUIRED'
   | 'SERVER_UNREACHABLE'
   | 'TIMEOUT'
@@ -41,6 +45,10 @@ export const ERROR_TABLE: Record<WireErrorCode, ErrorSpec> = {
   MISMATCHED_DEVICES: { status: 409, wsClose: 4409, hint: 'the recipient\'s device list changed; the client refreshes it and retries' },
   STALE_DEVICES: { status: 410, wsClose: 4410, hint: 'some recipient devices were re-registered; the client starts new sessions and retries' },
   RATE_LIMITED: { status: 429, wsClose: 4429, hint: 'too many requests; wait a minute and try again' },
+  CONFLICT: { status: 409, wsClose: 4409, hint: 'someone else changed it first; reload and try again' },
+  TOO_MANY_DEVICES: { status: 409, wsClose: 4409, hint: 'this account has the most linked devices allowed; unlink one (parley devices, parley unlink <id>) and try again' },
+  LINK_EXPIRED: { status: 410, wsClose: 4410, hint: 'the link code expired or was used; start linking again on the new device' },
+  DEVICE_UNLINKED: { status: 401, wsClose: 4401, hint: 'this device was unlinked from its account; link it again from a device that is still linked' },
   UPGRADE_REQUIRED: { status: 426, wsClose: 4426, hint: 'update Parley' },
   SERVER_UNREACHABLE: { status: 503, wsClose: 1006, hint: 'check the server address and that the server is running' },
   TIMEOUT: { status: 504, wsClose: 1006, hint: 'the server did not answer in time; check the connection and retry' },

@@ -2,5 +2,5 @@
 export * from './errors.ts';
 export * from './version.ts';
 export * from './limits.ts';
-export * from './schemas.ts';
-export { decodeJson, base64Encode, base64Decode, type Decoder } from './decode.ts';
+export * from './schemas/index.ts';
+export { decodeJson, base64Encode, base64Decode, invalid, type Decoder } from './decode.ts';

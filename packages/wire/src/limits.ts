@@ -26,4 +26,18 @@ export const LIMITS = {
   clientIdleTimeoutMs: 65_000,
   /** Seconds a new socket has to authenticate. */
   authTimeoutMs: 5_000,
+  /** Members per group, the creator included (WhatsApp's limit). */
+  maxGroupMembers: 1024,
+  /** Groups one account may belong to (bounds `GET /v1/groups`). */
+  maxGroupsPerAccount: 1000,
+  /** A group's encrypted name and avatar reference. */
+  maxGroupAttributesBytes: 4096,
+  /** An encrypted device name. */
+  maxDeviceNameBytes: 256,
+  /** A link token and a provisioning channel live this long. */
+  linkTtlMs: 10 * 60_000,
+  /** The encrypted provisioning message (identity, account, link token). */
+  maxProvisioningMessageBytes: 16 * 1024,
+  /** How long `GET /v1/provisioning/:id/message` waits before answering 204. */
+  provisioningPollMs: 25_000,
 } as const;

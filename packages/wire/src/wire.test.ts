@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { base64Decode, base64Encode, decodeJson } from './decode.ts';
 import { WireError } from './errors.ts';
 import { checkClientVersion } from './version.ts';
-import { clientFrame, registerRequest, sendRequest, serverFrame, uploadKeysRequest, username } from './schemas.ts';
+import { clientFrame, registerRequest, sendRequest, serverFrame, uploadKeysRequest, username } from './schemas/index.ts';
 
 describe('wire decoders', () => {
   it('base64 matches the platform encoder and round-trips', () => {

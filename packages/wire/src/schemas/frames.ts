@@ -1,0 +1,125 @@
+/**
+ * WebSocket frames, both directions. Clients treat the server as untrusted input
+ * too: every server frame has a strict decoder here.
+ */
+import { array, bool, type Decoder, int, invalid, object, oneOf, str } from '../decode.ts';
+import { LIMITS } from '../limits.ts';
+import { accountId, deviceId, groupId, secret32, timestampMs, username } from './common.ts';
+import { groupSendRequest, type GroupSendRequest } from './groups.ts';
+import { sendRequest, type SendRequest } from './messages.ts';
+
+/**
+ * How an envelope's content is to be read: a 1:1 Signal message (`prekey`, `whisper`),
+ * a Sender Key group message (`senderkey`, with `groupId`), or a server-written
+ * `group-update` (JSON of groups.ts's `groupUpdateEvent`, with `groupId`).
+ */
+export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update';
+
+/** Server -> client frames. */
+export interface EnvelopeFrame {
+  type: 'envelope';
+  /** Server-assigned, increasing per device; acknowledge with it. */
+  id: number;
+  sourceAccountId: string;
+  sourceUsername: string;
+  sourceDeviceId: number;
+  timestamp: number;
+  serverTimestamp: number;
+  messageType: EnvelopeType;
+  content: string;
+  ephemeral: boolean;
+  groupId?: string;
+}
+/** The answer to a `send` or `group-send` frame: stored durably (as the HTTP send answers 200). */
+export interface SentFrame {
+  type: 'sent';
+  requestId: number;
+  serverTimestamp: number;
+}
+/** The answer to a send that was refused; the socket stays open. Details as for HTTP. */
+export interface SendFailedFrame {
+  type: 'send-failed';
+  requestId: number;
+  code: string;
+  message: string;
+  missingDevices?: readonly number[];
+  extraDevices?: readonly number[];
+  staleDevices?: readonly number[];
+}
+export type ServerFrame =
+  | EnvelopeFrame
+  | SentFrame
+  | SendFailedFrame
+  | { type: 'ready' }
+  | { type: 'queue-empty' }
+  /** Sent with every heartbeat, so clients that cannot see WebSocket pings (browsers) know the server is there. */
+  | { type: 'ping' }
+  | { type: 'error'; code: string; message: string };
+
+const envelopeFrame = object(
+  {
+    type: oneOf('envelope'),
+    id: int(1, Number.MAX_SAFE_INTEGER),
+    sourceAccountId: accountId,
+    sourceUsername: username,
+    sourceDeviceId: deviceId,
+    timestamp: timestampMs,
+    serverTimestamp: timestampMs,
+    messageType: oneOf('prekey', 'whisper', 'senderkey', 'group-update'),
+    content: str(Math.ceil(LIMITS.maxMessageBytes / 3) * 4 + 4, /^[A-Za-z0-9+/]*={0,2}$/),
+    ephemeral: bool,
+  },
+  { groupId },
+);
+const simpleFrame = object({ type: oneOf('ready', 'queue-empty', 'ping') });
+const deviceLists = { missingDevices: array(deviceId, LIMITS.maxDevicesPerAccount), extraDevices: array(deviceId, LIMITS.maxDevicesPerAccount), staleDevices: array(deviceId, LIMITS.maxDevicesPerAccount) };
+const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), ...deviceLists });
+const requestId = int(1, 0x7fffffff);
+const sentFrame = object({ type: oneOf('sent'), requestId, serverTimestamp: timestampMs });
+const sendFailedFrame = object({ type: oneOf('send-failed'), requestId, code: str(64), message: str(1000) }, deviceLists);
+
+export const serverFrame: Decoder<ServerFrame> = (v, p) => {
+  const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (t === 'envelope') {
+    const e = envelopeFrame(v, p) as EnvelopeFrame;
+    // A group message or update names its group; a 1:1 message does not.
+    const grouped = e.messageType === 'senderkey' || e.messageType === 'group-update';
+    if (grouped !== (e.groupId !== undefined)) invalid(p, grouped ? 'groupId is required for this messageType' : 'groupId is only for group envelopes');
+    return e;
+  }
+  if (t === 'error') return errorFrame(v, p) as ServerFrame;
+  if (t === 'sent') return sentFrame(v, p) as SentFrame;
+  if (t === 'send-failed') return sendFailedFrame(v, p) as SendFailedFrame;
+  return simpleFrame(v, p) as ServerFrame;
+};
+
+/** Client -> server frames. */
+export const authFrame = object({
+  type: oneOf('auth'),
+  version: str(32),
+  accountId,
+  deviceId,
+  password: secret32,
+});
+export const ackFrame = object({ type: oneOf('ack'), id: int(1, Number.MAX_SAFE_INTEGER) });
+/**
+ * A message send over the authenticated socket: the same request as
+ * `PUT /v1/messages/:to`, answered by a `sent` or `send-failed` frame with the same
+ * `requestId` (saves a connection and an HTTP exchange per message).
+ */
+export const sendFrame = object({ type: oneOf('send'), requestId, to: str(64), request: sendRequest });
+/** A group send over the socket: the body of `PUT /v1/groups/:groupId/messages`. */
+export const groupSendFrame = object({ type: oneOf('group-send'), requestId, groupId, request: groupSendRequest });
+export type AuthFrame = ReturnType<typeof authFrame>;
+export type AckFrame = ReturnType<typeof ackFrame>;
+export type SendFrame = { readonly type: 'send'; readonly requestId: number; readonly to: string; readonly request: SendRequest };
+export type GroupSendFrame = { readonly type: 'group-send'; readonly requestId: number; readonly groupId: string; readonly request: GroupSendRequest };
+export type ClientFrame = AuthFrame | AckFrame | SendFrame | GroupSendFrame;
+
+export const clientFrame: Decoder<ClientFrame> = (v, p) => {
+  const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (t === 'auth') return authFrame(v, p);
+  if (t === 'send') return sendFrame(v, p);
+  if (t === 'group-send') return groupSendFrame(v, p);
+  return ackFrame(v, p);
+};
