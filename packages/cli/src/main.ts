@@ -7,9 +7,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import QRCode from 'qrcode';
-import { ClientError, createClient, describeCallLogEntry, type ParleyClient, type StoredMessage } from '@parley/client';
+import { ClientError, createClient, describeCallLogEntry, WireError, type ParleyClient, type StoredMessage } from '@parley/client';
 import { nodeWebSocket, SqliteClientStore } from '@parley/client/node';
-import { WireError } from '@parley/wire';
 
 const USAGE = `Usage: parley [--server URL] [--profile NAME] <command>
 
@@ -58,7 +57,7 @@ function openClient(args: Args): ParleyClient {
   const dir = join(home, args.profile);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const store = new SqliteClientStore(join(dir, 'state.sqlite'));
-  const serverUrl = args.server ?? store.getAccount()?.serverUrl ?? 'http://localhost:8080';
+  const serverUrl = args.server ?? store.account.get()?.serverUrl ?? 'http://localhost:8080';
   return createClient({ serverUrl, store, createWebSocket: nodeWebSocket });
 }
 
@@ -66,8 +65,8 @@ function formatTime(ts: number): string {
   return new Date(ts).toISOString().replace('T', ' ').slice(0, 16);
 }
 
-function printMessage(m: StoredMessage): void {
-  const who = m.direction === 'in' ? m.conversation : 'you';
+function printMessage(client: ParleyClient, m: StoredMessage): void {
+  const who = m.direction === 'in' ? (client.conversations().find((c) => c.id === m.conversation)?.title ?? 'someone') : 'you';
   console.log(`[${formatTime(m.timestamp)}] ${who}: ${m.body}`);
 }
 
@@ -123,8 +122,8 @@ async function run(args: Args): Promise<number> {
         await client.drained.catch((e: unknown) => (lost = e));
         const unseen = client.messages(undefined, true);
         if (unseen.length === 0 && !lost) console.log('No new messages.');
-        for (const m of unseen) printMessage(m);
-        client.markSeen(unseen);
+        for (const m of unseen) printMessage(client, m);
+        await client.markSeen(unseen);
         // What arrived is shown first; then why the rest did not.
         if (lost) throw lost;
       } finally {
@@ -181,13 +180,14 @@ async function chat(args: Args, peer: string): Promise<number> {
   const client = openClient(args);
   const me = client.account;
   if (!me) throw new ClientError('NOT_REGISTERED', `profile "${args.profile}" has no account; run \`parley --profile ${args.profile} register <username>\``);
-  for (const m of client.messages(peer).slice(-20)) printMessage(m);
+  for (const m of client.messages(peer).slice(-20)) printMessage(client, m);
   client.on((e) => {
-    if (e.type === 'message' && e.message.conversation === peer) {
-      printMessage(e.message);
-      client.markSeen([e.message]);
+    if (e.type === 'message' && e.message.conversation === client.conversation(peer)) {
+      printMessage(client, e.message);
+      void client.markSeen([e.message]);
     } else if (e.type === 'message') {
-      console.log(`(new message from ${e.message.conversation}; run parley chat ${e.message.conversation})`);
+      const from = client.conversations().find((c) => c.id === e.message.conversation)?.title ?? 'someone';
+      console.log(`(new message from ${from}; run parley chat ${from})`);
     } else if (e.type === 'receipt' && e.from === peer) {
       console.log(`(${e.receipt} ✓)`);
     } else if (e.type === 'identity-changed') {

@@ -135,7 +135,7 @@ describe('end to end through a real server', () => {
     await alice.client.sendTyping('stranger5', true);
     await new Promise((r) => setTimeout(r, 300));
     expect(stranger.events.some((e) => e.type === 'typing')).toBe(false);
-    alice.client.blockContact('stranger5');
+    await alice.client.blockContact('stranger5');
     await stranger.client.sendText('alice5', 'are you there?');
     await new Promise((r) => setTimeout(r, 800));
     expect(alice.client.messages('stranger5')).toEqual([]);

@@ -1,8 +1,22 @@
 // @parley/client: the SDK core (no Node APIs). Re-exports only.
-export { createClient, ParleyClient, type ClientEvent, type ClientOptions } from './client.ts';
+export { createClient, ParleyClient, type ClientOptions } from './client.ts';
+export type { ClientEvent, Listener } from './events.ts';
 export { ClientError, type ClientErrorCode } from './errors.ts';
-export { encodeContent, decodeContent, ContentError, type Content, type CallMessage } from './content.ts';
-export type { ClientStore, AccountInfo, Contact, StoredMessage, MessageStatus, CallLogEntry } from './store.ts';
+export { encodeContent, decodeContent, ContentError, type Content, type ContentKind } from './content/codec.ts';
+export type { CallMessage } from './content/call.ts';
+export type { AccountInfo, Contact, ConversationId, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
+export type { ClientStore, StoreTx } from './storage/store.ts';
+export { StoreMisuse } from './storage/store.ts';
+export { MemoryClientStore } from './storage/memory-store.ts';
+export type { ConversationSummary } from './conversations/conversations.ts';
+export { directConversation, groupConversation, isConversationId, parseConversation } from './conversations/ids.ts';
+export { groupTitle } from './groups/records.ts';
+export type { DeviceInfo } from './devices/devices.ts';
+export type { LinkProgress } from './devices/link.ts';
+export { parseLinkCode } from './devices/provisioning.ts';
+export { describeCallLogEntry } from './calls/describe.ts';
+export { RING_TIMEOUT_MS } from './calls/calls.ts';
 export { HttpTransport, type Credentials } from './transport/http.ts';
 export { ServerConnection, type WebSocketFactory, type MinimalWebSocket, type ConnectionState } from './transport/socket.ts';
-export { describeCallLogEntry } from './call-log.ts';
+// What apps need from the wire protocol, so they import the SDK only.
+export { WireError, isWireErrorCode, PARLEY_VERSION, type WireErrorCode } from '@parley/wire';

@@ -126,6 +126,8 @@ function time(ts: number): string {
 
 function Messenger({ client }: { client: ParleyClient }) {
   const me = client.account!;
+  /** The username (or group name) a conversation id stands for. */
+  const titleOf = (id: string) => client.conversations().find((c) => c.id === id)?.title ?? id;
   const [version, setVersion] = useState(0);
   const [open, setOpen] = useState<string>();
   const [connection, setConnection] = useState<string>();
@@ -146,7 +148,7 @@ function Messenger({ client }: { client: ParleyClient }) {
   const iceOptions = useCallback(async (): Promise<{ iceServers: RTCIceServer[]; relayOnly: boolean }> => {
     try {
       const t = await client.http.turnCredentials();
-      return { iceServers: [{ urls: t.urls, username: t.username, credential: t.credential }], relayOnly: relayRef.current };
+      return { iceServers: [{ urls: [...t.urls], username: t.username, credential: t.credential }], relayOnly: relayRef.current };
     } catch (e) {
       if (relayRef.current) throw new Error('relayed calls are not available on this server');
       return { iceServers: [], relayOnly: false };
@@ -222,9 +224,9 @@ function Messenger({ client }: { client: ParleyClient }) {
         setChanged((c) => ({ ...c, [e.username]: e.safetyNumber }));
       } else if (e.type === 'message') {
         if (document.hidden && 'Notification' in window && Notification.permission === 'granted') {
-          new Notification(`Parley: ${e.message.conversation}`, { body: 'New message' });
+          new Notification(`Parley: ${titleOf(e.message.conversation)}`, { body: 'New message' });
         }
-        if (openRef.current === e.message.conversation && !document.hidden) void client.markRead(e.message.conversation).then(refresh);
+        if (openRef.current === titleOf(e.message.conversation) && !document.hidden) void client.markRead(e.message.conversation).then(refresh);
       }
       refresh();
     });
@@ -243,7 +245,7 @@ function Messenger({ client }: { client: ParleyClient }) {
     };
   }, [client, refresh]);
 
-  const conversations = useMemo(() => client.conversations(), [client, version]);
+  const conversations = useMemo(() => client.conversations().filter((c) => c.kind === 'direct' && c.last), [client, version]);
 
   const acceptIncoming = async () => {
     if (!call) return;
@@ -325,7 +327,7 @@ function Messenger({ client }: { client: ParleyClient }) {
         </header>
         <NewChat onStart={select} />
         <ul className="conversations" aria-label="Conversations">
-          {conversations.map((c) => (
+          {conversations.map((c) => ({ ...c, username: c.username!, last: c.last! })).map((c) => (
             <li key={c.username} className={c.username === open ? 'active' : ''} onClick={() => select(c.username)} data-conversation={c.username}>
               <div className="row">
                 <span className="name">
@@ -531,8 +533,8 @@ function Conversation(props: {
           </p>
           <div className="actions">
             <button onClick={() => void client.acceptRequest(peer).then(props.onSent)}>Accept</button>
-            <button className="secondary" onClick={() => { client.blockContact(peer); props.onClosed(); }}>Block</button>
-            <button className="secondary" onClick={() => { client.deleteConversation(peer); props.onClosed(); }}>Delete</button>
+            <button className="secondary" onClick={() => void client.blockContact(peer).then(props.onClosed)}>Block</button>
+            <button className="secondary" onClick={() => void client.deleteConversation(peer).then(props.onClosed)}>Delete</button>
           </div>
         </div>
       ) : (

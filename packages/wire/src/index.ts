@@ -3,4 +3,4 @@ export * from './errors.ts';
 export * from './version.ts';
 export * from './limits.ts';
 export * from './schemas/index.ts';
-export { decodeJson, base64Encode, base64Decode, invalid, type Decoder } from './decode.ts';
+export { decodeJson, base64Encode, base64Decode, invalid, object, str, int, bool, bytes, array, oneOf, type Decoder } from './decode.ts';

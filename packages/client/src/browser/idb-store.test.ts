@@ -1,61 +1,59 @@
-// The IndexedDB store (runs in headless Chromium): protocol store compliance, and
-// what a person expects after reloading the tab.
+// The IndexedDB store (runs in headless Chromium): the client store compliance
+// suite, including what a person expects after reloading the tab, and a profile
+// written by the previous version.
 import { describe, expect, it } from 'vitest';
-import { IdentityKeyPair, ProtocolAddress, SessionRecord } from '@parley/protocol';
-import { runStoreCompliance } from '@parley/protocol/store-compliance';
+import { runClientStoreCompliance } from '../storage/compliance.ts';
 import { IdbClientStore } from './idb-store.ts';
 
 let n = 0;
 const fresh = () => `test-${Date.now()}-${n++}`;
-const account = (registrationId: number) => ({ serverUrl: 'http://x', accountId: 'acc', deviceId: 1, username: 'me', password: new Uint8Array(32).fill(3), registrationId });
+const names = new WeakMap<object, string>();
 
-runStoreCompliance('IdbClientStore', async (identity, registrationId) => {
-  const s = await IdbClientStore.open(fresh());
-  s.saveAccount(account(registrationId), identity);
-  return s;
+runClientStoreCompliance('IdbClientStore', {
+  async open() {
+    const name = fresh();
+    const s = await IdbClientStore.open(name);
+    names.set(s, name);
+    return s;
+  },
+  async reopen(store) {
+    store.close();
+    const name = names.get(store)!;
+    const s = await IdbClientStore.open(name);
+    names.set(s, name);
+    return s;
+  },
 });
 
-describe('IdbClientStore persistence', () => {
-  it('everything is still there after reopening (a tab reload)', async () => {
+describe('IdbClientStore migration', () => {
+  it('a profile from before conversation ids keeps its history under the contact\'s conversation', async () => {
     const name = fresh();
-    const identity = IdentityKeyPair.generate();
-    const s1 = await IdbClientStore.open(name);
-    s1.saveAccount(account(77), identity);
-    await s1.storeSession(new ProtocolAddress('peer', 1), SessionRecord.newFresh());
-    s1.saveContact({ accountId: 'peer', username: 'pat', deviceIds: [1] });
-    expect(s1.addMessage({ conversation: 'pat', direction: 'in', clientId: '0f0e0d0c-0000', senderAccountId: 'peer', timestamp: 5, body: 'hi', status: 'received' })).toBe(true);
-    expect(s1.addMessage({ conversation: 'pat', direction: 'in', clientId: '0f0e0d0c-0000', senderAccountId: 'peer', timestamp: 5, body: 'hi', status: 'received' })).toBe(false);
-    await s1.flush();
-    s1.close();
-    const s2 = await IdbClientStore.open(name);
-    expect(s2.getAccount()?.registrationId).toBe(77);
-    expect(s2.getAccount()?.password).toEqual(new Uint8Array(32).fill(3));
-    expect((await s2.getIdentityKeyPair()).publicKey.equals(identity.publicKey)).toBe(true);
-    expect(await s2.loadSession(new ProtocolAddress('peer', 1))).toBeDefined();
-    expect(s2.contactByUsername('pat')?.accountId).toBe('peer');
-    expect(s2.messages('pat').map((m) => m.body)).toEqual(['hi']);
-    s2.close();
-  });
-
-  it('a failed transaction leaves nothing behind, in memory or on disk', async () => {
-    const name = fresh();
-    const s1 = await IdbClientStore.open(name);
-    await expect(
-      s1.transaction(async () => {
-        s1.saveContact({ accountId: 'x', username: 'xavier', deviceIds: [1] });
-        s1.addMessage({ conversation: 'xavier', direction: 'in', clientId: 'aaaaaaaa-1', senderAccountId: 'x', timestamp: 1, body: 'lost', status: 'received' });
-        throw new Error('decrypt failed');
-      }),
-    ).rejects.toThrow('decrypt failed');
-    expect(s1.contactByUsername('xavier')).toBeUndefined();
-    expect(s1.messages()).toEqual([]);
-    await s1.transaction(async () => {
-      s1.saveContact({ accountId: 'y', username: 'yara', deviceIds: [1] });
+    // What version 3 of the database held: conversations by username, no message kinds.
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open(`parley-${name}`, 3);
+      open.onupgradeneeded = () => {
+        for (const s of ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'kyberseen', 'contacts', 'messages', 'calllog']) open.result.createObjectStore(s);
+      };
+      open.onsuccess = () => {
+        const db = open.result;
+        const tx = db.transaction(['kv', 'contacts', 'messages'], 'readwrite');
+        tx.objectStore('kv').put({ serverUrl: 'http://x', accountId: 'me', deviceId: 1, username: 'me', password: new Uint8Array(32), registrationId: 5 }, 'account');
+        tx.objectStore('contacts').put({ accountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', username: 'bob', deviceIds: [1], accepted: true, blocked: false }, '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a');
+        tx.objectStore('messages').put({ rowId: 1, conversation: 'bob', direction: 'in', clientId: 'aaaaaaaa-1', senderAccountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', timestamp: 1, body: 'hi', status: 'received', seen: false }, 1);
+        tx.objectStore('messages').put({ rowId: 2, conversation: 'bob', direction: 'in', clientId: 'call-abc', senderAccountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', timestamp: 2, body: 'Missed voice call', status: 'received', seen: false }, 2);
+        tx.oncomplete = () => {
+          db.close();
+          resolve();
+        };
+        tx.onerror = () => reject(tx.error);
+      };
+      open.onerror = () => reject(open.error);
     });
-    s1.close();
-    const s2 = await IdbClientStore.open(name);
-    expect(s2.contactByUsername('xavier')).toBeUndefined();
-    expect(s2.contactByUsername('yara')?.accountId).toBe('y');
-    s2.close();
+    const s = await IdbClientStore.open(name);
+    expect(s.messages.list('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a').map((m) => [m.body, m.kind])).toEqual([['hi', 'text'], ['Missed voice call', 'system']]);
+    s.close();
+    const again = await IdbClientStore.open(name);
+    expect(again.messages.list('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a')).toHaveLength(2);
+    again.close();
   });
 });

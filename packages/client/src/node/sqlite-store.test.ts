@@ -1,19 +1,60 @@
+// The SQLite store: the client store compliance suite, and a profile written by
+// the previous version migrating on open.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { runStoreCompliance } from '@parley/protocol/store-compliance';
+import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { runClientStoreCompliance } from '../storage/compliance.ts';
 import { SqliteClientStore } from './sqlite-store.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-runStoreCompliance('SqliteClientStore', async (identity, registrationId) => {
+const paths = new WeakMap<object, string>();
+function freshPath(): string {
   const dir = mkdtempSync(join(tmpdir(), 'parley-store-'));
   dirs.push(dir);
-  const s = new SqliteClientStore(join(dir, 'state.sqlite'));
-  s.saveAccount({ serverUrl: 'http://x', accountId: 'a', deviceId: 1, username: 'u', password: new Uint8Array(32), registrationId }, identity);
-  return s;
+  return join(dir, 'state.sqlite');
+}
+
+runClientStoreCompliance('SqliteClientStore', {
+  async open() {
+    const path = freshPath();
+    const s = new SqliteClientStore(path);
+    paths.set(s, path);
+    return s;
+  },
+  async reopen(store) {
+    store.close();
+    const s = new SqliteClientStore(paths.get(store)!);
+    paths.set(s, paths.get(store)!);
+    return s;
+  },
+});
+
+describe('SqliteClientStore migration', () => {
+  it('a profile from before conversation ids keeps its history, under the contact\'s conversation', () => {
+    const path = freshPath();
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL);
+      CREATE TABLE messages (row_id INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL,
+        sender_account TEXT NOT NULL, timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0, UNIQUE (sender_account, client_id));
+      INSERT INTO contacts VALUES ('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'bob', '[1]');
+      INSERT INTO messages (conversation, direction, client_id, sender_account, timestamp, body, status) VALUES ('bob', 'in', 'aaaaaaaa-1', '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 1, 'hi', 'received');
+      INSERT INTO messages (conversation, direction, client_id, sender_account, timestamp, body, status) VALUES ('bob', 'in', 'call-abc', '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 2, 'Missed voice call', 'received');
+    `);
+    old.close();
+    const s = new SqliteClientStore(path);
+    const msgs = s.messages.list('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a');
+    expect(msgs.map((m) => [m.body, m.kind])).toEqual([['hi', 'text'], ['Missed voice call', 'system']]);
+    expect(s.contacts.byUsername('bob')?.accepted).toBe(true);
+    s.close();
+    // Opening again does not migrate twice.
+    const again = new SqliteClientStore(path);
+    expect(again.messages.list()).toHaveLength(2);
+    again.close();
+  });
 });

@@ -1,6 +1,10 @@
 /**
- * The SDK's store on disk (Node): one SQLite file per profile (WAL), holding the
- * device's keys, sessions and messages. Private keys never leave this file.
+ * The SDK's store on disk (Node): one SQLite file per profile (WAL,
+ * synchronous=FULL), holding the device's keys, sessions, contacts, messages,
+ * groups and call log. Private keys never leave this file. Implements the split
+ * `ClientStore` interface with real tables and indexes; passes the same compliance
+ * suite as the in-memory reference. Profiles written by earlier versions are
+ * migrated on open (`PRAGMA user_version`).
  */
 import Database from 'better-sqlite3';
 import {
@@ -12,13 +16,25 @@ import {
   KyberPreKeyRecord,
   PreKeyRecord,
   PublicKey,
+  SenderKeyRecord,
   SessionRecord,
   SignedPreKeyRecord,
-  type Direction,
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, CallLogEntry, ClientStore, Contact, MessageStatus, StoredMessage } from '../store.ts';
+import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, SentRecord, StoredMessage } from '../storage/records.ts';
+import {
+  StoreMisuse,
+  type AccountWrite,
+  type CallLogWrite,
+  type ClientStore,
+  type ContactsWrite,
+  type GroupsWrite,
+  type MessagesWrite,
+  type ProtocolWrite,
+  type SentLogWrite,
+  type StoreTx,
+} from '../storage/store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB NOT NULL);
@@ -28,6 +44,7 @@ CREATE TABLE IF NOT EXISTS prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL
 CREATE TABLE IF NOT EXISTS signed_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS kyber_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL, one_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS kyber_base_keys (kyber_id INTEGER NOT NULL, signed_id INTEGER NOT NULL, base_key BLOB NOT NULL, PRIMARY KEY (kyber_id, signed_id, base_key));
+CREATE TABLE IF NOT EXISTS sender_keys (address TEXT NOT NULL, distribution_id TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (address, distribution_id));
 CREATE TABLE IF NOT EXISTS contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS call_log (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT, call_id TEXT NOT NULL, peer TEXT NOT NULL, direction TEXT NOT NULL,
@@ -39,248 +56,395 @@ CREATE TABLE IF NOT EXISTS messages (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT,
   conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
   timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
+  kind TEXT NOT NULL DEFAULT 'text',
   UNIQUE (sender_account, client_id)
 );
+CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, row_id);
+CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (conversation, timestamp));
 `;
+const SCHEMA_VERSION = 2;
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 
+/** Group records hold bytes; JSON keeps them as base64 under a marker. */
+function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (x instanceof Uint8Array ? { $bytes: Buffer.from(x).toString('base64') } : x));
+}
+function fromJson<T>(s: string): T {
+  return JSON.parse(s, (_k, x) => (x && typeof x === 'object' && typeof x.$bytes === 'string' ? u8(Buffer.from(x.$bytes, 'base64')) : x)) as T;
+}
+
+const readOnly = (): never => {
+  throw new StoreMisuse('store writes happen through the handle of store.transaction(), not through the store itself');
+};
+
+type Row = Record<string, unknown>;
+
 export class SqliteClientStore implements ClientStore {
   private readonly db: Database.Database;
-  private identity: IdentityKeyPair | undefined;
+  private identityCache: IdentityKeyPair | undefined;
+  private inTransaction = false;
+  private readonly stmt = new Map<string, Database.Statement>();
+
+  readonly account: AccountWrite;
+  readonly contacts: ContactsWrite;
+  readonly messages: MessagesWrite;
+  readonly callLog: CallLogWrite;
+  readonly groups: GroupsWrite;
+  readonly sentLog: SentLogWrite;
+  readonly protocol: ProtocolWrite;
 
   constructor(path: string) {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.exec(SCHEMA);
-    // Profiles created before message requests existed: add the columns (and trust them).
-    const cols = (this.db.prepare('PRAGMA table_info(contacts)').all() as { name: string }[]).map((c) => c.name);
-    if (!cols.includes('accepted')) {
-      this.db.exec('ALTER TABLE contacts ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1; ALTER TABLE contacts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;');
-    }
+    this.migrate();
+    this.account = this.accountView(readOnly);
+    this.contacts = this.contactsView(readOnly);
+    this.messages = this.messagesView(readOnly);
+    this.callLog = this.callLogView(readOnly);
+    this.groups = this.groupsView(readOnly);
+    this.sentLog = this.sentLogView(readOnly);
+    this.protocol = this.protocolView(readOnly);
   }
 
-  private contactRow(r: { account_id: string; username: string; device_ids: string; accepted: number; blocked: number } | undefined): Contact | undefined {
-    return r ? { accountId: r.account_id, username: r.username, deviceIds: JSON.parse(r.device_ids) as number[], accepted: r.accepted === 1, blocked: r.blocked === 1 } : undefined;
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version >= SCHEMA_VERSION) return;
+    const tx = this.db.transaction(() => {
+      const had = (t: string) => !!this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?").get(t);
+      const cols = (t: string) => (this.db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[]).map((c) => c.name);
+      const oldContacts = had('contacts') && !cols('contacts').includes('accepted');
+      const oldMessages = had('messages') && !cols('messages').includes('kind');
+      if (oldContacts) {
+        // Profiles from before message requests: everyone they knew was a contact.
+        this.db.exec('ALTER TABLE contacts ADD COLUMN accepted INTEGER NOT NULL DEFAULT 1; ALTER TABLE contacts ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;');
+      }
+      if (oldMessages) {
+        // Conversations were usernames; they are conversation ids now. Call notes become system lines.
+        this.db.exec("ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'");
+        this.db.exec("UPDATE messages SET conversation = 'direct:' || (SELECT account_id FROM contacts WHERE username = messages.conversation) WHERE conversation IN (SELECT username FROM contacts)");
+        this.db.exec("UPDATE messages SET kind = 'system' WHERE client_id LIKE 'call-%'");
+      }
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    });
+    tx.immediate();
   }
 
-  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+  private q(sql: string): Database.Statement {
+    let s = this.stmt.get(sql);
+    if (!s) this.stmt.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.inTransaction) throw new StoreMisuse('store transactions do not nest; pass the open transaction handle down instead');
+    this.inTransaction = true;
+    let open = true;
+    const live = () => {
+      if (!open) throw new StoreMisuse('this transaction handle is closed; writes go through the handle of an open transaction');
+    };
+    const tx: StoreTx = {
+      account: this.accountView(live),
+      contacts: this.contactsView(live),
+      messages: this.messagesView(live),
+      callLog: this.callLogView(live),
+      groups: this.groupsView(live),
+      sentLog: this.sentLogView(live),
+      protocol: this.protocolView(live),
+    };
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      const r = await fn();
+      const r = await fn(tx);
       this.db.exec('COMMIT');
       return r;
     } catch (e) {
       this.db.exec('ROLLBACK');
+      this.identityCache = undefined;
       throw e;
+    } finally {
+      open = false;
+      this.inTransaction = false;
     }
   }
 
+  close(): void {
+    this.db.close();
+  }
+
   private kv(k: string): Uint8Array | undefined {
-    const r = this.db.prepare('SELECT v FROM kv WHERE k = ?').get(k) as { v: Buffer } | undefined;
+    const r = this.q('SELECT v FROM kv WHERE k = ?').get(k) as { v: Buffer } | undefined;
     return r ? u8(r.v) : undefined;
   }
 
   private setKv(k: string, v: Uint8Array): void {
-    this.db.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)').run(k, v);
+    this.q('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)').run(k, v);
   }
 
-  getAccount(): AccountInfo | undefined {
-    const a = this.kv('account');
-    return a ? (JSON.parse(new TextDecoder().decode(a), (k, v) => (k === 'password' ? Uint8Array.from(v as number[]) : v)) as AccountInfo) : undefined;
+  private accountView(check: () => void): AccountWrite {
+    return {
+      get: () => {
+        const a = this.kv('account');
+        return a ? (JSON.parse(new TextDecoder().decode(a), (k, v) => (k === 'password' ? Uint8Array.from(v as number[]) : v)) as AccountInfo) : undefined;
+      },
+      save: (a, identity) => {
+        check();
+        this.setKv('account', new TextEncoder().encode(JSON.stringify({ ...a, password: Array.from(a.password) })));
+        this.setKv('identity', identity.serialize());
+        this.identityCache = identity;
+      },
+      nextPreKeyId: (kind, count) => {
+        check();
+        const k = `next-${kind}-prekey-id`;
+        const cur = this.kv(k);
+        const start = cur ? new DataView(cur.buffer).getUint32(0) : 1;
+        const next = new Uint8Array(4);
+        new DataView(next.buffer).setUint32(0, start + count > 0xfffff0 ? 1 : start + count);
+        this.setKv(k, next);
+        return start;
+      },
+    };
   }
 
-  saveAccount(a: AccountInfo, identity: IdentityKeyPair): void {
-    this.setKv('account', new TextEncoder().encode(JSON.stringify({ ...a, password: Array.from(a.password) })));
-    this.setKv('identity', identity.serialize());
-    this.identity = identity;
+  private contact(r: Row | undefined): Contact | undefined {
+    return r ? { accountId: r.account_id as string, username: r.username as string, deviceIds: JSON.parse(r.device_ids as string) as number[], accepted: r.accepted === 1, blocked: r.blocked === 1 } : undefined;
   }
 
-  async getIdentityKeyPair(): Promise<IdentityKeyPair> {
-    if (!this.identity) {
-      const b = this.kv('identity');
-      if (!b) throw new Error('this profile has no identity yet; run register first');
-      this.identity = IdentityKeyPair.deserialize(b);
-    }
-    return this.identity;
+  private contactsView(check: () => void): ContactsWrite {
+    return {
+      byId: (id) => this.contact(this.q('SELECT * FROM contacts WHERE account_id = ?').get(id) as Row | undefined),
+      byUsername: (u) => this.contact(this.q('SELECT * FROM contacts WHERE username = ?').get(u) as Row | undefined),
+      all: () => (this.q('SELECT * FROM contacts ORDER BY rowid').all() as Row[]).map((r) => this.contact(r)!),
+      save: (c) => {
+        check();
+        this.q('DELETE FROM contacts WHERE username = ? AND account_id != ?').run(c.username, c.accountId);
+        this.q('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked) VALUES (?, ?, ?, ?, ?)').run(
+          c.accountId,
+          c.username,
+          JSON.stringify(c.deviceIds),
+          c.accepted ? 1 : 0,
+          c.blocked ? 1 : 0,
+        );
+      },
+    };
   }
 
-  async getLocalRegistrationId(): Promise<number> {
-    const a = this.getAccount();
-    if (!a) throw new Error('this profile has no account yet; run register first');
-    return a.registrationId;
-  }
-
-  async saveIdentity(address: ProtocolAddress, key: PublicKey): Promise<boolean> {
-    const r = this.db.prepare('SELECT key FROM identities WHERE address = ?').get(address.toString()) as { key: Buffer } | undefined;
-    if (!r) {
-      this.db.prepare('INSERT INTO identities (address, key, trust) VALUES (?, ?, ?)').run(address.toString(), key.serialize(), 'trusted');
-      return false;
-    }
-    if (PublicKey.deserialize(u8(r.key)).equals(key)) return false;
-    this.db.prepare('UPDATE identities SET key = ?, trust = ? WHERE address = ?').run(key.serialize(), 'changed', address.toString());
-    return true;
-  }
-
-  async isTrustedIdentity(address: ProtocolAddress, key: PublicKey, direction: Direction): Promise<boolean> {
-    const r = this.db.prepare('SELECT key, trust FROM identities WHERE address = ?').get(address.toString()) as { key: Buffer; trust: TrustLevel } | undefined;
-    if (!r || direction === 'receiving') return true;
-    return PublicKey.deserialize(u8(r.key)).equals(key) && r.trust !== 'changed';
-  }
-
-  async getIdentity(address: ProtocolAddress): Promise<PublicKey | undefined> {
-    const r = this.db.prepare('SELECT key FROM identities WHERE address = ?').get(address.toString()) as { key: Buffer } | undefined;
-    return r ? PublicKey.deserialize(u8(r.key)) : undefined;
-  }
-
-  async approveIdentity(address: ProtocolAddress, key: PublicKey): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO identities (address, key, trust) VALUES (?, ?, ?)').run(address.toString(), key.serialize(), 'trusted');
-  }
-
-  async getTrustLevel(address: ProtocolAddress): Promise<TrustLevel | undefined> {
-    const r = this.db.prepare('SELECT trust FROM identities WHERE address = ?').get(address.toString()) as { trust: TrustLevel } | undefined;
-    return r?.trust;
-  }
-
-  async loadSession(address: ProtocolAddress): Promise<SessionRecord | undefined> {
-    const r = this.db.prepare('SELECT record FROM sessions WHERE address = ?').get(address.toString()) as { record: Buffer } | undefined;
-    return r ? SessionRecord.deserialize(u8(r.record)) : undefined;
-  }
-
-  async storeSession(address: ProtocolAddress, record: SessionRecord): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO sessions (address, record) VALUES (?, ?)').run(address.toString(), record.serialize());
-  }
-
-  async getPreKey(id: number): Promise<PreKeyRecord> {
-    const r = this.db.prepare('SELECT record FROM prekeys WHERE id = ?').get(id) as { record: Buffer } | undefined;
-    if (!r) throw new InvalidPreKeyId(`no one-time prekey with id ${id}`);
-    return PreKeyRecord.deserialize(u8(r.record));
-  }
-
-  async savePreKey(id: number, record: PreKeyRecord): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO prekeys (id, record) VALUES (?, ?)').run(id, record.serialize());
-  }
-
-  async removePreKey(id: number): Promise<void> {
-    this.db.prepare('DELETE FROM prekeys WHERE id = ?').run(id);
-  }
-
-  async getSignedPreKey(id: number): Promise<SignedPreKeyRecord> {
-    const r = this.db.prepare('SELECT record FROM signed_prekeys WHERE id = ?').get(id) as { record: Buffer } | undefined;
-    if (!r) throw new InvalidSignedPreKeyId(`no signed prekey with id ${id}`);
-    return SignedPreKeyRecord.deserialize(u8(r.record));
-  }
-
-  async saveSignedPreKey(id: number, record: SignedPreKeyRecord): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO signed_prekeys (id, record) VALUES (?, ?)').run(id, record.serialize());
-  }
-
-  async getKyberPreKey(id: number): Promise<KyberPreKeyRecord> {
-    const r = this.db.prepare('SELECT record FROM kyber_prekeys WHERE id = ?').get(id) as { record: Buffer } | undefined;
-    if (!r) throw new InvalidKyberPreKeyId(`no Kyber prekey with id ${id}`);
-    return KyberPreKeyRecord.deserialize(u8(r.record));
-  }
-
-  async saveKyberPreKey(id: number, record: KyberPreKeyRecord, oneTime = false): Promise<void> {
-    this.db.prepare('INSERT OR REPLACE INTO kyber_prekeys (id, record, one_time) VALUES (?, ?, ?)').run(id, record.serialize(), oneTime ? 1 : 0);
-  }
-
-  async markKyberPreKeyUsed(id: number, signedPreKeyId: number, baseKey: PublicKey): Promise<void> {
-    if (this.db.prepare('DELETE FROM kyber_prekeys WHERE id = ? AND one_time = 1').run(id).changes > 0) return;
-    // Why: a last-resort key stays, so a replayed first message is recognised by its base key.
-    const r = this.db.prepare('INSERT OR IGNORE INTO kyber_base_keys (kyber_id, signed_id, base_key) VALUES (?, ?, ?)').run(id, signedPreKeyId, baseKey.serialize());
-    if (r.changes === 0) throw new InvalidMessage('prekey message: base key already used with this last-resort prekey (a replay)');
-  }
-
-  nextPreKeyId(kind: 'ec' | 'kem', count: number): number {
-    const k = `next-${kind}-prekey-id`;
-    const cur = this.kv(k);
-    const start = cur ? new DataView(cur.buffer).getUint32(0) : 1;
-    const next = new Uint8Array(4);
-    new DataView(next.buffer).setUint32(0, start + count > 0xfffff0 ? 1 : start + count);
-    this.setKv(k, next);
-    return start;
-  }
-
-  contactByUsername(username: string): Contact | undefined {
-    return this.contactRow(this.db.prepare('SELECT * FROM contacts WHERE username = ?').get(username) as never);
-  }
-
-  contactById(accountId: string): Contact | undefined {
-    return this.contactRow(this.db.prepare('SELECT * FROM contacts WHERE account_id = ?').get(accountId) as never);
-  }
-
-  saveContact(c: Contact): void {
-    this.db.prepare('DELETE FROM contacts WHERE username = ? AND account_id != ?').run(c.username, c.accountId);
-    this.db
-      .prepare('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked) VALUES (?, ?, ?, ?, ?)')
-      .run(c.accountId, c.username, JSON.stringify(c.deviceIds), c.accepted ? 1 : 0, c.blocked ? 1 : 0);
-  }
-
-  addCallLogEntry(e: CallLogEntry): void {
-    this.db
-      .prepare('INSERT INTO call_log (call_id, peer, direction, media, event, timestamp) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(e.callId, e.peer, e.direction, e.media, e.event, e.timestamp);
-  }
-
-  callLog(): CallLogEntry[] {
-    return (this.db.prepare('SELECT call_id, peer, direction, media, event, timestamp FROM call_log ORDER BY row_id').all() as Record<string, unknown>[]).map((r) => ({
-      callId: r.call_id as string,
-      peer: r.peer as string,
-      direction: r.direction as CallLogEntry['direction'],
-      media: r.media as CallLogEntry['media'],
-      event: r.event as CallLogEntry['event'],
-      timestamp: r.timestamp as number,
-    }));
-  }
-
-  deleteConversation(conversation: string): void {
-    this.db.prepare('DELETE FROM messages WHERE conversation = ?').run(conversation);
-  }
-
-  addMessage(m: Omit<StoredMessage, 'rowId' | 'seen'>): boolean {
-    const r = this.db
-      .prepare(
-        'INSERT OR IGNORE INTO messages (conversation, direction, client_id, sender_account, timestamp, body, status) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(m.conversation, m.direction, m.clientId, m.senderAccountId, m.timestamp, m.body, m.status);
-    return r.changes > 0;
-  }
-
-  setStatus(senderAccountId: string, clientIds: readonly string[], status: MessageStatus): void {
-    const st = this.db.prepare('UPDATE messages SET status = ? WHERE sender_account = ? AND client_id = ?');
-    for (const id of clientIds) st.run(status, senderAccountId, id);
-  }
-
-  messages(conversation?: string, onlyUnseen = false): StoredMessage[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (conversation) {
-      where.push('conversation = ?');
-      args.push(conversation);
-    }
-    if (onlyUnseen) where.push("seen = 0 AND direction = 'in'");
-    const sql = `SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY row_id`;
-    return (this.db.prepare(sql).all(...args) as Record<string, unknown>[]).map((r) => ({
+  private message(r: Row): StoredMessage {
+    return {
       rowId: r.row_id as number,
-      conversation: r.conversation as string,
+      conversation: r.conversation as ConversationId,
       direction: r.direction as 'in' | 'out',
+      kind: r.kind as 'text' | 'system',
       clientId: r.client_id as string,
       senderAccountId: r.sender_account as string,
       timestamp: r.timestamp as number,
       body: r.body as string,
       status: r.status as MessageStatus,
       seen: r.seen === 1,
-    }));
+    };
   }
 
-  markSeen(rowIds: readonly number[]): void {
-    const st = this.db.prepare('UPDATE messages SET seen = 1 WHERE row_id = ?');
-    for (const id of rowIds) st.run(id);
+  private messagesView(check: () => void): MessagesWrite {
+    return {
+      list: (conversation, onlyUnseen = false) => {
+        const where: string[] = [];
+        const args: unknown[] = [];
+        if (conversation) {
+          where.push('conversation = ?');
+          args.push(conversation);
+        }
+        if (onlyUnseen) where.push("seen = 0 AND direction = 'in'");
+        return (this.q(`SELECT * FROM messages ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY row_id`).all(...args) as Row[]).map((r) => this.message(r));
+      },
+      find: (sender, clientId) => {
+        const r = this.q('SELECT * FROM messages WHERE sender_account = ? AND client_id = ?').get(sender, clientId) as Row | undefined;
+        return r ? this.message(r) : undefined;
+      },
+      add: (m) => {
+        check();
+        const r = this.q('INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+          m.conversation,
+          m.direction,
+          m.kind,
+          m.clientId,
+          m.senderAccountId,
+          m.timestamp,
+          m.body,
+          m.status,
+          m.seen ? 1 : 0,
+        );
+        return r.changes > 0 ? { ...m, rowId: Number(r.lastInsertRowid), seen: !!m.seen } : undefined;
+      },
+      setStatus: (sender, ids, status) => {
+        check();
+        const st = this.q('UPDATE messages SET status = ? WHERE sender_account = ? AND client_id = ?');
+        for (const id of ids) st.run(status, sender, id);
+      },
+      markSeen: (rowIds) => {
+        check();
+        const st = this.q('UPDATE messages SET seen = 1 WHERE row_id = ?');
+        for (const id of rowIds) st.run(id);
+      },
+      deleteConversation: (c) => {
+        check();
+        this.q('DELETE FROM messages WHERE conversation = ?').run(c);
+      },
+    };
   }
 
-  close(): void {
-    this.db.close();
+  private callLogView(check: () => void): CallLogWrite {
+    return {
+      list: () =>
+        (this.q('SELECT call_id, peer, direction, media, event, timestamp FROM call_log ORDER BY row_id').all() as Row[]).map((r) => ({
+          callId: r.call_id as string,
+          peer: r.peer as string,
+          direction: r.direction as CallLogEntry['direction'],
+          media: r.media as CallLogEntry['media'],
+          event: r.event as CallLogEntry['event'],
+          timestamp: r.timestamp as number,
+        })),
+      append: (e) => {
+        check();
+        this.q('INSERT INTO call_log (call_id, peer, direction, media, event, timestamp) VALUES (?, ?, ?, ?, ?, ?)').run(e.callId, e.peer, e.direction, e.media, e.event, e.timestamp);
+      },
+    };
+  }
+
+  private groupsView(check: () => void): GroupsWrite {
+    return {
+      get: (id) => {
+        const r = this.q('SELECT record FROM groups WHERE group_id = ?').get(id) as { record: string } | undefined;
+        return r ? fromJson<GroupRecord>(r.record) : undefined;
+      },
+      all: () => (this.q('SELECT record FROM groups ORDER BY rowid').all() as { record: string }[]).map((r) => fromJson<GroupRecord>(r.record)),
+      save: (g) => {
+        check();
+        this.q('INSERT OR REPLACE INTO groups (group_id, record) VALUES (?, ?)').run(g.groupId, toJson(g));
+      },
+    };
+  }
+
+  private sentLogView(check: () => void): SentLogWrite {
+    return {
+      get: (c, ts) => {
+        const r = this.q('SELECT * FROM sent_log WHERE conversation = ? AND timestamp = ?').get(c, ts) as Row | undefined;
+        return r ? ({ conversation: r.conversation as ConversationId, timestamp: r.timestamp as number, content: u8(r.content as Buffer), sentAt: r.sent_at as number } satisfies SentRecord) : undefined;
+      },
+      add: (r) => {
+        check();
+        this.q('INSERT OR REPLACE INTO sent_log (conversation, timestamp, content, sent_at) VALUES (?, ?, ?, ?)').run(r.conversation, r.timestamp, r.content, r.sentAt);
+      },
+      prune: (before) => {
+        check();
+        this.q('DELETE FROM sent_log WHERE sent_at < ?').run(before);
+      },
+    };
+  }
+
+  private identityPair(): IdentityKeyPair {
+    if (!this.identityCache) {
+      const b = this.kv('identity');
+      if (!b) throw new StoreMisuse('this profile has no identity yet; register or link it first');
+      this.identityCache = IdentityKeyPair.deserialize(b);
+    }
+    return this.identityCache;
+  }
+
+  private protocolView(check: () => void): ProtocolWrite {
+    const identity = (a: ProtocolAddress) => this.q('SELECT key, trust FROM identities WHERE address = ?').get(a.toString()) as { key: Buffer; trust: TrustLevel } | undefined;
+    const record = (table: string, id: number) => (this.q(`SELECT record FROM ${table} WHERE id = ?`).get(id) as { record: Buffer } | undefined)?.record;
+    return {
+      getIdentityKeyPair: async () => this.identityPair(),
+      getLocalRegistrationId: async () => {
+        const a = this.account.get();
+        if (!a) throw new StoreMisuse('this profile has no account yet; register or link it first');
+        return a.registrationId;
+      },
+      saveIdentity: async (address, key) => {
+        check();
+        const r = identity(address);
+        if (!r) {
+          this.q('INSERT INTO identities (address, key, trust) VALUES (?, ?, ?)').run(address.toString(), key.serialize(), 'trusted');
+          return false;
+        }
+        if (PublicKey.deserialize(u8(r.key)).equals(key)) return false;
+        this.q('UPDATE identities SET key = ?, trust = ? WHERE address = ?').run(key.serialize(), 'changed', address.toString());
+        return true;
+      },
+      isTrustedIdentity: async (address, key, direction) => {
+        const r = identity(address);
+        if (!r || direction === 'receiving') return true;
+        return PublicKey.deserialize(u8(r.key)).equals(key) && r.trust !== 'changed';
+      },
+      getIdentity: async (address) => {
+        const r = identity(address);
+        return r ? PublicKey.deserialize(u8(r.key)) : undefined;
+      },
+      approveIdentity: async (address, key) => {
+        check();
+        this.q('INSERT OR REPLACE INTO identities (address, key, trust) VALUES (?, ?, ?)').run(address.toString(), key.serialize(), 'trusted');
+      },
+      getTrustLevel: async (address) => identity(address)?.trust,
+      loadSession: async (address) => {
+        const r = this.q('SELECT record FROM sessions WHERE address = ?').get(address.toString()) as { record: Buffer } | undefined;
+        return r ? SessionRecord.deserialize(u8(r.record)) : undefined;
+      },
+      storeSession: async (address, rec) => {
+        check();
+        this.q('INSERT OR REPLACE INTO sessions (address, record) VALUES (?, ?)').run(address.toString(), rec.serialize());
+      },
+      deleteSession: async (address) => {
+        check();
+        this.q('DELETE FROM sessions WHERE address = ?').run(address.toString());
+      },
+      getPreKey: async (id) => {
+        const r = record('prekeys', id);
+        if (!r) throw new InvalidPreKeyId(`no one-time prekey with id ${id}`);
+        return PreKeyRecord.deserialize(u8(r));
+      },
+      savePreKey: async (id, rec) => {
+        check();
+        this.q('INSERT OR REPLACE INTO prekeys (id, record) VALUES (?, ?)').run(id, rec.serialize());
+      },
+      removePreKey: async (id) => {
+        check();
+        this.q('DELETE FROM prekeys WHERE id = ?').run(id);
+      },
+      getSignedPreKey: async (id) => {
+        const r = record('signed_prekeys', id);
+        if (!r) throw new InvalidSignedPreKeyId(`no signed prekey with id ${id}`);
+        return SignedPreKeyRecord.deserialize(u8(r));
+      },
+      saveSignedPreKey: async (id, rec) => {
+        check();
+        this.q('INSERT OR REPLACE INTO signed_prekeys (id, record) VALUES (?, ?)').run(id, rec.serialize());
+      },
+      getKyberPreKey: async (id) => {
+        const r = record('kyber_prekeys', id);
+        if (!r) throw new InvalidKyberPreKeyId(`no Kyber prekey with id ${id}`);
+        return KyberPreKeyRecord.deserialize(u8(r));
+      },
+      saveKyberPreKey: async (id, rec, oneTime = false) => {
+        check();
+        this.q('INSERT OR REPLACE INTO kyber_prekeys (id, record, one_time) VALUES (?, ?, ?)').run(id, rec.serialize(), oneTime ? 1 : 0);
+      },
+      markKyberPreKeyUsed: async (id, signedPreKeyId, baseKey) => {
+        check();
+        if (this.q('DELETE FROM kyber_prekeys WHERE id = ? AND one_time = 1').run(id).changes > 0) return;
+        // Why: a last-resort key stays, so a replayed first message is recognised by its base key.
+        const r = this.q('INSERT OR IGNORE INTO kyber_base_keys (kyber_id, signed_id, base_key) VALUES (?, ?, ?)').run(id, signedPreKeyId, baseKey.serialize());
+        if (r.changes === 0) throw new InvalidMessage('prekey message: base key already used with this last-resort prekey (a replay)');
+      },
+      storeSenderKey: async (sender, distributionId, rec) => {
+        check();
+        this.q('INSERT OR REPLACE INTO sender_keys (address, distribution_id, record) VALUES (?, ?, ?)').run(sender.toString(), distributionId.toLowerCase(), rec.serialize());
+      },
+      loadSenderKey: async (sender, distributionId) => {
+        const r = this.q('SELECT record FROM sender_keys WHERE address = ? AND distribution_id = ?').get(sender.toString(), distributionId.toLowerCase()) as { record: Buffer } | undefined;
+        return r ? SenderKeyRecord.deserialize(u8(r.record)) : undefined;
+      },
+    };
   }
 }

@@ -5,7 +5,7 @@
  * Takes a WebSocket constructor so it runs in Node (`ws`) and browsers.
  */
 import { base64Encode, decodeJson, isWireErrorCode, LIMITS, PARLEY_VERSION, serverFrame, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
-import type { Credentials, SendBodyJson } from './http.ts';
+import type { Credentials, GroupSendBodyJson, SendBodyJson } from './http.ts';
 
 /** The subset of the WebSocket API both `ws` and browsers provide. */
 export interface MinimalWebSocket {
@@ -91,6 +91,15 @@ export class ServerConnection {
    * cannot answer, after which the caller may retry over HTTP (recipients drop duplicates).
    */
   send(to: string, body: SendBodyJson, timeoutMs = 15_000): Promise<{ serverTimestamp: number }> {
+    return this.call({ type: 'send', to, request: body }, timeoutMs);
+  }
+
+  /** A group send over the socket (as `PUT /v1/groups/:groupId/messages`); answered and failing over like `send`. */
+  sendGroup(groupId: string, body: GroupSendBodyJson, timeoutMs = 15_000): Promise<{ serverTimestamp: number }> {
+    return this.call({ type: 'group-send', groupId, request: body }, timeoutMs);
+  }
+
+  private call(frame: Record<string, unknown>, timeoutMs: number): Promise<{ serverTimestamp: number }> {
     const ws = this.ws;
     if (!this.ready || !ws) return Promise.reject(new WireError('SERVER_UNREACHABLE', 'not connected'));
     const requestId = this.nextRequestId;
@@ -101,7 +110,7 @@ export class ServerConnection {
         reject(new WireError('TIMEOUT', `no answer from ${this.opts.baseUrl}`));
       }, timeoutMs);
       this.requests.set(requestId, { resolve, reject, timer });
-      ws.send(JSON.stringify({ type: 'send', requestId, to, request: body }));
+      ws.send(JSON.stringify({ ...frame, requestId }));
     });
   }
 
@@ -184,7 +193,7 @@ export class ServerConnection {
     ws.onclose = (ev) => {
       if (this.ws === ws) this.detach(`connection to ${this.opts.baseUrl} closed before the server answered`);
       if (this.stopped) return;
-      if (fatal && (fatal.code === 'UPGRADE_REQUIRED' || fatal.code === 'UNAUTHORIZED')) {
+      if (fatal && (fatal.code === 'UPGRADE_REQUIRED' || fatal.code === 'UNAUTHORIZED' || fatal.code === 'DEVICE_UNLINKED')) {
         this.stopped = true;
         this.opts.onState?.('closed', fatal);
         this.settle(fatal);

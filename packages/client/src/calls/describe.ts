@@ -2,7 +2,7 @@
  * Wording for the append-only call log, shared by the CLI and the web app so both
  * tell a person (or an investigator) the same thing about every call attempt.
  */
-import type { CallLogEntry } from './store.ts';
+import type { CallLogEntry } from '../storage/records.ts';
 
 const EVENT_TEXT: Record<CallLogEntry['event'], string> = {
   ring: 'rang',

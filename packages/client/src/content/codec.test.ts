@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { ContentError, decodeContent, encodeContent, type Content } from './codec.ts';
+
+describe('message content', () => {
+  it('round-trips and pads to a multiple of 160 bytes', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 2000 }), fc.uuid(), fc.nat(), (text, id, ts) => {
+        const c: Content = { v: 1, kind: 'text', id, ts, text };
+        const bytes = encodeContent(c);
+        expect(bytes.length % 160).toBe(0);
+        expect(decodeContent(bytes)).toEqual(c);
+      }),
+    );
+    const r: Content = { v: 1, kind: 'receipt', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 5, receipt: 'read', ids: ['0f0e0d0c-0000-4000-8000-000000000001'] };
+    expect(decodeContent(encodeContent(r))).toEqual(r);
+  });
+
+  it('short texts are indistinguishable by length', () => {
+    const a = encodeContent({ v: 1, kind: 'text', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, text: 'ok' });
+    const b = encodeContent({ v: 1, kind: 'text', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, text: 'a somewhat longer reply' });
+    expect(a.length).toBe(b.length);
+  });
+
+  it('rejects random bytes, bit flips and extra fields with ContentError only', () => {
+    const valid = encodeContent({ v: 1, kind: 'text', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, text: 'hello' });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), fc.nat(valid.length * 8 - 1), (bytes, bit) => {
+        const flipped = valid.slice();
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        for (const input of [bytes, flipped]) {
+          try {
+            decodeContent(input);
+          } catch (e) {
+            expect(e).toBeInstanceOf(ContentError);
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    const extra = new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'text', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, text: 'x', html: '<img>' }));
+    const padded = new Uint8Array(160);
+    padded.set(extra);
+    padded[extra.length] = 0x80;
+    expect(() => decodeContent(padded)).toThrow(ContentError);
+  });
+});
+
+describe('call messages', () => {
+  const callId = '0123456789abcdef0123456789abcdef';
+  it('round-trip every kind and reject anything outside the fixed schema', () => {
+    const ok: Content[] = [
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'ring', callId, media: 'video' } },
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'hangup', callId } },
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'offer', callId, sdp: 'v=0' } },
+      { v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call: { type: 'ice', callId, candidate: 'candidate:1' } },
+    ];
+    for (const c of ok) expect(decodeContent(encodeContent(c))).toEqual(c);
+    const bad = [
+      { type: 'ring', callId, media: 'screen' },
+      { type: 'ring', callId, media: 'audio', sdp: 'v=0 smuggled into a ring' },
+      { type: 'ring', callId: 'short', media: 'audio' },
+      { type: 'offer', callId, sdp: 'x'.repeat(16 * 1024 + 1) },
+      { type: 'ice', callId, candidate: 'x'.repeat(1025) },
+      { type: 'dial', callId },
+    ];
+    for (const call of bad) {
+      const json = new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'call', id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 1, call }));
+      const padded = new Uint8Array(Math.ceil((json.length + 1) / 160) * 160);
+      padded.set(json);
+      padded[json.length] = 0x80;
+      expect(() => decodeContent(padded)).toThrow(ContentError);
+    }
+  });
+});
+
+/** Pads raw JSON as the encoder would, to feed the decoder values the encoder never writes. */
+function padJson(v: unknown): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(v));
+  const padded = new Uint8Array(Math.ceil((json.length + 1) / 160) * 160);
+  padded.set(json);
+  padded[json.length] = 0x80;
+  return padded;
+}
+
+describe('group, sync and retry content', () => {
+  const head = { v: 1 as const, id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 7 };
+  const A = '0b4e2a3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c';
+  const G = '00112233445566778899aabbccddeeff';
+  const valid: Content[] = [
+    { ...head, kind: 'text', text: 'to the group', group: G },
+    { ...head, kind: 'typing', typing: 'started', group: G },
+    { ...head, kind: 'group-keys', group: G, masterKey: new Uint8Array(32).fill(1), distributionId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', distribution: new Uint8Array(150).fill(2) },
+    { ...head, kind: 'sync', sync: { type: 'sent', to: `direct:${A}`, text: 'sent elsewhere' } },
+    { ...head, kind: 'sync', sync: { type: 'sent', to: `group:${G}`, text: 'sent elsewhere' } },
+    { ...head, kind: 'sync', sync: { type: 'read', read: [{ sender: A, id: head.id }] } },
+    { ...head, kind: 'sync', sync: { type: 'contacts', contacts: [{ accountId: A, username: 'bob', accepted: true, blocked: false }] } },
+    { ...head, kind: 'sync', sync: { type: 'groups', groups: [{ groupId: G, masterKey: new Uint8Array(32).fill(3) }] } },
+    { ...head, kind: 'retry', timestamp: 99, group: G },
+    { ...head, kind: 'retry', timestamp: 99 },
+  ];
+
+  it('every kind round-trips', () => {
+    for (const c of valid) expect(decodeContent(encodeContent(c))).toEqual(c);
+  });
+
+  it('any field of any kind replaced by arbitrary JSON, or an extra field, is a ContentError or a valid content', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...valid), fc.string({ maxLength: 12 }), fc.jsonValue(), (c, key, value) => {
+        const raw = JSON.parse(new TextDecoder().decode(encodeContent(c).subarray(0, encodeContent(c).indexOf(0x80)))) as Record<string, unknown>;
+        const keys = Object.keys(raw);
+        const target = keys.includes(key) ? key : fc.sample(fc.constantFrom(...keys), 1)[0]!;
+        for (const mutated of [{ ...raw, [target]: value }, { ...raw, [`x${key}`]: value }]) {
+          try {
+            const out = decodeContent(padJson(mutated));
+            // Accepted only if it is still a well-formed content of a known kind.
+            expect(decodeContent(encodeContent(out))).toEqual(out);
+          } catch (e) {
+            expect(e).toBeInstanceOf(ContentError);
+          }
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('refuses what a malicious peer would try', () => {
+    const bad = [
+      { ...head, kind: 'group-keys', group: G, masterKey: Buffer.alloc(31).toString('base64'), distributionId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', distribution: 'AAAA' },
+      { ...head, kind: 'sync', sync: { type: 'sent', to: 'bob', text: 'x' } },
+      { ...head, kind: 'sync', sync: { type: 'read', read: Array.from({ length: 101 }, () => ({ sender: A, id: head.id })) } },
+      { ...head, kind: 'sync', sync: { type: 'wipe' } },
+      { ...head, kind: 'text', text: 'x', group: 'not-a-group' },
+      { ...head, kind: 'retry', timestamp: -1 },
+      { ...head, kind: '__proto__', text: 'x' },
+    ];
+    for (const v of bad) expect(() => decodeContent(padJson(v))).toThrow(ContentError);
+    // Keys named like Object.prototype members are unknown fields, not inherited ones.
+    for (const k of ['__proto__', 'constructor', 'toString']) {
+      const json = `{"v":1,"kind":"text","id":"0f0e0d0c-0000","ts":1,"text":"x","${k}":{"admin":true}}`;
+      expect(() => decodeContent(padJson(JSON.parse(json)))).toThrow(ContentError);
+    }
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * What the SDK tells apps, and the bus that tells them. Events describe what has
+ * been committed to the store: the receive pipeline and every operation emit only
+ * after their transaction has committed.
+ */
+import type { WireError } from '@parley/wire';
+import type { ConversationId, StoredMessage } from './storage/records.ts';
+import type { ConnectionState } from './transport/socket.ts';
+
+export type ClientEvent =
+  | { type: 'message'; message: StoredMessage }
+  | { type: 'receipt'; from: string; receipt: 'delivered' | 'read'; ids: readonly string[] }
+  | { type: 'typing'; from: string; conversation: ConversationId; typing: boolean }
+  | {
+      type: 'call';
+      event: 'incoming' | 'accepted' | 'declined' | 'busy' | 'ended' | 'offer' | 'answer' | 'ice';
+      callId: string;
+      peer: string;
+      media: 'audio' | 'video';
+      sdp?: string;
+      candidate?: string;
+      /** For `ended`: 'no-answer' when nobody answered before the ring timed out. */
+      reason?: 'no-answer';
+    }
+  | { type: 'identity-changed'; username: string; safetyNumber: string }
+  | { type: 'connection'; state: ConnectionState; error?: WireError }
+  | { type: 'decrypt-error'; from: string; error: string }
+  /** A group's membership, name or our place in it changed. */
+  | { type: 'group'; groupId: string }
+  /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
+  | { type: 'contacts' }
+  /** Messages changed without arriving (read on another device, a conversation deleted). */
+  | { type: 'messages'; conversation?: ConversationId };
+
+export type Listener = (e: ClientEvent) => void;
+
+export class EventBus {
+  private readonly listeners = new Set<Listener>();
+
+  on(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  emit(e: ClientEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  emitAll(events: readonly ClientEvent[]): void {
+    for (const e of events) this.emit(e);
+  }
+}

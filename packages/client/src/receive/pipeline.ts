@@ -1,0 +1,150 @@
+/**
+ * The receive pipeline, one envelope at a time in server order:
+ *   decrypt (1:1 or Sender Key) -> decode (strict, per kind) -> classify (who sent
+ *   it, which conversation, the "strangers get less" relationship, group membership)
+ *   -> dispatch to the handler for its kind -> commit -> acknowledge -> emit events
+ *   -> run follow-up work (receipts, repairs).
+ * Decryption, the ratchet step and everything a handler stores commit in ONE
+ * transaction, so a crash can neither lose a message nor make its redelivery look
+ * like a replay. A message that cannot be decrypted is acknowledged (it would
+ * block the queue) and its sender asked to send it again (retry/retry.ts).
+ * `group-update` envelopes (server-written, not encrypted) go to groups/updates.ts.
+ */
+import {
+  DuplicateMessage,
+  groupDecrypt,
+  PreKeySignalMessage,
+  ProtocolAddress,
+  ProtocolError,
+  SignalMessage,
+  signalDecrypt,
+  signalDecryptPreKey,
+} from '@parley/protocol';
+import { base64Decode, type EnvelopeFrame } from '@parley/wire';
+import { ContentError, decodeContent, type Content, type ContentKind } from '../content/codec.ts';
+import { relationship } from '../contacts/policy.ts';
+import { directConversation, groupConversation } from '../conversations/ids.ts';
+import { isMember } from '../groups/records.ts';
+import { refreshGroup } from '../groups/groups.ts';
+import { onGroupUpdate } from '../groups/updates.ts';
+import { requireAccount, type ClientContext } from '../internal/context.ts';
+import { identityChanged, reportIdentityChange } from '../sessions/sessions.ts';
+import type { StoreTx } from '../storage/store.ts';
+import type { ContentHandler, Effects, Received } from './types.ts';
+
+export type HandlerTable = { readonly [K in ContentKind]: ContentHandler<K> };
+
+/** Thrown by the decrypt step only: the envelope could not be decrypted (worth a retry request). */
+class Undecryptable extends Error {
+  constructor(readonly reason: unknown) {
+    super(reason instanceof Error ? reason.message : String(reason));
+  }
+}
+
+async function decrypt(tx: StoreTx, e: EnvelopeFrame): Promise<Uint8Array> {
+  const from = new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId);
+  const bytes = base64Decode(e.content);
+  try {
+    if (e.messageType === 'senderkey') return await groupDecrypt(from, tx.protocol, bytes);
+    if (e.messageType === 'prekey') return await signalDecryptPreKey(PreKeySignalMessage.deserialize(bytes), from, tx.protocol, tx.protocol, tx.protocol, tx.protocol, tx.protocol);
+    return await signalDecrypt(SignalMessage.deserialize(bytes), from, tx.protocol, tx.protocol);
+  } catch (err) {
+    if (err instanceof DuplicateMessage) throw err;
+    throw new Undecryptable(err);
+  }
+}
+
+/** The group a content belongs to: the envelope's (Sender Key) or the one it names (a re-send over 1:1). */
+function groupOf(e: EnvelopeFrame, c: Content): string | undefined {
+  if (e.groupId) return e.groupId;
+  if ((c.kind === 'text' || c.kind === 'typing') && c.group) return c.group;
+  return undefined;
+}
+
+export interface PipelineDeps {
+  readonly ctx: ClientContext;
+  readonly handlers: HandlerTable;
+  /** Called (after the ack) for an envelope that could not be decrypted. */
+  readonly onUndecryptable: (e: EnvelopeFrame) => Promise<void>;
+  /** Called for every envelope, to acknowledge it once processed. */
+  readonly ack: (id: number) => void;
+}
+
+/** Processes one envelope (the caller holds the operation lock). */
+export async function handleEnvelope(deps: PipelineDeps, e: EnvelopeFrame): Promise<void> {
+  const { ctx } = deps;
+  if (e.messageType === 'group-update') {
+    const events = await onGroupUpdate(ctx, e);
+    deps.ack(e.id);
+    ctx.events.emitAll(events);
+    return;
+  }
+  const me = requireAccount(ctx);
+  // A group message for a group we must refetch first (network, outside the transaction).
+  if (e.groupId) {
+    const g = ctx.store.groups.get(e.groupId);
+    if (!g || g.stale) await refreshGroup(ctx, e.groupId).catch(() => undefined);
+  }
+  const fx: Effects = { events: [], after: [] };
+  let undecryptable = false;
+  try {
+    await ctx.store.transaction(async (tx) => {
+      const plaintext = await decrypt(tx, e);
+      let content: Content;
+      try {
+        content = decodeContent(plaintext);
+      } catch (err) {
+        // Decrypted but malformed: the ratchet step commits; the content is dropped.
+        if (err instanceof ContentError) {
+          fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err.message });
+          return;
+        }
+        throw err;
+      }
+      const fromSelf = e.sourceAccountId === me.accountId;
+      // Remember the sender's device (and name) for replies.
+      const known = tx.contacts.byId(e.sourceAccountId);
+      if (!fromSelf || known) {
+        const devs = new Set([...(known?.deviceIds ?? []), e.sourceDeviceId]);
+        tx.contacts.save({ ...(known ?? {}), accountId: e.sourceAccountId, username: e.sourceUsername, deviceIds: [...devs].sort((x, y) => x - y), ...(fromSelf ? { accepted: true } : {}) });
+      }
+      const rel = relationship(tx.contacts.byId(e.sourceAccountId), me.accountId);
+      const groupId = groupOf(e, content);
+      const group = groupId ? tx.groups.get(groupId) : undefined;
+      // Group content from someone our record does not list as a member is dropped.
+      if (groupId && !isMember(group, e.sourceAccountId)) return;
+      // A blocked sender's messages are decrypted (to keep the session in step) and dropped; their rings are still logged.
+      if (rel === 'blocked' && content.kind !== 'call') return;
+      const received: Received = {
+        sender: { accountId: e.sourceAccountId, username: e.sourceUsername, deviceId: e.sourceDeviceId },
+        timestamp: e.timestamp,
+        content,
+        conversation: groupId ? groupConversation(groupId) : directConversation(e.sourceAccountId),
+        relationship: rel,
+        fromSelf,
+        ...(group ? { group } : {}),
+        viaSenderKey: e.messageType === 'senderkey',
+      };
+      const handler = deps.handlers[content.kind] as ContentHandler;
+      await handler(ctx, tx, received, fx);
+      if ((await tx.protocol.getTrustLevel(new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId))) === 'changed') {
+        fx.after.push(async () => {
+          const key = await ctx.store.protocol.getIdentity(new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId));
+          if (key) reportIdentityChange(ctx, await identityChanged(ctx, e.sourceUsername, e.sourceAccountId, key));
+        });
+      }
+    });
+  } catch (err) {
+    if (err instanceof Undecryptable) {
+      undecryptable = true;
+      fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err.reason instanceof ProtocolError || err.reason instanceof Error ? err.reason.message : String(err.reason) });
+    } else if (!(err instanceof DuplicateMessage)) {
+      // A handler failed: nothing it wrote was kept. Tell the app; the envelope is not retried forever.
+      fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  deps.ack(e.id);
+  ctx.events.emitAll(fx.events);
+  for (const task of fx.after) ctx.later(task);
+  if (undecryptable) ctx.later(() => deps.onUndecryptable(e));
+}

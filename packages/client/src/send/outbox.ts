@@ -1,0 +1,119 @@
+/**
+ * Sending to one account: encrypt a content once per device of the account (our
+ * own other devices when the account is ours), in one transaction that also
+ * starts any missing sessions, then hand the copies to the server: over the live
+ * socket when it is up, else over HTTP. The server answers which devices were
+ * missing, extra or re-registered; the device list is repaired and the send
+ * retried. Network I/O never happens inside a store transaction.
+ */
+import { ProtocolAddress, signalEncrypt, UntrustedIdentity } from '@parley/protocol';
+import { WireError } from '@parley/wire';
+import { ClientError } from '../errors.ts';
+import { requireAccount, type ClientContext } from '../internal/context.ts';
+import { identityChanged, fetchBundles, reportIdentityChange, startSessions, unknownUser } from '../sessions/sessions.ts';
+import { sendBody, type OutgoingMessages } from '../transport/http.ts';
+
+export interface SendOptions {
+  /** The content's timestamp (the sender's clock); recipients see it as the envelope's. */
+  readonly timestamp: number;
+  /** Call signaling and typing: the server drops them after a minute. */
+  readonly ephemeral?: boolean;
+}
+
+/**
+ * Hands encrypted copies to the server: over the live socket when it is up (one frame,
+ * no HTTP exchange), else, or when the socket drops before answering, over HTTP. A
+ * retry after a lost answer may store a copy twice; recipients drop it by message id.
+ */
+async function deliver(ctx: ClientContext, username: string, req: OutgoingMessages): Promise<void> {
+  const conn = ctx.connection();
+  if (conn?.ready) {
+    try {
+      await conn.send(username, sendBody(req));
+      return;
+    } catch (e) {
+      if (!(e instanceof WireError) || (e.code !== 'SERVER_UNREACHABLE' && e.code !== 'TIMEOUT')) throw e;
+    }
+  }
+  await ctx.http.sendMessages(username, req);
+}
+
+/**
+ * Encrypts `plaintext` for every device of `username`'s account and sends it. For our
+ * own username, "every device" means our other devices; with none, nothing is sent.
+ * Runs under the operation lock (the caller holds it).
+ */
+export async function sendToAccount(ctx: ClientContext, username: string, plaintext: Uint8Array, opts: SendOptions): Promise<void> {
+  const me = requireAccount(ctx);
+  const user = username.toLowerCase();
+  const self = user === me.username;
+  const store = ctx.store;
+  try {
+    const known = store.contacts.byUsername(user);
+    if (!known || known.deviceIds.length === 0) {
+      if (self) return; // we know of no other device of ours
+      const res = await fetchBundles(ctx, user);
+      await store.transaction((tx) => startSessions(ctx, tx, res));
+    }
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const contact = store.contacts.byUsername(user)!;
+      const devices = contact.deviceIds.filter((d) => !(self && d === me.deviceId));
+      if (devices.length === 0 && self) return;
+      // Devices without a usable session need a bundle first (network, outside the transaction).
+      const nowSec = Math.floor(ctx.now() / 1000);
+      const missing: number[] = [];
+      for (const d of devices) if (!(await store.protocol.loadSession(new ProtocolAddress(contact.accountId, d)))?.hasUsableSenderChain(nowSec)) missing.push(d);
+      const res = missing.length ? await fetchBundles(ctx, user) : undefined;
+      const messages = await store.transaction(async (tx) => {
+        if (res) await startSessions(ctx, tx, res, missing);
+        const out: Array<OutgoingMessages['messages'][number]> = [];
+        for (const deviceId of tx.contacts.byUsername(user)!.deviceIds) {
+          if (self && deviceId === me.deviceId) continue;
+          const address = new ProtocolAddress(contact.accountId, deviceId);
+          let m;
+          try {
+            m = await signalEncrypt(plaintext, address, tx.protocol, tx.protocol, ctx.now());
+          } catch (e) {
+            if (e instanceof UntrustedIdentity) throw await identityChanged(ctx, user, contact.accountId, (await tx.protocol.getIdentity(address))!);
+            throw e;
+          }
+          const session = await tx.protocol.loadSession(address);
+          out.push({ deviceId, registrationId: session!.remoteRegistrationId() ?? 0, type: m.type, content: m.serialize() });
+        }
+        return out;
+      });
+      if (messages.length === 0) return;
+      try {
+        await deliver(ctx, user, { timestamp: opts.timestamp, ...(opts.ephemeral ? { ephemeral: true } : {}), messages });
+        return;
+      } catch (e) {
+        if (!(e instanceof WireError)) throw e;
+        if (e.code === 'MISMATCHED_DEVICES') {
+          const gone = (e.details.extraDevices as number[] | undefined) ?? [];
+          const added = (e.details.missingDevices as number[] | undefined) ?? [];
+          await store.transaction(async (tx) => {
+            const c = tx.contacts.byUsername(user)!;
+            for (const d of gone) await tx.protocol.deleteSession(new ProtocolAddress(c.accountId, d));
+            tx.contacts.save({ ...c, deviceIds: c.deviceIds.filter((d) => !gone.includes(d)) });
+          });
+          if (added.length) {
+            const fresh = await fetchBundles(ctx, user);
+            await store.transaction((tx) => startSessions(ctx, tx, fresh, added));
+          }
+          continue;
+        }
+        if (e.code === 'STALE_DEVICES') {
+          const stale = (e.details.staleDevices as number[] | undefined) ?? [];
+          const fresh = await fetchBundles(ctx, user);
+          await store.transaction((tx) => startSessions(ctx, tx, fresh, stale));
+          continue;
+        }
+        if (e.code === 'UNKNOWN_USER') throw unknownUser(user);
+        throw e;
+      }
+    }
+  } catch (e) {
+    throw reportIdentityChange(ctx, e);
+  }
+  throw new ClientError('SEND_FAILED', `could not send to ${user}: their device list keeps changing; try again`);
+}

@@ -1,0 +1,99 @@
+/**
+ * The records the SDK keeps on the device, beside the protocol's own (sessions,
+ * identities, prekeys, sender keys). Plain immutable data; stores copy on write.
+ */
+
+/** A conversation: a direct chat with an account, or a group. Never a username. */
+export type ConversationId = `direct:${string}` | `group:${string}`;
+
+export interface AccountInfo {
+  readonly serverUrl: string;
+  readonly accountId: string;
+  readonly deviceId: number;
+  readonly username: string;
+  readonly password: Uint8Array;
+  readonly registrationId: number;
+}
+
+export interface Contact {
+  readonly accountId: string;
+  readonly username: string;
+  readonly deviceIds: readonly number[];
+  /** We wrote first, or accepted their message request. Strangers get less until then. */
+  readonly accepted?: boolean;
+  /** Their messages are dropped unread. */
+  readonly blocked?: boolean;
+}
+
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'received';
+
+export interface StoredMessage {
+  readonly rowId: number;
+  readonly conversation: ConversationId;
+  readonly direction: 'in' | 'out';
+  /** A chat message, or a line the app writes itself (calls, group changes): no bubble, no ticks. */
+  readonly kind: 'text' | 'system';
+  readonly clientId: string;
+  readonly senderAccountId: string;
+  readonly timestamp: number;
+  readonly body: string;
+  readonly status: MessageStatus;
+  readonly seen: boolean;
+}
+export type NewMessage = Omit<StoredMessage, 'rowId' | 'seen'> & { readonly seen?: boolean };
+
+/** One line of the append-only call log: every attempt, answered or not, from anyone. */
+export interface CallLogEntry {
+  readonly callId: string;
+  readonly peer: string;
+  readonly direction: 'in' | 'out';
+  readonly media: 'audio' | 'video';
+  readonly event: 'ring' | 'answered' | 'declined' | 'missed' | 'busy' | 'ended' | 'blocked' | 'stranger';
+  readonly timestamp: number;
+}
+
+export interface GroupMemberRecord {
+  readonly accountId: string;
+  readonly username: string;
+  readonly role: 'admin' | 'member';
+  readonly devices: ReadonlyArray<{ readonly deviceId: number; readonly registrationId: number }>;
+}
+
+/** A group as this device knows it: the server's membership plus what only members know. */
+export interface GroupRecord {
+  readonly groupId: string;
+  /** The key that seals the group's name; unknown until a member shares it. */
+  readonly masterKey?: Uint8Array;
+  /** The decrypted name, once the master key is known. */
+  readonly name?: string;
+  readonly revision: number;
+  readonly encryptedAttributes?: Uint8Array;
+  readonly members: readonly GroupMemberRecord[];
+  /** False once we left or were removed: the history stays, sending stops. */
+  readonly active: boolean;
+  /**
+   * Our current sender key for this group: its distribution id and the member devices
+   * ("accountId.deviceId") that have it. Cleared when someone leaves, so it rotates.
+   */
+  readonly senderKey?: { readonly distributionId: string; readonly sharedWith: readonly string[] };
+  /** The server told us of a newer revision than `revision`: refetch before sending. */
+  readonly stale?: boolean;
+  /**
+   * We created it, were added by a contact, or accepted it. Until then the group is a
+   * request: no receipts or typing from us.
+   */
+  readonly accepted?: boolean;
+  /** Who added us (account id), for the request. */
+  readonly addedBy?: string;
+}
+
+/**
+ * What we sent recently (encoded content and where to), kept a day so a device that
+ * could not decrypt it can ask for it again (a retry request).
+ */
+export interface SentRecord {
+  readonly conversation: ConversationId;
+  readonly timestamp: number;
+  readonly content: Uint8Array;
+  readonly sentAt: number;
+}

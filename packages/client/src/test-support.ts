@@ -1,0 +1,25 @@
+/**
+ * For tests only (`@parley/client/test-support`): act as a hostile or broken peer
+ * would, through the real encryption and transport, e.g. send call signaling that
+ * skips the protocol, or content the SDK would never write.
+ */
+import { CONTEXT, type ParleyClient } from './client.ts';
+import { encodeContent, type Content } from './content/codec.ts';
+import type { ClientContext } from './internal/context.ts';
+import { sendToAccount } from './send/outbox.ts';
+
+function contextOf(client: ParleyClient): ClientContext {
+  return (client as unknown as Record<symbol, ClientContext>)[CONTEXT]!;
+}
+
+/** Encrypts and sends `content` to every device of `username`, as it is. */
+export function sendRawContent(client: ParleyClient, username: string, content: Content, opts: { ephemeral?: boolean } = {}): Promise<void> {
+  const ctx = contextOf(client);
+  return ctx.lock.run(() => sendToAccount(ctx, username, encodeContent(content), { timestamp: content.ts, ...opts }));
+}
+
+/** Encrypts and sends raw plaintext bytes (not even valid content) to `username`. */
+export function sendRawBytes(client: ParleyClient, username: string, plaintext: Uint8Array, timestamp = Date.now()): Promise<void> {
+  const ctx = contextOf(client);
+  return ctx.lock.run(() => sendToAccount(ctx, username, plaintext, { timestamp }));
+}
