@@ -235,7 +235,8 @@ describe('end to end through a real server', () => {
     const sent = await cli(home, ['--profile', 'carol', 'send', 'dave', 'hi', 'dave'], env);
     expect(sent.stdout).toContain('Sent to dave');
     const inbox = await cli(home, ['--profile', 'dave', 'inbox'], env);
-    expect(inbox.stdout).toMatch(/carol: hi dave/);
+    // A stranger's message is marked as a request.
+    expect(inbox.stdout).toMatch(/carol \(message request\): hi dave/);
     expect((await cli(home, ['--profile', 'dave', 'inbox'], env)).stdout).toContain('No new messages.');
     const who = await cli(home, ['--profile', 'dave', 'whoami'], env);
     expect(who.stdout).toMatch(/^dave on /);
@@ -271,7 +272,7 @@ describe('end to end through a real server', () => {
     expect((await cli(home, ['--profile', 'ivy', 'inbox'], env)).stdout).toContain('No new messages.');
     expect((await cli(home, ['--profile', 'hal', 'trust', 'ivy'], env)).code).toBe(0);
     expect((await cli(home, ['--profile', 'hal', 'send', 'ivy', 'after verifying'], env)).code).toBe(0);
-    expect((await cli(home, ['--profile', 'ivy', 'inbox'], env)).stdout).toContain('hal: after verifying');
+    expect((await cli(home, ['--profile', 'ivy', 'inbox'], env)).stdout).toContain('hal (message request): after verifying');
   });
 
   it('the CLI shows UPGRADE_REQUIRED as an instruction when the server needs a newer client', async () => {

@@ -4,6 +4,7 @@
  * as a keyed hash) leave the device.
  */
 import { IdentityKeyPair } from '@parley/protocol';
+import { USERNAME_PATTERN, WireError } from '@parley/wire';
 import { ClientError } from '../errors.ts';
 import type { ClientContext } from '../internal/context.ts';
 import { randomBytes, registrationId } from '../internal/random.ts';
@@ -13,6 +14,8 @@ import { initialKeys, publicSigned, saveInitialKeys, topUpPreKeys } from './prek
 export async function register(ctx: ClientContext, username: string, onProgress?: (step: string) => void): Promise<AccountInfo> {
   const existing = ctx.store.account.get();
   if (existing) throw new ClientError('ALREADY_REGISTERED', `this profile is already registered as ${existing.username}; use another --profile`);
+  // Checked here too, so a bad name gets its own code and sentence before any key is made.
+  if (!USERNAME_PATTERN.test(username.toLowerCase())) throw new WireError('INVALID_USERNAME', `"${username.slice(0, 40)}" is not a valid username`);
   onProgress?.('generating identity and prekeys');
   const identity = IdentityKeyPair.generate();
   const regId = registrationId();

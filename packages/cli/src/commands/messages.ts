@@ -1,0 +1,102 @@
+/** `send`, `inbox` and the interactive `chat`. */
+import { createInterface } from 'node:readline';
+import type { ParleyClient } from '@parley/client';
+import { need } from '../args.ts';
+import { describeError, formatMessage } from '../output.ts';
+import { openClient, requireRegistered, withClient } from '../profile.ts';
+import type { Command } from './types.ts';
+
+export const send: Command = {
+  usage: 'send <username> <text>',
+  summary: 'send an end-to-end encrypted message (to every device of theirs)',
+  async run(args) {
+    need(args, 2, this.usage);
+    return withClient(args, async (client) => {
+      requireRegistered(client, args);
+      await client.sendText(args.rest[0]!, args.rest.slice(1).join(' '));
+      console.log(`Sent to ${args.rest[0]!.toLowerCase()}.`);
+      return 0;
+    });
+  },
+};
+
+/** Connects, waits until everything queued has arrived, and returns what the user has not seen. */
+export async function fetchNew(client: ParleyClient): Promise<{ lost: unknown }> {
+  await client.connect({ reconnect: false });
+  let lost: unknown;
+  await client.drained.catch((e: unknown) => (lost = e));
+  return { lost };
+}
+
+export const inbox: Command = {
+  usage: 'inbox',
+  summary: 'fetch and print messages (direct and group) that arrived while you were away',
+  run: (args) =>
+    withClient(args, async (client) => {
+      requireRegistered(client, args);
+      const { lost } = await fetchNew(client);
+      const unseen = client.messages(undefined, true);
+      if (unseen.length === 0 && !lost) console.log('No new messages.');
+      for (const m of unseen) console.log(formatMessage(client, m));
+      await client.markSeen(unseen);
+      // What arrived is shown first; then why the rest did not.
+      if (lost) throw lost;
+      return 0;
+    }),
+};
+
+export const chat: Command = {
+  usage: 'chat <username|group>',
+  summary: 'interactive chat: type to send, replies appear live (/quit to leave)',
+  async run(args) {
+    need(args, 1, this.usage);
+    const client = openClient(args);
+    requireRegistered(client, args);
+    const me = client.account!;
+    const ref = args.rest[0]!;
+    const peer = client.groups.list().some((g) => g.name === ref || g.groupId === ref) ? ref : ref.toLowerCase();
+    for (const m of client.messages(peer).slice(-20)) console.log(formatMessage(client, m));
+    client.on((e) => {
+      if (e.type === 'message' && e.message.conversation === client.conversation(peer)) {
+        console.log(formatMessage(client, e.message));
+        void client.markSeen([e.message]);
+      } else if (e.type === 'message') {
+        const from = client.conversations().find((c) => c.id === e.message.conversation)?.title ?? 'someone';
+        console.log(`(new message in ${from}; run parley chat ${from})`);
+      } else if (e.type === 'receipt' && e.from === peer) {
+        console.log(`(${e.receipt} ✓)`);
+      } else if (e.type === 'identity-changed') {
+        console.log(`!! The safety number with ${e.username} changed. Verify it with \`parley safety-number ${e.username}\` and accept it with \`parley trust ${e.username}\`.`);
+      } else if (e.type === 'connection' && e.state === 'reconnecting') {
+        console.log(`(offline: ${e.error?.describe() ?? 'reconnecting'}; retrying)`);
+      } else if (e.type === 'connection' && e.state === 'open') {
+        console.log(`(connected as ${me.username}; chatting with ${peer}; /quit to leave)`);
+      }
+    });
+    await client.connect();
+    const rl = createInterface({ input: process.stdin, terminal: false });
+    let pending = Promise.resolve();
+    await new Promise<void>((resolve) => {
+      rl.on('line', (line) => {
+        const text = line.trim();
+        if (!text) return;
+        if (text === '/quit') {
+          rl.close();
+          return;
+        }
+        pending = pending.then(() =>
+          client.sendText(client.conversation(peer) ?? peer, text).then(
+            () => undefined,
+            (e: unknown) => console.log(`!! ${describeError(e)}`),
+          ),
+        );
+      });
+      rl.on('close', () => resolve());
+    });
+    await pending;
+    client.close();
+    // Why: a paused stdin pipe would keep the process alive after /quit.
+    process.stdin.destroy();
+    return 0;
+  },
+};
