@@ -270,11 +270,11 @@ describe('server', () => {
       });
     }
     await new Promise((r) => setTimeout(r, 100));
-    expect(storage.queueLength(b.accountId, 1)).toBe(0);
+    expect(await storage.queueLength(b.accountId, 1)).toBe(0);
     // The same request sent whole still works.
     const whole = await fetch(`http://127.0.0.1:${port}/v1/messages/bob`, { method: 'PUT', headers: a.headers, body: payload });
     expect(whole.status).toBe(200);
-    expect(storage.queueLength(b.accountId, 1)).toBe(1);
+    expect(await storage.queueLength(b.accountId, 1)).toBe(1);
   });
 
   it('WebSocket sends: answered per request id, refusals keep the socket open, nothing before auth', async () => {
@@ -288,7 +288,7 @@ describe('server', () => {
     const earlyClose = new Promise<number>((r) => early.on('close', (code) => r(code)));
     early.on('open', () => early.send(JSON.stringify({ type: 'send', requestId: 1, to: 'bob', request })));
     expect(await earlyClose).toBe(4401);
-    expect(storage.queueLength(b.accountId, 1)).toBe(0);
+    expect(await storage.queueLength(b.accountId, 1)).toBe(0);
 
     const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`);
     const frames: Array<Record<string, unknown>> = [];
@@ -305,7 +305,7 @@ describe('server', () => {
     };
     ws.send(JSON.stringify({ type: 'send', requestId: 7, to: 'bob', request }));
     expect(await answer(7)).toMatchObject({ type: 'sent', requestId: 7 });
-    expect(storage.queueLength(b.accountId, 1)).toBe(1);
+    expect(await storage.queueLength(b.accountId, 1)).toBe(1);
     // A wrong device list is refused like over HTTP, with the lists, and the socket stays usable.
     ws.send(JSON.stringify({ type: 'send', requestId: 8, to: 'bob', request: JSON.parse(sendBody(2)) }));
     expect(await answer(8)).toEqual({ type: 'send-failed', requestId: 8, code: 'MISMATCHED_DEVICES', message: expect.any(String), missingDevices: [1], extraDevices: [2] });
@@ -313,14 +313,14 @@ describe('server', () => {
     expect(await answer(9)).toMatchObject({ type: 'send-failed', code: 'UNKNOWN_USER' });
     ws.send(JSON.stringify({ type: 'send', requestId: 10, to: 'bob', request }));
     expect(await answer(10)).toMatchObject({ type: 'sent' });
-    expect(storage.queueLength(b.accountId, 1)).toBe(2);
+    expect(await storage.queueLength(b.accountId, 1)).toBe(2);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/parley_messages_accepted_total\{transport="ws"\} 2/);
     // A malformed send frame is a protocol violation: typed error, socket closed.
     const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
     ws.send(JSON.stringify({ type: 'send', requestId: 11, to: 'bob', request: { timestamp: 1, messages: [], extra: 1 } }));
     expect(await closed).toBe(4400);
-    expect(storage.queueLength(b.accountId, 1)).toBe(2);
+    expect(await storage.queueLength(b.accountId, 1)).toBe(2);
   });
 
   it('a reader that stops acknowledging gets at most the unacked limit, then the rest in order once it acks', async () => {
@@ -395,7 +395,7 @@ describe('server', () => {
     for (let i = 0; i < 2; i++) expect((await app.app.inject({ method: 'PUT', url: '/v1/messages/bob', headers: a.headers, payload: sendBody() })).statusCode).toBe(200);
     const full = await app.app.inject({ method: 'PUT', url: '/v1/messages/bob', headers: a.headers, payload: sendBody() });
     expect(full.json().error.code).toBe('RATE_LIMITED');
-    expect(storage.queueLength(b.accountId, 1)).toBe(2);
+    expect(await storage.queueLength(b.accountId, 1)).toBe(2);
   });
 
   it('drops ephemeral (call) envelopes older than a minute instead of delivering them', async () => {

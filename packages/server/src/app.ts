@@ -28,10 +28,10 @@ import {
   type SendRequest,
 } from '@parley/wire';
 import { hashPassword, passwordMatches } from './credentials.ts';
-import { DeliveryHub, type Connection } from './delivery.ts';
+import { DeliveryHub, newConnection, type Connection } from './delivery.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { CSP, StaticSite } from './static.ts';
-import type { NewEnvelope, Storage } from './storage/storage.ts';
+import type { EnqueueItem, MessageQueue, NewEnvelope, Storage } from './storage/storage.ts';
 
 export interface AppConfig {
   /** Directory of the built web app to serve at `/` (none: API only). */
@@ -71,15 +71,15 @@ export interface ParleyApp {
  * durable transaction (one fsync), and each sender hears OK only after it.
  */
 class EnqueueBatcher {
-  private pending: Array<{ accountId: string; envelopes: readonly NewEnvelope[]; done: (e: unknown, ids?: number[]) => void }> = [];
+  private pending: Array<{ item: EnqueueItem; resolve: (ids: number[]) => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
 
-  constructor(private readonly storage: Storage) {}
+  constructor(private readonly queue: MessageQueue) {}
 
   /** Resolves with the envelopes' ids once the batch holding them is committed. */
-  add(accountId: string, envelopes: readonly NewEnvelope[]): Promise<number[]> {
+  add(item: EnqueueItem): Promise<number[]> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ accountId, envelopes, done: (e, ids) => (e ? reject(e) : resolve(ids!)) });
+      this.pending.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -88,17 +88,13 @@ class EnqueueBatcher {
   }
 
   private flush(): void {
-    const items = this.pending;
+    const batch = this.pending;
     this.pending = [];
     this.scheduled = false;
-    let ids: number[][];
-    try {
-      ids = this.storage.enqueueBatch(items);
-    } catch (e) {
-      for (const i of items) i.done(e);
-      return;
-    }
-    items.forEach((i, n) => i.done(undefined, ids[n]));
+    this.queue.enqueueBatch(batch.map((b) => b.item)).then(
+      (ids) => batch.forEach((b, n) => b.resolve(ids[n]!)),
+      (e: unknown) => batch.forEach((b) => b.reject(e)),
+    );
   }
 }
 
@@ -121,13 +117,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   const sent = new Counter({ name: 'parley_messages_accepted_total', help: 'envelopes accepted for delivery', labelNames: ['transport'], registers: [registry] });
   const delivered = new Counter({ name: 'parley_envelopes_acknowledged_total', help: 'envelopes acknowledged by devices', registers: [registry] });
   const errors = new Counter({ name: 'parley_errors_total', help: 'requests answered with an error', labelNames: ['code'], registers: [registry] });
-  const hub = new DeliveryHub(storage, now, () => delivered.inc());
+  const hub = new DeliveryHub(storage, now, () => delivered.inc(), (err) => app.log.error({ err }, 'delivery failed'));
   new Gauge({ name: 'parley_websockets', help: 'open authenticated WebSockets', registers: [registry], collect() { this.set(hub.size); } });
 
   const batcher = new EnqueueBatcher(storage);
   const bundleByRequester = new RateLimiter(config.bundleFetchesPerMinute, 60_000, now);
   const bundleByTarget = new RateLimiter(config.bundleFetchesPerMinute * 3, 60_000, now);
-  const ephemeralSweep = setInterval(() => storage.dropExpiredEphemeral(now() - LIMITS.ephemeralTtlMs), 30_000);
+  const ephemeralSweep = setInterval(() => {
+    storage.dropExpiredEphemeral(now() - LIMITS.ephemeralTtlMs).catch((err: unknown) => app.log.error({ err }, 'ephemeral sweep failed'));
+  }, 30_000);
   ephemeralSweep.unref();
 
   // Bodies are parsed by our strict decoders, not Fastify's JSON parser.
@@ -175,7 +173,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     checkClientVersion(typeof v === 'string' ? v : undefined, config.minClientVersion);
   });
 
-  function authenticate(req: FastifyRequest): Authed {
+  async function authenticate(req: FastifyRequest): Promise<Authed> {
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Basic ([A-Za-z0-9+/=]{1,200})$/.exec(h) : null;
     if (!m) throw new WireError('UNAUTHORIZED', 'missing or malformed credentials');
@@ -185,9 +183,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     return check(cm[1]!, Number(cm[2]), base64Decode(cm[3]!));
   }
 
-  function check(accountId: string, deviceId: number, password: Uint8Array): Authed {
-    const device = storage.device(accountId, deviceId);
-    const account = device ? storage.accountById(accountId) : undefined;
+  async function check(accountId: string, deviceId: number, password: Uint8Array): Promise<Authed> {
+    const device = await storage.device(accountId, deviceId);
+    const account = device ? await storage.accountById(accountId) : undefined;
     if (!device || !account || !passwordMatches(serverSecret, password, device.passwordHash)) {
       throw new WireError('UNAUTHORIZED', 'unknown device or wrong password');
     }
@@ -214,11 +212,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   app.post('/v1/accounts', async (req, reply: FastifyReply) => {
     const r = body(req, registerRequest);
     const accountId = randomUUID();
-    const ok = storage.createAccount(
+    const ok = await storage.createAccount(
       { id: accountId, username: r.username, identityKey: r.identityKey },
       { accountId, deviceId: 1, registrationId: r.registrationId, passwordHash: hashPassword(serverSecret, r.password) },
-      r.signedPreKey,
-      r.pqLastResortPreKey,
+      { signedPreKey: r.signedPreKey, pqLastResort: r.pqLastResortPreKey },
+      now(),
     );
     if (!ok) throw new WireError('USERNAME_TAKEN', `the username ${r.username} is taken`);
     const res: RegisterResponse = { accountId, deviceId: 1, username: r.username };
@@ -226,14 +224,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   });
 
   app.get('/v1/accounts/me', async (req) => {
-    const a = authenticate(req);
+    const a = await authenticate(req);
     return { accountId: a.accountId, deviceId: a.deviceId, username: a.username };
   });
 
   // TURN REST credentials (coturn `use-auth-secret`): username "<expiry>:<account>",
   // password base64(HMAC-SHA1(secret, username)); valid for an hour.
   app.get('/v1/turn', async (req) => {
-    const a = authenticate(req);
+    const a = await authenticate(req);
     if (!config.turnSecret || !config.turnUrls?.length) throw new WireError('NOT_FOUND', 'this server has no TURN relay configured');
     const ttl = 3600;
     const username = `${Math.floor(now() / 1000) + ttl}:${a.accountId}`;
@@ -242,9 +240,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   });
 
   app.put('/v1/keys', async (req) => {
-    const a = authenticate(req);
+    const a = await authenticate(req);
     const k = body(req, uploadKeysRequest);
-    storage.storeKeys(a.accountId, a.deviceId, {
+    await storage.storeKeys(a.accountId, a.deviceId, {
       preKeys: k.preKeys,
       pqPreKeys: k.pqPreKeys,
       signedPreKey: k.signedPreKey,
@@ -254,22 +252,23 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   });
 
   app.get('/v1/keys/count', async (req) => {
-    const a = authenticate(req);
+    const a = await authenticate(req);
     return storage.preKeyCounts(a.accountId, a.deviceId);
   });
 
   app.get<{ Params: { username: string } }>('/v1/keys/:username', async (req) => {
-    const a = authenticate(req);
-    const target = storage.accountByUsername(normalizedUsername(req.params.username));
+    const a = await authenticate(req);
+    const target = await storage.accountByUsername(normalizedUsername(req.params.username));
     if (!target) throw new WireError('UNKNOWN_USER', `no user named ${req.params.username}`);
     // Why: one-time prekeys are a finite resource; draining them weakens every new session.
     if (!bundleByRequester.take(a.accountId) || !bundleByTarget.take(target.id)) {
       throw new WireError('RATE_LIMITED', 'too many prekey bundle requests');
     }
-    const devices = storage.devices(target.id).flatMap((d) => {
-      const keys = storage.takeDeviceKeys(target.id, d.deviceId);
-      return keys ? [keys] : [];
-    });
+    const devices = [];
+    for (const d of await storage.devices(target.id)) {
+      const keys = await storage.takeDeviceKeys(target.id, d.deviceId);
+      if (keys) devices.push(keys);
+    }
     const res: BundleResponseJson = {
       accountId: target.id,
       username: target.username,
@@ -290,9 +289,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
    * durably, then wakes the recipient's connections. Resolves once stored.
    */
   async function acceptSend(a: Authed, toUsername: string, s: SendRequest, via: 'http' | 'ws'): Promise<{ serverTimestamp: number }> {
-    const target = storage.accountByUsername(normalizedUsername(toUsername));
+    const target = await storage.accountByUsername(normalizedUsername(toUsername));
     if (!target) throw new WireError('UNKNOWN_USER', `no user named ${toUsername.slice(0, 40)}`);
-    const devices = storage.devices(target.id).filter((d) => !(target.id === a.accountId && d.deviceId === a.deviceId));
+    const devices = (await storage.devices(target.id)).filter((d) => !(target.id === a.accountId && d.deviceId === a.deviceId));
     const want = new Set(devices.map((d) => d.deviceId));
     const got = new Set(s.messages.map((m) => m.deviceId));
     if (got.size !== s.messages.length) throw new WireError('BAD_REQUEST', 'a device appears twice');
@@ -303,14 +302,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     }
     const stale = s.messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
     if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
-    for (const m of s.messages) {
-      if (storage.queueLength(target.id, m.deviceId) >= maxQueued) {
-        throw new WireError('RATE_LIMITED', 'the recipient has too many undelivered messages');
-      }
-    }
+    const full = await storage.fullQueues([target.id], maxQueued);
+    if (full.some((f) => got.has(f.deviceId))) throw new WireError('RATE_LIMITED', 'the recipient has too many undelivered messages');
     const serverTimestamp = now();
     // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
     const envelopes: NewEnvelope[] = s.messages.map((m) => ({
+      destinationAccountId: target.id,
       destinationDeviceId: m.deviceId,
       sourceAccountId: a.accountId,
       sourceUsername: a.username,
@@ -321,14 +318,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       content: m.content,
       ephemeral: s.ephemeral ?? false,
     }));
-    const ids = await batcher.add(target.id, envelopes);
+    const ids = await batcher.add({ envelopes });
     sent.inc({ transport: via }, s.messages.length);
     envelopes.forEach((e, i) => hub.notify(target.id, e.destinationDeviceId, [{ ...e, id: ids[i]! }]));
     return { serverTimestamp };
   }
 
   app.put<{ Params: { username: string } }>('/v1/messages/:username', async (req) => {
-    const a = authenticate(req);
+    const a = await authenticate(req);
     return acceptSend(a, req.params.username, body(req, sendRequest), 'http');
   });
 
@@ -382,6 +379,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   function onSocket(ws: WebSocket): void {
     let conn: Connection | undefined;
     let authed: Authed | undefined;
+    let authenticating = false;
+    // Frames are handled in arrival order; while the auth frame's check is in progress, later frames wait for it.
+    let chain: Promise<void> = Promise.resolve();
     const authTimer = setTimeout(() => closeWith(ws, new WireError('UNAUTHORIZED', 'no authentication frame in time')), LIMITS.authTimeoutMs);
     // Heartbeat: a peer that has not answered the previous ping is gone (its network
     // died without a close); dropping it returns its unacknowledged envelopes to the queue.
@@ -397,6 +397,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       if (conn) ws.send('{"type":"ping"}');
     }, config.pingIntervalMs ?? LIMITS.pingIntervalMs);
     ws.on('message', (data, isBinary) => {
+      chain = chain.then(() => onFrame(data, isBinary));
+    });
+    const onFrame = async (data: WebSocket.RawData, isBinary: boolean): Promise<void> => {
+      if (ws.readyState !== ws.OPEN) return;
       try {
         if (isBinary) throw new WireError('BAD_REQUEST', 'frames are JSON text');
         // Why: only an authenticated device may make the server hold large frames.
@@ -404,12 +408,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
         if (!conn && size > LIMITS.maxPreAuthFrameBytes) throw new WireError('PAYLOAD_TOO_LARGE', `authenticate before sending frames over ${LIMITS.maxPreAuthFrameBytes} bytes`);
         const frame = decodeJson(data.toString(), clientFrame, LIMITS.maxClientFrameBytes);
         if (frame.type === 'auth') {
-          if (conn) throw new WireError('BAD_REQUEST', 'already authenticated');
+          if (conn || authenticating) throw new WireError('BAD_REQUEST', 'already authenticated');
           checkClientVersion(frame.version, config.minClientVersion);
-          const a = check(frame.accountId, frame.deviceId, frame.password);
+          authenticating = true;
+          const a = await check(frame.accountId, frame.deviceId, frame.password);
+          if (ws.readyState !== ws.OPEN) return;
           clearTimeout(authTimer);
           authed = a;
-          conn = { ws, accountId: a.accountId, deviceId: a.deviceId, lastSentId: 0, inFlight: 0, drained: false, caughtUp: false };
+          conn = newConnection(ws, a.accountId, a.deviceId);
           ws.send(JSON.stringify({ type: 'ready' }));
           hub.add(conn);
         } else if (frame.type === 'send') {
@@ -427,7 +433,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
         errors.inc({ code: we.code });
         closeWith(ws, we);
       }
-    });
+    };
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       clearTimeout(authTimer);
@@ -444,7 +450,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       for (const c of wss.clients) c.terminate();
       wss.close();
       await app.close();
-      storage.close();
+      await storage.close();
     },
   };
 }

@@ -4,10 +4,14 @@
  * flight (so a slow reader cannot make the server buffer without bound);
  * envelopes are deleted only when acknowledged. Presence is in-process here;
  * a Redis-backed hub will implement the same `notify` for several nodes.
+ *
+ * Storage is async, so a queue read can be in progress while new envelopes are
+ * stored: one read at a time per connection, and a notify during it makes the
+ * reader read again instead of sending around it (ids stay in order, none twice).
  */
 import type { WebSocket } from 'ws';
 import { base64Encode, LIMITS, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
-import type { Storage, StoredEnvelope } from './storage/storage.ts';
+import type { MessageQueue, StoredEnvelope } from './storage/storage.ts';
 
 export interface Connection {
   readonly ws: WebSocket;
@@ -22,6 +26,15 @@ export interface Connection {
    * envelope can go out straight from memory, and acks need no read of the queue.
    */
   caughtUp: boolean;
+  /** A queue read is in progress. */
+  reading: boolean;
+  /** Something was stored while reading: read again before calling it caught up. */
+  readAgain: boolean;
+}
+
+/** A fresh connection's delivery state. */
+export function newConnection(ws: WebSocket, accountId: string, deviceId: number): Connection {
+  return { ws, accountId, deviceId, lastSentId: 0, inFlight: 0, drained: false, caughtUp: false, reading: false, readAgain: false };
 }
 
 function key(accountId: string, deviceId: number): string {
@@ -32,9 +45,11 @@ export class DeliveryHub {
   private readonly connections = new Map<string, Set<Connection>>();
 
   constructor(
-    private readonly storage: Storage,
+    private readonly queue: MessageQueue,
     private readonly now: () => number,
     private readonly onDelivered: () => void,
+    /** A storage failure in the background (a read or an ack): logged, never thrown at a caller. */
+    private readonly onError: (e: unknown) => void,
   ) {}
 
   get size(): number {
@@ -88,17 +103,18 @@ export class DeliveryHub {
       const batch = this.acks;
       this.acks = [];
       this.ackScheduled = false;
-      this.storage.ackBatch(batch.map((a) => ({ accountId: a.c.accountId, deviceId: a.c.deviceId, id: a.id })));
-      const touched = new Set<Connection>();
-      for (const a of batch) {
-        if (a.id <= a.c.lastSentId) {
-          a.c.inFlight = Math.max(0, a.c.inFlight - 1);
-          this.onDelivered();
+      this.queue.ackBatch(batch.map((a) => ({ accountId: a.c.accountId, deviceId: a.c.deviceId, id: a.id }))).then(() => {
+        const touched = new Set<Connection>();
+        for (const a of batch) {
+          if (a.id <= a.c.lastSentId) {
+            a.c.inFlight = Math.max(0, a.c.inFlight - 1);
+            this.onDelivered();
+          }
+          touched.add(a.c);
         }
-        touched.add(a.c);
-      }
-      // A caught-up connection has nothing waiting in the queue: no need to read it.
-      for (const c of touched) if (!c.caughtUp) this.pump(c);
+        // A caught-up connection has nothing waiting in the queue: no need to read it.
+        for (const c of touched) if (!c.caughtUp) this.pump(c);
+      }, this.onError);
     });
   }
 
@@ -106,23 +122,41 @@ export class DeliveryHub {
     c.ws.send(JSON.stringify(frame));
   }
 
+  /** Reads the queue and sends what fits; at most one read per connection at a time. */
   private pump(c: Connection): void {
     if (c.ws.readyState !== c.ws.OPEN) return;
+    // Why: while a read is in progress, fresh envelopes must not overtake what it returns.
+    c.caughtUp = false;
+    if (c.reading) {
+      c.readAgain = true;
+      return;
+    }
+    c.reading = true;
+    this.read(c).then(
+      () => {
+        c.reading = false;
+      },
+      (e: unknown) => {
+        c.reading = false;
+        this.onError(e);
+        // The device gets its envelopes on its next connection.
+        c.ws.terminate();
+      },
+    );
+  }
+
+  private async read(c: Connection): Promise<void> {
     for (;;) {
+      c.readAgain = false;
       const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
-      if (room <= 0) {
-        // Why: envelopes may be waiting unsent; the next ack must read the queue.
-        c.caughtUp = false;
-        return;
-      }
-      const batch = this.storage.pending(c.accountId, c.deviceId, c.lastSentId, room);
+      if (room <= 0) return; // not caught up: the next ack reads the queue
+      const batch = await this.queue.pending(c.accountId, c.deviceId, c.lastSentId, room);
+      if (c.ws.readyState !== c.ws.OPEN) return;
       if (batch.length > 0) this.sendBatch(c, batch);
       // A short batch means the queue is drained: no second query to learn that.
-      if (batch.length < room) {
-        c.caughtUp = true;
-        break;
-      }
+      if (batch.length < room && !c.readAgain) break;
     }
+    c.caughtUp = true;
     if (!c.drained) {
       c.drained = true;
       this.send(c, { type: 'queue-empty' });
@@ -131,11 +165,13 @@ export class DeliveryHub {
 
   private sendBatch(c: Connection, batch: readonly StoredEnvelope[]): void {
     const expiredBefore = this.now() - LIMITS.ephemeralTtlMs;
+    const expired: number[] = [];
     for (const e of batch) {
+      if (e.id <= c.lastSentId) continue;
       c.lastSentId = e.id;
       if (e.ephemeral && e.serverTimestamp < expiredBefore) {
         // Why: a call offer minutes old must not ring now; drop it.
-        this.storage.ack(c.accountId, c.deviceId, e.id);
+        expired.push(e.id);
         continue;
       }
       const frame: EnvelopeFrame = {
@@ -152,6 +188,9 @@ export class DeliveryHub {
       };
       this.send(c, frame);
       c.inFlight++;
+    }
+    if (expired.length > 0) {
+      this.queue.ackBatch(expired.map((id) => ({ accountId: c.accountId, deviceId: c.deviceId, id }))).catch(this.onError);
     }
   }
 }

@@ -1,9 +1,25 @@
 /**
  * SQLite storage (better-sqlite3, WAL, synchronous=FULL so an envelope is on disk
  * before the sender hears OK). The embedded default under ./data.
+ *
+ * better-sqlite3 is synchronous: each method does its work at once and answers a
+ * settled promise, so a transaction never spans an await (no other request can
+ * interleave with one). Schema changes are additive, so data directories made by
+ * earlier versions keep working.
  */
 import Database from 'better-sqlite3';
-import type { AccountRow, DeviceKeys, DeviceRow, NewEnvelope, OneTimeKey, SignedKey, Storage, StoredEnvelope } from './storage.ts';
+import type {
+  AccountRow,
+  DeviceAddress,
+  DeviceKeys,
+  DeviceRow,
+  EnqueueItem,
+  InitialKeys,
+  KeyUpload,
+  NewEnvelope,
+  Storage,
+  StoredEnvelope,
+} from './storage.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -89,16 +105,21 @@ export class SqliteStorage implements Storage {
       queueLength: d.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ?'),
       ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
       dropEphemeral: d.prepare('DELETE FROM envelopes WHERE ephemeral = 1 AND server_timestamp < ?'),
+      fullQueues: d.prepare(
+        'SELECT account_id, device_id FROM envelopes WHERE account_id IN (SELECT value FROM json_each(?)) ' +
+          'GROUP BY account_id, device_id HAVING COUNT(*) >= ? ORDER BY account_id, device_id',
+      ),
     };
   }
 
-  createAccount(account: AccountRow, device: DeviceRow, signedPreKey: SignedKey, pqLastResort: SignedKey): boolean {
+  async createAccount(account: AccountRow, device: DeviceRow, keys: InitialKeys, at: number): Promise<boolean> {
     const tx = this.db.transaction(() => {
       if (this.stmts.accountByUsername.get(account.username)) return false;
-      this.stmts.insertAccount.run(account.id, account.username, account.identityKey, Date.now());
+      this.stmts.insertAccount.run(account.id, account.username, account.identityKey, at);
       this.stmts.insertDevice.run(device.accountId, device.deviceId, device.registrationId, device.passwordHash);
-      this.stmts.upsertSigned.run(account.id, device.deviceId, 'ec', signedPreKey.keyId, signedPreKey.publicKey, signedPreKey.signature);
-      this.stmts.upsertSigned.run(account.id, device.deviceId, 'kem', pqLastResort.keyId, pqLastResort.publicKey, pqLastResort.signature);
+      const { signedPreKey: spk, pqLastResort: kem } = keys;
+      this.stmts.upsertSigned.run(account.id, device.deviceId, 'ec', spk.keyId, spk.publicKey, spk.signature);
+      this.stmts.upsertSigned.run(account.id, device.deviceId, 'kem', kem.keyId, kem.publicKey, kem.signature);
       return true;
     });
     return tx.immediate();
@@ -115,28 +136,24 @@ export class SqliteStorage implements Storage {
     return { accountId: r.account_id, deviceId: r.device_id, registrationId: r.registration_id, passwordHash: u8(r.password_hash) };
   }
 
-  accountByUsername(username: string): AccountRow | undefined {
+  async accountByUsername(username: string): Promise<AccountRow | undefined> {
     return this.account(this.stmts.accountByUsername.get(username));
   }
 
-  accountById(id: string): AccountRow | undefined {
+  async accountById(id: string): Promise<AccountRow | undefined> {
     return this.account(this.stmts.accountById.get(id));
   }
 
-  device(accountId: string, deviceId: number): DeviceRow | undefined {
+  async device(accountId: string, deviceId: number): Promise<DeviceRow | undefined> {
     const r = this.stmts.device.get(accountId, deviceId);
     return r ? this.deviceRow(r) : undefined;
   }
 
-  devices(accountId: string): DeviceRow[] {
+  async devices(accountId: string): Promise<DeviceRow[]> {
     return this.stmts.devices.all(accountId).map((r) => this.deviceRow(r));
   }
 
-  storeKeys(
-    accountId: string,
-    deviceId: number,
-    keys: { preKeys?: readonly OneTimeKey[]; pqPreKeys?: readonly SignedKey[]; signedPreKey?: SignedKey; pqLastResort?: SignedKey },
-  ): void {
+  async storeKeys(accountId: string, deviceId: number, keys: KeyUpload): Promise<void> {
     this.db.transaction(() => {
       for (const k of keys.preKeys ?? []) this.stmts.insertOneTime.run(accountId, deviceId, k.keyId, k.publicKey);
       for (const k of keys.pqPreKeys ?? []) this.stmts.insertKem.run(accountId, deviceId, k.keyId, k.publicKey, k.signature);
@@ -151,16 +168,17 @@ export class SqliteStorage implements Storage {
     }).immediate();
   }
 
-  preKeyCounts(accountId: string, deviceId: number): { preKeys: number; pqPreKeys: number } {
+  async preKeyCounts(accountId: string, deviceId: number): Promise<{ preKeys: number; pqPreKeys: number }> {
     return {
       preKeys: (this.stmts.countOneTime.get(accountId, deviceId) as { n: number }).n,
       pqPreKeys: (this.stmts.countKem.get(accountId, deviceId) as { n: number }).n,
     };
   }
 
-  takeDeviceKeys(accountId: string, deviceId: number): DeviceKeys | undefined {
+  async takeDeviceKeys(accountId: string, deviceId: number): Promise<DeviceKeys | undefined> {
     return this.db.transaction((): DeviceKeys | undefined => {
-      const dev = this.device(accountId, deviceId);
+      const row = this.stmts.device.get(accountId, deviceId);
+      const dev = row ? this.deviceRow(row) : undefined;
       const spk = this.stmts.signed.get(accountId, deviceId, 'ec') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
       const lastResort = this.stmts.signed.get(accountId, deviceId, 'kem') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
       if (!dev || !spk || !lastResort) return undefined;
@@ -179,34 +197,28 @@ export class SqliteStorage implements Storage {
     }).immediate();
   }
 
-  enqueue(accountId: string, envelopes: readonly NewEnvelope[]): number[] {
-    return this.enqueueBatch([{ accountId, envelopes }])[0]!;
+  async enqueueBatch(items: readonly EnqueueItem[]): Promise<number[][]> {
+    return this.db.transaction(() => items.map((item) => item.envelopes.map((e) => this.insertEnvelope(e)))).immediate();
   }
 
-  enqueueBatch(items: ReadonlyArray<{ accountId: string; envelopes: readonly NewEnvelope[] }>): number[][] {
-    return this.db.transaction(() => items.map(({ accountId, envelopes }) => this.insertEnvelopes(accountId, envelopes))).immediate();
+  private insertEnvelope(e: NewEnvelope): number {
+    const s = this.stmts.insertEnvelope;
+    const r = s.run(
+      e.destinationAccountId,
+      e.destinationDeviceId,
+      e.sourceAccountId,
+      e.sourceUsername,
+      e.sourceDeviceId,
+      e.timestamp,
+      e.serverTimestamp,
+      e.messageType,
+      e.content,
+      e.ephemeral ? 1 : 0,
+    );
+    return Number(r.lastInsertRowid);
   }
 
-  private insertEnvelopes(accountId: string, envelopes: readonly NewEnvelope[]): number[] {
-    return envelopes.map((e) =>
-        Number(
-          this.stmts.insertEnvelope.run(
-            accountId,
-            e.destinationDeviceId,
-            e.sourceAccountId,
-            e.sourceUsername,
-            e.sourceDeviceId,
-            e.timestamp,
-            e.serverTimestamp,
-            e.messageType,
-            e.content,
-            e.ephemeral ? 1 : 0,
-          ).lastInsertRowid,
-        ),
-      );
-  }
-
-  pending(accountId: string, deviceId: number, afterId: number, limit: number): StoredEnvelope[] {
+  async pending(accountId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]> {
     return this.stmts.pending.all(accountId, deviceId, afterId, limit).map((row) => {
       const r = row as {
         id: number;
@@ -233,22 +245,19 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  queueLength(accountId: string, deviceId: number): number {
+  async queueLength(accountId: string, deviceId: number): Promise<number> {
     return (this.stmts.queueLength.get(accountId, deviceId) as { n: number }).n;
   }
 
-  ack(accountId: string, deviceId: number, id: number): boolean {
-    // Why NORMAL here: a lost ack only means a redelivery, which clients drop as a duplicate;
-    // accepting a message (enqueue) stays synchronous=FULL.
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return this.stmts.ack.run(accountId, deviceId, id).changes > 0;
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+  async fullQueues(accountIds: readonly string[], limit: number): Promise<DeviceAddress[]> {
+    if (accountIds.length === 0) return [];
+    const rows = this.stmts.fullQueues.all(JSON.stringify(accountIds), limit) as Array<{ account_id: string; device_id: number }>;
+    return rows.map((r) => ({ accountId: r.account_id, deviceId: r.device_id }));
   }
 
-  ackBatch(items: ReadonlyArray<{ accountId: string; deviceId: number; id: number }>): number {
+  async ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number> {
+    // Why NORMAL here: a lost ack only means a redelivery, which clients drop as a duplicate;
+    // accepting a message (enqueue) stays synchronous=FULL.
     this.db.pragma('synchronous = NORMAL');
     try {
       return this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate();
@@ -257,11 +266,11 @@ export class SqliteStorage implements Storage {
     }
   }
 
-  dropExpiredEphemeral(olderThan: number): number {
+  async dropExpiredEphemeral(olderThan: number): Promise<number> {
     return this.stmts.dropEphemeral.run(olderThan).changes;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

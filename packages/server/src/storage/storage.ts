@@ -1,6 +1,10 @@
 /**
- * The server's storage interface. SQLite implements it now; PostgreSQL will
- * implement the same interface (and pass the same compliance suite) later.
+ * The server's storage interface, split by concept (accounts, devices, keys, the
+ * message queue); `Storage` combines them. Every method is async so that a
+ * networked database (PostgreSQL) can implement it; SQLite does now. Every adapter
+ * runs the one compliance suite in `compliance.ts`.
+ *
+ * Storage never reads a clock: every time it stamps is passed in by the caller.
  * Everything stored is public key material, opaque ciphertext, or keyed hashes.
  */
 
@@ -37,52 +41,95 @@ export interface DeviceKeys {
   readonly preKey: OneTimeKey | undefined;
 }
 
+/** A device's keys as uploaded; absent signed / last-resort keys are left as they are. */
+export interface KeyUpload {
+  readonly preKeys?: readonly OneTimeKey[] | undefined;
+  readonly pqPreKeys?: readonly SignedKey[] | undefined;
+  readonly signedPreKey?: SignedKey | undefined;
+  readonly pqLastResort?: SignedKey | undefined;
+}
+
+/** The keys a device registers with: replaced later by uploads. */
+export interface InitialKeys {
+  readonly signedPreKey: SignedKey;
+  readonly pqLastResort: SignedKey;
+}
+
+export interface DeviceAddress {
+  readonly accountId: string;
+  readonly deviceId: number;
+}
+
+export type EnvelopeType = 'prekey' | 'whisper';
+
+/** An envelope as queued for one device (the destination is the queue it is in). */
 export interface StoredEnvelope {
+  /** Assigned by storage; increasing per device queue. */
   readonly id: number;
   readonly sourceAccountId: string;
   readonly sourceUsername: string;
   readonly sourceDeviceId: number;
   readonly timestamp: number;
   readonly serverTimestamp: number;
-  readonly messageType: 'prekey' | 'whisper';
+  readonly messageType: EnvelopeType;
   readonly content: Uint8Array;
   readonly ephemeral: boolean;
 }
 
-export interface NewEnvelope extends Omit<StoredEnvelope, 'id'> {
+/** What an envelope carries, apart from its id and destination. */
+export type EnvelopeFields = Omit<StoredEnvelope, 'id'>;
+
+export interface NewEnvelope extends EnvelopeFields {
+  readonly destinationAccountId: string;
   readonly destinationDeviceId: number;
 }
 
-export interface Storage {
-  /** Creates the account and its first device atomically; false if the username is taken. */
-  createAccount(account: AccountRow, device: DeviceRow, signedPreKey: SignedKey, pqLastResort: SignedKey): boolean;
-  accountByUsername(username: string): AccountRow | undefined;
-  accountById(id: string): AccountRow | undefined;
-  device(accountId: string, deviceId: number): DeviceRow | undefined;
-  devices(accountId: string): DeviceRow[];
+/** One caller's envelopes in an `enqueueBatch`: stored together or not at all. */
+export interface EnqueueItem {
+  readonly envelopes: readonly NewEnvelope[];
+}
 
+export interface AccountStore {
+  /**
+   * Creates the account and its first device (with the device's signed and
+   * last-resort keys) atomically, stamped `at`; false if the username is taken.
+   */
+  createAccount(account: AccountRow, device: DeviceRow, keys: InitialKeys, at: number): Promise<boolean>;
+  accountByUsername(username: string): Promise<AccountRow | undefined>;
+  accountById(id: string): Promise<AccountRow | undefined>;
+}
+
+export interface DeviceStore {
+  device(accountId: string, deviceId: number): Promise<DeviceRow | undefined>;
+  /** The account's devices in id order. */
+  devices(accountId: string): Promise<DeviceRow[]>;
+}
+
+export interface KeyStore {
   /** Stores uploaded keys for a device (replacing signed / last-resort keys when given). */
-  storeKeys(
-    accountId: string,
-    deviceId: number,
-    keys: { preKeys?: readonly OneTimeKey[]; pqPreKeys?: readonly SignedKey[]; signedPreKey?: SignedKey; pqLastResort?: SignedKey },
-  ): void;
-  preKeyCounts(accountId: string, deviceId: number): { preKeys: number; pqPreKeys: number };
+  storeKeys(accountId: string, deviceId: number, keys: KeyUpload): Promise<void>;
+  preKeyCounts(accountId: string, deviceId: number): Promise<{ preKeys: number; pqPreKeys: number }>;
   /** Public keys of a device, consuming one one-time EC prekey and one one-time KEM prekey. */
-  takeDeviceKeys(accountId: string, deviceId: number): DeviceKeys | undefined;
+  takeDeviceKeys(accountId: string, deviceId: number): Promise<DeviceKeys | undefined>;
+}
 
-  /** Queues envelopes for several devices of one account in one transaction; returns their ids. */
-  enqueue(accountId: string, envelopes: readonly NewEnvelope[]): number[];
-  /** Several enqueues in one durable transaction (group commit); all or nothing. */
-  enqueueBatch(items: ReadonlyArray<{ accountId: string; envelopes: readonly NewEnvelope[] }>): number[][];
-  /** Envelopes for a device with id > afterId, in order. */
-  pending(accountId: string, deviceId: number, afterId: number, limit: number): StoredEnvelope[];
-  queueLength(accountId: string, deviceId: number): number;
-  /** Deletes an envelope after the device acknowledged it; false if unknown. */
-  ack(accountId: string, deviceId: number, id: number): boolean;
-  /** Deletes several acknowledged envelopes in one transaction; returns how many existed. */
-  ackBatch(items: ReadonlyArray<{ accountId: string; deviceId: number; id: number }>): number;
-  /** Drops ephemeral envelopes created before `olderThan` (ms); returns how many. */
-  dropExpiredEphemeral(olderThan: number): number;
-  close(): void;
+export interface MessageQueue {
+  /**
+   * Several callers' envelopes in one durable transaction (group commit): all or
+   * nothing. Answers each item's envelope ids, in the item's order.
+   */
+  enqueueBatch(items: readonly EnqueueItem[]): Promise<number[][]>;
+  /** Envelopes for a device with id > afterId, in id order, at most `limit`. */
+  pending(accountId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
+  queueLength(accountId: string, deviceId: number): Promise<number>;
+  /** The devices of these accounts whose queues hold at least `limit` envelopes (one query, however many accounts). */
+  fullQueues(accountIds: readonly string[], limit: number): Promise<DeviceAddress[]>;
+  /** Deletes acknowledged envelopes in one transaction; answers how many existed. */
+  ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number>;
+  /** Drops ephemeral envelopes stored before `olderThan` (ms); answers how many. */
+  dropExpiredEphemeral(olderThan: number): Promise<number>;
+}
+
+export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue {
+  close(): Promise<void>;
 }

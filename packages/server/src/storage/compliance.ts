@@ -1,0 +1,186 @@
+/**
+ * The storage compliance suite: what every `Storage` adapter must do, tested
+ * through the interface only. An adapter's test file calls
+ * `storageCompliance(name, open)` with a function that opens a fresh, empty store;
+ * the suite closes every store it opened.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AccountRow, DeviceRow, EnvelopeFields, InitialKeys, NewEnvelope, Storage } from './storage.ts';
+
+const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
+
+/** Test data: an account, its first device and keys, distinguishable by `n`. */
+export function sampleAccount(username: string, n = 1): { account: AccountRow; device: DeviceRow; keys: InitialKeys } {
+  const id = randomUUID();
+  return {
+    account: { id, username, identityKey: bytes(33, n) },
+    device: { accountId: id, deviceId: 1, registrationId: 100 + n, passwordHash: bytes(32, n) },
+    keys: {
+      signedPreKey: { keyId: 1, publicKey: bytes(33, n), signature: bytes(64, n) },
+      pqLastResort: { keyId: 1, publicKey: bytes(1569, n), signature: bytes(64, n) },
+    },
+  };
+}
+
+function fields(content: number, extra: Partial<EnvelopeFields> = {}): EnvelopeFields {
+  return {
+    sourceAccountId: randomUUID(),
+    sourceUsername: 'sender',
+    sourceDeviceId: 1,
+    timestamp: 1000 + content,
+    serverTimestamp: 2000 + content,
+    messageType: 'whisper',
+    content: bytes(3, content),
+    ephemeral: false,
+    ...extra,
+  };
+}
+
+function to(accountId: string, deviceId: number, content: number, extra: Partial<EnvelopeFields> = {}): NewEnvelope {
+  return { destinationAccountId: accountId, destinationDeviceId: deviceId, ...fields(content, extra) };
+}
+
+export function storageCompliance(name: string, open: () => Promise<Storage>): void {
+  describe(`storage compliance: ${name}`, () => {
+    const opened: Storage[] = [];
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+    const fresh = async (): Promise<Storage> => {
+      const s = await open();
+      opened.push(s);
+      return s;
+    };
+    /** A store with one account per name, each with its first device. */
+    const withAccounts = async (...names: string[]) => {
+      const s = await fresh();
+      const accounts = [];
+      for (const [i, name] of names.entries()) {
+        const a = sampleAccount(name, i + 1);
+        expect(await s.createAccount(a.account, a.device, a.keys, 1_000 + i)).toBe(true);
+        accounts.push(a);
+      }
+      return { s, accounts };
+    };
+
+    describe('accounts', () => {
+      it('are unique by username, found by username and id, and created with their first device', async () => {
+        const { s, accounts } = await withAccounts('alice');
+        const alice = accounts[0]!;
+        const again = sampleAccount('alice', 9);
+        expect(await s.createAccount(again.account, again.device, again.keys, 5)).toBe(false);
+        expect(await s.accountById(again.account.id)).toBeUndefined();
+        expect(await s.device(again.account.id, 1)).toBeUndefined();
+        expect(await s.accountByUsername('alice')).toEqual(alice.account);
+        expect(await s.accountById(alice.account.id)).toEqual(alice.account);
+        expect(await s.accountByUsername('nobody')).toBeUndefined();
+        expect(await s.device(alice.account.id, 1)).toMatchObject(alice.device);
+        expect((await s.devices(alice.account.id)).map((d) => d.deviceId)).toEqual([1]);
+      });
+    });
+
+    describe('keys', () => {
+      it('hands out each one-time prekey once, then falls back to the last-resort KEM key', async () => {
+        const { s, accounts } = await withAccounts('bob');
+        const id = accounts[0]!.account.id;
+        await s.storeKeys(id, 1, {
+          preKeys: [
+            { keyId: 11, publicKey: bytes(33, 11) },
+            { keyId: 10, publicKey: bytes(33, 10) },
+          ],
+          pqPreKeys: [{ keyId: 20, publicKey: bytes(1569, 20), signature: bytes(64, 20) }],
+        });
+        expect(await s.preKeyCounts(id, 1)).toEqual({ preKeys: 2, pqPreKeys: 1 });
+        const taken = [];
+        for (let i = 0; i < 3; i++) {
+          const k = await s.takeDeviceKeys(id, 1);
+          taken.push([k?.preKey?.keyId, k?.pqPreKey.keyId, k?.signedPreKey.keyId, k?.registrationId]);
+        }
+        expect(taken).toEqual([
+          [10, 20, 1, 101],
+          [11, 1, 1, 101],
+          [undefined, 1, 1, 101],
+        ]);
+        expect(await s.preKeyCounts(id, 1)).toEqual({ preKeys: 0, pqPreKeys: 0 });
+        expect(await s.takeDeviceKeys(id, 2)).toBeUndefined();
+      });
+
+      it('replaces the signed and last-resort keys when uploaded, keeps them otherwise', async () => {
+        const { s, accounts } = await withAccounts('bob');
+        const id = accounts[0]!.account.id;
+        await s.storeKeys(id, 1, { signedPreKey: { keyId: 5, publicKey: bytes(33, 5), signature: bytes(64, 5) } });
+        let k = await s.takeDeviceKeys(id, 1);
+        expect([k?.signedPreKey.keyId, k?.pqPreKey.keyId]).toEqual([5, 1]);
+        await s.storeKeys(id, 1, { pqLastResort: { keyId: 6, publicKey: bytes(1569, 6), signature: bytes(64, 6) } });
+        k = await s.takeDeviceKeys(id, 1);
+        expect([k?.signedPreKey.keyId, k?.pqPreKey.keyId]).toEqual([5, 6]);
+        expect(k?.pqPreKey.publicKey).toEqual(bytes(1569, 6));
+      });
+    });
+
+    describe('message queue', () => {
+      it('keeps each device queue in order; pending pages by id; acks delete', async () => {
+        const { s, accounts } = await withAccounts('bob');
+        const bob = accounts[0]!.account.id;
+        const [first, second] = await s.enqueueBatch([
+          { envelopes: [to(bob, 1, 1), to(bob, 2, 2)] },
+          { envelopes: [to(bob, 1, 3), to(bob, 1, 4)] },
+        ]);
+        expect(first).toHaveLength(2);
+        expect(second).toHaveLength(2);
+        const ids1 = [first![0]!, second![0]!, second![1]!];
+        expect(ids1).toEqual([...ids1].sort((a, b) => a - b));
+        const all = await s.pending(bob, 1, 0, 10);
+        expect(all.map((e) => e.id)).toEqual(ids1);
+        expect(all.map((e) => e.content[0])).toEqual([1, 3, 4]);
+        expect(all[0]).toMatchObject({ ...fields(1), sourceAccountId: all[0]!.sourceAccountId });
+        expect((await s.pending(bob, 1, ids1[0]!, 1)).map((e) => e.id)).toEqual([ids1[1]]);
+        expect(await s.queueLength(bob, 1)).toBe(3);
+        expect(await s.queueLength(bob, 2)).toBe(1);
+        expect(await s.ackBatch([{ accountId: bob, deviceId: 1, id: ids1[1]! }, { accountId: bob, deviceId: 2, id: ids1[1]! }, { accountId: bob, deviceId: 1, id: 999_999 }])).toBe(1);
+        expect((await s.pending(bob, 1, 0, 10)).map((e) => e.id)).toEqual([ids1[0], ids1[2]]);
+        expect(await s.queueLength(bob, 2)).toBe(1);
+      });
+
+      it('a batch in which one envelope cannot be stored stores none', async () => {
+        const { s, accounts } = await withAccounts('bob');
+        const bob = accounts[0]!.account.id;
+        const broken = { ...to(bob, 1, 2), content: undefined as unknown as Uint8Array };
+        await expect(s.enqueueBatch([{ envelopes: [to(bob, 1, 1)] }, { envelopes: [broken] }])).rejects.toThrow();
+        expect(await s.queueLength(bob, 1)).toBe(0);
+      });
+
+      it('finds full queues among many accounts with one call', async () => {
+        const { s, accounts } = await withAccounts('alice', 'bob', 'carol');
+        const [a, b, c] = accounts.map((x) => x.account.id) as [string, string, string];
+        await s.enqueueBatch([{ envelopes: [to(a, 1, 1), to(a, 1, 2), to(b, 1, 3), to(b, 2, 4), to(b, 2, 5), to(c, 1, 6), to(c, 1, 7)] }]);
+        const full = await s.fullQueues([a, b], 2);
+        expect(full).toEqual(expect.arrayContaining([{ accountId: a, deviceId: 1 }, { accountId: b, deviceId: 2 }]));
+        expect(full).toHaveLength(2);
+        expect(await s.fullQueues([], 1)).toEqual([]);
+        expect(await s.fullQueues([b], 3)).toEqual([]);
+      });
+
+      it('drops ephemeral envelopes older than the cut-off, and nothing else', async () => {
+        const { s, accounts } = await withAccounts('bob');
+        const bob = accounts[0]!.account.id;
+        await s.enqueueBatch([
+          {
+            envelopes: [
+              to(bob, 1, 1, { ephemeral: true, serverTimestamp: 100 }),
+              to(bob, 1, 2, { ephemeral: false, serverTimestamp: 100 }),
+              to(bob, 1, 3, { ephemeral: true, serverTimestamp: 500 }),
+            ],
+          },
+        ]);
+        expect(await s.dropExpiredEphemeral(200)).toBe(1);
+        const left = await s.pending(bob, 1, 0, 10);
+        expect(left.map((e) => [e.content[0], e.ephemeral])).toEqual([
+          [2, false],
+          [3, true],
+        ]);
+      });
+    });
+  });
+}
