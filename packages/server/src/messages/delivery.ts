@@ -10,8 +10,8 @@
  * reader read again instead of sending around it (ids stay in order, none twice).
  */
 import type { WebSocket } from 'ws';
-import { base64Encode, LIMITS, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
-import type { MessageQueue, StoredEnvelope } from './storage/storage.ts';
+import { ERROR_TABLE, LIMITS, type EnvelopeFrame, type ServerFrame, type WireError } from '@parley/wire';
+import type { MessageQueue, StoredEnvelope } from '../storage/storage.ts';
 
 export interface Connection {
   readonly ws: WebSocket;
@@ -35,6 +35,12 @@ export interface Connection {
 /** A fresh connection's delivery state. */
 export function newConnection(ws: WebSocket, accountId: string, deviceId: number): Connection {
   return { ws, accountId, deviceId, lastSentId: 0, inFlight: 0, drained: false, caughtUp: false, reading: false, readAgain: false };
+}
+
+/** Sends the error frame and closes the socket with the code's WebSocket close code. */
+export function closeWith(ws: WebSocket, e: WireError): void {
+  ws.send(JSON.stringify({ type: 'error', code: e.code, message: e.describe(), ...e.details }));
+  ws.close(ERROR_TABLE[e.code].wsClose, e.code);
 }
 
 function key(accountId: string, deviceId: number): string {
@@ -183,7 +189,7 @@ export class DeliveryHub {
         timestamp: e.timestamp,
         serverTimestamp: e.serverTimestamp,
         messageType: e.messageType,
-        content: base64Encode(e.content),
+        content: Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).toString('base64'),
         ephemeral: e.ephemeral,
       };
       this.send(c, frame);
