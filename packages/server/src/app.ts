@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from '@parley/wire';
 import { accountsPlugin } from './accounts/accounts.ts';
 import { Authenticator } from './auth/auth.ts';
+import { devicesPlugin } from './devices/devices.ts';
 import { installErrorHandling } from './errors/errors.ts';
 import { keysPlugin } from './keys/keys.ts';
 import { DeliveryHub } from './messages/delivery.ts';
@@ -37,6 +38,8 @@ export interface AppConfig {
   readonly turnSecret?: string | undefined;
   /** WebSocket ping interval (default LIMITS.pingIntervalMs); a socket that misses one pong is closed. */
   readonly pingIntervalMs?: number;
+  /** How long a provisioning message poll waits (default LIMITS.provisioningPollMs). */
+  readonly provisioningPollMs?: number;
 }
 
 export interface AppDeps {
@@ -67,7 +70,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   });
 
   const metrics = createMetrics();
-  const auth = new Authenticator({ storage, serverSecret });
+  const auth = new Authenticator({ storage, serverSecret, now });
   const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'));
   trackConnections(metrics, () => hub.size);
   const sends = new Sends({ storage, hub, metrics, now, maxQueuedPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice });
@@ -88,6 +91,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     minClientVersion: config.minClientVersion,
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
+  await app.register(devicesPlugin, { storage, auth, hub, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });
   if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });
 

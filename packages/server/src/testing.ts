@@ -8,8 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
+import fc from 'fast-check';
 import WebSocket from 'ws';
-import { base64Encode } from '@parley/wire';
+import { base64Encode, type Decoder } from '@parley/wire';
 import { buildApp, type AppConfig, type ParleyApp } from './app.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 
@@ -178,4 +179,59 @@ export async function until(pred: () => boolean | Promise<boolean>, what = 'cond
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`${what} never held`);
+}
+
+export function linkBody(linkToken: string, password: Uint8Array, registrationId: number, extra: Record<string, unknown> = {}) {
+  return {
+    linkToken,
+    password: base64Encode(password),
+    registrationId,
+    signedPreKey: { keyId: 1, publicKey: key33(), signature: sig() },
+    pqLastResortPreKey: { keyId: 1, publicKey: kem(), signature: sig() },
+    ...extra,
+  };
+}
+
+/** Links a new device to `owner`'s account (a link token, then the device registers with it). */
+export async function linkDevice(t: TestApp, owner: Creds, registrationId = 50): Promise<Creds> {
+  const token = await t.req('POST', '/v1/devices/link-token', owner.headers);
+  expect(token.statusCode).toBe(200);
+  const password = new Uint8Array(randomBytes(32));
+  const res = await t.req('POST', '/v1/devices', {}, linkBody(token.json().linkToken, password, registrationId));
+  expect(res.statusCode).toBe(201);
+  const { accountId, deviceId, username } = res.json() as { accountId: string; deviceId: number; username: string };
+  expect(accountId).toBe(owner.accountId);
+  return credsFor(accountId, deviceId, password, username, registrationId);
+}
+
+/**
+ * Property: `valid` with any one field replaced by arbitrary JSON (or dropped, or an
+ * unknown field added) is refused with a typed 4xx error whenever the wire decoder
+ * refuses it. Bodies the decoder accepts are skipped, so a run never changes state
+ * by accident; callers check afterwards that nothing changed.
+ */
+export async function fuzzBody(valid: Record<string, unknown>, decoder: Decoder<unknown>, send: (body: unknown) => Promise<Res>, numRuns = 150): Promise<void> {
+  const fields = Object.keys(valid);
+  const mutated = fc.oneof(
+    fc.tuple(fc.constantFrom(...fields), fc.jsonValue()).map(([k, v]) => ({ ...valid, [k]: v })),
+    fc.constantFrom(...fields).map((k) => Object.fromEntries(Object.entries(valid).filter(([f]) => f !== k))),
+    fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue()).map(([k, v]) => JSON.parse(JSON.stringify({ ...valid, [`x${k}`]: v })) as unknown),
+    fc.jsonValue(),
+  );
+  await fc.assert(
+    fc.asyncProperty(mutated, async (body) => {
+      let accepted = true;
+      try {
+        decoder(JSON.parse(JSON.stringify(body)), '');
+      } catch {
+        accepted = false;
+      }
+      fc.pre(!accepted);
+      const r = await send(body);
+      expect(r.statusCode).toBeGreaterThanOrEqual(400);
+      expect(r.statusCode).toBeLessThan(500);
+      expect(typeof r.json().error.code).toBe('string');
+    }),
+    { numRuns },
+  );
 }

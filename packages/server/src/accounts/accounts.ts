@@ -24,7 +24,7 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, {
     const accountId = randomUUID();
     const ok = await storage.createAccount(
       { id: accountId, username: r.username, identityKey: r.identityKey },
-      { accountId, deviceId: 1, registrationId: r.registrationId, passwordHash: hashSecret(serverSecret, r.password) },
+      { registrationId: r.registrationId, passwordHash: hashSecret(serverSecret, r.password) },
       { signedPreKey: r.signedPreKey, pqLastResort: r.pqLastResortPreKey },
       now(),
     );

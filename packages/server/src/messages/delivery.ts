@@ -47,8 +47,14 @@ function key(accountId: string, deviceId: number): string {
   return `${accountId}.${deviceId}`;
 }
 
+/** Disconnections remembered for sockets whose authentication was in progress meanwhile. */
+const REMEMBERED_DISCONNECTIONS = 1024;
+
 export class DeliveryHub {
   private readonly connections = new Map<string, Set<Connection>>();
+  /** Counts disconnections; `disconnected` maps a device to the count at its last one. */
+  private disconnections = 0;
+  private readonly disconnected = new Map<string, number>();
 
   constructor(
     private readonly queue: MessageQueue,
@@ -62,6 +68,31 @@ export class DeliveryHub {
     let n = 0;
     for (const s of this.connections.values()) n += s.size;
     return n;
+  }
+
+  /** A mark to pass to `disconnectedSince` after an asynchronous authentication. */
+  get mark(): number {
+    return this.disconnections;
+  }
+
+  /**
+   * True if the device was disconnected after `mark` was taken: a socket whose
+   * credentials were checked just before an unlink must not be added after it.
+   */
+  disconnectedSince(accountId: string, deviceId: number, mark: number): boolean {
+    return (this.disconnected.get(key(accountId, deviceId)) ?? -1) > mark;
+  }
+
+  /** Closes every connection of the device at once with `e` (the device was unlinked). */
+  disconnect(accountId: string, deviceId: number, e: WireError): void {
+    const k = key(accountId, deviceId);
+    this.disconnected.delete(k);
+    this.disconnected.set(k, ++this.disconnections);
+    if (this.disconnected.size > REMEMBERED_DISCONNECTIONS) this.disconnected.delete(this.disconnected.keys().next().value!);
+    for (const c of this.connections.get(k) ?? []) {
+      if (c.ws.readyState === c.ws.OPEN) closeWith(c.ws, e);
+    }
+    this.connections.delete(k);
   }
 
   add(c: Connection): void {

@@ -130,8 +130,10 @@ export class SocketServer {
           if (conn || authenticating) throw new WireError('BAD_REQUEST', 'already authenticated');
           checkClientVersion(frame.version, minClientVersion);
           authenticating = true;
-          const a = await auth.check(frame.accountId, frame.deviceId, frame.password);
+          const mark = hub.mark;
+          const a = await auth.socket(frame.accountId, frame.deviceId, frame.password);
           if (ws.readyState !== ws.OPEN) return;
+          if (hub.disconnectedSince(a.accountId, a.deviceId, mark)) throw new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account');
           clearTimeout(authTimer);
           authed = a;
           conn = newConnection(ws, a.accountId, a.deviceId);

@@ -6,22 +6,28 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccountRow, DeviceRow, EnvelopeFields, InitialKeys, NewEnvelope, Storage } from './storage.ts';
+import type { AccountRow, DeviceLimits, EnvelopeFields, InitialKeys, NewDevice, NewEnvelope, Storage } from './storage.ts';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 
 /** Test data: an account, its first device and keys, distinguishable by `n`. */
-export function sampleAccount(username: string, n = 1): { account: AccountRow; device: DeviceRow; keys: InitialKeys } {
+export function sampleAccount(username: string, n = 1): { account: AccountRow; device: NewDevice; keys: InitialKeys } {
   const id = randomUUID();
   return {
     account: { id, username, identityKey: bytes(33, n) },
-    device: { accountId: id, deviceId: 1, registrationId: 100 + n, passwordHash: bytes(32, n) },
-    keys: {
-      signedPreKey: { keyId: 1, publicKey: bytes(33, n), signature: bytes(64, n) },
-      pqLastResort: { keyId: 1, publicKey: bytes(1569, n), signature: bytes(64, n) },
-    },
+    device: { registrationId: 100 + n, passwordHash: bytes(32, n) },
+    keys: sampleKeys(n),
   };
 }
+
+function sampleKeys(n: number): InitialKeys {
+  return {
+    signedPreKey: { keyId: n, publicKey: bytes(33, n), signature: bytes(64, n) },
+    pqLastResort: { keyId: n, publicKey: bytes(1569, n), signature: bytes(64, n) },
+  };
+}
+
+const LIMITS6: DeviceLimits = { maxDevices: 6, maxDeviceId: 127 };
 
 function fields(content: number, extra: Partial<EnvelopeFields> = {}): EnvelopeFields {
   return {
@@ -75,8 +81,118 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         expect(await s.accountByUsername('alice')).toEqual(alice.account);
         expect(await s.accountById(alice.account.id)).toEqual(alice.account);
         expect(await s.accountByUsername('nobody')).toBeUndefined();
-        expect(await s.device(alice.account.id, 1)).toMatchObject(alice.device);
+        expect(await s.device(alice.account.id, 1)).toEqual({ ...alice.device, accountId: alice.account.id, deviceId: 1, createdAt: 1_000, lastSeenAt: 1_000, encryptedName: undefined });
         expect((await s.devices(alice.account.id)).map((d) => d.deviceId)).toEqual([1]);
+      });
+    });
+
+    describe('devices', () => {
+      /** A store with alice and a link token for her account, valid until 10_000. */
+      const withToken = async (limits = LIMITS6) => {
+        const { s, accounts } = await withAccounts('alice');
+        const alice = accounts[0]!.account;
+        const link = async (token: number, at = 5_000, name?: Uint8Array) =>
+          s.linkDevice(bytes(32, token), { registrationId: 200 + token, passwordHash: bytes(32, 100 + token), encryptedName: name }, sampleKeys(token), at, limits);
+        await s.createLinkToken(alice.id, bytes(32, 1), 10_000);
+        return { s, alice, link };
+      };
+
+      it('link tokens are single use and expire', async () => {
+        const { s, alice, link } = await withToken();
+        await s.createLinkToken(alice.id, bytes(32, 2), 10_000);
+        expect(await link(1, 5_000, bytes(20, 9))).toEqual({ status: 'linked', account: alice, deviceId: 2 });
+        expect(await link(1)).toEqual({ status: 'expired' });
+        expect(await link(2, 10_000)).toEqual({ status: 'expired' });
+        expect(await link(3)).toEqual({ status: 'expired' });
+        const d2 = await s.device(alice.id, 2);
+        expect(d2).toMatchObject({ registrationId: 201, passwordHash: bytes(32, 101), createdAt: 5_000, lastSeenAt: 5_000, encryptedName: bytes(20, 9) });
+        const k = await s.takeDeviceKeys(alice.id, 2);
+        expect([k?.signedPreKey.keyId, k?.pqPreKey.keyId, k?.registrationId]).toEqual([1, 1, 201]);
+        await s.createLinkToken(alice.id, bytes(32, 4), 10_000);
+        await s.createLinkToken(alice.id, bytes(32, 5), 20_000);
+        // Tokens 2 (never used) and 4 expire at 10_000.
+        expect(await s.dropExpiredLinkTokens(10_000)).toBe(2);
+        expect((await link(5, 10_000)).status).toBe('linked');
+      });
+
+      it('device ids increase and are never reused; unlinking leaves a tombstone and deletes queue, keys and password', async () => {
+        const { s, alice, link } = await withToken();
+        expect((await link(1)).status).toBe('linked');
+        await s.storeKeys(alice.id, 2, { preKeys: [{ keyId: 7, publicKey: bytes(33, 7) }], pqPreKeys: [{ keyId: 8, publicKey: bytes(1569, 8), signature: bytes(64, 8) }] });
+        await s.enqueueBatch([{ envelopes: [to(alice.id, 2, 1), to(alice.id, 1, 2)] }]);
+        expect(await s.unlinkedAt(alice.id, 2)).toBeUndefined();
+        expect(await s.unlinkDevice(alice.id, 2, 6_000)).toBe(true);
+        expect(await s.unlinkDevice(alice.id, 2, 6_500)).toBe(false);
+        expect(await s.unlinkDevice(alice.id, 5, 6_500)).toBe(false);
+        expect(await s.unlinkedAt(alice.id, 2)).toBe(6_000);
+        expect(await s.unlinkedAt(alice.id, 1)).toBeUndefined();
+        expect(await s.device(alice.id, 2)).toBeUndefined();
+        expect(await s.queueLength(alice.id, 2)).toBe(0);
+        expect(await s.queueLength(alice.id, 1)).toBe(1);
+        expect(await s.preKeyCounts(alice.id, 2)).toEqual({ preKeys: 0, pqPreKeys: 0 });
+        expect(await s.takeDeviceKeys(alice.id, 2)).toBeUndefined();
+        await s.createLinkToken(alice.id, bytes(32, 2), 10_000);
+        expect(await link(2)).toMatchObject({ status: 'linked', deviceId: 3 });
+        expect((await s.devices(alice.id)).map((d) => d.deviceId)).toEqual([1, 3]);
+        expect(await s.unlinkedAt(alice.id, 3)).toBeUndefined();
+      });
+
+      it('refuses a device over the limits and keeps the token for a retry', async () => {
+        const { s, alice, link } = await withToken({ maxDevices: 2, maxDeviceId: 3 });
+        await s.createLinkToken(alice.id, bytes(32, 2), 10_000);
+        expect((await link(1)).status).toBe('linked');
+        expect(await link(2)).toEqual({ status: 'too-many' });
+        expect(await s.unlinkDevice(alice.id, 2, 6_000)).toBe(true);
+        expect(await link(2)).toMatchObject({ status: 'linked', deviceId: 3 });
+        expect(await s.unlinkDevice(alice.id, 3, 6_000)).toBe(true);
+        await s.createLinkToken(alice.id, bytes(32, 3), 10_000);
+        // Only device 1 is active, but every id up to the largest has been used.
+        expect(await link(3)).toEqual({ status: 'too-many' });
+      });
+
+      it('records when a device was last seen', async () => {
+        const { s, accounts } = await withAccounts('alice');
+        const id = accounts[0]!.account.id;
+        await s.touchDevice(id, 1, 9_999);
+        expect((await s.device(id, 1))?.lastSeenAt).toBe(9_999);
+        expect((await s.devices(id))[0]?.createdAt).toBe(1_000);
+      });
+    });
+
+    describe('provisioning channels', () => {
+      const channel = (id: string, expiresAt = 10_000) => ({ id, publicKey: bytes(33, 3), readTokenHash: bytes(32, 4), expiresAt });
+
+      it('live until they expire; ids are unique', async () => {
+        const s = await fresh();
+        expect(await s.openChannel(channel('abcdefghjk'))).toBe(true);
+        expect(await s.openChannel(channel('abcdefghjk', 50_000))).toBe(false);
+        expect(await s.openChannel(channel('zzzzzzzzzz', 20_000))).toBe(true);
+        expect(await s.channel('abcdefghjk', 9_999)).toEqual(channel('abcdefghjk'));
+        expect(await s.channel('abcdefghjk', 10_000)).toBeUndefined();
+        expect(await s.channel('nonexisten', 0)).toBeUndefined();
+        expect(await s.dropExpiredChannels(10_000)).toBe(1);
+        expect(await s.channel('zzzzzzzzzz', 10_000)).toBeDefined();
+      });
+
+      it('carry one message, once: taken (and gone) by the first read', async () => {
+        const s = await fresh();
+        await s.openChannel(channel('abcdefghjk'));
+        expect(await s.takeChannelMessage('abcdefghjk', 1)).toBeUndefined();
+        expect(await s.putChannelMessage('abcdefghjk', bytes(100, 7), 1)).toBe('stored');
+        expect(await s.putChannelMessage('abcdefghjk', bytes(100, 8), 1)).toBe('conflict');
+        expect(await s.takeChannelMessage('abcdefghjk', 2)).toEqual(bytes(100, 7));
+        expect(await s.takeChannelMessage('abcdefghjk', 3)).toBeUndefined();
+        expect(await s.putChannelMessage('abcdefghjk', bytes(100, 8), 4)).toBe('conflict');
+        expect(await s.putChannelMessage('nonexisten', bytes(100, 8), 4)).toBe('expired');
+      });
+
+      it('an expired channel takes no message and gives none', async () => {
+        const s = await fresh();
+        await s.openChannel(channel('abcdefghjk'));
+        await s.openChannel(channel('bcdefghjkm'));
+        expect(await s.putChannelMessage('abcdefghjk', bytes(10, 7), 10_000)).toBe('expired');
+        expect(await s.putChannelMessage('bcdefghjkm', bytes(10, 7), 9_000)).toBe('stored');
+        expect(await s.takeChannelMessage('bcdefghjkm', 10_000)).toBeUndefined();
       });
     });
 

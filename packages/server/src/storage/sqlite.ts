@@ -4,23 +4,29 @@
  *
  * better-sqlite3 is synchronous: each method does its work at once and answers a
  * settled promise, so a transaction never spans an await (no other request can
- * interleave with one). Schema changes are additive, so data directories made by
- * earlier versions keep working.
+ * interleave with one). The schema is the first version's tables plus numbered,
+ * additive migrations (`PRAGMA user_version`), so data directories made by earlier
+ * versions keep working.
  */
 import Database from 'better-sqlite3';
 import type {
   AccountRow,
   DeviceAddress,
   DeviceKeys,
+  DeviceLimits,
   DeviceRow,
   EnqueueItem,
   InitialKeys,
   KeyUpload,
+  LinkResult,
+  NewDevice,
   NewEnvelope,
+  ProvisioningChannel,
   Storage,
   StoredEnvelope,
 } from './storage.ts';
 
+/** The tables of the first version (before migrations). */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY,
@@ -59,9 +65,58 @@ CREATE TABLE IF NOT EXISTS envelopes (
 CREATE INDEX IF NOT EXISTS envelopes_by_device ON envelopes (account_id, device_id, id);
 `;
 
+/** Migration n takes the schema from user_version n to n + 1; each runs in one transaction. */
+const MIGRATIONS: readonly string[] = [
+  // 1: linked devices (when created and seen, encrypted names, tombstones), link tokens, provisioning.
+  `
+  ALTER TABLE devices ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE devices ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE devices ADD COLUMN encrypted_name BLOB;
+  UPDATE devices SET
+    created_at = (SELECT created_at FROM accounts WHERE accounts.id = devices.account_id),
+    last_seen_at = (SELECT created_at FROM accounts WHERE accounts.id = devices.account_id);
+  CREATE TABLE device_tombstones (
+    account_id TEXT NOT NULL, device_id INTEGER NOT NULL, unlinked_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, device_id)
+  );
+  CREATE TABLE link_tokens (
+    token_hash BLOB PRIMARY KEY, account_id TEXT NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE provisioning_channels (
+    id TEXT PRIMARY KEY, public_key BLOB NOT NULL, read_token_hash BLOB NOT NULL, expires_at INTEGER NOT NULL,
+    -- 0: waiting for the message, 1: message waiting, 2: message taken
+    state INTEGER NOT NULL DEFAULT 0, message BLOB
+  );
+  `,
+];
+
 function u8(b: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 }
+
+interface DeviceSqlRow {
+  account_id: string;
+  device_id: number;
+  registration_id: number;
+  password_hash: Buffer;
+  created_at: number;
+  last_seen_at: number;
+  encrypted_name: Buffer | null;
+}
+
+interface EnvelopeSqlRow {
+  id: number;
+  source_account_id: string;
+  source_username: string;
+  source_device_id: number;
+  timestamp: number;
+  server_timestamp: number;
+  message_type: StoredEnvelope['messageType'];
+  content: Buffer;
+  ephemeral: number;
+}
+
+const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name';
 
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
@@ -73,18 +128,43 @@ export class SqliteStorage implements Storage {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    this.migrate();
     const d = this.db;
     this.stmts = {
       insertAccount: d.prepare('INSERT INTO accounts (id, username, identity_key, created_at) VALUES (?, ?, ?, ?)'),
-      insertDevice: d.prepare('INSERT INTO devices (account_id, device_id, registration_id, password_hash) VALUES (?, ?, ?, ?)'),
+      insertDevice: d.prepare(
+        'INSERT INTO devices (account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       upsertSigned: d.prepare(
         'INSERT INTO signed_prekeys (account_id, device_id, kind, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (account_id, device_id, kind) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key, signature = excluded.signature',
       ),
       accountByUsername: d.prepare('SELECT id, username, identity_key FROM accounts WHERE username = ?'),
       accountById: d.prepare('SELECT id, username, identity_key FROM accounts WHERE id = ?'),
-      device: d.prepare('SELECT account_id, device_id, registration_id, password_hash FROM devices WHERE account_id = ? AND device_id = ?'),
-      devices: d.prepare('SELECT account_id, device_id, registration_id, password_hash FROM devices WHERE account_id = ? ORDER BY device_id'),
+      device: d.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE account_id = ? AND device_id = ?`),
+      devices: d.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE account_id = ? ORDER BY device_id`),
+      countDevices: d.prepare('SELECT COUNT(*) AS n FROM devices WHERE account_id = ?'),
+      maxDeviceId: d.prepare(
+        'SELECT MAX(m) AS m FROM (SELECT MAX(device_id) AS m FROM devices WHERE account_id = ? UNION ALL SELECT MAX(device_id) FROM device_tombstones WHERE account_id = ?)',
+      ),
+      touchDevice: d.prepare('UPDATE devices SET last_seen_at = ? WHERE account_id = ? AND device_id = ?'),
+      tombstone: d.prepare('SELECT unlinked_at FROM device_tombstones WHERE account_id = ? AND device_id = ?'),
+      insertTombstone: d.prepare('INSERT OR REPLACE INTO device_tombstones (account_id, device_id, unlinked_at) VALUES (?, ?, ?)'),
+      deleteDevice: d.prepare('DELETE FROM devices WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceQueue: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceSigned: d.prepare('DELETE FROM signed_prekeys WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceOneTime: d.prepare('DELETE FROM one_time_prekeys WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceKem: d.prepare('DELETE FROM kem_prekeys WHERE account_id = ? AND device_id = ?'),
+      insertLinkToken: d.prepare('INSERT INTO link_tokens (token_hash, account_id, expires_at) VALUES (?, ?, ?)'),
+      linkToken: d.prepare('SELECT account_id, expires_at FROM link_tokens WHERE token_hash = ?'),
+      deleteLinkToken: d.prepare('DELETE FROM link_tokens WHERE token_hash = ?'),
+      dropLinkTokens: d.prepare('DELETE FROM link_tokens WHERE expires_at <= ?'),
+      insertChannel: d.prepare('INSERT OR IGNORE INTO provisioning_channels (id, public_key, read_token_hash, expires_at) VALUES (?, ?, ?, ?)'),
+      channel: d.prepare('SELECT id, public_key, read_token_hash, expires_at, state FROM provisioning_channels WHERE id = ? AND expires_at > ?'),
+      putChannelMessage: d.prepare('UPDATE provisioning_channels SET state = 1, message = ? WHERE id = ? AND state = 0'),
+      channelMessage: d.prepare('SELECT message FROM provisioning_channels WHERE id = ? AND expires_at > ? AND state = 1'),
+      takeChannelMessage: d.prepare('UPDATE provisioning_channels SET state = 2, message = NULL WHERE id = ?'),
+      dropChannels: d.prepare('DELETE FROM provisioning_channels WHERE expires_at <= ?'),
       insertOneTime: d.prepare('INSERT OR REPLACE INTO one_time_prekeys (account_id, device_id, key_id, public_key) VALUES (?, ?, ?, ?)'),
       insertKem: d.prepare('INSERT OR REPLACE INTO kem_prekeys (account_id, device_id, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?)'),
       countOneTime: d.prepare('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE account_id = ? AND device_id = ?'),
@@ -112,28 +192,50 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  async createAccount(account: AccountRow, device: DeviceRow, keys: InitialKeys, at: number): Promise<boolean> {
-    const tx = this.db.transaction(() => {
-      if (this.stmts.accountByUsername.get(account.username)) return false;
-      this.stmts.insertAccount.run(account.id, account.username, account.identityKey, at);
-      this.stmts.insertDevice.run(device.accountId, device.deviceId, device.registrationId, device.passwordHash);
-      const { signedPreKey: spk, pqLastResort: kem } = keys;
-      this.stmts.upsertSigned.run(account.id, device.deviceId, 'ec', spk.keyId, spk.publicKey, spk.signature);
-      this.stmts.upsertSigned.run(account.id, device.deviceId, 'kem', kem.keyId, kem.publicKey, kem.signature);
-      return true;
-    });
-    return tx.immediate();
+  private migrate(): void {
+    const from = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = from; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  }
+
+  /** Runs `f` with synchronous=NORMAL: for writes whose loss in a power cut is harmless (acks, last-seen times). */
+  private relaxed<T>(f: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return f();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  // ---- accounts
+
+  async createAccount(account: AccountRow, device: NewDevice, keys: InitialKeys, at: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        if (this.stmts.accountByUsername.get(account.username)) return false;
+        this.stmts.insertAccount.run(account.id, account.username, account.identityKey, at);
+        this.insertDevice(account.id, 1, device, keys, at);
+        return true;
+      })
+      .immediate();
+  }
+
+  private insertDevice(accountId: string, deviceId: number, device: NewDevice, keys: InitialKeys, at: number): void {
+    this.stmts.insertDevice.run(accountId, deviceId, device.registrationId, device.passwordHash, at, at, device.encryptedName ?? null);
+    const { signedPreKey: spk, pqLastResort: kem } = keys;
+    this.stmts.upsertSigned.run(accountId, deviceId, 'ec', spk.keyId, spk.publicKey, spk.signature);
+    this.stmts.upsertSigned.run(accountId, deviceId, 'kem', kem.keyId, kem.publicKey, kem.signature);
   }
 
   private account(row: unknown): AccountRow | undefined {
     if (!row) return undefined;
     const r = row as { id: string; username: string; identity_key: Buffer };
     return { id: r.id, username: r.username, identityKey: u8(r.identity_key) };
-  }
-
-  private deviceRow(row: unknown): DeviceRow {
-    const r = row as { account_id: string; device_id: number; registration_id: number; password_hash: Buffer };
-    return { accountId: r.account_id, deviceId: r.device_id, registrationId: r.registration_id, passwordHash: u8(r.password_hash) };
   }
 
   async accountByUsername(username: string): Promise<AccountRow | undefined> {
@@ -144,28 +246,127 @@ export class SqliteStorage implements Storage {
     return this.account(this.stmts.accountById.get(id));
   }
 
+  // ---- devices
+
+  private deviceRow(r: DeviceSqlRow): DeviceRow {
+    return {
+      accountId: r.account_id,
+      deviceId: r.device_id,
+      registrationId: r.registration_id,
+      passwordHash: u8(r.password_hash),
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      encryptedName: r.encrypted_name ? u8(r.encrypted_name) : undefined,
+    };
+  }
+
   async device(accountId: string, deviceId: number): Promise<DeviceRow | undefined> {
-    const r = this.stmts.device.get(accountId, deviceId);
+    const r = this.stmts.device.get(accountId, deviceId) as DeviceSqlRow | undefined;
     return r ? this.deviceRow(r) : undefined;
   }
 
   async devices(accountId: string): Promise<DeviceRow[]> {
-    return this.stmts.devices.all(accountId).map((r) => this.deviceRow(r));
+    return (this.stmts.devices.all(accountId) as DeviceSqlRow[]).map((r) => this.deviceRow(r));
   }
 
+  async unlinkedAt(accountId: string, deviceId: number): Promise<number | undefined> {
+    return (this.stmts.tombstone.get(accountId, deviceId) as { unlinked_at: number } | undefined)?.unlinked_at;
+  }
+
+  async touchDevice(accountId: string, deviceId: number, at: number): Promise<void> {
+    this.relaxed(() => this.stmts.touchDevice.run(at, accountId, deviceId));
+  }
+
+  async createLinkToken(accountId: string, tokenHash: Uint8Array, expiresAt: number): Promise<void> {
+    this.stmts.insertLinkToken.run(tokenHash, accountId, expiresAt);
+  }
+
+  async linkDevice(tokenHash: Uint8Array, device: NewDevice, keys: InitialKeys, at: number, limits: DeviceLimits): Promise<LinkResult> {
+    return this.db
+      .transaction((): LinkResult => {
+        const token = this.stmts.linkToken.get(tokenHash) as { account_id: string; expires_at: number } | undefined;
+        if (!token || token.expires_at <= at) return { status: 'expired' };
+        const account = this.account(this.stmts.accountById.get(token.account_id));
+        if (!account) return { status: 'expired' };
+        const active = (this.stmts.countDevices.get(account.id) as { n: number }).n;
+        const next = ((this.stmts.maxDeviceId.get(account.id, account.id) as { m: number | null }).m ?? 0) + 1;
+        if (active >= limits.maxDevices || next > limits.maxDeviceId) return { status: 'too-many' };
+        this.stmts.deleteLinkToken.run(tokenHash);
+        this.insertDevice(account.id, next, device, keys, at);
+        return { status: 'linked', account, deviceId: next };
+      })
+      .immediate();
+  }
+
+  async unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        if (this.stmts.deleteDevice.run(accountId, deviceId).changes === 0) return false;
+        for (const s of [this.stmts.deleteDeviceQueue, this.stmts.deleteDeviceSigned, this.stmts.deleteDeviceOneTime, this.stmts.deleteDeviceKem]) {
+          s.run(accountId, deviceId);
+        }
+        this.stmts.insertTombstone.run(accountId, deviceId, at);
+        return true;
+      })
+      .immediate();
+  }
+
+  async dropExpiredLinkTokens(now: number): Promise<number> {
+    return this.stmts.dropLinkTokens.run(now).changes;
+  }
+
+  // ---- provisioning
+
+  async openChannel(c: ProvisioningChannel): Promise<boolean> {
+    return this.stmts.insertChannel.run(c.id, c.publicKey, c.readTokenHash, c.expiresAt).changes === 1;
+  }
+
+  async channel(id: string, now: number): Promise<ProvisioningChannel | undefined> {
+    const r = this.stmts.channel.get(id, now) as { id: string; public_key: Buffer; read_token_hash: Buffer; expires_at: number } | undefined;
+    return r ? { id: r.id, publicKey: u8(r.public_key), readTokenHash: u8(r.read_token_hash), expiresAt: r.expires_at } : undefined;
+  }
+
+  async putChannelMessage(id: string, message: Uint8Array, now: number): Promise<'stored' | 'conflict' | 'expired'> {
+    return this.db
+      .transaction(() => {
+        if (!this.stmts.channel.get(id, now)) return 'expired' as const;
+        return this.stmts.putChannelMessage.run(message, id).changes === 1 ? ('stored' as const) : ('conflict' as const);
+      })
+      .immediate();
+  }
+
+  async takeChannelMessage(id: string, now: number): Promise<Uint8Array | undefined> {
+    return this.db
+      .transaction(() => {
+        const r = this.stmts.channelMessage.get(id, now) as { message: Buffer } | undefined;
+        if (!r) return undefined;
+        this.stmts.takeChannelMessage.run(id);
+        return u8(r.message);
+      })
+      .immediate();
+  }
+
+  async dropExpiredChannels(now: number): Promise<number> {
+    return this.stmts.dropChannels.run(now).changes;
+  }
+
+  // ---- keys
+
   async storeKeys(accountId: string, deviceId: number, keys: KeyUpload): Promise<void> {
-    this.db.transaction(() => {
-      for (const k of keys.preKeys ?? []) this.stmts.insertOneTime.run(accountId, deviceId, k.keyId, k.publicKey);
-      for (const k of keys.pqPreKeys ?? []) this.stmts.insertKem.run(accountId, deviceId, k.keyId, k.publicKey, k.signature);
-      if (keys.signedPreKey) {
-        const k = keys.signedPreKey;
-        this.stmts.upsertSigned.run(accountId, deviceId, 'ec', k.keyId, k.publicKey, k.signature);
-      }
-      if (keys.pqLastResort) {
-        const k = keys.pqLastResort;
-        this.stmts.upsertSigned.run(accountId, deviceId, 'kem', k.keyId, k.publicKey, k.signature);
-      }
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const k of keys.preKeys ?? []) this.stmts.insertOneTime.run(accountId, deviceId, k.keyId, k.publicKey);
+        for (const k of keys.pqPreKeys ?? []) this.stmts.insertKem.run(accountId, deviceId, k.keyId, k.publicKey, k.signature);
+        if (keys.signedPreKey) {
+          const k = keys.signedPreKey;
+          this.stmts.upsertSigned.run(accountId, deviceId, 'ec', k.keyId, k.publicKey, k.signature);
+        }
+        if (keys.pqLastResort) {
+          const k = keys.pqLastResort;
+          this.stmts.upsertSigned.run(accountId, deviceId, 'kem', k.keyId, k.publicKey, k.signature);
+        }
+      })
+      .immediate();
   }
 
   async preKeyCounts(accountId: string, deviceId: number): Promise<{ preKeys: number; pqPreKeys: number }> {
@@ -176,34 +377,36 @@ export class SqliteStorage implements Storage {
   }
 
   async takeDeviceKeys(accountId: string, deviceId: number): Promise<DeviceKeys | undefined> {
-    return this.db.transaction((): DeviceKeys | undefined => {
-      const row = this.stmts.device.get(accountId, deviceId);
-      const dev = row ? this.deviceRow(row) : undefined;
-      const spk = this.stmts.signed.get(accountId, deviceId, 'ec') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
-      const lastResort = this.stmts.signed.get(accountId, deviceId, 'kem') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
-      if (!dev || !spk || !lastResort) return undefined;
-      const opk = this.stmts.firstOneTime.get(accountId, deviceId) as { key_id: number; public_key: Buffer } | undefined;
-      if (opk) this.stmts.deleteOneTime.run(accountId, deviceId, opk.key_id);
-      const kem = this.stmts.firstKem.get(accountId, deviceId) as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
-      if (kem) this.stmts.deleteKem.run(accountId, deviceId, kem.key_id);
-      const pq = kem ?? lastResort;
-      return {
-        deviceId,
-        registrationId: dev.registrationId,
-        signedPreKey: { keyId: spk.key_id, publicKey: u8(spk.public_key), signature: u8(spk.signature) },
-        pqPreKey: { keyId: pq.key_id, publicKey: u8(pq.public_key), signature: u8(pq.signature) },
-        preKey: opk ? { keyId: opk.key_id, publicKey: u8(opk.public_key) } : undefined,
-      };
-    }).immediate();
+    return this.db
+      .transaction((): DeviceKeys | undefined => {
+        const dev = this.stmts.device.get(accountId, deviceId) as DeviceSqlRow | undefined;
+        const spk = this.stmts.signed.get(accountId, deviceId, 'ec') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
+        const lastResort = this.stmts.signed.get(accountId, deviceId, 'kem') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
+        if (!dev || !spk || !lastResort) return undefined;
+        const opk = this.stmts.firstOneTime.get(accountId, deviceId) as { key_id: number; public_key: Buffer } | undefined;
+        if (opk) this.stmts.deleteOneTime.run(accountId, deviceId, opk.key_id);
+        const kem = this.stmts.firstKem.get(accountId, deviceId) as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
+        if (kem) this.stmts.deleteKem.run(accountId, deviceId, kem.key_id);
+        const pq = kem ?? lastResort;
+        return {
+          deviceId,
+          registrationId: dev.registration_id,
+          signedPreKey: { keyId: spk.key_id, publicKey: u8(spk.public_key), signature: u8(spk.signature) },
+          pqPreKey: { keyId: pq.key_id, publicKey: u8(pq.public_key), signature: u8(pq.signature) },
+          preKey: opk ? { keyId: opk.key_id, publicKey: u8(opk.public_key) } : undefined,
+        };
+      })
+      .immediate();
   }
+
+  // ---- message queue
 
   async enqueueBatch(items: readonly EnqueueItem[]): Promise<number[][]> {
     return this.db.transaction(() => items.map((item) => item.envelopes.map((e) => this.insertEnvelope(e)))).immediate();
   }
 
   private insertEnvelope(e: NewEnvelope): number {
-    const s = this.stmts.insertEnvelope;
-    const r = s.run(
+    const r = this.stmts.insertEnvelope.run(
       e.destinationAccountId,
       e.destinationDeviceId,
       e.sourceAccountId,
@@ -219,30 +422,17 @@ export class SqliteStorage implements Storage {
   }
 
   async pending(accountId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]> {
-    return this.stmts.pending.all(accountId, deviceId, afterId, limit).map((row) => {
-      const r = row as {
-        id: number;
-        source_account_id: string;
-        source_username: string;
-        source_device_id: number;
-        timestamp: number;
-        server_timestamp: number;
-        message_type: 'prekey' | 'whisper';
-        content: Buffer;
-        ephemeral: number;
-      };
-      return {
-        id: r.id,
-        sourceAccountId: r.source_account_id,
-        sourceUsername: r.source_username,
-        sourceDeviceId: r.source_device_id,
-        timestamp: r.timestamp,
-        serverTimestamp: r.server_timestamp,
-        messageType: r.message_type,
-        content: u8(r.content),
-        ephemeral: r.ephemeral === 1,
-      };
-    });
+    return (this.stmts.pending.all(accountId, deviceId, afterId, limit) as EnvelopeSqlRow[]).map((r) => ({
+      id: r.id,
+      sourceAccountId: r.source_account_id,
+      sourceUsername: r.source_username,
+      sourceDeviceId: r.source_device_id,
+      timestamp: r.timestamp,
+      serverTimestamp: r.server_timestamp,
+      messageType: r.message_type,
+      content: u8(r.content),
+      ephemeral: r.ephemeral === 1,
+    }));
   }
 
   async queueLength(accountId: string, deviceId: number): Promise<number> {
@@ -256,14 +446,9 @@ export class SqliteStorage implements Storage {
   }
 
   async ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number> {
-    // Why NORMAL here: a lost ack only means a redelivery, which clients drop as a duplicate;
+    // Why relaxed: a lost ack only means a redelivery, which clients drop as a duplicate;
     // accepting a message (enqueue) stays synchronous=FULL.
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate();
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+    return this.relaxed(() => this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate());
   }
 
   async dropExpiredEphemeral(olderThan: number): Promise<number> {

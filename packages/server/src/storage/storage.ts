@@ -1,6 +1,6 @@
 /**
  * The server's storage interface, split by concept (accounts, devices, keys, the
- * message queue); `Storage` combines them. Every method is async so that a
+ * message queue, provisioning channels); `Storage` combines them. Every method is async so that a
  * networked database (PostgreSQL) can implement it; SQLite does now. Every adapter
  * runs the one compliance suite in `compliance.ts`.
  *
@@ -19,6 +19,40 @@ export interface DeviceRow {
   readonly deviceId: number;
   readonly registrationId: number;
   readonly passwordHash: Uint8Array;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  /** Sealed by the account's devices; the server cannot read it. */
+  readonly encryptedName: Uint8Array | undefined;
+}
+
+/** A device as it registers (its id is chosen by storage, or 1 for a new account). */
+export interface NewDevice {
+  readonly registrationId: number;
+  readonly passwordHash: Uint8Array;
+  readonly encryptedName?: Uint8Array | undefined;
+}
+
+/** The outcome of linking a device with a link token. */
+export type LinkResult =
+  | { readonly status: 'linked'; readonly account: AccountRow; readonly deviceId: number }
+  /** No such token, or it expired, or it was used. */
+  | { readonly status: 'expired' }
+  /** The account has the most active devices allowed (the token is kept for a retry). */
+  | { readonly status: 'too-many' };
+
+export interface DeviceLimits {
+  /** Active devices an account may have. */
+  readonly maxDevices: number;
+  /** The largest device id the protocol can carry; ids are never reused, so linking stops there. */
+  readonly maxDeviceId: number;
+}
+
+export interface ProvisioningChannel {
+  readonly id: string;
+  /** The new device's ephemeral public key. */
+  readonly publicKey: Uint8Array;
+  readonly readTokenHash: Uint8Array;
+  readonly expiresAt: number;
 }
 
 export interface SignedKey {
@@ -91,18 +125,55 @@ export interface EnqueueItem {
 
 export interface AccountStore {
   /**
-   * Creates the account and its first device (with the device's signed and
-   * last-resort keys) atomically, stamped `at`; false if the username is taken.
+   * Creates the account and its first device (id 1, with its signed and last-resort
+   * keys) atomically, stamped `at`; false if the username is taken.
    */
-  createAccount(account: AccountRow, device: DeviceRow, keys: InitialKeys, at: number): Promise<boolean>;
+  createAccount(account: AccountRow, device: NewDevice, keys: InitialKeys, at: number): Promise<boolean>;
   accountByUsername(username: string): Promise<AccountRow | undefined>;
   accountById(id: string): Promise<AccountRow | undefined>;
 }
 
 export interface DeviceStore {
+  /** An active (linked) device. */
   device(accountId: string, deviceId: number): Promise<DeviceRow | undefined>;
-  /** The account's devices in id order. */
+  /** The account's active devices in id order. */
   devices(accountId: string): Promise<DeviceRow[]>;
+  /** When this device was unlinked, if it was: its tombstone. */
+  unlinkedAt(accountId: string, deviceId: number): Promise<number | undefined>;
+  /** Records that the device was seen at `at`. */
+  touchDevice(accountId: string, deviceId: number, at: number): Promise<void>;
+  /** Stores a link token (its keyed hash) for the account, valid until `expiresAt`. */
+  createLinkToken(accountId: string, tokenHash: Uint8Array, expiresAt: number): Promise<void>;
+  /**
+   * Adds a device to the token's account, atomically: consumes the token (unknown,
+   * used or expired at `at`: 'expired'), gives the device the next id never used by
+   * the account, stores its keys. Over `limits`: 'too-many', and the token is kept.
+   */
+  linkDevice(tokenHash: Uint8Array, device: NewDevice, keys: InitialKeys, at: number, limits: DeviceLimits): Promise<LinkResult>;
+  /**
+   * Unlinks an active device, atomically: deletes its queue, keys and password and
+   * leaves a tombstone stamped `at`. False if there is no such active device.
+   */
+  unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean>;
+  /** Drops link tokens expired at `now`; answers how many. */
+  dropExpiredLinkTokens(now: number): Promise<number>;
+}
+
+/**
+ * Provisioning channels: short-lived mailboxes through which an existing device
+ * hands a new one, end-to-end encrypted, what it needs to link. A channel expired
+ * at `now` behaves as if it did not exist.
+ */
+export interface ProvisioningStore {
+  /** Opens a channel; false if the id is in use (the caller draws another). */
+  openChannel(channel: ProvisioningChannel): Promise<boolean>;
+  channel(id: string, now: number): Promise<ProvisioningChannel | undefined>;
+  /** Leaves the one message a channel carries: 'conflict' if one was left before. */
+  putChannelMessage(id: string, message: Uint8Array, now: number): Promise<'stored' | 'conflict' | 'expired'>;
+  /** Takes the waiting message (deleting it), if there is one. */
+  takeChannelMessage(id: string, now: number): Promise<Uint8Array | undefined>;
+  /** Drops channels expired at `now`; answers how many. */
+  dropExpiredChannels(now: number): Promise<number>;
 }
 
 export interface KeyStore {
@@ -130,6 +201,6 @@ export interface MessageQueue {
   dropExpiredEphemeral(olderThan: number): Promise<number>;
 }
 
-export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue {
+export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, ProvisioningStore {
   close(): Promise<void>;
 }
