@@ -15,6 +15,8 @@ import { accountsPlugin } from './accounts/accounts.ts';
 import { Authenticator } from './auth/auth.ts';
 import { devicesPlugin } from './devices/devices.ts';
 import { installErrorHandling } from './errors/errors.ts';
+import { GroupSends } from './groups/group-sends.ts';
+import { groupsPlugin } from './groups/groups.ts';
 import { keysPlugin } from './keys/keys.ts';
 import { DeliveryHub } from './messages/delivery.ts';
 import { messagesPlugin } from './messages/messages.ts';
@@ -74,6 +76,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'));
   trackConnections(metrics, () => hub.size);
   const sends = new Sends({ storage, hub, metrics, now, maxQueuedPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice });
+  const groupSends = new GroupSends({ storage, sends, now });
 
   installRequestParsing(app, config.minClientVersion);
   installErrorHandling(app, { metrics, maxBodyBytes });
@@ -86,11 +89,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     auth,
     hub,
     sends,
+    groupSend: (sender, groupId, request, via) => groupSends.accept(sender, groupId, request, via),
     metrics,
     now,
     minClientVersion: config.minClientVersion,
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
+  await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
   await app.register(devicesPlugin, { storage, auth, hub, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });
   if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import fc from 'fast-check';
 import WebSocket from 'ws';
-import { base64Encode, type Decoder } from '@parley/wire';
+import { base64Encode, groupResponse, type Decoder, type GroupResponse } from '@parley/wire';
 import { buildApp, type AppConfig, type ParleyApp } from './app.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 
@@ -235,3 +235,14 @@ export async function fuzzBody(valid: Record<string, unknown>, decoder: Decoder<
     { numRuns },
   );
 }
+
+export const newGroupId = () => randomBytes(16).toString('hex');
+export const attrs = (n = 1) => base64Encode(new Uint8Array(48).fill(n));
+
+/** Creates a group of `owner` and `members` through the endpoint; answers it as decoded by wire. */
+export async function createGroup(t: TestApp, owner: Creds, members: readonly Creds[], groupId = newGroupId()): Promise<GroupResponse> {
+  const r = await t.req('POST', '/v1/groups', owner.headers, { groupId, encryptedAttributes: attrs(), members: members.map((m) => m.accountId) });
+  expect(r.statusCode).toBe(201);
+  return groupResponse(r.json(), '');
+}
+

@@ -110,6 +110,11 @@ export class DeliveryHub {
     if (set && set.size === 0) this.connections.delete(k);
   }
 
+  /** Whether the device has a connection here (so waking it is worth building its envelopes). */
+  connected(accountId: string, deviceId: number): boolean {
+    return this.connections.has(key(accountId, deviceId));
+  }
+
   /**
    * New envelopes are queued for this device. `fresh`, the envelopes just stored (in id
    * order), goes out directly to connections that are caught up and have room; any other
@@ -200,6 +205,18 @@ export class DeliveryHub {
     }
   }
 
+  /** Base64 of group contents, cached per content: a group message's envelopes share one, encoded once for every connection. */
+  private readonly encoded = new WeakMap<Uint8Array, string>();
+
+  private base64(content: Uint8Array): string {
+    let b = this.encoded.get(content);
+    if (b === undefined) {
+      b = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('base64');
+      this.encoded.set(content, b);
+    }
+    return b;
+  }
+
   private sendBatch(c: Connection, batch: readonly StoredEnvelope[]): void {
     const expiredBefore = this.now() - LIMITS.ephemeralTtlMs;
     const expired: number[] = [];
@@ -220,8 +237,9 @@ export class DeliveryHub {
         timestamp: e.timestamp,
         serverTimestamp: e.serverTimestamp,
         messageType: e.messageType,
-        content: Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).toString('base64'),
+        content: e.groupId === undefined ? Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).toString('base64') : this.base64(e.content),
         ephemeral: e.ephemeral,
+        ...(e.groupId === undefined ? {} : { groupId: e.groupId }),
       };
       this.send(c, frame);
       c.inFlight++;

@@ -2,16 +2,16 @@
  * Group commit: enqueues that arrive in the same turn of the event loop share one
  * durable transaction (one fsync), and each sender hears OK only after it.
  */
-import type { EnqueueItem, MessageQueue } from '../storage/storage.ts';
+import type { EnqueueItem, EnqueueResult, MessageQueue } from '../storage/storage.ts';
 
 export class EnqueueBatcher {
-  private pending: Array<{ item: EnqueueItem; resolve: (ids: number[]) => void; reject: (e: unknown) => void }> = [];
+  private pending: Array<{ item: EnqueueItem; resolve: (r: EnqueueResult) => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
 
   constructor(private readonly queue: MessageQueue) {}
 
-  /** Resolves with the item's envelope ids once the batch holding it is committed. */
-  add(item: EnqueueItem): Promise<number[]> {
+  /** Resolves with the item's result (its envelope ids) once the batch holding it is committed. */
+  add(item: EnqueueItem): Promise<EnqueueResult> {
     return new Promise((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
       if (!this.scheduled) {

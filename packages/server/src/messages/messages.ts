@@ -19,8 +19,8 @@ export interface MessagesOptions {
   readonly auth: Authenticator;
   readonly hub: DeliveryHub;
   readonly sends: Sends;
-  /** Group sends over the socket (the groups context's function), when wired. */
-  readonly groupSend?: SendHandlers['groupSend'];
+  /** Group sends over the socket: the groups context's function behind `PUT /v1/groups/:groupId/messages`. */
+  readonly groupSend: SendHandlers['groupSend'];
   readonly metrics: Metrics;
   readonly now: () => number;
   readonly minClientVersion: string;
@@ -39,7 +39,7 @@ export const messagesPlugin: FastifyPluginAsync<MessagesOptions> = async (app, o
 
   const handlers: SendHandlers = {
     send: (sender, to, request, via) => sends.acceptSend(sender, to, request, via),
-    ...(opts.groupSend ? { groupSend: opts.groupSend } : {}),
+    groupSend: opts.groupSend,
   };
   const sockets = new SocketServer(app.server, {
     auth,

@@ -3,13 +3,14 @@
  * /v1/messages/:username` and the socket's `send` frame: it checks the sender
  * covered exactly the recipient's current devices, stores the envelopes durably
  * (group commit), and only then answers and wakes the recipient's connections.
- * `store` is that common end, also used by group sends.
+ * `store` is that common end, also used by group sends; `wake` hands freshly
+ * stored envelopes to the delivery hub (also for group updates).
  */
 import { WireError, type SendRequest, type SendResponse } from '@parley/wire';
 import { findAccount } from '../accounts/lookup.ts';
 import type { Authed } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { AccountStore, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope } from '../storage/storage.ts';
+import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope } from '../storage/storage.ts';
 import type { DeliveryHub } from './delivery.ts';
 import { EnqueueBatcher } from './enqueue-batcher.ts';
 
@@ -74,15 +75,32 @@ export class Sends {
   /**
    * The common end of every send: stores the item durably (batched with others in one
    * transaction), counts it, then wakes the destinations' connections with the stored
-   * envelopes. Resolves once stored.
+   * envelopes. Resolves once stored: true, or false when the item's group changed
+   * since it was checked (nothing was stored).
    */
-  async store(item: EnqueueItem, via: Transport): Promise<void> {
+  async store(item: EnqueueItem, via: Transport): Promise<boolean> {
     // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
     const ids = await this.batcher.add(item);
+    if (ids === 'group-changed') return false;
     this.deps.metrics.accepted.inc({ transport: via }, ids.length);
-    item.envelopes.forEach((e, i) => {
-      const { destinationAccountId, destinationDeviceId, ...fields } = e;
-      this.deps.hub.notify(destinationAccountId, destinationDeviceId, [{ ...fields, id: ids[i]! }]);
-    });
+    const { hub } = this.deps;
+    if ('envelopes' in item) {
+      item.envelopes.forEach(({ destinationAccountId, destinationDeviceId, ...fields }, i) => {
+        hub.notify(destinationAccountId, destinationDeviceId, [{ ...fields, id: ids[i]! }]);
+      });
+    } else {
+      // Up to ~6,000 destinations: envelopes are built only for devices connected here.
+      const { envelope, to } = item.fanout;
+      to.forEach((d, i) => {
+        if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, [{ ...envelope, id: ids[i]! }]);
+      });
+    }
+    return true;
+  }
+
+  /** Hands stored envelopes (a group change's updates) to their devices' connections. */
+  wake(envelopes: readonly DestinedEnvelope[]): void {
+    const { hub } = this.deps;
+    for (const { destination: d, ...e } of envelopes) if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, [e]);
   }
 }

@@ -28,8 +28,7 @@ import type { Transport } from './sends.ts';
 /** What a socket's send frames are handed to: the same functions as the HTTP routes. */
 export interface SendHandlers {
   send(sender: Authed, to: string, request: SendRequest, via: Transport): Promise<SendResponse>;
-  /** Absent until group messaging is wired in: group-send frames are then refused. */
-  groupSend?(sender: Authed, groupId: string, request: GroupSendRequest, via: Transport): Promise<SendResponse>;
+  groupSend(sender: Authed, groupId: string, request: GroupSendRequest, via: Transport): Promise<SendResponse>;
 }
 
 export interface SocketDeps {
@@ -146,9 +145,7 @@ export class SocketServer {
         } else if (frame.type === 'group-send') {
           if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
           const a = authed;
-          const groupSend = sends.groupSend?.bind(sends);
-          if (!groupSend) throw new WireError('BAD_REQUEST', 'this server does not carry group messages yet');
-          this.onSend(ws, () => groupSend(a, frame.groupId, frame.request, 'ws'), frame.requestId);
+          this.onSend(ws, () => sends.groupSend(a, frame.groupId, frame.request, 'ws'), frame.requestId);
         } else {
           if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
           hub.ack(conn, frame.id);

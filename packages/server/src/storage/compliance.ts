@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AccountRow, DeviceLimits, EnvelopeFields, InitialKeys, NewDevice, NewEnvelope, Storage } from './storage.ts';
+import type { AccountRow, DeviceLimits, EnvelopeFields, GroupUpdate, InitialKeys, NewDevice, NewEnvelope, Storage } from './storage.ts';
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
 
@@ -159,6 +159,138 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
       });
     });
 
+    describe('groups', () => {
+      const G = '00112233445566778899aabbccddeeff';
+      const update = (actor: string, n: number): GroupUpdate => ({
+        sourceAccountId: actor,
+        sourceUsername: 'actor',
+        sourceDeviceId: 1,
+        timestamp: 10 + n,
+        serverTimestamp: 20 + n,
+        content: bytes(5, n),
+      });
+      /** alice (2 devices), bob, carol, dave; a group of alice (admin) and bob. */
+      const withGroup = async () => {
+        const { s, accounts } = await withAccounts('alice', 'bob', 'carol', 'dave');
+        const [a, b, c, d] = accounts.map((x) => x.account.id) as [string, string, string, string];
+        await s.createLinkToken(a, bytes(32, 1), 10_000);
+        expect((await s.linkDevice(bytes(32, 1), { registrationId: 300, passwordHash: bytes(32, 3) }, sampleKeys(3), 5, LIMITS6)).status).toBe('linked');
+        const created = await s.createGroup(
+          { groupId: G, encryptedAttributes: bytes(40, 1), members: [{ accountId: a, role: 'admin' }, { accountId: b, role: 'member' }] },
+          update(a, 0),
+          100,
+        );
+        expect(created).toMatchObject({ status: 'done', revision: 0 });
+        return { s, a, b, c, d, created };
+      };
+      /** The group-update envelopes waiting in a device's queue: [revision marker (content byte), groupId]. */
+      const updates = async (s: Storage, accountId: string, deviceId: number) =>
+        (await s.pending(accountId, deviceId, 0, 100)).filter((e) => e.messageType === 'group-update').map((e) => [e.content[0], e.groupId]);
+
+      it('are created at revision 0 with their members in order; the update reaches every member device', async () => {
+        const { s, a, b, c, created } = await withGroup();
+        expect(await s.group(G)).toEqual({
+          groupId: G,
+          revision: 0,
+          encryptedAttributes: bytes(40, 1),
+          members: [
+            { accountId: a, username: 'alice', role: 'admin', devices: [{ deviceId: 1, registrationId: 101 }, { deviceId: 2, registrationId: 300 }] },
+            { accountId: b, username: 'bob', role: 'member', devices: [{ deviceId: 1, registrationId: 102 }] },
+          ],
+        });
+        expect(await updates(s, a, 1)).toEqual([[0, G]]);
+        expect(await updates(s, a, 2)).toEqual([[0, G]]);
+        expect(await updates(s, b, 1)).toEqual([[0, G]]);
+        expect(await updates(s, c, 1)).toEqual([]);
+        const [env] = await s.pending(b, 1, 0, 1);
+        expect(env).toMatchObject({ sourceAccountId: a, sourceUsername: 'actor', sourceDeviceId: 1, timestamp: 10, serverTimestamp: 20, ephemeral: false, groupId: G });
+        if (created.status !== 'done') throw new Error('not created');
+        expect(created.envelopes.map((e) => [e.destination.accountId, e.destination.deviceId]).sort()).toEqual([[a, 1], [a, 2], [b, 1]].sort());
+        expect(created.envelopes.find((e) => e.destination.accountId === b)?.id).toBe(env!.id);
+        // An existing id writes nothing.
+        expect(await s.createGroup({ groupId: G, encryptedAttributes: bytes(4, 9), members: [{ accountId: c, role: 'admin' }] }, update(c, 9), 200)).toEqual({ status: 'conflict' });
+        expect(await updates(s, c, 1)).toEqual([]);
+        expect((await s.group(G))?.encryptedAttributes).toEqual(bytes(40, 1));
+        expect(await s.group('ffffffffffffffffffffffffffffffff')).toBeUndefined();
+      });
+
+      it('change membership, roles and attributes one revision at a time; removed members hear of it', async () => {
+        const { s, a, b, c, d } = await withGroup();
+        const r1 = await s.changeGroup({ groupId: G, fromRevision: 0, add: [{ accountId: c, role: 'member' }, { accountId: d, role: 'admin' }], remove: [b], roles: [], encryptedAttributes: bytes(8, 2) }, update(a, 1), 300);
+        expect(r1).toMatchObject({ status: 'done', revision: 1 });
+        const g = await s.group(G);
+        expect(g?.revision).toBe(1);
+        expect(g?.encryptedAttributes).toEqual(bytes(8, 2));
+        expect(g?.members.map((m) => [m.username, m.role])).toEqual([
+          ['alice', 'admin'],
+          ['carol', 'member'],
+          ['dave', 'admin'],
+        ]);
+        expect(await updates(s, b, 1)).toEqual([[0, G], [1, G]]);
+        expect(await updates(s, c, 1)).toEqual([[1, G]]);
+        expect(await updates(s, a, 2)).toEqual([[0, G], [1, G]]);
+        const r2 = await s.changeGroup({ groupId: G, fromRevision: 1, add: [], remove: [], roles: [{ accountId: c, role: 'admin' }, { accountId: a, role: 'member' }] }, update(d, 2), 400);
+        expect(r2).toMatchObject({ status: 'done', revision: 2 });
+        expect((await s.group(G))?.members.map((m) => m.role)).toEqual(['member', 'admin', 'admin']);
+        expect((await s.group(G))?.encryptedAttributes).toEqual(bytes(8, 2));
+        expect(await updates(s, b, 1)).toEqual([[0, G], [1, G]]);
+        expect((await s.groupsOf(c)).map((x) => x.groupId)).toEqual([G]);
+        expect(await s.groupsOf(b)).toEqual([]);
+        expect(await s.groupCounts([a, b, c])).toEqual(new Map([[a, 1], [c, 1]]));
+      });
+
+      it('a change and its update envelopes commit together, or neither does', async () => {
+        const { s, a, b, c } = await withGroup();
+        // Computed against an old revision: nothing written.
+        expect(await s.changeGroup({ groupId: G, fromRevision: 5, add: [{ accountId: c, role: 'member' }], remove: [], roles: [] }, update(a, 1), 300)).toEqual({ status: 'conflict' });
+        // A change that cannot be stored (bob is a member already) fails whole.
+        await expect(s.changeGroup({ groupId: G, fromRevision: 0, add: [{ accountId: c, role: 'member' }, { accountId: b, role: 'member' }], remove: [], roles: [] }, update(a, 1), 300)).rejects.toThrow();
+        expect(await s.changeGroup({ groupId: 'ffffffffffffffffffffffffffffffff', fromRevision: 0, add: [], remove: [], roles: [] }, update(a, 1), 300)).toEqual({ status: 'conflict' });
+        const g = await s.group(G);
+        expect([g?.revision, g?.members.length]).toEqual([0, 2]);
+        expect(await updates(s, c, 1)).toEqual([]);
+        expect(await updates(s, b, 1)).toEqual([[0, G]]);
+      });
+
+      it('a group whose last member leaves is gone; the leaver hears of it', async () => {
+        const { s, a, b } = await withGroup();
+        expect(await s.changeGroup({ groupId: G, fromRevision: 0, add: [], remove: [b], roles: [] }, update(b, 1), 300)).toMatchObject({ status: 'done', revision: 1 });
+        expect(await s.changeGroup({ groupId: G, fromRevision: 1, add: [], remove: [a], roles: [] }, update(a, 2), 400)).toMatchObject({ status: 'done', revision: 2 });
+        expect(await s.group(G)).toBeUndefined();
+        expect(await s.groupsOf(a)).toEqual([]);
+        expect(await updates(s, a, 2)).toEqual([[0, G], [1, G], [2, G]]);
+        // The id can be used again.
+        expect((await s.createGroup({ groupId: G, encryptedAttributes: bytes(4, 4), members: [{ accountId: b, role: 'admin' }] }, update(b, 3), 500)).status).toBe('done');
+      });
+
+      it('a fanout stores one envelope per device; acks and unlinks of some leave the others whole', async () => {
+        const { s, a, b, c } = await withGroup();
+        const content = bytes(1000, 7);
+        const fields = { sourceAccountId: a, sourceUsername: 'alice', sourceDeviceId: 1, timestamp: 1, serverTimestamp: 2, messageType: 'senderkey' as const, content, ephemeral: false, groupId: G };
+        const to = [{ accountId: a, deviceId: 2 }, { accountId: b, deviceId: 1 }, { accountId: c, deviceId: 1 }];
+        const [ids, changed, direct] = await s.enqueueBatch([
+          { fanout: { envelope: fields, to }, ifGroupRevision: { groupId: G, revision: 0 } },
+          { fanout: { envelope: fields, to }, ifGroupRevision: { groupId: G, revision: 1 } },
+          { envelopes: [{ ...fields, messageType: 'whisper', groupId: undefined, destinationAccountId: c, destinationDeviceId: 1 }] },
+        ]);
+        expect(ids).toHaveLength(3);
+        expect(changed).toBe('group-changed');
+        expect(direct).toHaveLength(1);
+        const last = async (acc: string, dev: number) => (await s.pending(acc, dev, 0, 100)).filter((e) => e.messageType !== 'group-update');
+        expect((await last(b, 1)).map((e) => [e.id, e.content, e.groupId])).toEqual([[(ids as number[])[1], content, G]]);
+        expect((await last(c, 1)).map((e) => [e.messageType, e.groupId])).toEqual([['senderkey', G], ['whisper', undefined]]);
+        expect(await s.ackBatch([{ accountId: b, deviceId: 1, id: (ids as number[])[1]! }])).toBe(1);
+        expect(await s.unlinkDevice(a, 2, 900)).toBe(true);
+        expect((await last(c, 1))[0]?.content).toEqual(content);
+        expect(await s.queueLength(c, 1)).toBe(2);
+        expect(await s.enqueueBatch([{ fanout: { envelope: fields, to: [] } }])).toEqual([[]]);
+        // Unguarded group envelopes and expired ones.
+        expect(await s.dropExpiredEphemeral(1_000)).toBe(0);
+        expect((await s.accountsByIds([a, c, 'ffffffff-ffff-4fff-8fff-ffffffffffff'])).map((x) => x.username).sort()).toEqual(['alice', 'carol']);
+        expect(await s.accountsByIds([])).toEqual([]);
+      });
+    });
+
     describe('provisioning channels', () => {
       const channel = (id: string, expiresAt = 10_000) => ({ id, publicKey: bytes(33, 3), readTokenHash: bytes(32, 4), expiresAt });
 
@@ -239,10 +371,10 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
       it('keeps each device queue in order; pending pages by id; acks delete', async () => {
         const { s, accounts } = await withAccounts('bob');
         const bob = accounts[0]!.account.id;
-        const [first, second] = await s.enqueueBatch([
+        const [first, second] = (await s.enqueueBatch([
           { envelopes: [to(bob, 1, 1), to(bob, 2, 2)] },
           { envelopes: [to(bob, 1, 3), to(bob, 1, 4)] },
-        ]);
+        ])) as number[][];
         expect(first).toHaveLength(2);
         expect(second).toHaveLength(2);
         const ids1 = [first![0]!, second![0]!, second![1]!];

@@ -50,6 +50,12 @@ describe('sqlite: data written by the first version', () => {
         signedPreKey: { keyId: 1, publicKey: new Uint8Array(33), signature: new Uint8Array(64) },
         pqLastResort: { keyId: 1, publicKey: new Uint8Array(1569), signature: new Uint8Array(64) },
       }, 5, { maxDevices: 6, maxDeviceId: 127 })).toMatchObject({ status: 'linked', deviceId: 2 });
+      const update = { sourceAccountId: id, sourceUsername: 'alice', sourceDeviceId: 1, timestamp: 7, serverTimestamp: 7, content: new Uint8Array([1]) };
+      expect(await s.createGroup({ groupId: 'ab'.repeat(16), encryptedAttributes: new Uint8Array(4), members: [{ accountId: id, role: 'admin' }] }, update, 7)).toMatchObject({ status: 'done' });
+      expect((await s.pending(id, 1, 0, 10)).map((e) => [e.messageType, e.groupId])).toEqual([
+        ['whisper', undefined],
+        ['group-update', 'ab'.repeat(16)],
+      ]);
     } finally {
       await s.close();
     }

@@ -11,16 +11,26 @@
 import Database from 'better-sqlite3';
 import type {
   AccountRow,
+  DestinedEnvelope,
   DeviceAddress,
   DeviceKeys,
   DeviceLimits,
   DeviceRow,
   EnqueueItem,
+  EnqueueResult,
+  Fanout,
+  GroupChange,
+  GroupMemberRecord,
+  GroupRecord,
+  GroupRole,
+  GroupUpdate,
+  GroupWrite,
   InitialKeys,
   KeyUpload,
   LinkResult,
   NewDevice,
   NewEnvelope,
+  NewGroup,
   ProvisioningChannel,
   Storage,
   StoredEnvelope,
@@ -88,6 +98,28 @@ const MIGRATIONS: readonly string[] = [
     state INTEGER NOT NULL DEFAULT 0, message BLOB
   );
   `,
+  // 2: groups; envelopes name their group; one content shared by a group message's envelopes.
+  `
+  ALTER TABLE envelopes ADD COLUMN group_id TEXT;
+  ALTER TABLE envelopes ADD COLUMN payload_id INTEGER;
+  -- A fanout's content, stored once; refs counts the envelopes pointing at it.
+  CREATE TABLE payloads (id INTEGER PRIMARY KEY AUTOINCREMENT, content BLOB NOT NULL, refs INTEGER NOT NULL);
+  -- Every way an envelope leaves (ack, expiry, unlink) releases its payload.
+  CREATE TRIGGER envelopes_release_payload AFTER DELETE ON envelopes WHEN OLD.payload_id IS NOT NULL BEGIN
+    UPDATE payloads SET refs = refs - 1 WHERE id = OLD.payload_id;
+    DELETE FROM payloads WHERE id = OLD.payload_id AND refs <= 0;
+  END;
+  CREATE TABLE groups (
+    id TEXT PRIMARY KEY, revision INTEGER NOT NULL, encrypted_attributes BLOB NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+  );
+  -- seq orders members by when they joined.
+  CREATE TABLE group_members (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, group_id TEXT NOT NULL, account_id TEXT NOT NULL,
+    role TEXT NOT NULL, joined_at INTEGER NOT NULL, UNIQUE (group_id, account_id)
+  );
+  CREATE INDEX group_members_by_account ON group_members (account_id, seq);
+  `,
 ];
 
 function u8(b: Buffer | Uint8Array): Uint8Array {
@@ -114,6 +146,7 @@ interface EnvelopeSqlRow {
   message_type: StoredEnvelope['messageType'];
   content: Buffer;
   ephemeral: number;
+  group_id: string | null;
 }
 
 const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name';
@@ -175,13 +208,38 @@ export class SqliteStorage implements Storage {
       firstKem: d.prepare('SELECT key_id, public_key, signature FROM kem_prekeys WHERE account_id = ? AND device_id = ? ORDER BY key_id LIMIT 1'),
       deleteKem: d.prepare('DELETE FROM kem_prekeys WHERE account_id = ? AND device_id = ? AND key_id = ?'),
       insertEnvelope: d.prepare(
-        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertPayload: d.prepare('INSERT INTO payloads (content, refs) VALUES (?, ?)'),
+      // One statement for a whole fanout: the loop over destinations runs inside SQLite.
+      insertFanout: d.prepare(
+        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id) ' +
+          "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, ?, ?, ?, ?, ?, X'', ?, ?, ? FROM json_each(?) ORDER BY key RETURNING id",
       ),
       pending: d.prepare(
-        'SELECT id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral ' +
-          'FROM envelopes WHERE account_id = ? AND device_id = ? AND id > ? ORDER BY id LIMIT ?',
+        'SELECT e.id, e.source_account_id, e.source_username, e.source_device_id, e.timestamp, e.server_timestamp, e.message_type, ' +
+          'COALESCE(p.content, e.content) AS content, e.ephemeral, e.group_id ' +
+          'FROM envelopes e LEFT JOIN payloads p ON p.id = e.payload_id WHERE e.account_id = ? AND e.device_id = ? AND e.id > ? ORDER BY e.id LIMIT ?',
       ),
+      accountsByIds: d.prepare('SELECT id, username, identity_key FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
+      devicesOfAccounts: d.prepare('SELECT account_id, device_id FROM devices WHERE account_id IN (SELECT value FROM json_each(?)) ORDER BY account_id, device_id'),
+      group: d.prepare('SELECT id, revision, encrypted_attributes FROM groups WHERE id = ?'),
+      groupRevision: d.prepare('SELECT revision FROM groups WHERE id = ?'),
+      groupMembers: d.prepare(
+        'SELECT m.account_id, a.username, m.role, d.device_id, d.registration_id FROM group_members m ' +
+          'JOIN accounts a ON a.id = m.account_id LEFT JOIN devices d ON d.account_id = m.account_id ' +
+          'WHERE m.group_id = ? ORDER BY m.seq, d.device_id',
+      ).raw(true),
+      memberIds: d.prepare('SELECT account_id FROM group_members WHERE group_id = ? ORDER BY seq'),
+      groupsOf: d.prepare('SELECT group_id FROM group_members WHERE account_id = ? ORDER BY seq'),
+      groupCounts: d.prepare('SELECT account_id, COUNT(*) AS n FROM group_members WHERE account_id IN (SELECT value FROM json_each(?)) GROUP BY account_id'),
+      insertGroup: d.prepare('INSERT INTO groups (id, revision, encrypted_attributes, created_at, updated_at) VALUES (?, 0, ?, ?, ?)'),
+      updateGroup: d.prepare('UPDATE groups SET revision = ?, encrypted_attributes = COALESCE(?, encrypted_attributes), updated_at = ? WHERE id = ?'),
+      deleteGroup: d.prepare('DELETE FROM groups WHERE id = ?'),
+      insertMember: d.prepare('INSERT INTO group_members (group_id, account_id, role, joined_at) VALUES (?, ?, ?, ?)'),
+      deleteMember: d.prepare('DELETE FROM group_members WHERE group_id = ? AND account_id = ?'),
+      setRole: d.prepare('UPDATE group_members SET role = ? WHERE group_id = ? AND account_id = ?'),
       queueLength: d.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ?'),
       ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
       dropEphemeral: d.prepare('DELETE FROM envelopes WHERE ephemeral = 1 AND server_timestamp < ?'),
@@ -244,6 +302,11 @@ export class SqliteStorage implements Storage {
 
   async accountById(id: string): Promise<AccountRow | undefined> {
     return this.account(this.stmts.accountById.get(id));
+  }
+
+  async accountsByIds(ids: readonly string[]): Promise<AccountRow[]> {
+    if (ids.length === 0) return [];
+    return this.stmts.accountsByIds.all(JSON.stringify(ids)).map((r) => this.account(r)!);
   }
 
   // ---- devices
@@ -399,13 +462,115 @@ export class SqliteStorage implements Storage {
       .immediate();
   }
 
-  // ---- message queue
+  // ---- groups
 
-  async enqueueBatch(items: readonly EnqueueItem[]): Promise<number[][]> {
-    return this.db.transaction(() => items.map((item) => item.envelopes.map((e) => this.insertEnvelope(e)))).immediate();
+  async createGroup(group: NewGroup, update: GroupUpdate, at: number): Promise<GroupWrite> {
+    return this.db
+      .transaction((): GroupWrite => {
+        if (this.stmts.groupRevision.get(group.groupId)) return { status: 'conflict' };
+        this.stmts.insertGroup.run(group.groupId, group.encryptedAttributes, at, at);
+        for (const m of group.members) this.stmts.insertMember.run(group.groupId, m.accountId, m.role, at);
+        const envelopes = this.writeUpdate(group.groupId, group.members.map((m) => m.accountId), update);
+        return { status: 'done', revision: 0, envelopes };
+      })
+      .immediate();
   }
 
-  private insertEnvelope(e: NewEnvelope): number {
+  async changeGroup(change: GroupChange, update: GroupUpdate, at: number): Promise<GroupWrite> {
+    return this.db
+      .transaction((): GroupWrite => {
+        const current = this.stmts.groupRevision.get(change.groupId) as { revision: number } | undefined;
+        if (!current || current.revision !== change.fromRevision) return { status: 'conflict' };
+        const before = (this.stmts.memberIds.all(change.groupId) as Array<{ account_id: string }>).map((r) => r.account_id);
+        for (const id of change.remove) this.stmts.deleteMember.run(change.groupId, id);
+        for (const m of change.add) this.stmts.insertMember.run(change.groupId, m.accountId, m.role, at);
+        for (const r of change.roles) this.stmts.setRole.run(r.role, change.groupId, r.accountId);
+        const revision = change.fromRevision + 1;
+        if (this.stmts.memberIds.all(change.groupId).length === 0) this.stmts.deleteGroup.run(change.groupId);
+        else this.stmts.updateGroup.run(revision, change.encryptedAttributes ?? null, at, change.groupId);
+        const envelopes = this.writeUpdate(change.groupId, [...before, ...change.add.map((m) => m.accountId)], update);
+        return { status: 'done', revision, envelopes };
+      })
+      .immediate();
+  }
+
+  /** Inside a transaction: the update envelope for every device of these accounts. */
+  private writeUpdate(groupId: string, accountIds: readonly string[], update: GroupUpdate): DestinedEnvelope[] {
+    const to = (this.stmts.devicesOfAccounts.all(JSON.stringify([...new Set(accountIds)])) as Array<{ account_id: string; device_id: number }>).map((r) => ({
+      accountId: r.account_id,
+      deviceId: r.device_id,
+    }));
+    const envelope = { ...update, messageType: 'group-update' as const, groupId, ephemeral: false };
+    const ids = this.insertFanout({ envelope, to });
+    return to.map((destination, i) => ({ ...envelope, id: ids[i]!, destination }));
+  }
+
+  async group(groupId: string): Promise<GroupRecord | undefined> {
+    const g = this.stmts.group.get(groupId) as { id: string; revision: number; encrypted_attributes: Buffer } | undefined;
+    if (!g) return undefined;
+    // Rows as arrays (raw): a group of 1,024 members reads ~6,000 of them.
+    const rows = this.stmts.groupMembers.all(groupId) as Array<[string, string, GroupRole, number | null, number | null]>;
+    const members: Array<GroupMemberRecord & { devices: Array<{ deviceId: number; registrationId: number }> }> = [];
+    for (const [accountId, username, role, deviceId, registrationId] of rows) {
+      let m = members.at(-1);
+      if (m?.accountId !== accountId) members.push((m = { accountId, username, role, devices: [] }));
+      if (deviceId !== null) m.devices.push({ deviceId, registrationId: registrationId! });
+    }
+    return { groupId: g.id, revision: g.revision, encryptedAttributes: u8(g.encrypted_attributes), members };
+  }
+
+  async groupsOf(accountId: string): Promise<GroupRecord[]> {
+    const out: GroupRecord[] = [];
+    for (const r of this.stmts.groupsOf.all(accountId) as Array<{ group_id: string }>) {
+      const g = await this.group(r.group_id);
+      if (g) out.push(g);
+    }
+    return out;
+  }
+
+  async groupCounts(accountIds: readonly string[]): Promise<Map<string, number>> {
+    if (accountIds.length === 0) return new Map();
+    const rows = this.stmts.groupCounts.all(JSON.stringify(accountIds)) as Array<{ account_id: string; n: number }>;
+    return new Map(rows.map((r) => [r.account_id, r.n]));
+  }
+
+  // ---- message queue
+
+  async enqueueBatch(items: readonly EnqueueItem[]): Promise<EnqueueResult[]> {
+    return this.db
+      .transaction(() =>
+        items.map((item): EnqueueResult => {
+          if ('envelopes' in item) return item.envelopes.map((e) => this.insertEnvelope(e, null));
+          const guard = item.ifGroupRevision;
+          if (guard && (this.stmts.groupRevision.get(guard.groupId) as { revision: number } | undefined)?.revision !== guard.revision) return 'group-changed';
+          return this.insertFanout(item.fanout);
+        }),
+      )
+      .immediate();
+  }
+
+  /** One payload row holding the content, then one small envelope row per destination. */
+  private insertFanout(f: Fanout): number[] {
+    if (f.to.length === 0) return [];
+    const payloadId = Number(this.stmts.insertPayload.run(f.envelope.content, f.to.length).lastInsertRowid);
+    const e = f.envelope;
+    const rows = this.stmts.insertFanout.all(
+      e.sourceAccountId,
+      e.sourceUsername,
+      e.sourceDeviceId,
+      e.timestamp,
+      e.serverTimestamp,
+      e.messageType,
+      e.ephemeral ? 1 : 0,
+      e.groupId ?? null,
+      payloadId,
+      JSON.stringify(f.to.map((d) => [d.accountId, d.deviceId])),
+    ) as Array<{ id: number }>;
+    // Ids are assigned in destination order (one statement, rows inserted in json_each key order).
+    return rows.map((r) => r.id).sort((x, y) => x - y);
+  }
+
+  private insertEnvelope(e: NewEnvelope, payloadId: number | null): number {
     const r = this.stmts.insertEnvelope.run(
       e.destinationAccountId,
       e.destinationDeviceId,
@@ -417,6 +582,8 @@ export class SqliteStorage implements Storage {
       e.messageType,
       e.content,
       e.ephemeral ? 1 : 0,
+      e.groupId ?? null,
+      payloadId,
     );
     return Number(r.lastInsertRowid);
   }
@@ -432,6 +599,7 @@ export class SqliteStorage implements Storage {
       messageType: r.message_type,
       content: u8(r.content),
       ephemeral: r.ephemeral === 1,
+      ...(r.group_id === null ? {} : { groupId: r.group_id }),
     }));
   }
 

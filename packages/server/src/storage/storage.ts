@@ -1,6 +1,6 @@
 /**
  * The server's storage interface, split by concept (accounts, devices, keys, the
- * message queue, provisioning channels); `Storage` combines them. Every method is async so that a
+ * message queue, groups, provisioning channels); `Storage` combines them. Every method is async so that a
  * networked database (PostgreSQL) can implement it; SQLite does now. Every adapter
  * runs the one compliance suite in `compliance.ts`.
  *
@@ -94,7 +94,8 @@ export interface DeviceAddress {
   readonly deviceId: number;
 }
 
-export type EnvelopeType = 'prekey' | 'whisper';
+/** 1:1 Signal messages, Sender Key group messages, and server-written group changes. */
+export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update';
 
 /** An envelope as queued for one device (the destination is the queue it is in). */
 export interface StoredEnvelope {
@@ -108,6 +109,8 @@ export interface StoredEnvelope {
   readonly messageType: EnvelopeType;
   readonly content: Uint8Array;
   readonly ephemeral: boolean;
+  /** Set for `senderkey` and `group-update` envelopes only. */
+  readonly groupId?: string | undefined;
 }
 
 /** What an envelope carries, apart from its id and destination. */
@@ -118,10 +121,77 @@ export interface NewEnvelope extends EnvelopeFields {
   readonly destinationDeviceId: number;
 }
 
-/** One caller's envelopes in an `enqueueBatch`: stored together or not at all. */
-export interface EnqueueItem {
-  readonly envelopes: readonly NewEnvelope[];
+/** A stored envelope with the queue it is in (what connections are woken with). */
+export interface DestinedEnvelope extends StoredEnvelope {
+  readonly destination: DeviceAddress;
 }
+
+/** One envelope for many devices (a group message): its content is stored once. */
+export interface Fanout {
+  readonly envelope: EnvelopeFields;
+  readonly to: readonly DeviceAddress[];
+}
+
+/**
+ * One caller's envelopes in an `enqueueBatch`, stored together or not at all:
+ * either one envelope per device with its own content (a 1:1 message), or a fanout,
+ * which may require its group to be still at the revision it was checked against.
+ */
+export type EnqueueItem =
+  | { readonly envelopes: readonly NewEnvelope[] }
+  | { readonly fanout: Fanout; readonly ifGroupRevision?: { readonly groupId: string; readonly revision: number } };
+
+/** An item's ids (envelopes in order, or the fanout's destinations in order), or 'group-changed' when its revision check failed and nothing was stored. */
+export type EnqueueResult = readonly number[] | 'group-changed';
+
+export type GroupRole = 'admin' | 'member';
+
+export interface GroupMemberRecord {
+  readonly accountId: string;
+  readonly username: string;
+  readonly role: GroupRole;
+  /** The member's active devices, in id order. */
+  readonly devices: ReadonlyArray<{ readonly deviceId: number; readonly registrationId: number }>;
+}
+
+export interface GroupRecord {
+  readonly groupId: string;
+  /** 0 at creation; +1 with every change. */
+  readonly revision: number;
+  readonly encryptedAttributes: Uint8Array;
+  /** In the order they joined (the creator first). */
+  readonly members: readonly GroupMemberRecord[];
+}
+
+export interface NewGroup {
+  readonly groupId: string;
+  readonly encryptedAttributes: Uint8Array;
+  /** In joining order. */
+  readonly members: ReadonlyArray<{ readonly accountId: string; readonly role: GroupRole }>;
+}
+
+/** A change computed against revision `fromRevision`; applied only if the group is still there. */
+export interface GroupChange {
+  readonly groupId: string;
+  readonly fromRevision: number;
+  /** Joined in this order, after the current members. */
+  readonly add: ReadonlyArray<{ readonly accountId: string; readonly role: GroupRole }>;
+  readonly remove: readonly string[];
+  readonly roles: ReadonlyArray<{ readonly accountId: string; readonly role: GroupRole }>;
+  readonly encryptedAttributes?: Uint8Array | undefined;
+}
+
+/**
+ * The `group-update` envelope a change writes (content: the event for the new
+ * revision), into the queue of every device of every account that is a member
+ * before or after the change, in the same transaction as the change.
+ */
+export type GroupUpdate = Omit<EnvelopeFields, 'messageType' | 'groupId' | 'ephemeral'>;
+
+export type GroupWrite =
+  | { readonly status: 'done'; readonly revision: number; readonly envelopes: readonly DestinedEnvelope[] }
+  /** createGroup: the id exists; changeGroup: the group is gone or no longer at `fromRevision`. Nothing was written. */
+  | { readonly status: 'conflict' };
 
 export interface AccountStore {
   /**
@@ -131,6 +201,8 @@ export interface AccountStore {
   createAccount(account: AccountRow, device: NewDevice, keys: InitialKeys, at: number): Promise<boolean>;
   accountByUsername(username: string): Promise<AccountRow | undefined>;
   accountById(id: string): Promise<AccountRow | undefined>;
+  /** The accounts among these ids that exist (one query, however many). */
+  accountsByIds(ids: readonly string[]): Promise<AccountRow[]>;
 }
 
 export interface DeviceStore {
@@ -157,6 +229,23 @@ export interface DeviceStore {
   unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean>;
   /** Drops link tokens expired at `now`; answers how many. */
   dropExpiredLinkTokens(now: number): Promise<number>;
+}
+
+/**
+ * Groups: membership and roles, kept with a revision. Every write also writes its
+ * `group-update` envelopes, atomically, so members see changes in order with the
+ * messages around them. A group whose last member leaves is deleted.
+ */
+export interface GroupStore {
+  /** Creates the group at revision 0 with its update envelopes; 'conflict' if the id exists. */
+  createGroup(group: NewGroup, update: GroupUpdate, at: number): Promise<GroupWrite>;
+  group(groupId: string): Promise<GroupRecord | undefined>;
+  /** The groups this account is a member of, in the order it joined them. */
+  groupsOf(accountId: string): Promise<GroupRecord[]>;
+  /** How many groups each of these accounts is in (accounts in none are left out). */
+  groupCounts(accountIds: readonly string[]): Promise<Map<string, number>>;
+  /** Applies the change as revision fromRevision + 1 with its update envelopes, or writes nothing ('conflict'). */
+  changeGroup(change: GroupChange, update: GroupUpdate, at: number): Promise<GroupWrite>;
 }
 
 /**
@@ -187,9 +276,10 @@ export interface KeyStore {
 export interface MessageQueue {
   /**
    * Several callers' envelopes in one durable transaction (group commit): all or
-   * nothing. Answers each item's envelope ids, in the item's order.
+   * nothing; an item whose group revision check fails stores nothing and is answered
+   * 'group-changed', the others are stored.
    */
-  enqueueBatch(items: readonly EnqueueItem[]): Promise<number[][]>;
+  enqueueBatch(items: readonly EnqueueItem[]): Promise<EnqueueResult[]>;
   /** Envelopes for a device with id > afterId, in id order, at most `limit`. */
   pending(accountId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
   queueLength(accountId: string, deviceId: number): Promise<number>;
@@ -201,6 +291,6 @@ export interface MessageQueue {
   dropExpiredEphemeral(olderThan: number): Promise<number>;
 }
 
-export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, ProvisioningStore {
+export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore {
   close(): Promise<void>;
 }
