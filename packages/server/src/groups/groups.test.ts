@@ -158,6 +158,27 @@ describe('changing groups', () => {
   });
 });
 
+describe('groups per account', () => {
+  it(`an account is in at most ${LIMITS.maxGroupsPerAccount} groups: creating or adding beyond is FORBIDDEN`, async () => {
+    const t = await makeApp();
+    const [alice, bob] = await people(t, 'alice', 'bob');
+    const update = { sourceAccountId: bob!.accountId, sourceUsername: 'bob', sourceDeviceId: 1, timestamp: 1, serverTimestamp: 1, content: new Uint8Array([1]) };
+    for (let i = 0; i < LIMITS.maxGroupsPerAccount; i++) {
+      const w = await t.storage.createGroup({ groupId: newGroupId(), encryptedAttributes: new Uint8Array(4), members: [{ accountId: bob!.accountId, role: 'admin' }] }, update, 1);
+      expect(w.status).toBe('done');
+    }
+    const own = await t.req('POST', '/v1/groups', bob!.headers, { groupId: newGroupId(), encryptedAttributes: attrs(), members: [] });
+    expect([own.statusCode, own.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    const invited = await t.req('POST', '/v1/groups', alice!.headers, { groupId: newGroupId(), encryptedAttributes: attrs(), members: [bob!.accountId] });
+    expect([invited.statusCode, invited.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    const g = await createGroup(t, alice!, []);
+    const added = await t.req('PATCH', `/v1/groups/${g.groupId}`, alice!.headers, { addMembers: [bob!.accountId] });
+    expect([added.statusCode, added.json().error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await t.req('GET', '/v1/groups', bob!.headers)).json().groups).toHaveLength(LIMITS.maxGroupsPerAccount);
+    expect((await t.req('GET', '/v1/groups', alice!.headers)).json().groups).toHaveLength(1);
+  });
+});
+
 describe('leaving groups', () => {
   it("the last admin's leaving promotes the longest-standing member; the last member's deletes the group", async () => {
     const t = await makeApp();
