@@ -1,37 +1,31 @@
 /**
- * The Parley server: `buildApp(config, deps)` wires storage, delivery and HTTP
- * routes; `listen` is separate so tests can use `app.inject()` or a real port.
- * Every /v1 request is authenticated (except registration) and version-checked;
- * every body goes through one strict decoder from @parley/wire.
+ * The Parley server's composition root: `buildApp(config, deps)` makes the shared
+ * infrastructure (metrics, authentication, the delivery hub, the send path) and
+ * registers one Fastify plugin per bounded context. `listen` is separate, so tests
+ * use `app.inject()` or a real port.
+ *
+ * Shared infrastructure is passed to each plugin as explicit options; no plugin
+ * escapes Fastify's encapsulation. Root-wide settings (how bodies are read, the
+ * version check, the error and not-found handlers) are installed on the root
+ * instance before the plugins, which inherit them.
  */
-import { createHmac, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import {
-  base64Decode,
-  base64Encode,
-  checkClientVersion,
-  CLIENT_VERSION_HEADER,
-  clientFrame,
-  decodeJson,
-  ERROR_TABLE,
-  LIMITS,
-  registerRequest,
-  sendRequest,
-  uploadKeysRequest,
-  USERNAME_PATTERN,
-  WireError,
-  type BundleResponseJson,
-  type RegisterResponse,
-  type SendFailedFrame,
-  type SendRequest,
-} from '@parley/wire';
-import { hashPassword, passwordMatches } from './credentials.ts';
-import { DeliveryHub, type Connection } from './delivery.ts';
-import { RateLimiter } from './rate-limit.ts';
-import { CSP, StaticSite } from './static.ts';
-import type { NewEnvelope, Storage } from './storage/storage.ts';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { LIMITS } from '@parley/wire';
+import { accountsPlugin } from './accounts/accounts.ts';
+import { Authenticator } from './auth/auth.ts';
+import { devicesPlugin } from './devices/devices.ts';
+import { installErrorHandling } from './errors/errors.ts';
+import { GroupSends } from './groups/group-sends.ts';
+import { groupsPlugin } from './groups/groups.ts';
+import { keysPlugin } from './keys/keys.ts';
+import { DeliveryHub } from './messages/delivery.ts';
+import { messagesPlugin } from './messages/messages.ts';
+import { Sends } from './messages/sends.ts';
+import { createMetrics, metricsPlugin, trackConnections } from './metrics/metrics.ts';
+import { installRequestParsing } from './requests.ts';
+import type { Storage } from './storage/storage.ts';
+import { turnPlugin } from './turn/turn.ts';
+import { webPlugin } from './web/web.ts';
 
 export interface AppConfig {
   /** Directory of the built web app to serve at `/` (none: API only). */
@@ -46,66 +40,27 @@ export interface AppConfig {
   readonly turnSecret?: string | undefined;
   /** WebSocket ping interval (default LIMITS.pingIntervalMs); a socket that misses one pong is closed. */
   readonly pingIntervalMs?: number;
+  /** How long a provisioning message poll waits (default LIMITS.provisioningPollMs). */
+  readonly provisioningPollMs?: number;
 }
 
 export interface AppDeps {
   readonly storage: Storage;
   readonly serverSecret: Uint8Array;
+  /** The clock (ms since the epoch); every time the server stamps or compares comes from it. */
   readonly now?: () => number;
-}
-
-interface Authed {
-  accountId: string;
-  deviceId: number;
-  username: string;
 }
 
 export interface ParleyApp {
   readonly app: FastifyInstance;
   readonly hub: DeliveryHub;
+  /** Stops the server (sockets, timers) and closes storage. */
   close(): Promise<void>;
-}
-
-/**
- * Group commit: enqueues that arrive in the same turn of the event loop share one
- * durable transaction (one fsync), and each sender hears OK only after it.
- */
-class EnqueueBatcher {
-  private pending: Array<{ accountId: string; envelopes: readonly NewEnvelope[]; done: (e: unknown, ids?: number[]) => void }> = [];
-  private scheduled = false;
-
-  constructor(private readonly storage: Storage) {}
-
-  /** Resolves with the envelopes' ids once the batch holding them is committed. */
-  add(accountId: string, envelopes: readonly NewEnvelope[]): Promise<number[]> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ accountId, envelopes, done: (e, ids) => (e ? reject(e) : resolve(ids!)) });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    const items = this.pending;
-    this.pending = [];
-    this.scheduled = false;
-    let ids: number[][];
-    try {
-      ids = this.storage.enqueueBatch(items);
-    } catch (e) {
-      for (const i of items) i.done(e);
-      return;
-    }
-    items.forEach((i, n) => i.done(undefined, ids[n]));
-  }
 }
 
 export async function buildApp(config: AppConfig, deps: AppDeps): Promise<ParleyApp> {
   const now = deps.now ?? Date.now;
-  const maxBody = config.maxBodyBytes ?? LIMITS.maxBodyBytes;
-  const maxQueued = config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice;
+  const maxBodyBytes = config.maxBodyBytes ?? LIMITS.maxBodyBytes;
   const { storage, serverSecret } = deps;
   const app = Fastify({
     logger: {
@@ -113,338 +68,44 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       // Why: credentials and ciphertext never reach logs.
       redact: ['req.headers.authorization'],
     },
-    bodyLimit: maxBody,
+    bodyLimit: maxBodyBytes,
   });
 
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const sent = new Counter({ name: 'parley_messages_accepted_total', help: 'envelopes accepted for delivery', labelNames: ['transport'], registers: [registry] });
-  const delivered = new Counter({ name: 'parley_envelopes_acknowledged_total', help: 'envelopes acknowledged by devices', registers: [registry] });
-  const errors = new Counter({ name: 'parley_errors_total', help: 'requests answered with an error', labelNames: ['code'], registers: [registry] });
-  const hub = new DeliveryHub(storage, now, () => delivered.inc());
-  new Gauge({ name: 'parley_websockets', help: 'open authenticated WebSockets', registers: [registry], collect() { this.set(hub.size); } });
+  const metrics = createMetrics();
+  const auth = new Authenticator({ storage, serverSecret, now });
+  const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'));
+  trackConnections(metrics, () => hub.size);
+  const sends = new Sends({ storage, hub, metrics, now, maxQueuedPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice });
+  const groupSends = new GroupSends({ storage, sends, now });
 
-  const batcher = new EnqueueBatcher(storage);
-  const bundleByRequester = new RateLimiter(config.bundleFetchesPerMinute, 60_000, now);
-  const bundleByTarget = new RateLimiter(config.bundleFetchesPerMinute * 3, 60_000, now);
-  const ephemeralSweep = setInterval(() => storage.dropExpiredEphemeral(now() - LIMITS.ephemeralTtlMs), 30_000);
-  ephemeralSweep.unref();
+  installRequestParsing(app, config.minClientVersion);
+  installErrorHandling(app, { metrics, maxBodyBytes });
 
-  // Bodies are parsed by our strict decoders, not Fastify's JSON parser.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, _body, done) =>
-    done(new WireError('BAD_REQUEST', 'send JSON with Content-Type: application/json'), undefined),
-  );
-
-  app.setErrorHandler((err: unknown, req, reply) => {
-    let we: WireError;
-    if (err instanceof WireError) we = err;
-    else {
-      const code = (err as { code?: string }).code;
-      const status = (err as { statusCode?: number }).statusCode;
-      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') we = new WireError('PAYLOAD_TOO_LARGE', `body larger than ${maxBody} bytes`);
-      else if (status && status < 500) we = new WireError('BAD_REQUEST', (err as Error).message);
-      else {
-        req.log.error({ err }, 'unhandled error');
-        we = new WireError('INTERNAL', 'internal error');
-      }
-    }
-    errors.inc({ code: we.code });
-    void reply.status(we.status).send(we.toBody());
+  await app.register(metricsPlugin, { metrics });
+  await app.register(accountsPlugin, { storage, auth, serverSecret, now });
+  await app.register(keysPlugin, { storage, auth, now, bundleFetchesPerMinute: config.bundleFetchesPerMinute });
+  await app.register(messagesPlugin, {
+    storage,
+    auth,
+    hub,
+    sends,
+    groupSend: (sender, groupId, request, via) => groupSends.accept(sender, groupId, request, via),
+    metrics,
+    now,
+    minClientVersion: config.minClientVersion,
+    pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
-  const site = config.webRoot ? new StaticSite(config.webRoot) : undefined;
-  app.setNotFoundHandler((req, reply) => {
-    if (site && (req.method === 'GET' || req.method === 'HEAD') && !req.url.startsWith('/v1/')) {
-      const f = site.get(req.url);
-      void reply
-        .header('content-type', f.type)
-        .header('content-security-policy', CSP)
-        .header('x-content-type-options', 'nosniff')
-        .header('referrer-policy', 'no-referrer')
-        .header('cache-control', f.immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-        .send(f.body);
-      return;
-    }
-    void reply.status(404).send(new WireError('NOT_FOUND', 'no such endpoint').toBody());
-  });
-
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/v1/')) return;
-    const v = req.headers[CLIENT_VERSION_HEADER];
-    checkClientVersion(typeof v === 'string' ? v : undefined, config.minClientVersion);
-  });
-
-  function authenticate(req: FastifyRequest): Authed {
-    const h = req.headers.authorization;
-    const m = typeof h === 'string' ? /^Basic ([A-Za-z0-9+/=]{1,200})$/.exec(h) : null;
-    if (!m) throw new WireError('UNAUTHORIZED', 'missing or malformed credentials');
-    const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-    const cm = /^([0-9a-f-]{36})\.(\d{1,3}):([A-Za-z0-9+/=]{44})$/.exec(decoded);
-    if (!cm) throw new WireError('UNAUTHORIZED', 'malformed credentials');
-    return check(cm[1]!, Number(cm[2]), base64Decode(cm[3]!));
-  }
-
-  function check(accountId: string, deviceId: number, password: Uint8Array): Authed {
-    const device = storage.device(accountId, deviceId);
-    const account = device ? storage.accountById(accountId) : undefined;
-    if (!device || !account || !passwordMatches(serverSecret, password, device.passwordHash)) {
-      throw new WireError('UNAUTHORIZED', 'unknown device or wrong password');
-    }
-    return { accountId, deviceId, username: account.username };
-  }
-
-  function body<T>(req: FastifyRequest, decoder: (v: unknown, p: string) => T): T {
-    if (typeof req.body !== 'string') throw new WireError('BAD_REQUEST', 'a JSON body is required');
-    return decodeJson(req.body, decoder, maxBody);
-  }
-
-  function normalizedUsername(raw: string): string {
-    const u = raw.toLowerCase();
-    if (!USERNAME_PATTERN.test(u)) throw new WireError('UNKNOWN_USER', `no user named ${JSON.stringify(raw.slice(0, 40))}`);
-    return u;
-  }
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_req, reply) => {
-    void reply.header('content-type', registry.contentType);
-    return registry.metrics();
-  });
-
-  app.post('/v1/accounts', async (req, reply: FastifyReply) => {
-    const r = body(req, registerRequest);
-    const accountId = randomUUID();
-    const ok = storage.createAccount(
-      { id: accountId, username: r.username, identityKey: r.identityKey },
-      { accountId, deviceId: 1, registrationId: r.registrationId, passwordHash: hashPassword(serverSecret, r.password) },
-      r.signedPreKey,
-      r.pqLastResortPreKey,
-    );
-    if (!ok) throw new WireError('USERNAME_TAKEN', `the username ${r.username} is taken`);
-    const res: RegisterResponse = { accountId, deviceId: 1, username: r.username };
-    return reply.status(201).send(res);
-  });
-
-  app.get('/v1/accounts/me', async (req) => {
-    const a = authenticate(req);
-    return { accountId: a.accountId, deviceId: a.deviceId, username: a.username };
-  });
-
-  // TURN REST credentials (coturn `use-auth-secret`): username "<expiry>:<account>",
-  // password base64(HMAC-SHA1(secret, username)); valid for an hour.
-  app.get('/v1/turn', async (req) => {
-    const a = authenticate(req);
-    if (!config.turnSecret || !config.turnUrls?.length) throw new WireError('NOT_FOUND', 'this server has no TURN relay configured');
-    const ttl = 3600;
-    const username = `${Math.floor(now() / 1000) + ttl}:${a.accountId}`;
-    const credential = createHmac('sha1', config.turnSecret).update(username).digest('base64');
-    return { urls: config.turnUrls, username, credential, ttl };
-  });
-
-  app.put('/v1/keys', async (req) => {
-    const a = authenticate(req);
-    const k = body(req, uploadKeysRequest);
-    storage.storeKeys(a.accountId, a.deviceId, {
-      preKeys: k.preKeys,
-      pqPreKeys: k.pqPreKeys,
-      signedPreKey: k.signedPreKey,
-      pqLastResort: k.pqLastResortPreKey,
-    });
-    return storage.preKeyCounts(a.accountId, a.deviceId);
-  });
-
-  app.get('/v1/keys/count', async (req) => {
-    const a = authenticate(req);
-    return storage.preKeyCounts(a.accountId, a.deviceId);
-  });
-
-  app.get<{ Params: { username: string } }>('/v1/keys/:username', async (req) => {
-    const a = authenticate(req);
-    const target = storage.accountByUsername(normalizedUsername(req.params.username));
-    if (!target) throw new WireError('UNKNOWN_USER', `no user named ${req.params.username}`);
-    // Why: one-time prekeys are a finite resource; draining them weakens every new session.
-    if (!bundleByRequester.take(a.accountId) || !bundleByTarget.take(target.id)) {
-      throw new WireError('RATE_LIMITED', 'too many prekey bundle requests');
-    }
-    const devices = storage.devices(target.id).flatMap((d) => {
-      const keys = storage.takeDeviceKeys(target.id, d.deviceId);
-      return keys ? [keys] : [];
-    });
-    const res: BundleResponseJson = {
-      accountId: target.id,
-      username: target.username,
-      identityKey: base64Encode(target.identityKey),
-      devices: devices.map((d) => ({
-        deviceId: d.deviceId,
-        registrationId: d.registrationId,
-        signedPreKey: { keyId: d.signedPreKey.keyId, publicKey: base64Encode(d.signedPreKey.publicKey), signature: base64Encode(d.signedPreKey.signature) },
-        pqPreKey: { keyId: d.pqPreKey.keyId, publicKey: base64Encode(d.pqPreKey.publicKey), signature: base64Encode(d.pqPreKey.signature) },
-        ...(d.preKey ? { preKey: { keyId: d.preKey.keyId, publicKey: base64Encode(d.preKey.publicKey) } } : {}),
-      })),
-    };
-    return res;
-  });
-
-  /**
-   * One send, over HTTP or the socket: checks the device list, stores the envelopes
-   * durably, then wakes the recipient's connections. Resolves once stored.
-   */
-  async function acceptSend(a: Authed, toUsername: string, s: SendRequest, via: 'http' | 'ws'): Promise<{ serverTimestamp: number }> {
-    const target = storage.accountByUsername(normalizedUsername(toUsername));
-    if (!target) throw new WireError('UNKNOWN_USER', `no user named ${toUsername.slice(0, 40)}`);
-    const devices = storage.devices(target.id).filter((d) => !(target.id === a.accountId && d.deviceId === a.deviceId));
-    const want = new Set(devices.map((d) => d.deviceId));
-    const got = new Set(s.messages.map((m) => m.deviceId));
-    if (got.size !== s.messages.length) throw new WireError('BAD_REQUEST', 'a device appears twice');
-    const missing = [...want].filter((d) => !got.has(d));
-    const extra = [...got].filter((d) => !want.has(d));
-    if (missing.length || extra.length) {
-      throw new WireError('MISMATCHED_DEVICES', 'the device list does not match the recipient\'s devices', { missingDevices: missing, extraDevices: extra });
-    }
-    const stale = s.messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
-    if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
-    for (const m of s.messages) {
-      if (storage.queueLength(target.id, m.deviceId) >= maxQueued) {
-        throw new WireError('RATE_LIMITED', 'the recipient has too many undelivered messages');
-      }
-    }
-    const serverTimestamp = now();
-    // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
-    const envelopes: NewEnvelope[] = s.messages.map((m) => ({
-      destinationDeviceId: m.deviceId,
-      sourceAccountId: a.accountId,
-      sourceUsername: a.username,
-      sourceDeviceId: a.deviceId,
-      timestamp: s.timestamp,
-      serverTimestamp,
-      messageType: m.type,
-      content: m.content,
-      ephemeral: s.ephemeral ?? false,
-    }));
-    const ids = await batcher.add(target.id, envelopes);
-    sent.inc({ transport: via }, s.messages.length);
-    envelopes.forEach((e, i) => hub.notify(target.id, e.destinationDeviceId, [{ ...e, id: ids[i]! }]));
-    return { serverTimestamp };
-  }
-
-  app.put<{ Params: { username: string } }>('/v1/messages/:username', async (req) => {
-    const a = authenticate(req);
-    return acceptSend(a, req.params.username, body(req, sendRequest), 'http');
-  });
-
-  // ---- WebSocket: authenticate with the first frame, then receive envelopes and send acks.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxClientFrameBytes });
-  app.server.on('upgrade', (req, socket, head) => {
-    if ((req.url ?? '').split('?')[0] !== '/v1/websocket') {
-      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => onSocket(ws));
-  });
-
-  function closeWith(ws: WebSocket, e: WireError): void {
-    ws.send(JSON.stringify({ type: 'error', code: e.code, message: e.describe(), ...e.details }));
-    ws.close(ERROR_TABLE[e.code].wsClose, e.code);
-  }
-
-  /** Sends in progress per socket; bounded so one socket cannot queue unbounded work. */
-  const sendsInFlight = new WeakMap<WebSocket, number>();
-
-  function onSend(ws: WebSocket, a: Authed, requestId: number, to: string, request: SendRequest): void {
-    const n = sendsInFlight.get(ws) ?? 0;
-    const answer = (frame: object) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
-    };
-    const refuse = (e: WireError) => {
-      errors.inc({ code: e.code });
-      const f: SendFailedFrame = { type: 'send-failed', requestId, code: e.code, message: e.message };
-      // Only the device lists a client acts on (the frame's decoder allows nothing else).
-      for (const k of ['missingDevices', 'extraDevices', 'staleDevices'] as const) {
-        const list = e.details[k];
-        if (Array.isArray(list)) f[k] = list as number[];
-      }
-      answer(f);
-    };
-    if (n >= LIMITS.maxSendsInFlightPerSocket) {
-      refuse(new WireError('RATE_LIMITED', `more than ${LIMITS.maxSendsInFlightPerSocket} sends in progress on this connection`));
-      return;
-    }
-    sendsInFlight.set(ws, n + 1);
-    acceptSend(a, to, request, 'ws').then(
-      (r) => answer({ type: 'sent', requestId, serverTimestamp: r.serverTimestamp }),
-      (e: unknown) => {
-        if (!(e instanceof WireError)) app.log.error({ err: e }, 'send over websocket failed');
-        refuse(e instanceof WireError ? e : new WireError('INTERNAL', 'internal error'));
-      },
-    ).finally(() => sendsInFlight.set(ws, (sendsInFlight.get(ws) ?? 1) - 1));
-  }
-
-  function onSocket(ws: WebSocket): void {
-    let conn: Connection | undefined;
-    let authed: Authed | undefined;
-    const authTimer = setTimeout(() => closeWith(ws, new WireError('UNAUTHORIZED', 'no authentication frame in time')), LIMITS.authTimeoutMs);
-    // Heartbeat: a peer that has not answered the previous ping is gone (its network
-    // died without a close); dropping it returns its unacknowledged envelopes to the queue.
-    let answered = true;
-    ws.on('pong', () => (answered = true));
-    const ping = setInterval(() => {
-      if (!answered) {
-        ws.terminate();
-        return;
-      }
-      answered = false;
-      ws.ping();
-      if (conn) ws.send('{"type":"ping"}');
-    }, config.pingIntervalMs ?? LIMITS.pingIntervalMs);
-    ws.on('message', (data, isBinary) => {
-      try {
-        if (isBinary) throw new WireError('BAD_REQUEST', 'frames are JSON text');
-        // Why: only an authenticated device may make the server hold large frames.
-        const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
-        if (!conn && size > LIMITS.maxPreAuthFrameBytes) throw new WireError('PAYLOAD_TOO_LARGE', `authenticate before sending frames over ${LIMITS.maxPreAuthFrameBytes} bytes`);
-        const frame = decodeJson(data.toString(), clientFrame, LIMITS.maxClientFrameBytes);
-        if (frame.type === 'auth') {
-          if (conn) throw new WireError('BAD_REQUEST', 'already authenticated');
-          checkClientVersion(frame.version, config.minClientVersion);
-          const a = check(frame.accountId, frame.deviceId, frame.password);
-          clearTimeout(authTimer);
-          authed = a;
-          conn = { ws, accountId: a.accountId, deviceId: a.deviceId, lastSentId: 0, inFlight: 0, drained: false, caughtUp: false };
-          ws.send(JSON.stringify({ type: 'ready' }));
-          hub.add(conn);
-        } else if (frame.type === 'send') {
-          if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
-          onSend(ws, authed, frame.requestId, frame.to, frame.request);
-        } else if (frame.type === 'group-send') {
-          throw new WireError('BAD_REQUEST', 'this server does not carry group messages yet');
-        } else {
-          if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
-          hub.ack(conn, frame.id);
-        }
-      } catch (e) {
-        const we = e instanceof WireError ? e : new WireError('INTERNAL', 'internal error');
-        if (!(e instanceof WireError)) app.log.error({ err: e }, 'websocket handler failed');
-        errors.inc({ code: we.code });
-        closeWith(ws, we);
-      }
-    });
-    ws.on('error', () => ws.terminate());
-    ws.on('close', () => {
-      clearTimeout(authTimer);
-      clearInterval(ping);
-      if (conn) hub.remove(conn);
-    });
-  }
+  await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
+  await app.register(devicesPlugin, { storage, auth, hub, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
+  await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });
+  if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });
 
   return {
     app,
     hub,
     async close() {
-      clearInterval(ephemeralSweep);
-      for (const c of wss.clients) c.terminate();
-      wss.close();
       await app.close();
-      storage.close();
+      await storage.close();
     },
   };
 }

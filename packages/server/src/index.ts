@@ -3,4 +3,4 @@ export { buildApp, type AppConfig, type AppDeps, type ParleyApp } from './app.ts
 export { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
 export { SqliteStorage } from './storage/sqlite.ts';
 export type { Storage } from './storage/storage.ts';
-export { loadServerSecret } from './credentials.ts';
+export { loadServerSecret } from './auth/credentials.ts';

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './app.ts';
 import { parseConfig, SETTINGS } from './config.ts';
-import { loadServerSecret } from './credentials.ts';
+import { loadServerSecret } from './auth/credentials.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 
 async function main(): Promise<void> {

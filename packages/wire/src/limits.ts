@@ -40,4 +40,10 @@ export const LIMITS = {
   maxProvisioningMessageBytes: 16 * 1024,
   /** How long `GET /v1/provisioning/:id/message` waits before answering 204. */
   provisioningPollMs: 25_000,
+  /** Provisioning message polls waiting at once on one server (one per channel); more get RATE_LIMITED. */
+  maxProvisioningPolls: 1000,
+  /** Provisioning channels one network address may open per minute (opening needs no account). */
+  provisioningChannelsPerMinute: 20,
+  /** Link tokens one account may ask for per minute. */
+  linkTokensPerMinute: 10,
 } as const;

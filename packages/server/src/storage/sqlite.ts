@@ -1,10 +1,42 @@
 /**
  * SQLite storage (better-sqlite3, WAL, synchronous=FULL so an envelope is on disk
  * before the sender hears OK). The embedded default under ./data.
+ *
+ * better-sqlite3 is synchronous: each method does its work at once and answers a
+ * settled promise, so a transaction never spans an await (no other request can
+ * interleave with one). The schema is the first version's tables plus numbered,
+ * additive migrations (`PRAGMA user_version`), so data directories made by earlier
+ * versions keep working.
  */
 import Database from 'better-sqlite3';
-import type { AccountRow, DeviceKeys, DeviceRow, NewEnvelope, OneTimeKey, SignedKey, Storage, StoredEnvelope } from './storage.ts';
+import type {
+  AccountRow,
+  DestinedEnvelope,
+  DeviceAddress,
+  DeviceKeys,
+  DeviceLimits,
+  DeviceRow,
+  EnqueueItem,
+  EnqueueResult,
+  Fanout,
+  GroupChange,
+  GroupMemberRecord,
+  GroupRecord,
+  GroupRole,
+  GroupUpdate,
+  GroupWrite,
+  InitialKeys,
+  KeyUpload,
+  LinkResult,
+  NewDevice,
+  NewEnvelope,
+  NewGroup,
+  ProvisioningChannel,
+  Storage,
+  StoredEnvelope,
+} from './storage.ts';
 
+/** The tables of the first version (before migrations). */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY,
@@ -43,9 +75,81 @@ CREATE TABLE IF NOT EXISTS envelopes (
 CREATE INDEX IF NOT EXISTS envelopes_by_device ON envelopes (account_id, device_id, id);
 `;
 
+/** Migration n takes the schema from user_version n to n + 1; each runs in one transaction. */
+const MIGRATIONS: readonly string[] = [
+  // 1: linked devices (when created and seen, encrypted names, tombstones), link tokens, provisioning.
+  `
+  ALTER TABLE devices ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE devices ADD COLUMN last_seen_at INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE devices ADD COLUMN encrypted_name BLOB;
+  UPDATE devices SET
+    created_at = (SELECT created_at FROM accounts WHERE accounts.id = devices.account_id),
+    last_seen_at = (SELECT created_at FROM accounts WHERE accounts.id = devices.account_id);
+  CREATE TABLE device_tombstones (
+    account_id TEXT NOT NULL, device_id INTEGER NOT NULL, unlinked_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, device_id)
+  );
+  CREATE TABLE link_tokens (
+    token_hash BLOB PRIMARY KEY, account_id TEXT NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE provisioning_channels (
+    id TEXT PRIMARY KEY, public_key BLOB NOT NULL, read_token_hash BLOB NOT NULL, expires_at INTEGER NOT NULL,
+    -- 0: waiting for the message, 1: message waiting, 2: message taken
+    state INTEGER NOT NULL DEFAULT 0, message BLOB
+  );
+  `,
+  // 2: groups; envelopes name their group; one content shared by a group message's envelopes.
+  `
+  ALTER TABLE envelopes ADD COLUMN group_id TEXT;
+  ALTER TABLE envelopes ADD COLUMN payload_id INTEGER;
+  -- A fanout's content, stored once; refs counts the envelopes pointing at it.
+  CREATE TABLE payloads (id INTEGER PRIMARY KEY AUTOINCREMENT, content BLOB NOT NULL, refs INTEGER NOT NULL);
+  -- Every way an envelope leaves (ack, expiry, unlink) releases its payload.
+  CREATE TRIGGER envelopes_release_payload AFTER DELETE ON envelopes WHEN OLD.payload_id IS NOT NULL BEGIN
+    UPDATE payloads SET refs = refs - 1 WHERE id = OLD.payload_id;
+    DELETE FROM payloads WHERE id = OLD.payload_id AND refs <= 0;
+  END;
+  CREATE TABLE groups (
+    id TEXT PRIMARY KEY, revision INTEGER NOT NULL, encrypted_attributes BLOB NOT NULL,
+    created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+  );
+  -- seq orders members by when they joined.
+  CREATE TABLE group_members (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, group_id TEXT NOT NULL, account_id TEXT NOT NULL,
+    role TEXT NOT NULL, joined_at INTEGER NOT NULL, UNIQUE (group_id, account_id)
+  );
+  CREATE INDEX group_members_by_account ON group_members (account_id, seq);
+  `,
+];
+
 function u8(b: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 }
+
+interface DeviceSqlRow {
+  account_id: string;
+  device_id: number;
+  registration_id: number;
+  password_hash: Buffer;
+  created_at: number;
+  last_seen_at: number;
+  encrypted_name: Buffer | null;
+}
+
+interface EnvelopeSqlRow {
+  id: number;
+  source_account_id: string;
+  source_username: string;
+  source_device_id: number;
+  timestamp: number;
+  server_timestamp: number;
+  message_type: StoredEnvelope['messageType'];
+  content: Buffer;
+  ephemeral: number;
+  group_id: string | null;
+}
+
+const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name';
 
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
@@ -57,18 +161,43 @@ export class SqliteStorage implements Storage {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    this.migrate();
     const d = this.db;
     this.stmts = {
       insertAccount: d.prepare('INSERT INTO accounts (id, username, identity_key, created_at) VALUES (?, ?, ?, ?)'),
-      insertDevice: d.prepare('INSERT INTO devices (account_id, device_id, registration_id, password_hash) VALUES (?, ?, ?, ?)'),
+      insertDevice: d.prepare(
+        'INSERT INTO devices (account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       upsertSigned: d.prepare(
         'INSERT INTO signed_prekeys (account_id, device_id, kind, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (account_id, device_id, kind) DO UPDATE SET key_id = excluded.key_id, public_key = excluded.public_key, signature = excluded.signature',
       ),
       accountByUsername: d.prepare('SELECT id, username, identity_key FROM accounts WHERE username = ?'),
       accountById: d.prepare('SELECT id, username, identity_key FROM accounts WHERE id = ?'),
-      device: d.prepare('SELECT account_id, device_id, registration_id, password_hash FROM devices WHERE account_id = ? AND device_id = ?'),
-      devices: d.prepare('SELECT account_id, device_id, registration_id, password_hash FROM devices WHERE account_id = ? ORDER BY device_id'),
+      device: d.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE account_id = ? AND device_id = ?`),
+      devices: d.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE account_id = ? ORDER BY device_id`),
+      countDevices: d.prepare('SELECT COUNT(*) AS n FROM devices WHERE account_id = ?'),
+      maxDeviceId: d.prepare(
+        'SELECT MAX(m) AS m FROM (SELECT MAX(device_id) AS m FROM devices WHERE account_id = ? UNION ALL SELECT MAX(device_id) FROM device_tombstones WHERE account_id = ?)',
+      ),
+      touchDevice: d.prepare('UPDATE devices SET last_seen_at = ? WHERE account_id = ? AND device_id = ?'),
+      tombstone: d.prepare('SELECT unlinked_at FROM device_tombstones WHERE account_id = ? AND device_id = ?'),
+      insertTombstone: d.prepare('INSERT OR REPLACE INTO device_tombstones (account_id, device_id, unlinked_at) VALUES (?, ?, ?)'),
+      deleteDevice: d.prepare('DELETE FROM devices WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceQueue: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceSigned: d.prepare('DELETE FROM signed_prekeys WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceOneTime: d.prepare('DELETE FROM one_time_prekeys WHERE account_id = ? AND device_id = ?'),
+      deleteDeviceKem: d.prepare('DELETE FROM kem_prekeys WHERE account_id = ? AND device_id = ?'),
+      insertLinkToken: d.prepare('INSERT INTO link_tokens (token_hash, account_id, expires_at) VALUES (?, ?, ?)'),
+      linkToken: d.prepare('SELECT account_id, expires_at FROM link_tokens WHERE token_hash = ?'),
+      deleteLinkToken: d.prepare('DELETE FROM link_tokens WHERE token_hash = ?'),
+      dropLinkTokens: d.prepare('DELETE FROM link_tokens WHERE expires_at <= ?'),
+      insertChannel: d.prepare('INSERT OR IGNORE INTO provisioning_channels (id, public_key, read_token_hash, expires_at) VALUES (?, ?, ?, ?)'),
+      channel: d.prepare('SELECT id, public_key, read_token_hash, expires_at, state FROM provisioning_channels WHERE id = ? AND expires_at > ?'),
+      putChannelMessage: d.prepare('UPDATE provisioning_channels SET state = 1, message = ? WHERE id = ? AND state = 0'),
+      channelMessage: d.prepare('SELECT message FROM provisioning_channels WHERE id = ? AND expires_at > ? AND state = 1'),
+      takeChannelMessage: d.prepare('UPDATE provisioning_channels SET state = 2, message = NULL WHERE id = ?'),
+      dropChannels: d.prepare('DELETE FROM provisioning_channels WHERE expires_at <= ?'),
       insertOneTime: d.prepare('INSERT OR REPLACE INTO one_time_prekeys (account_id, device_id, key_id, public_key) VALUES (?, ?, ?, ?)'),
       insertKem: d.prepare('INSERT OR REPLACE INTO kem_prekeys (account_id, device_id, key_id, public_key, signature) VALUES (?, ?, ?, ?, ?)'),
       countOneTime: d.prepare('SELECT COUNT(*) AS n FROM one_time_prekeys WHERE account_id = ? AND device_id = ?'),
@@ -79,29 +208,86 @@ export class SqliteStorage implements Storage {
       firstKem: d.prepare('SELECT key_id, public_key, signature FROM kem_prekeys WHERE account_id = ? AND device_id = ? ORDER BY key_id LIMIT 1'),
       deleteKem: d.prepare('DELETE FROM kem_prekeys WHERE account_id = ? AND device_id = ? AND key_id = ?'),
       insertEnvelope: d.prepare(
-        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertPayload: d.prepare('INSERT INTO payloads (content, refs) VALUES (?, ?)'),
+      // One statement for a whole fanout: the loop over destinations runs inside SQLite.
+      insertFanout: d.prepare(
+        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id) ' +
+          "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, ?, ?, ?, ?, ?, X'', ?, ?, ? FROM json_each(?) ORDER BY key RETURNING id",
       ),
       pending: d.prepare(
-        'SELECT id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral ' +
-          'FROM envelopes WHERE account_id = ? AND device_id = ? AND id > ? ORDER BY id LIMIT ?',
+        'SELECT e.id, e.source_account_id, e.source_username, e.source_device_id, e.timestamp, e.server_timestamp, e.message_type, ' +
+          'COALESCE(p.content, e.content) AS content, e.ephemeral, e.group_id ' +
+          'FROM envelopes e LEFT JOIN payloads p ON p.id = e.payload_id WHERE e.account_id = ? AND e.device_id = ? AND e.id > ? ORDER BY e.id LIMIT ?',
       ),
+      accountsByIds: d.prepare('SELECT id, username, identity_key FROM accounts WHERE id IN (SELECT value FROM json_each(?))'),
+      devicesOfAccounts: d.prepare('SELECT account_id, device_id FROM devices WHERE account_id IN (SELECT value FROM json_each(?)) ORDER BY account_id, device_id'),
+      group: d.prepare('SELECT id, revision, encrypted_attributes FROM groups WHERE id = ?'),
+      groupRevision: d.prepare('SELECT revision FROM groups WHERE id = ?'),
+      groupMembers: d.prepare(
+        'SELECT m.account_id, a.username, m.role, d.device_id, d.registration_id FROM group_members m ' +
+          'JOIN accounts a ON a.id = m.account_id LEFT JOIN devices d ON d.account_id = m.account_id ' +
+          'WHERE m.group_id = ? ORDER BY m.seq, d.device_id',
+      ).raw(true),
+      memberIds: d.prepare('SELECT account_id FROM group_members WHERE group_id = ? ORDER BY seq'),
+      groupsOf: d.prepare('SELECT group_id FROM group_members WHERE account_id = ? ORDER BY seq'),
+      groupCounts: d.prepare('SELECT account_id, COUNT(*) AS n FROM group_members WHERE account_id IN (SELECT value FROM json_each(?)) GROUP BY account_id'),
+      insertGroup: d.prepare('INSERT INTO groups (id, revision, encrypted_attributes, created_at, updated_at) VALUES (?, 0, ?, ?, ?)'),
+      updateGroup: d.prepare('UPDATE groups SET revision = ?, encrypted_attributes = COALESCE(?, encrypted_attributes), updated_at = ? WHERE id = ?'),
+      deleteGroup: d.prepare('DELETE FROM groups WHERE id = ?'),
+      insertMember: d.prepare('INSERT INTO group_members (group_id, account_id, role, joined_at) VALUES (?, ?, ?, ?)'),
+      deleteMember: d.prepare('DELETE FROM group_members WHERE group_id = ? AND account_id = ?'),
+      setRole: d.prepare('UPDATE group_members SET role = ? WHERE group_id = ? AND account_id = ?'),
       queueLength: d.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ?'),
       ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
       dropEphemeral: d.prepare('DELETE FROM envelopes WHERE ephemeral = 1 AND server_timestamp < ?'),
+      fullQueues: d.prepare(
+        'SELECT account_id, device_id FROM envelopes WHERE account_id IN (SELECT value FROM json_each(?)) ' +
+          'GROUP BY account_id, device_id HAVING COUNT(*) >= ? ORDER BY account_id, device_id',
+      ),
     };
   }
 
-  createAccount(account: AccountRow, device: DeviceRow, signedPreKey: SignedKey, pqLastResort: SignedKey): boolean {
-    const tx = this.db.transaction(() => {
-      if (this.stmts.accountByUsername.get(account.username)) return false;
-      this.stmts.insertAccount.run(account.id, account.username, account.identityKey, Date.now());
-      this.stmts.insertDevice.run(device.accountId, device.deviceId, device.registrationId, device.passwordHash);
-      this.stmts.upsertSigned.run(account.id, device.deviceId, 'ec', signedPreKey.keyId, signedPreKey.publicKey, signedPreKey.signature);
-      this.stmts.upsertSigned.run(account.id, device.deviceId, 'kem', pqLastResort.keyId, pqLastResort.publicKey, pqLastResort.signature);
-      return true;
-    });
-    return tx.immediate();
+  private migrate(): void {
+    const from = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = from; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  }
+
+  /** Runs `f` with synchronous=NORMAL: for writes whose loss in a power cut is harmless (acks, last-seen times). */
+  private relaxed<T>(f: () => T): T {
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return f();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+  }
+
+  // ---- accounts
+
+  async createAccount(account: AccountRow, device: NewDevice, keys: InitialKeys, at: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        if (this.stmts.accountByUsername.get(account.username)) return false;
+        this.stmts.insertAccount.run(account.id, account.username, account.identityKey, at);
+        this.insertDevice(account.id, 1, device, keys, at);
+        return true;
+      })
+      .immediate();
+  }
+
+  private insertDevice(accountId: string, deviceId: number, device: NewDevice, keys: InitialKeys, at: number): void {
+    this.stmts.insertDevice.run(accountId, deviceId, device.registrationId, device.passwordHash, at, at, device.encryptedName ?? null);
+    const { signedPreKey: spk, pqLastResort: kem } = keys;
+    this.stmts.upsertSigned.run(accountId, deviceId, 'ec', spk.keyId, spk.publicKey, spk.signature);
+    this.stmts.upsertSigned.run(accountId, deviceId, 'kem', kem.keyId, kem.publicKey, kem.signature);
   }
 
   private account(row: unknown): AccountRow | undefined {
@@ -110,158 +296,334 @@ export class SqliteStorage implements Storage {
     return { id: r.id, username: r.username, identityKey: u8(r.identity_key) };
   }
 
-  private deviceRow(row: unknown): DeviceRow {
-    const r = row as { account_id: string; device_id: number; registration_id: number; password_hash: Buffer };
-    return { accountId: r.account_id, deviceId: r.device_id, registrationId: r.registration_id, passwordHash: u8(r.password_hash) };
-  }
-
-  accountByUsername(username: string): AccountRow | undefined {
+  async accountByUsername(username: string): Promise<AccountRow | undefined> {
     return this.account(this.stmts.accountByUsername.get(username));
   }
 
-  accountById(id: string): AccountRow | undefined {
+  async accountById(id: string): Promise<AccountRow | undefined> {
     return this.account(this.stmts.accountById.get(id));
   }
 
-  device(accountId: string, deviceId: number): DeviceRow | undefined {
-    const r = this.stmts.device.get(accountId, deviceId);
+  async accountsByIds(ids: readonly string[]): Promise<AccountRow[]> {
+    if (ids.length === 0) return [];
+    return this.stmts.accountsByIds.all(JSON.stringify(ids)).map((r) => this.account(r)!);
+  }
+
+  // ---- devices
+
+  private deviceRow(r: DeviceSqlRow): DeviceRow {
+    return {
+      accountId: r.account_id,
+      deviceId: r.device_id,
+      registrationId: r.registration_id,
+      passwordHash: u8(r.password_hash),
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      encryptedName: r.encrypted_name ? u8(r.encrypted_name) : undefined,
+    };
+  }
+
+  async device(accountId: string, deviceId: number): Promise<DeviceRow | undefined> {
+    const r = this.stmts.device.get(accountId, deviceId) as DeviceSqlRow | undefined;
     return r ? this.deviceRow(r) : undefined;
   }
 
-  devices(accountId: string): DeviceRow[] {
-    return this.stmts.devices.all(accountId).map((r) => this.deviceRow(r));
+  async devices(accountId: string): Promise<DeviceRow[]> {
+    return (this.stmts.devices.all(accountId) as DeviceSqlRow[]).map((r) => this.deviceRow(r));
   }
 
-  storeKeys(
-    accountId: string,
-    deviceId: number,
-    keys: { preKeys?: readonly OneTimeKey[]; pqPreKeys?: readonly SignedKey[]; signedPreKey?: SignedKey; pqLastResort?: SignedKey },
-  ): void {
-    this.db.transaction(() => {
-      for (const k of keys.preKeys ?? []) this.stmts.insertOneTime.run(accountId, deviceId, k.keyId, k.publicKey);
-      for (const k of keys.pqPreKeys ?? []) this.stmts.insertKem.run(accountId, deviceId, k.keyId, k.publicKey, k.signature);
-      if (keys.signedPreKey) {
-        const k = keys.signedPreKey;
-        this.stmts.upsertSigned.run(accountId, deviceId, 'ec', k.keyId, k.publicKey, k.signature);
-      }
-      if (keys.pqLastResort) {
-        const k = keys.pqLastResort;
-        this.stmts.upsertSigned.run(accountId, deviceId, 'kem', k.keyId, k.publicKey, k.signature);
-      }
-    }).immediate();
+  async unlinkedAt(accountId: string, deviceId: number): Promise<number | undefined> {
+    return (this.stmts.tombstone.get(accountId, deviceId) as { unlinked_at: number } | undefined)?.unlinked_at;
   }
 
-  preKeyCounts(accountId: string, deviceId: number): { preKeys: number; pqPreKeys: number } {
+  async touchDevice(accountId: string, deviceId: number, at: number): Promise<void> {
+    this.relaxed(() => this.stmts.touchDevice.run(at, accountId, deviceId));
+  }
+
+  async createLinkToken(accountId: string, tokenHash: Uint8Array, expiresAt: number): Promise<void> {
+    this.stmts.insertLinkToken.run(tokenHash, accountId, expiresAt);
+  }
+
+  async linkDevice(tokenHash: Uint8Array, device: NewDevice, keys: InitialKeys, at: number, limits: DeviceLimits): Promise<LinkResult> {
+    return this.db
+      .transaction((): LinkResult => {
+        const token = this.stmts.linkToken.get(tokenHash) as { account_id: string; expires_at: number } | undefined;
+        if (!token || token.expires_at <= at) return { status: 'expired' };
+        const account = this.account(this.stmts.accountById.get(token.account_id));
+        if (!account) return { status: 'expired' };
+        const active = (this.stmts.countDevices.get(account.id) as { n: number }).n;
+        const next = ((this.stmts.maxDeviceId.get(account.id, account.id) as { m: number | null }).m ?? 0) + 1;
+        if (active >= limits.maxDevices || next > limits.maxDeviceId) return { status: 'too-many' };
+        this.stmts.deleteLinkToken.run(tokenHash);
+        this.insertDevice(account.id, next, device, keys, at);
+        return { status: 'linked', account, deviceId: next };
+      })
+      .immediate();
+  }
+
+  async unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        if (this.stmts.deleteDevice.run(accountId, deviceId).changes === 0) return false;
+        for (const s of [this.stmts.deleteDeviceQueue, this.stmts.deleteDeviceSigned, this.stmts.deleteDeviceOneTime, this.stmts.deleteDeviceKem]) {
+          s.run(accountId, deviceId);
+        }
+        this.stmts.insertTombstone.run(accountId, deviceId, at);
+        return true;
+      })
+      .immediate();
+  }
+
+  async dropExpiredLinkTokens(now: number): Promise<number> {
+    return this.stmts.dropLinkTokens.run(now).changes;
+  }
+
+  // ---- provisioning
+
+  async openChannel(c: ProvisioningChannel): Promise<boolean> {
+    return this.stmts.insertChannel.run(c.id, c.publicKey, c.readTokenHash, c.expiresAt).changes === 1;
+  }
+
+  async channel(id: string, now: number): Promise<ProvisioningChannel | undefined> {
+    const r = this.stmts.channel.get(id, now) as { id: string; public_key: Buffer; read_token_hash: Buffer; expires_at: number } | undefined;
+    return r ? { id: r.id, publicKey: u8(r.public_key), readTokenHash: u8(r.read_token_hash), expiresAt: r.expires_at } : undefined;
+  }
+
+  async putChannelMessage(id: string, message: Uint8Array, now: number): Promise<'stored' | 'conflict' | 'expired'> {
+    return this.db
+      .transaction(() => {
+        if (!this.stmts.channel.get(id, now)) return 'expired' as const;
+        return this.stmts.putChannelMessage.run(message, id).changes === 1 ? ('stored' as const) : ('conflict' as const);
+      })
+      .immediate();
+  }
+
+  async takeChannelMessage(id: string, now: number): Promise<Uint8Array | undefined> {
+    return this.db
+      .transaction(() => {
+        const r = this.stmts.channelMessage.get(id, now) as { message: Buffer } | undefined;
+        if (!r) return undefined;
+        this.stmts.takeChannelMessage.run(id);
+        return u8(r.message);
+      })
+      .immediate();
+  }
+
+  async dropExpiredChannels(now: number): Promise<number> {
+    return this.stmts.dropChannels.run(now).changes;
+  }
+
+  // ---- keys
+
+  async storeKeys(accountId: string, deviceId: number, keys: KeyUpload): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const k of keys.preKeys ?? []) this.stmts.insertOneTime.run(accountId, deviceId, k.keyId, k.publicKey);
+        for (const k of keys.pqPreKeys ?? []) this.stmts.insertKem.run(accountId, deviceId, k.keyId, k.publicKey, k.signature);
+        if (keys.signedPreKey) {
+          const k = keys.signedPreKey;
+          this.stmts.upsertSigned.run(accountId, deviceId, 'ec', k.keyId, k.publicKey, k.signature);
+        }
+        if (keys.pqLastResort) {
+          const k = keys.pqLastResort;
+          this.stmts.upsertSigned.run(accountId, deviceId, 'kem', k.keyId, k.publicKey, k.signature);
+        }
+      })
+      .immediate();
+  }
+
+  async preKeyCounts(accountId: string, deviceId: number): Promise<{ preKeys: number; pqPreKeys: number }> {
     return {
       preKeys: (this.stmts.countOneTime.get(accountId, deviceId) as { n: number }).n,
       pqPreKeys: (this.stmts.countKem.get(accountId, deviceId) as { n: number }).n,
     };
   }
 
-  takeDeviceKeys(accountId: string, deviceId: number): DeviceKeys | undefined {
-    return this.db.transaction((): DeviceKeys | undefined => {
-      const dev = this.device(accountId, deviceId);
-      const spk = this.stmts.signed.get(accountId, deviceId, 'ec') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
-      const lastResort = this.stmts.signed.get(accountId, deviceId, 'kem') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
-      if (!dev || !spk || !lastResort) return undefined;
-      const opk = this.stmts.firstOneTime.get(accountId, deviceId) as { key_id: number; public_key: Buffer } | undefined;
-      if (opk) this.stmts.deleteOneTime.run(accountId, deviceId, opk.key_id);
-      const kem = this.stmts.firstKem.get(accountId, deviceId) as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
-      if (kem) this.stmts.deleteKem.run(accountId, deviceId, kem.key_id);
-      const pq = kem ?? lastResort;
-      return {
-        deviceId,
-        registrationId: dev.registrationId,
-        signedPreKey: { keyId: spk.key_id, publicKey: u8(spk.public_key), signature: u8(spk.signature) },
-        pqPreKey: { keyId: pq.key_id, publicKey: u8(pq.public_key), signature: u8(pq.signature) },
-        preKey: opk ? { keyId: opk.key_id, publicKey: u8(opk.public_key) } : undefined,
-      };
-    }).immediate();
+  async takeDeviceKeys(accountId: string, deviceId: number): Promise<DeviceKeys | undefined> {
+    return this.db
+      .transaction((): DeviceKeys | undefined => {
+        const dev = this.stmts.device.get(accountId, deviceId) as DeviceSqlRow | undefined;
+        const spk = this.stmts.signed.get(accountId, deviceId, 'ec') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
+        const lastResort = this.stmts.signed.get(accountId, deviceId, 'kem') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
+        if (!dev || !spk || !lastResort) return undefined;
+        const opk = this.stmts.firstOneTime.get(accountId, deviceId) as { key_id: number; public_key: Buffer } | undefined;
+        if (opk) this.stmts.deleteOneTime.run(accountId, deviceId, opk.key_id);
+        const kem = this.stmts.firstKem.get(accountId, deviceId) as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
+        if (kem) this.stmts.deleteKem.run(accountId, deviceId, kem.key_id);
+        const pq = kem ?? lastResort;
+        return {
+          deviceId,
+          registrationId: dev.registration_id,
+          signedPreKey: { keyId: spk.key_id, publicKey: u8(spk.public_key), signature: u8(spk.signature) },
+          pqPreKey: { keyId: pq.key_id, publicKey: u8(pq.public_key), signature: u8(pq.signature) },
+          preKey: opk ? { keyId: opk.key_id, publicKey: u8(opk.public_key) } : undefined,
+        };
+      })
+      .immediate();
   }
 
-  enqueue(accountId: string, envelopes: readonly NewEnvelope[]): number[] {
-    return this.enqueueBatch([{ accountId, envelopes }])[0]!;
+  // ---- groups
+
+  async createGroup(group: NewGroup, update: GroupUpdate, at: number): Promise<GroupWrite> {
+    return this.db
+      .transaction((): GroupWrite => {
+        if (this.stmts.groupRevision.get(group.groupId)) return { status: 'conflict' };
+        this.stmts.insertGroup.run(group.groupId, group.encryptedAttributes, at, at);
+        for (const m of group.members) this.stmts.insertMember.run(group.groupId, m.accountId, m.role, at);
+        const envelopes = this.writeUpdate(group.groupId, group.members.map((m) => m.accountId), update);
+        return { status: 'done', revision: 0, envelopes };
+      })
+      .immediate();
   }
 
-  enqueueBatch(items: ReadonlyArray<{ accountId: string; envelopes: readonly NewEnvelope[] }>): number[][] {
-    return this.db.transaction(() => items.map(({ accountId, envelopes }) => this.insertEnvelopes(accountId, envelopes))).immediate();
+  async changeGroup(change: GroupChange, update: GroupUpdate, at: number): Promise<GroupWrite> {
+    return this.db
+      .transaction((): GroupWrite => {
+        const current = this.stmts.groupRevision.get(change.groupId) as { revision: number } | undefined;
+        if (!current || current.revision !== change.fromRevision) return { status: 'conflict' };
+        const before = (this.stmts.memberIds.all(change.groupId) as Array<{ account_id: string }>).map((r) => r.account_id);
+        for (const id of change.remove) this.stmts.deleteMember.run(change.groupId, id);
+        for (const m of change.add) this.stmts.insertMember.run(change.groupId, m.accountId, m.role, at);
+        for (const r of change.roles) this.stmts.setRole.run(r.role, change.groupId, r.accountId);
+        const revision = change.fromRevision + 1;
+        if (this.stmts.memberIds.all(change.groupId).length === 0) this.stmts.deleteGroup.run(change.groupId);
+        else this.stmts.updateGroup.run(revision, change.encryptedAttributes ?? null, at, change.groupId);
+        const envelopes = this.writeUpdate(change.groupId, [...before, ...change.add.map((m) => m.accountId)], update);
+        return { status: 'done', revision, envelopes };
+      })
+      .immediate();
   }
 
-  private insertEnvelopes(accountId: string, envelopes: readonly NewEnvelope[]): number[] {
-    return envelopes.map((e) =>
-        Number(
-          this.stmts.insertEnvelope.run(
-            accountId,
-            e.destinationDeviceId,
-            e.sourceAccountId,
-            e.sourceUsername,
-            e.sourceDeviceId,
-            e.timestamp,
-            e.serverTimestamp,
-            e.messageType,
-            e.content,
-            e.ephemeral ? 1 : 0,
-          ).lastInsertRowid,
-        ),
-      );
+  /** Inside a transaction: the update envelope for every device of these accounts. */
+  private writeUpdate(groupId: string, accountIds: readonly string[], update: GroupUpdate): DestinedEnvelope[] {
+    const to = (this.stmts.devicesOfAccounts.all(JSON.stringify([...new Set(accountIds)])) as Array<{ account_id: string; device_id: number }>).map((r) => ({
+      accountId: r.account_id,
+      deviceId: r.device_id,
+    }));
+    const envelope = { ...update, messageType: 'group-update' as const, groupId, ephemeral: false };
+    const ids = this.insertFanout({ envelope, to });
+    return to.map((destination, i) => ({ ...envelope, id: ids[i]!, destination }));
   }
 
-  pending(accountId: string, deviceId: number, afterId: number, limit: number): StoredEnvelope[] {
-    return this.stmts.pending.all(accountId, deviceId, afterId, limit).map((row) => {
-      const r = row as {
-        id: number;
-        source_account_id: string;
-        source_username: string;
-        source_device_id: number;
-        timestamp: number;
-        server_timestamp: number;
-        message_type: 'prekey' | 'whisper';
-        content: Buffer;
-        ephemeral: number;
-      };
-      return {
-        id: r.id,
-        sourceAccountId: r.source_account_id,
-        sourceUsername: r.source_username,
-        sourceDeviceId: r.source_device_id,
-        timestamp: r.timestamp,
-        serverTimestamp: r.server_timestamp,
-        messageType: r.message_type,
-        content: u8(r.content),
-        ephemeral: r.ephemeral === 1,
-      };
-    });
+  async group(groupId: string): Promise<GroupRecord | undefined> {
+    const g = this.stmts.group.get(groupId) as { id: string; revision: number; encrypted_attributes: Buffer } | undefined;
+    if (!g) return undefined;
+    // Rows as arrays (raw): a group of 1,024 members reads ~6,000 of them.
+    const rows = this.stmts.groupMembers.all(groupId) as Array<[string, string, GroupRole, number | null, number | null]>;
+    const members: Array<GroupMemberRecord & { devices: Array<{ deviceId: number; registrationId: number }> }> = [];
+    for (const [accountId, username, role, deviceId, registrationId] of rows) {
+      let m = members.at(-1);
+      if (m?.accountId !== accountId) members.push((m = { accountId, username, role, devices: [] }));
+      if (deviceId !== null) m.devices.push({ deviceId, registrationId: registrationId! });
+    }
+    return { groupId: g.id, revision: g.revision, encryptedAttributes: u8(g.encrypted_attributes), members };
   }
 
-  queueLength(accountId: string, deviceId: number): number {
+  async groupsOf(accountId: string): Promise<GroupRecord[]> {
+    const out: GroupRecord[] = [];
+    for (const r of this.stmts.groupsOf.all(accountId) as Array<{ group_id: string }>) {
+      const g = await this.group(r.group_id);
+      if (g) out.push(g);
+    }
+    return out;
+  }
+
+  async groupCounts(accountIds: readonly string[]): Promise<Map<string, number>> {
+    if (accountIds.length === 0) return new Map();
+    const rows = this.stmts.groupCounts.all(JSON.stringify(accountIds)) as Array<{ account_id: string; n: number }>;
+    return new Map(rows.map((r) => [r.account_id, r.n]));
+  }
+
+  // ---- message queue
+
+  async enqueueBatch(items: readonly EnqueueItem[]): Promise<EnqueueResult[]> {
+    return this.db
+      .transaction(() =>
+        items.map((item): EnqueueResult => {
+          if ('envelopes' in item) return item.envelopes.map((e) => this.insertEnvelope(e, null));
+          const guard = item.ifGroupRevision;
+          if (guard && (this.stmts.groupRevision.get(guard.groupId) as { revision: number } | undefined)?.revision !== guard.revision) return 'group-changed';
+          return this.insertFanout(item.fanout);
+        }),
+      )
+      .immediate();
+  }
+
+  /** One payload row holding the content, then one small envelope row per destination. */
+  private insertFanout(f: Fanout): number[] {
+    if (f.to.length === 0) return [];
+    const payloadId = Number(this.stmts.insertPayload.run(f.envelope.content, f.to.length).lastInsertRowid);
+    const e = f.envelope;
+    const rows = this.stmts.insertFanout.all(
+      e.sourceAccountId,
+      e.sourceUsername,
+      e.sourceDeviceId,
+      e.timestamp,
+      e.serverTimestamp,
+      e.messageType,
+      e.ephemeral ? 1 : 0,
+      e.groupId ?? null,
+      payloadId,
+      JSON.stringify(f.to.map((d) => [d.accountId, d.deviceId])),
+    ) as Array<{ id: number }>;
+    // Ids are assigned in destination order (one statement, rows inserted in json_each key order).
+    return rows.map((r) => r.id).sort((x, y) => x - y);
+  }
+
+  private insertEnvelope(e: NewEnvelope, payloadId: number | null): number {
+    const r = this.stmts.insertEnvelope.run(
+      e.destinationAccountId,
+      e.destinationDeviceId,
+      e.sourceAccountId,
+      e.sourceUsername,
+      e.sourceDeviceId,
+      e.timestamp,
+      e.serverTimestamp,
+      e.messageType,
+      e.content,
+      e.ephemeral ? 1 : 0,
+      e.groupId ?? null,
+      payloadId,
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  async pending(accountId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]> {
+    return (this.stmts.pending.all(accountId, deviceId, afterId, limit) as EnvelopeSqlRow[]).map((r) => ({
+      id: r.id,
+      sourceAccountId: r.source_account_id,
+      sourceUsername: r.source_username,
+      sourceDeviceId: r.source_device_id,
+      timestamp: r.timestamp,
+      serverTimestamp: r.server_timestamp,
+      messageType: r.message_type,
+      content: u8(r.content),
+      ephemeral: r.ephemeral === 1,
+      ...(r.group_id === null ? {} : { groupId: r.group_id }),
+    }));
+  }
+
+  async queueLength(accountId: string, deviceId: number): Promise<number> {
     return (this.stmts.queueLength.get(accountId, deviceId) as { n: number }).n;
   }
 
-  ack(accountId: string, deviceId: number, id: number): boolean {
-    // Why NORMAL here: a lost ack only means a redelivery, which clients drop as a duplicate;
+  async fullQueues(accountIds: readonly string[], limit: number): Promise<DeviceAddress[]> {
+    if (accountIds.length === 0) return [];
+    const rows = this.stmts.fullQueues.all(JSON.stringify(accountIds), limit) as Array<{ account_id: string; device_id: number }>;
+    return rows.map((r) => ({ accountId: r.account_id, deviceId: r.device_id }));
+  }
+
+  async ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number> {
+    // Why relaxed: a lost ack only means a redelivery, which clients drop as a duplicate;
     // accepting a message (enqueue) stays synchronous=FULL.
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return this.stmts.ack.run(accountId, deviceId, id).changes > 0;
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+    return this.relaxed(() => this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate());
   }
 
-  ackBatch(items: ReadonlyArray<{ accountId: string; deviceId: number; id: number }>): number {
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      return this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate();
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
-  }
-
-  dropExpiredEphemeral(olderThan: number): number {
+  async dropExpiredEphemeral(olderThan: number): Promise<number> {
     return this.stmts.dropEphemeral.run(olderThan).changes;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }

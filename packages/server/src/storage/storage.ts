@@ -1,6 +1,10 @@
 /**
- * The server's storage interface. SQLite implements it now; PostgreSQL will
- * implement the same interface (and pass the same compliance suite) later.
+ * The server's storage interface, split by concept (accounts, devices, keys, the
+ * message queue, groups, provisioning channels); `Storage` combines them. Every method is async so that a
+ * networked database (PostgreSQL) can implement it; SQLite does now. Every adapter
+ * runs the one compliance suite in `compliance.ts`.
+ *
+ * Storage never reads a clock: every time it stamps is passed in by the caller.
  * Everything stored is public key material, opaque ciphertext, or keyed hashes.
  */
 
@@ -15,6 +19,40 @@ export interface DeviceRow {
   readonly deviceId: number;
   readonly registrationId: number;
   readonly passwordHash: Uint8Array;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  /** Sealed by the account's devices; the server cannot read it. */
+  readonly encryptedName: Uint8Array | undefined;
+}
+
+/** A device as it registers (its id is chosen by storage, or 1 for a new account). */
+export interface NewDevice {
+  readonly registrationId: number;
+  readonly passwordHash: Uint8Array;
+  readonly encryptedName?: Uint8Array | undefined;
+}
+
+/** The outcome of linking a device with a link token. */
+export type LinkResult =
+  | { readonly status: 'linked'; readonly account: AccountRow; readonly deviceId: number }
+  /** No such token, or it expired, or it was used. */
+  | { readonly status: 'expired' }
+  /** The account has the most active devices allowed (the token is kept for a retry). */
+  | { readonly status: 'too-many' };
+
+export interface DeviceLimits {
+  /** Active devices an account may have. */
+  readonly maxDevices: number;
+  /** The largest device id the protocol can carry; ids are never reused, so linking stops there. */
+  readonly maxDeviceId: number;
+}
+
+export interface ProvisioningChannel {
+  readonly id: string;
+  /** The new device's ephemeral public key. */
+  readonly publicKey: Uint8Array;
+  readonly readTokenHash: Uint8Array;
+  readonly expiresAt: number;
 }
 
 export interface SignedKey {
@@ -37,52 +75,222 @@ export interface DeviceKeys {
   readonly preKey: OneTimeKey | undefined;
 }
 
+/** A device's keys as uploaded; absent signed / last-resort keys are left as they are. */
+export interface KeyUpload {
+  readonly preKeys?: readonly OneTimeKey[] | undefined;
+  readonly pqPreKeys?: readonly SignedKey[] | undefined;
+  readonly signedPreKey?: SignedKey | undefined;
+  readonly pqLastResort?: SignedKey | undefined;
+}
+
+/** The keys a device registers with: replaced later by uploads. */
+export interface InitialKeys {
+  readonly signedPreKey: SignedKey;
+  readonly pqLastResort: SignedKey;
+}
+
+export interface DeviceAddress {
+  readonly accountId: string;
+  readonly deviceId: number;
+}
+
+/** 1:1 Signal messages, Sender Key group messages, and server-written group changes. */
+export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update';
+
+/** An envelope as queued for one device (the destination is the queue it is in). */
 export interface StoredEnvelope {
+  /** Assigned by storage; increasing per device queue. */
   readonly id: number;
   readonly sourceAccountId: string;
   readonly sourceUsername: string;
   readonly sourceDeviceId: number;
   readonly timestamp: number;
   readonly serverTimestamp: number;
-  readonly messageType: 'prekey' | 'whisper';
+  readonly messageType: EnvelopeType;
   readonly content: Uint8Array;
   readonly ephemeral: boolean;
+  /** Set for `senderkey` and `group-update` envelopes only. */
+  readonly groupId?: string | undefined;
 }
 
-export interface NewEnvelope extends Omit<StoredEnvelope, 'id'> {
+/** What an envelope carries, apart from its id and destination. */
+export type EnvelopeFields = Omit<StoredEnvelope, 'id'>;
+
+export interface NewEnvelope extends EnvelopeFields {
+  readonly destinationAccountId: string;
   readonly destinationDeviceId: number;
 }
 
-export interface Storage {
-  /** Creates the account and its first device atomically; false if the username is taken. */
-  createAccount(account: AccountRow, device: DeviceRow, signedPreKey: SignedKey, pqLastResort: SignedKey): boolean;
-  accountByUsername(username: string): AccountRow | undefined;
-  accountById(id: string): AccountRow | undefined;
-  device(accountId: string, deviceId: number): DeviceRow | undefined;
-  devices(accountId: string): DeviceRow[];
+/** A stored envelope with the queue it is in (what connections are woken with). */
+export interface DestinedEnvelope extends StoredEnvelope {
+  readonly destination: DeviceAddress;
+}
 
+/** One envelope for many devices (a group message): its content is stored once. */
+export interface Fanout {
+  readonly envelope: EnvelopeFields;
+  readonly to: readonly DeviceAddress[];
+}
+
+/**
+ * One caller's envelopes in an `enqueueBatch`, stored together or not at all:
+ * either one envelope per device with its own content (a 1:1 message), or a fanout,
+ * which may require its group to be still at the revision it was checked against.
+ */
+export type EnqueueItem =
+  | { readonly envelopes: readonly NewEnvelope[] }
+  | { readonly fanout: Fanout; readonly ifGroupRevision?: { readonly groupId: string; readonly revision: number } };
+
+/** An item's ids (envelopes in order, or the fanout's destinations in order), or 'group-changed' when its revision check failed and nothing was stored. */
+export type EnqueueResult = readonly number[] | 'group-changed';
+
+export type GroupRole = 'admin' | 'member';
+
+export interface GroupMemberRecord {
+  readonly accountId: string;
+  readonly username: string;
+  readonly role: GroupRole;
+  /** The member's active devices, in id order. */
+  readonly devices: ReadonlyArray<{ readonly deviceId: number; readonly registrationId: number }>;
+}
+
+export interface GroupRecord {
+  readonly groupId: string;
+  /** 0 at creation; +1 with every change. */
+  readonly revision: number;
+  readonly encryptedAttributes: Uint8Array;
+  /** In the order they joined (the creator first). */
+  readonly members: readonly GroupMemberRecord[];
+}
+
+export interface NewGroup {
+  readonly groupId: string;
+  readonly encryptedAttributes: Uint8Array;
+  /** In joining order. */
+  readonly members: ReadonlyArray<{ readonly accountId: string; readonly role: GroupRole }>;
+}
+
+/** A change computed against revision `fromRevision`; applied only if the group is still there. */
+export interface GroupChange {
+  readonly groupId: string;
+  readonly fromRevision: number;
+  /** Joined in this order, after the current members. */
+  readonly add: ReadonlyArray<{ readonly accountId: string; readonly role: GroupRole }>;
+  readonly remove: readonly string[];
+  readonly roles: ReadonlyArray<{ readonly accountId: string; readonly role: GroupRole }>;
+  readonly encryptedAttributes?: Uint8Array | undefined;
+}
+
+/**
+ * The `group-update` envelope a change writes (content: the event for the new
+ * revision), into the queue of every device of every account that is a member
+ * before or after the change, in the same transaction as the change.
+ */
+export type GroupUpdate = Omit<EnvelopeFields, 'messageType' | 'groupId' | 'ephemeral'>;
+
+export type GroupWrite =
+  | { readonly status: 'done'; readonly revision: number; readonly envelopes: readonly DestinedEnvelope[] }
+  /** createGroup: the id exists; changeGroup: the group is gone or no longer at `fromRevision`. Nothing was written. */
+  | { readonly status: 'conflict' };
+
+export interface AccountStore {
+  /**
+   * Creates the account and its first device (id 1, with its signed and last-resort
+   * keys) atomically, stamped `at`; false if the username is taken.
+   */
+  createAccount(account: AccountRow, device: NewDevice, keys: InitialKeys, at: number): Promise<boolean>;
+  accountByUsername(username: string): Promise<AccountRow | undefined>;
+  accountById(id: string): Promise<AccountRow | undefined>;
+  /** The accounts among these ids that exist (one query, however many). */
+  accountsByIds(ids: readonly string[]): Promise<AccountRow[]>;
+}
+
+export interface DeviceStore {
+  /** An active (linked) device. */
+  device(accountId: string, deviceId: number): Promise<DeviceRow | undefined>;
+  /** The account's active devices in id order. */
+  devices(accountId: string): Promise<DeviceRow[]>;
+  /** When this device was unlinked, if it was: its tombstone. */
+  unlinkedAt(accountId: string, deviceId: number): Promise<number | undefined>;
+  /** Records that the device was seen at `at`. */
+  touchDevice(accountId: string, deviceId: number, at: number): Promise<void>;
+  /** Stores a link token (its keyed hash) for the account, valid until `expiresAt`. */
+  createLinkToken(accountId: string, tokenHash: Uint8Array, expiresAt: number): Promise<void>;
+  /**
+   * Adds a device to the token's account, atomically: consumes the token (unknown,
+   * used or expired at `at`: 'expired'), gives the device the next id never used by
+   * the account, stores its keys. Over `limits`: 'too-many', and the token is kept.
+   */
+  linkDevice(tokenHash: Uint8Array, device: NewDevice, keys: InitialKeys, at: number, limits: DeviceLimits): Promise<LinkResult>;
+  /**
+   * Unlinks an active device, atomically: deletes its queue, keys and password and
+   * leaves a tombstone stamped `at`. False if there is no such active device.
+   */
+  unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean>;
+  /** Drops link tokens expired at `now`; answers how many. */
+  dropExpiredLinkTokens(now: number): Promise<number>;
+}
+
+/**
+ * Groups: membership and roles, kept with a revision. Every write also writes its
+ * `group-update` envelopes, atomically, so members see changes in order with the
+ * messages around them. A group whose last member leaves is deleted.
+ */
+export interface GroupStore {
+  /** Creates the group at revision 0 with its update envelopes; 'conflict' if the id exists. */
+  createGroup(group: NewGroup, update: GroupUpdate, at: number): Promise<GroupWrite>;
+  group(groupId: string): Promise<GroupRecord | undefined>;
+  /** The groups this account is a member of, in the order it joined them. */
+  groupsOf(accountId: string): Promise<GroupRecord[]>;
+  /** How many groups each of these accounts is in (accounts in none are left out). */
+  groupCounts(accountIds: readonly string[]): Promise<Map<string, number>>;
+  /** Applies the change as revision fromRevision + 1 with its update envelopes, or writes nothing ('conflict'). */
+  changeGroup(change: GroupChange, update: GroupUpdate, at: number): Promise<GroupWrite>;
+}
+
+/**
+ * Provisioning channels: short-lived mailboxes through which an existing device
+ * hands a new one, end-to-end encrypted, what it needs to link. A channel expired
+ * at `now` behaves as if it did not exist.
+ */
+export interface ProvisioningStore {
+  /** Opens a channel; false if the id is in use (the caller draws another). */
+  openChannel(channel: ProvisioningChannel): Promise<boolean>;
+  channel(id: string, now: number): Promise<ProvisioningChannel | undefined>;
+  /** Leaves the one message a channel carries: 'conflict' if one was left before. */
+  putChannelMessage(id: string, message: Uint8Array, now: number): Promise<'stored' | 'conflict' | 'expired'>;
+  /** Takes the waiting message (deleting it), if there is one. */
+  takeChannelMessage(id: string, now: number): Promise<Uint8Array | undefined>;
+  /** Drops channels expired at `now`; answers how many. */
+  dropExpiredChannels(now: number): Promise<number>;
+}
+
+export interface KeyStore {
   /** Stores uploaded keys for a device (replacing signed / last-resort keys when given). */
-  storeKeys(
-    accountId: string,
-    deviceId: number,
-    keys: { preKeys?: readonly OneTimeKey[]; pqPreKeys?: readonly SignedKey[]; signedPreKey?: SignedKey; pqLastResort?: SignedKey },
-  ): void;
-  preKeyCounts(accountId: string, deviceId: number): { preKeys: number; pqPreKeys: number };
+  storeKeys(accountId: string, deviceId: number, keys: KeyUpload): Promise<void>;
+  preKeyCounts(accountId: string, deviceId: number): Promise<{ preKeys: number; pqPreKeys: number }>;
   /** Public keys of a device, consuming one one-time EC prekey and one one-time KEM prekey. */
-  takeDeviceKeys(accountId: string, deviceId: number): DeviceKeys | undefined;
+  takeDeviceKeys(accountId: string, deviceId: number): Promise<DeviceKeys | undefined>;
+}
 
-  /** Queues envelopes for several devices of one account in one transaction; returns their ids. */
-  enqueue(accountId: string, envelopes: readonly NewEnvelope[]): number[];
-  /** Several enqueues in one durable transaction (group commit); all or nothing. */
-  enqueueBatch(items: ReadonlyArray<{ accountId: string; envelopes: readonly NewEnvelope[] }>): number[][];
-  /** Envelopes for a device with id > afterId, in order. */
-  pending(accountId: string, deviceId: number, afterId: number, limit: number): StoredEnvelope[];
-  queueLength(accountId: string, deviceId: number): number;
-  /** Deletes an envelope after the device acknowledged it; false if unknown. */
-  ack(accountId: string, deviceId: number, id: number): boolean;
-  /** Deletes several acknowledged envelopes in one transaction; returns how many existed. */
-  ackBatch(items: ReadonlyArray<{ accountId: string; deviceId: number; id: number }>): number;
-  /** Drops ephemeral envelopes created before `olderThan` (ms); returns how many. */
-  dropExpiredEphemeral(olderThan: number): number;
-  close(): void;
+export interface MessageQueue {
+  /**
+   * Several callers' envelopes in one durable transaction (group commit): all or
+   * nothing; an item whose group revision check fails stores nothing and is answered
+   * 'group-changed', the others are stored.
+   */
+  enqueueBatch(items: readonly EnqueueItem[]): Promise<EnqueueResult[]>;
+  /** Envelopes for a device with id > afterId, in id order, at most `limit`. */
+  pending(accountId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]>;
+  queueLength(accountId: string, deviceId: number): Promise<number>;
+  /** The devices of these accounts whose queues hold at least `limit` envelopes (one query, however many accounts). */
+  fullQueues(accountIds: readonly string[], limit: number): Promise<DeviceAddress[]>;
+  /** Deletes acknowledged envelopes in one transaction; answers how many existed. */
+  ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number>;
+  /** Drops ephemeral envelopes stored before `olderThan` (ms); answers how many. */
+  dropExpiredEphemeral(olderThan: number): Promise<number>;
+}
+
+export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore {
+  close(): Promise<void>;
 }

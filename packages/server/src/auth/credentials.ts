@@ -1,6 +1,8 @@
 /**
- * Device credentials: a 32-byte random secret chosen by the device, stored only
- * as HMAC-SHA256 keyed with the server's secret, compared in constant time.
+ * Secrets the server checks but never stores: device passwords, link tokens and
+ * provisioning read tokens are 32 random bytes chosen by their owner (or by the
+ * server's CSPRNG), stored only as HMAC-SHA256 keyed with the server's secret and
+ * compared in constant time. The server secret itself lives in the data directory.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,11 +21,12 @@ export function loadServerSecret(dataDir: string): Uint8Array {
   return new Uint8Array(s);
 }
 
-export function hashPassword(serverSecret: Uint8Array, password: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac('sha256', serverSecret).update(password).digest());
+/** The keyed hash stored in place of a secret. */
+export function hashSecret(serverSecret: Uint8Array, secret: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', serverSecret).update(secret).digest());
 }
 
-export function passwordMatches(serverSecret: Uint8Array, password: Uint8Array, stored: Uint8Array): boolean {
-  const h = hashPassword(serverSecret, password);
+export function secretMatches(serverSecret: Uint8Array, secret: Uint8Array, stored: Uint8Array): boolean {
+  const h = hashSecret(serverSecret, secret);
   return h.length === stored.length && timingSafeEqual(h, stored);
 }

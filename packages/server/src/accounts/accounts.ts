@@ -1,0 +1,48 @@
+/**
+ * Accounts: registration (the account and its first device), who am I, and looking
+ * an account up by username.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { registerRequest, WireError, type AccountLookupResponse, type AccountResponse } from '@parley/wire';
+import type { Authenticator } from '../auth/auth.ts';
+import { hashSecret } from '../auth/credentials.ts';
+import { readBody } from '../requests.ts';
+import type { AccountStore, DeviceStore } from '../storage/storage.ts';
+import { findAccount } from './lookup.ts';
+
+export interface AccountsOptions {
+  readonly storage: AccountStore & DeviceStore;
+  readonly auth: Authenticator;
+  readonly serverSecret: Uint8Array;
+  readonly now: () => number;
+}
+
+export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, { storage, auth, serverSecret, now }) => {
+  app.post('/v1/accounts', async (req, reply) => {
+    const r = readBody(req, registerRequest);
+    const accountId = randomUUID();
+    const ok = await storage.createAccount(
+      { id: accountId, username: r.username, identityKey: r.identityKey },
+      { registrationId: r.registrationId, passwordHash: hashSecret(serverSecret, r.password) },
+      { signedPreKey: r.signedPreKey, pqLastResort: r.pqLastResortPreKey },
+      now(),
+    );
+    if (!ok) throw new WireError('USERNAME_TAKEN', `the username ${r.username} is taken`);
+    const res: AccountResponse = { accountId, deviceId: 1, username: r.username };
+    return reply.status(201).send(res);
+  });
+
+  app.get('/v1/accounts/me', async (req) => {
+    const a = await auth.request(req);
+    const res: AccountResponse = { accountId: a.accountId, deviceId: a.deviceId, username: a.username };
+    return res;
+  });
+
+  app.get<{ Params: { username: string } }>('/v1/accounts/username/:username', async (req) => {
+    await auth.request(req);
+    const found = await findAccount(storage, req.params.username);
+    const res: AccountLookupResponse = { accountId: found.id, username: found.username };
+    return res;
+  });
+};

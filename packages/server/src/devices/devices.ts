@@ -1,0 +1,100 @@
+/**
+ * Linked devices: link tokens, linking a new device with one, listing and
+ * unlinking devices; provisioning channels (provisioning.ts) are registered here
+ * too. An account has at most LIMITS.maxDevicesPerAccount active devices; ids
+ * increase and are never reused. Unlinking deletes the device's queue, keys and
+ * password, leaves a tombstone (its credentials then answer DEVICE_UNLINKED), and
+ * closes its sockets at once.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import {
+  base64Encode,
+  deviceId as deviceIdDecoder,
+  LIMITS,
+  linkDeviceRequest,
+  WireError,
+  type AccountResponse,
+} from '@parley/wire';
+import type { Authenticator } from '../auth/auth.ts';
+import { hashSecret } from '../auth/credentials.ts';
+import type { DeliveryHub } from '../messages/delivery.ts';
+import { RateLimiter } from '../rate-limit.ts';
+import { readBody } from '../requests.ts';
+import type { DeviceStore, ProvisioningStore } from '../storage/storage.ts';
+import { provisioningPlugin } from './provisioning.ts';
+
+export interface DevicesOptions {
+  readonly storage: DeviceStore & ProvisioningStore;
+  readonly auth: Authenticator;
+  readonly hub: DeliveryHub;
+  readonly serverSecret: Uint8Array;
+  readonly now: () => number;
+  readonly provisioningPollMs: number;
+}
+
+/** Device ids are 1..127 on the wire (deviceId decoder). */
+const MAX_DEVICE_ID = 127;
+/** Expired link tokens and channels are dropped this often. */
+const SWEEP_MS = 60_000;
+
+export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opts) => {
+  const { storage, auth, hub, serverSecret, now } = opts;
+  const tokensByAccount = new RateLimiter(LIMITS.linkTokensPerMinute, 60_000, now);
+
+  await app.register(provisioningPlugin, { storage, auth, serverSecret, now, pollMs: opts.provisioningPollMs });
+
+  app.post('/v1/devices/link-token', async (req) => {
+    const a = await auth.request(req);
+    if (!tokensByAccount.take(a.accountId)) throw new WireError('RATE_LIMITED', 'too many link codes; wait a minute');
+    const token = new Uint8Array(randomBytes(32));
+    const expiresAt = now() + LIMITS.linkTtlMs;
+    await storage.createLinkToken(a.accountId, hashSecret(serverSecret, token), expiresAt);
+    return { linkToken: base64Encode(token), expiresAt };
+  });
+
+  app.post('/v1/devices', async (req, reply) => {
+    const r = readBody(req, linkDeviceRequest);
+    const result = await storage.linkDevice(
+      hashSecret(serverSecret, r.linkToken),
+      { registrationId: r.registrationId, passwordHash: hashSecret(serverSecret, r.password), encryptedName: r.encryptedName },
+      { signedPreKey: r.signedPreKey, pqLastResort: r.pqLastResortPreKey },
+      now(),
+      { maxDevices: LIMITS.maxDevicesPerAccount, maxDeviceId: MAX_DEVICE_ID },
+    );
+    if (result.status === 'expired') throw new WireError('LINK_EXPIRED', 'the link code expired or was used');
+    if (result.status === 'too-many') throw new WireError('TOO_MANY_DEVICES', `an account may have at most ${LIMITS.maxDevicesPerAccount} devices`);
+    const res: AccountResponse = { accountId: result.account.id, deviceId: result.deviceId, username: result.account.username };
+    return reply.status(201).send(res);
+  });
+
+  app.get('/v1/devices', async (req) => {
+    const a = await auth.request(req);
+    const devices = (await storage.devices(a.accountId)).map((d) => ({
+      deviceId: d.deviceId,
+      createdAt: d.createdAt,
+      lastSeenAt: d.lastSeenAt,
+      ...(d.encryptedName ? { encryptedName: base64Encode(d.encryptedName) } : {}),
+    }));
+    return { devices };
+  });
+
+  app.delete<{ Params: { deviceId: string } }>('/v1/devices/:deviceId', async (req, reply) => {
+    const a = await auth.request(req);
+    const raw = req.params.deviceId;
+    const target = deviceIdDecoder(/^\d{1,3}$/.test(raw) ? Number(raw) : raw, 'deviceId');
+    // Why: device 1 holds the account (it registered it); the others are linked to it.
+    if (target === 1) throw new WireError('FORBIDDEN', 'the first device cannot be unlinked');
+    if (a.deviceId !== 1 && a.deviceId !== target) throw new WireError('FORBIDDEN', 'only the first device may unlink other devices');
+    if (!(await storage.unlinkDevice(a.accountId, target, now()))) throw new WireError('NOT_FOUND', `no device ${target}`);
+    hub.disconnect(a.accountId, target, new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account'));
+    return reply.status(204).send();
+  });
+
+  const sweep = setInterval(() => {
+    const t = now();
+    Promise.all([storage.dropExpiredLinkTokens(t), storage.dropExpiredChannels(t)]).catch((err: unknown) => app.log.error({ err }, 'link sweep failed'));
+  }, SWEEP_MS);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+};

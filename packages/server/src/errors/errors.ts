@@ -1,0 +1,36 @@
+/**
+ * The one error handler: every failure leaves as `{error: {code, message, ...}}`
+ * with the HTTP status of its code in wire's ERROR_TABLE (via WireError.status);
+ * anything that is not a WireError is a bug, logged at error level and answered
+ * INTERNAL without details. Unknown endpoints get NOT_FOUND. Installed on the
+ * root instance by the composition root, so it covers every plugin.
+ */
+import type { FastifyInstance } from 'fastify';
+import { WireError } from '@parley/wire';
+import type { Metrics } from '../metrics/metrics.ts';
+
+/** A thrown value as the WireError the client sees (Fastify's own errors mapped to codes). */
+export function toWireError(err: unknown, maxBodyBytes: number): WireError | undefined {
+  if (err instanceof WireError) return err;
+  const code = (err as { code?: string }).code;
+  const status = (err as { statusCode?: number }).statusCode;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new WireError('PAYLOAD_TOO_LARGE', `body larger than ${maxBodyBytes} bytes`);
+  if (status && status < 500) return new WireError('BAD_REQUEST', (err as Error).message);
+  return undefined;
+}
+
+export function installErrorHandling(app: FastifyInstance, deps: { metrics: Metrics; maxBodyBytes: number }): void {
+  app.setErrorHandler((err: unknown, req, reply) => {
+    let we = toWireError(err, deps.maxBodyBytes);
+    if (!we) {
+      req.log.error({ err }, 'unhandled error');
+      we = new WireError('INTERNAL', 'internal error');
+    }
+    deps.metrics.errors.inc({ code: we.code });
+    void reply.status(we.status).send(we.toBody());
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    const we = new WireError('NOT_FOUND', 'no such endpoint');
+    void reply.status(we.status).send(we.toBody());
+  });
+}

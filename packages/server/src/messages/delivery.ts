@@ -1,0 +1,251 @@
+/**
+ * Live delivery over WebSockets. Each authenticated connection drains its
+ * device's queue in id order, keeping at most LIMITS.maxUnackedEnvelopes in
+ * flight (so a slow reader cannot make the server buffer without bound);
+ * envelopes are deleted only when acknowledged. Presence is in-process here;
+ * a Redis-backed hub will implement the same `notify` for several nodes.
+ *
+ * Storage is async, so a queue read can be in progress while new envelopes are
+ * stored: one read at a time per connection, and a notify during it makes the
+ * reader read again instead of sending around it (ids stay in order, none twice).
+ */
+import type { WebSocket } from 'ws';
+import { ERROR_TABLE, LIMITS, type EnvelopeFrame, type ServerFrame, type WireError } from '@parley/wire';
+import type { MessageQueue, StoredEnvelope } from '../storage/storage.ts';
+
+export interface Connection {
+  readonly ws: WebSocket;
+  readonly accountId: string;
+  readonly deviceId: number;
+  lastSentId: number;
+  inFlight: number;
+  drained: boolean;
+  /**
+   * True when everything stored for the device up to now has been sent on this
+   * connection (the last read of the queue came back short). Then a freshly stored
+   * envelope can go out straight from memory, and acks need no read of the queue.
+   */
+  caughtUp: boolean;
+  /** A queue read is in progress. */
+  reading: boolean;
+  /** Something was stored while reading: read again before calling it caught up. */
+  readAgain: boolean;
+}
+
+/** A fresh connection's delivery state. */
+export function newConnection(ws: WebSocket, accountId: string, deviceId: number): Connection {
+  return { ws, accountId, deviceId, lastSentId: 0, inFlight: 0, drained: false, caughtUp: false, reading: false, readAgain: false };
+}
+
+/** Sends the error frame and closes the socket with the code's WebSocket close code. */
+export function closeWith(ws: WebSocket, e: WireError): void {
+  ws.send(JSON.stringify({ type: 'error', code: e.code, message: e.describe(), ...e.details }));
+  ws.close(ERROR_TABLE[e.code].wsClose, e.code);
+}
+
+function key(accountId: string, deviceId: number): string {
+  return `${accountId}.${deviceId}`;
+}
+
+/** Disconnections remembered for sockets whose authentication was in progress meanwhile. */
+const REMEMBERED_DISCONNECTIONS = 1024;
+
+export class DeliveryHub {
+  private readonly connections = new Map<string, Set<Connection>>();
+  /** Counts disconnections; `disconnected` maps a device to the count at its last one. */
+  private disconnections = 0;
+  private readonly disconnected = new Map<string, number>();
+
+  constructor(
+    private readonly queue: MessageQueue,
+    private readonly now: () => number,
+    private readonly onDelivered: () => void,
+    /** A storage failure in the background (a read or an ack): logged, never thrown at a caller. */
+    private readonly onError: (e: unknown) => void,
+  ) {}
+
+  get size(): number {
+    let n = 0;
+    for (const s of this.connections.values()) n += s.size;
+    return n;
+  }
+
+  /** A mark to pass to `disconnectedSince` after an asynchronous authentication. */
+  get mark(): number {
+    return this.disconnections;
+  }
+
+  /**
+   * True if the device was disconnected after `mark` was taken: a socket whose
+   * credentials were checked just before an unlink must not be added after it.
+   */
+  disconnectedSince(accountId: string, deviceId: number, mark: number): boolean {
+    return (this.disconnected.get(key(accountId, deviceId)) ?? -1) > mark;
+  }
+
+  /** Closes every connection of the device at once with `e` (the device was unlinked). */
+  disconnect(accountId: string, deviceId: number, e: WireError): void {
+    const k = key(accountId, deviceId);
+    this.disconnected.delete(k);
+    this.disconnected.set(k, ++this.disconnections);
+    if (this.disconnected.size > REMEMBERED_DISCONNECTIONS) this.disconnected.delete(this.disconnected.keys().next().value!);
+    for (const c of this.connections.get(k) ?? []) {
+      if (c.ws.readyState === c.ws.OPEN) closeWith(c.ws, e);
+    }
+    this.connections.delete(k);
+  }
+
+  add(c: Connection): void {
+    const k = key(c.accountId, c.deviceId);
+    let set = this.connections.get(k);
+    if (!set) this.connections.set(k, (set = new Set()));
+    set.add(c);
+    this.pump(c);
+  }
+
+  remove(c: Connection): void {
+    const k = key(c.accountId, c.deviceId);
+    const set = this.connections.get(k);
+    set?.delete(c);
+    if (set && set.size === 0) this.connections.delete(k);
+  }
+
+  /** Whether the device has a connection here (so waking it is worth building its envelopes). */
+  connected(accountId: string, deviceId: number): boolean {
+    return this.connections.has(key(accountId, deviceId));
+  }
+
+  /**
+   * New envelopes are queued for this device. `fresh`, the envelopes just stored (in id
+   * order), goes out directly to connections that are caught up and have room; any other
+   * connection reads its queue, so nothing depends on this shortcut for correctness.
+   */
+  notify(accountId: string, deviceId: number, fresh?: readonly StoredEnvelope[]): void {
+    for (const c of this.connections.get(key(accountId, deviceId)) ?? []) {
+      const direct =
+        fresh !== undefined &&
+        c.caughtUp &&
+        c.ws.readyState === c.ws.OPEN &&
+        c.inFlight + fresh.length <= LIMITS.maxUnackedEnvelopes &&
+        fresh.every((e) => e.id > c.lastSentId);
+      if (direct) this.sendBatch(c, fresh);
+      else this.pump(c);
+    }
+  }
+
+  private acks: Array<{ c: Connection; id: number }> = [];
+  private ackScheduled = false;
+
+  /** Records an acknowledgement; acks arriving in one event-loop turn are deleted in one transaction. */
+  ack(c: Connection, id: number): void {
+    this.acks.push({ c, id });
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setImmediate(() => {
+      const batch = this.acks;
+      this.acks = [];
+      this.ackScheduled = false;
+      this.queue.ackBatch(batch.map((a) => ({ accountId: a.c.accountId, deviceId: a.c.deviceId, id: a.id }))).then(() => {
+        const touched = new Set<Connection>();
+        for (const a of batch) {
+          if (a.id <= a.c.lastSentId) {
+            a.c.inFlight = Math.max(0, a.c.inFlight - 1);
+            this.onDelivered();
+          }
+          touched.add(a.c);
+        }
+        // A caught-up connection has nothing waiting in the queue: no need to read it.
+        for (const c of touched) if (!c.caughtUp) this.pump(c);
+      }, this.onError);
+    });
+  }
+
+  private send(c: Connection, frame: ServerFrame): void {
+    c.ws.send(JSON.stringify(frame));
+  }
+
+  /** Reads the queue and sends what fits; at most one read per connection at a time. */
+  private pump(c: Connection): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    // Why: while a read is in progress, fresh envelopes must not overtake what it returns.
+    c.caughtUp = false;
+    if (c.reading) {
+      c.readAgain = true;
+      return;
+    }
+    c.reading = true;
+    this.read(c).then(
+      () => {
+        c.reading = false;
+      },
+      (e: unknown) => {
+        c.reading = false;
+        this.onError(e);
+        // The device gets its envelopes on its next connection.
+        c.ws.terminate();
+      },
+    );
+  }
+
+  private async read(c: Connection): Promise<void> {
+    for (;;) {
+      c.readAgain = false;
+      const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
+      if (room <= 0) return; // not caught up: the next ack reads the queue
+      const batch = await this.queue.pending(c.accountId, c.deviceId, c.lastSentId, room);
+      if (c.ws.readyState !== c.ws.OPEN) return;
+      if (batch.length > 0) this.sendBatch(c, batch);
+      // A short batch means the queue is drained: no second query to learn that.
+      if (batch.length < room && !c.readAgain) break;
+    }
+    c.caughtUp = true;
+    if (!c.drained) {
+      c.drained = true;
+      this.send(c, { type: 'queue-empty' });
+    }
+  }
+
+  /** Base64 of group contents, cached per content: a group message's envelopes share one, encoded once for every connection. */
+  private readonly encoded = new WeakMap<Uint8Array, string>();
+
+  private base64(content: Uint8Array): string {
+    let b = this.encoded.get(content);
+    if (b === undefined) {
+      b = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('base64');
+      this.encoded.set(content, b);
+    }
+    return b;
+  }
+
+  private sendBatch(c: Connection, batch: readonly StoredEnvelope[]): void {
+    const expiredBefore = this.now() - LIMITS.ephemeralTtlMs;
+    const expired: number[] = [];
+    for (const e of batch) {
+      if (e.id <= c.lastSentId) continue;
+      c.lastSentId = e.id;
+      if (e.ephemeral && e.serverTimestamp < expiredBefore) {
+        // Why: a call offer minutes old must not ring now; drop it.
+        expired.push(e.id);
+        continue;
+      }
+      const frame: EnvelopeFrame = {
+        type: 'envelope',
+        id: e.id,
+        sourceAccountId: e.sourceAccountId,
+        sourceUsername: e.sourceUsername,
+        sourceDeviceId: e.sourceDeviceId,
+        timestamp: e.timestamp,
+        serverTimestamp: e.serverTimestamp,
+        messageType: e.messageType,
+        content: e.groupId === undefined ? Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).toString('base64') : this.base64(e.content),
+        ephemeral: e.ephemeral,
+        ...(e.groupId === undefined ? {} : { groupId: e.groupId }),
+      };
+      this.send(c, frame);
+      c.inFlight++;
+    }
+    if (expired.length > 0) {
+      this.queue.ackBatch(expired.map((id) => ({ accountId: c.accountId, deviceId: c.deviceId, id }))).catch(this.onError);
+    }
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Accepting sends. `acceptSend` is the one function behind both `PUT
+ * /v1/messages/:username` and the socket's `send` frame: it checks the sender
+ * covered exactly the recipient's current devices, stores the envelopes durably
+ * (group commit), and only then answers and wakes the recipient's connections.
+ * `store` is that common end, also used by group sends; `wake` hands freshly
+ * stored envelopes to the delivery hub (also for group updates).
+ */
+import { WireError, type SendRequest, type SendResponse } from '@parley/wire';
+import { findAccount } from '../accounts/lookup.ts';
+import type { Authed } from '../auth/auth.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope } from '../storage/storage.ts';
+import type { DeliveryHub } from './delivery.ts';
+import { EnqueueBatcher } from './enqueue-batcher.ts';
+
+export type Transport = 'http' | 'ws';
+
+export interface SendsDeps {
+  readonly storage: AccountStore & DeviceStore & MessageQueue;
+  readonly hub: DeliveryHub;
+  readonly metrics: Metrics;
+  readonly now: () => number;
+  /** Envelopes a device's queue may hold before senders get RATE_LIMITED. */
+  readonly maxQueuedPerDevice: number;
+}
+
+export class Sends {
+  private readonly batcher: EnqueueBatcher;
+
+  constructor(private readonly deps: SendsDeps) {
+    this.batcher = new EnqueueBatcher(deps.storage);
+  }
+
+  /** One 1:1 send, over HTTP or the socket. Resolves once stored durably. */
+  async acceptSend(sender: Authed, toUsername: string, s: SendRequest, via: Transport): Promise<SendResponse> {
+    const { storage } = this.deps;
+    const target = await findAccount(storage, toUsername);
+    // Sends to oneself cover one's other devices (sync messages), never the sending one.
+    const devices = (await storage.devices(target.id)).filter((d) => !(target.id === sender.accountId && d.deviceId === sender.deviceId));
+    const want = new Set(devices.map((d) => d.deviceId));
+    const got = new Set(s.messages.map((m) => m.deviceId));
+    if (got.size !== s.messages.length) throw new WireError('BAD_REQUEST', 'a device appears twice');
+    const missing = [...want].filter((d) => !got.has(d));
+    const extra = [...got].filter((d) => !want.has(d));
+    if (missing.length || extra.length) {
+      throw new WireError('MISMATCHED_DEVICES', 'the device list does not match the recipient\'s devices', { missingDevices: missing, extraDevices: extra });
+    }
+    const stale = s.messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
+    if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
+    await this.checkRoom([target.id], (d) => got.has(d.deviceId));
+    const serverTimestamp = this.deps.now();
+    const envelopes: NewEnvelope[] = s.messages.map((m) => ({
+      destinationAccountId: target.id,
+      destinationDeviceId: m.deviceId,
+      sourceAccountId: sender.accountId,
+      sourceUsername: sender.username,
+      sourceDeviceId: sender.deviceId,
+      timestamp: s.timestamp,
+      serverTimestamp,
+      messageType: m.type,
+      content: m.content,
+      ephemeral: s.ephemeral ?? false,
+    }));
+    await this.store({ envelopes }, via);
+    return { serverTimestamp };
+  }
+
+  /** RATE_LIMITED when a queue these envelopes would go to is full (one query for all accounts). */
+  async checkRoom(accountIds: readonly string[], concerns: (d: { accountId: string; deviceId: number }) => boolean): Promise<void> {
+    const full = await this.deps.storage.fullQueues(accountIds, this.deps.maxQueuedPerDevice);
+    if (full.some(concerns)) throw new WireError('RATE_LIMITED', 'a recipient has too many undelivered messages');
+  }
+
+  /**
+   * The common end of every send: stores the item durably (batched with others in one
+   * transaction), counts it, then wakes the destinations' connections with the stored
+   * envelopes. Resolves once stored: true, or false when the item's group changed
+   * since it was checked (nothing was stored).
+   */
+  async store(item: EnqueueItem, via: Transport): Promise<boolean> {
+    // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
+    const ids = await this.batcher.add(item);
+    if (ids === 'group-changed') return false;
+    this.deps.metrics.accepted.inc({ transport: via }, ids.length);
+    const { hub } = this.deps;
+    if ('envelopes' in item) {
+      item.envelopes.forEach(({ destinationAccountId, destinationDeviceId, ...fields }, i) => {
+        hub.notify(destinationAccountId, destinationDeviceId, [{ ...fields, id: ids[i]! }]);
+      });
+    } else {
+      // Up to ~6,000 destinations: envelopes are built only for devices connected here.
+      const { envelope, to } = item.fanout;
+      to.forEach((d, i) => {
+        if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, [{ ...envelope, id: ids[i]! }]);
+      });
+    }
+    return true;
+  }
+
+  /** Hands stored envelopes (a group change's updates) to their devices' connections. */
+  wake(envelopes: readonly DestinedEnvelope[]): void {
+    const { hub } = this.deps;
+    for (const { destination: d, ...e } of envelopes) if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, [e]);
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The WebSocket at /v1/websocket: the first frame authenticates the device; then
+ * the server pushes envelopes (via the delivery hub) and the client sends acks and
+ * `send` / `group-send` frames, each answered by request id. Heartbeat: a socket
+ * that has not answered the previous ping is dropped, so its unacknowledged
+ * envelopes go to the device's next connection. A protocol violation closes the
+ * socket with a typed error frame; a refused send does not.
+ */
+import type { Server } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import {
+  checkClientVersion,
+  clientFrame,
+  decodeJson,
+  LIMITS,
+  WireError,
+  type GroupSendRequest,
+  type SendFailedFrame,
+  type SendRequest,
+  type SendResponse,
+} from '@parley/wire';
+import type { Authenticator, Authed } from '../auth/auth.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { closeWith, newConnection, type Connection, type DeliveryHub } from './delivery.ts';
+import type { Transport } from './sends.ts';
+
+/** What a socket's send frames are handed to: the same functions as the HTTP routes. */
+export interface SendHandlers {
+  send(sender: Authed, to: string, request: SendRequest, via: Transport): Promise<SendResponse>;
+  groupSend(sender: Authed, groupId: string, request: GroupSendRequest, via: Transport): Promise<SendResponse>;
+}
+
+export interface SocketDeps {
+  readonly auth: Authenticator;
+  readonly hub: DeliveryHub;
+  readonly sends: SendHandlers;
+  readonly metrics: Metrics;
+  readonly log: FastifyBaseLogger;
+  readonly minClientVersion: string;
+  readonly pingIntervalMs: number;
+}
+
+export class SocketServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxClientFrameBytes });
+  /** Sends in progress per socket; bounded so one socket cannot queue unbounded work. */
+  private readonly sendsInFlight = new WeakMap<WebSocket, number>();
+
+  constructor(
+    server: Server,
+    private readonly deps: SocketDeps,
+  ) {
+    server.on('upgrade', (req, socket, head) => {
+      if ((req.url ?? '').split('?')[0] !== '/v1/websocket') {
+        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+    });
+  }
+
+  /** Drops every socket (their unacknowledged envelopes stay queued) and stops accepting new ones. */
+  close(): void {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+  }
+
+  private onSend(ws: WebSocket, run: () => Promise<SendResponse>, requestId: number): void {
+    const { metrics, log } = this.deps;
+    const n = this.sendsInFlight.get(ws) ?? 0;
+    const answer = (frame: object) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+    };
+    const refuse = (e: WireError) => {
+      metrics.errors.inc({ code: e.code });
+      const f: SendFailedFrame = { type: 'send-failed', requestId, code: e.code, message: e.message };
+      // Only the device lists a client acts on (the frame's decoder allows nothing else).
+      for (const k of ['missingDevices', 'extraDevices', 'staleDevices'] as const) {
+        const list = e.details[k];
+        if (Array.isArray(list)) f[k] = list as number[];
+      }
+      answer(f);
+    };
+    if (n >= LIMITS.maxSendsInFlightPerSocket) {
+      refuse(new WireError('RATE_LIMITED', `more than ${LIMITS.maxSendsInFlightPerSocket} sends in progress on this connection`));
+      return;
+    }
+    this.sendsInFlight.set(ws, n + 1);
+    run()
+      .then(
+        (r) => answer({ type: 'sent', requestId, serverTimestamp: r.serverTimestamp }),
+        (e: unknown) => {
+          if (!(e instanceof WireError)) log.error({ err: e }, 'send over websocket failed');
+          refuse(e instanceof WireError ? e : new WireError('INTERNAL', 'internal error'));
+        },
+      )
+      .finally(() => this.sendsInFlight.set(ws, (this.sendsInFlight.get(ws) ?? 1) - 1));
+  }
+
+  private onSocket(ws: WebSocket): void {
+    const { auth, hub, sends, metrics, log, minClientVersion, pingIntervalMs } = this.deps;
+    let conn: Connection | undefined;
+    let authed: Authed | undefined;
+    let authenticating = false;
+    const authTimer = setTimeout(() => closeWith(ws, new WireError('UNAUTHORIZED', 'no authentication frame in time')), LIMITS.authTimeoutMs);
+    // Heartbeat: a peer that has not answered the previous ping is gone (its network
+    // died without a close); dropping it returns its unacknowledged envelopes to the queue.
+    let answered = true;
+    ws.on('pong', () => (answered = true));
+    const ping = setInterval(() => {
+      if (!answered) {
+        ws.terminate();
+        return;
+      }
+      answered = false;
+      ws.ping();
+      if (conn) ws.send('{"type":"ping"}');
+    }, pingIntervalMs);
+
+    const onFrame = async (data: RawData, isBinary: boolean): Promise<void> => {
+      if (ws.readyState !== ws.OPEN) return;
+      try {
+        if (isBinary) throw new WireError('BAD_REQUEST', 'frames are JSON text');
+        // Why: only an authenticated device may make the server hold large frames.
+        const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer | ArrayBuffer).byteLength;
+        if (!conn && size > LIMITS.maxPreAuthFrameBytes) throw new WireError('PAYLOAD_TOO_LARGE', `authenticate before sending frames over ${LIMITS.maxPreAuthFrameBytes} bytes`);
+        const frame = decodeJson(data.toString(), clientFrame, LIMITS.maxClientFrameBytes);
+        if (frame.type === 'auth') {
+          if (conn || authenticating) throw new WireError('BAD_REQUEST', 'already authenticated');
+          checkClientVersion(frame.version, minClientVersion);
+          authenticating = true;
+          const mark = hub.mark;
+          const a = await auth.socket(frame.accountId, frame.deviceId, frame.password);
+          if (ws.readyState !== ws.OPEN) return;
+          if (hub.disconnectedSince(a.accountId, a.deviceId, mark)) throw new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account');
+          clearTimeout(authTimer);
+          authed = a;
+          conn = newConnection(ws, a.accountId, a.deviceId);
+          ws.send(JSON.stringify({ type: 'ready' }));
+          hub.add(conn);
+        } else if (frame.type === 'send') {
+          if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
+          const a = authed;
+          this.onSend(ws, () => sends.send(a, frame.to, frame.request, 'ws'), frame.requestId);
+        } else if (frame.type === 'group-send') {
+          if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
+          const a = authed;
+          this.onSend(ws, () => sends.groupSend(a, frame.groupId, frame.request, 'ws'), frame.requestId);
+        } else {
+          if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
+          hub.ack(conn, frame.id);
+        }
+      } catch (e) {
+        const we = e instanceof WireError ? e : new WireError('INTERNAL', 'internal error');
+        if (!(e instanceof WireError)) log.error({ err: e }, 'websocket handler failed');
+        metrics.errors.inc({ code: we.code });
+        closeWith(ws, we);
+      }
+    };
+    // Frames are handled in arrival order: while the auth frame's check is in progress, later frames wait for it.
+    let chain: Promise<void> = Promise.resolve();
+    ws.on('message', (data, isBinary) => {
+      chain = chain.then(() => onFrame(data, isBinary));
+    });
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      clearTimeout(authTimer);
+      clearInterval(ping);
+      if (conn) hub.remove(conn);
+    });
+  }
+}
