@@ -109,16 +109,20 @@ export class SenderCertificate {
         signerId: m.uint32(8),
         uuidString: m.string(6),
         uuidBytes: m.bytes(7),
+        // Two oneofs: as in libsignal, the member that occurs last is the one set.
+        uuidField: m.oneof([6, 7]),
+        signerField: m.oneof([5, 8]),
       }),
       err,
     );
     if (c.device === undefined || c.expires === undefined) throw err('device id or expiry missing');
     if (c.expires > BigInt(Number.MAX_SAFE_INTEGER)) throw err('expiry out of range');
-    if (!c.signer) throw err(c.signerId !== undefined ? `unknown server certificate id ${c.signerId}` : 'signer missing');
+    if (c.signerField === 8) throw err(`unknown server certificate id ${c.signerId}`);
+    if (!c.signer) throw err('signer missing');
     let uuid: string;
-    if (c.uuidString !== undefined) uuid = c.uuidString;
-    else if (c.uuidBytes && c.uuidBytes.length === 16) uuid = bytesToUuid(c.uuidBytes);
-    else throw err('sender uuid missing');
+    if (c.uuidField === 6) uuid = c.uuidString!;
+    else if (c.uuidField === 7 && c.uuidBytes!.length === 16) uuid = bytesToUuid(c.uuidBytes!);
+    else throw err(c.uuidField === 7 ? 'sender uuid must be 16 bytes' : 'sender uuid missing');
     return new SenderCertificate(
       uuid,
       c.e164,
