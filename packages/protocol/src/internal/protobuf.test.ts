@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { InvalidArgument } from '../errors.ts';
 import { ProtoDecodeError, ProtoMessage, ProtoWriter } from './protobuf.ts';
 
 describe('protobuf codec', () => {
@@ -151,5 +152,25 @@ describe('protobuf codec: repeated occurrences and libsignal parity', () => {
     expect(m.oneof([6, 7])).toBe(6);
     expect(dec(0x32, 0x01, 0x41, 0x3a, 0x01, 0x42).oneof([6, 7])).toBe(7);
     expect(dec(0x08, 0x01).oneof([6, 7])).toBeUndefined();
+  });
+});
+
+describe('protobuf writer: no value is coerced', () => {
+  it('rejects null and values outside the field type instead of writing 0 or a truncation', () => {
+    const bad: [string, () => unknown][] = [
+      ['uint32 null', () => new ProtoWriter().uint32(1, null as unknown as number)],
+      ['uint32 -1', () => new ProtoWriter().uint32(1, -1)],
+      ['uint32 1.5', () => new ProtoWriter().uint32(1, 1.5)],
+      ['uint32 2^32', () => new ProtoWriter().uint32(1, 2 ** 32)],
+      ['uint32 NaN', () => new ProtoWriter().uint32(1, NaN)],
+      ['uint32 "5"', () => new ProtoWriter().uint32(1, '5' as unknown as number)],
+      ['uint64 null', () => new ProtoWriter().uint64(1, null as unknown as number)],
+      ['uint64 -1n', () => new ProtoWriter().uint64(1, -1n)],
+      ['fixed64 null', () => new ProtoWriter().fixed64(1, null as unknown as bigint)],
+      ['bool null', () => new ProtoWriter().bool(1, null as unknown as boolean)],
+      ['bytes null', () => new ProtoWriter().bytes(1, null as unknown as Uint8Array)],
+      ['string null', () => new ProtoWriter().string(1, null as unknown as string)],
+    ];
+    for (const [what, f] of bad) expect(f, what).toThrow(InvalidArgument);
   });
 });

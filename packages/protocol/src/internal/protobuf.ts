@@ -18,6 +18,8 @@
  * Stricter than prost, on purpose: at most `maxFields` fields per message
  * (docs/LIMITS.md) and `safeUint64` refuses values above 2^53.
  */
+import { InvalidArgument } from '../errors.ts';
+
 export class ProtoDecodeError extends Error {
   override readonly name = 'ProtoDecodeError';
 }
@@ -317,7 +319,12 @@ export class ProtoMessage {
   }
 }
 
-/** Writes fields in the order called (callers follow field-number order, as prost does). */
+/**
+ * Writes fields in the order called (callers follow field-number order, as prost
+ * does). `undefined` means "absent"; anything that is not a value of the field's
+ * type (null, -1, 1.5, NaN, 2^32 for a uint32) is refused with InvalidArgument,
+ * never coerced: a null id must not reach the wire as 0.
+ */
 export class ProtoWriter {
   private buf = new Uint8Array(128);
   private pos = 0;
@@ -331,9 +338,9 @@ export class ProtoWriter {
     this.buf = next;
   }
 
+  /** `v` is a non-negative safe integer (callers check). */
   private varint(v: number): void {
     this.ensure(10);
-    if (v < 0 || !Number.isInteger(v) || v > Number.MAX_SAFE_INTEGER) throw new RangeError(`varint out of range: ${v}`);
     while (v >= 0x80) {
       this.buf[this.pos++] = (v % 0x80) | 0x80;
       v = Math.floor(v / 0x80);
@@ -343,7 +350,6 @@ export class ProtoWriter {
 
   private varintBig(v: bigint): void {
     this.ensure(10);
-    v = BigInt.asUintN(64, v);
     while (v >= 0x80n) {
       this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
       v >>= 7n;
@@ -357,21 +363,29 @@ export class ProtoWriter {
 
   uint32(no: number, v: number | undefined): this {
     if (v === undefined) return this;
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw invalid(no, 'a uint32', v);
     this.tag(no, WireType.Varint);
-    this.varint(v >>> 0);
+    this.varint(v);
     return this;
   }
 
   uint64(no: number, v: number | bigint | undefined): this {
     if (v === undefined) return this;
-    this.tag(no, WireType.Varint);
-    if (typeof v === 'bigint') this.varintBig(v);
-    else this.varint(v);
+    if (typeof v === 'bigint') {
+      if (v < 0n || v >= 1n << 64n) throw invalid(no, 'a uint64', v);
+      this.tag(no, WireType.Varint);
+      this.varintBig(v);
+    } else {
+      if (!Number.isSafeInteger(v) || v < 0) throw invalid(no, 'a uint64', v);
+      this.tag(no, WireType.Varint);
+      this.varint(v);
+    }
     return this;
   }
 
   bool(no: number, v: boolean | undefined): this {
     if (v === undefined) return this;
+    if (typeof v !== 'boolean') throw invalid(no, 'a boolean', v);
     this.tag(no, WireType.Varint);
     this.varint(v ? 1 : 0);
     return this;
@@ -379,15 +393,17 @@ export class ProtoWriter {
 
   fixed64(no: number, v: bigint | undefined): this {
     if (v === undefined) return this;
+    if (typeof v !== 'bigint' || v < 0n || v >= 1n << 64n) throw invalid(no, 'a fixed64', v);
     this.tag(no, WireType.Fixed64);
     this.ensure(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).setBigUint64(0, BigInt.asUintN(64, v), true);
+    new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).setBigUint64(0, v, true);
     this.pos += 8;
     return this;
   }
 
   bytes(no: number, v: Uint8Array | undefined): this {
     if (v === undefined) return this;
+    if (!(v instanceof Uint8Array)) throw invalid(no, 'bytes', v);
     this.tag(no, WireType.Len);
     this.varint(v.length);
     this.ensure(v.length);
@@ -398,12 +414,18 @@ export class ProtoWriter {
 
   string(no: number, v: string | undefined): this {
     if (v === undefined) return this;
+    if (typeof v !== 'string') throw invalid(no, 'a string', v);
     return this.bytes(no, new TextEncoder().encode(v));
   }
 
   finish(): Uint8Array {
     return this.buf.slice(0, this.pos);
   }
+}
+
+function invalid(no: number, type: string, v: unknown): InvalidArgument {
+  const shown = v === null ? 'null' : typeof v === 'number' || typeof v === 'bigint' ? String(v) : typeof v;
+  return new InvalidArgument(`protobuf field ${no}: expected ${type}, got ${shown}`);
 }
 
 /**

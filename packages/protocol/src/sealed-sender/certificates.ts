@@ -6,7 +6,7 @@
  * both signatures, the expiry and the revoked key ids before trusting a sender.
  */
 import { type PrivateKey, PublicKey } from '../curve.ts';
-import { InvalidSealedSender } from '../errors.ts';
+import { InvalidArgument, InvalidSealedSender } from '../errors.ts';
 import { parsePublicKey } from '../internal/parse-key.ts';
 import { constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -71,17 +71,22 @@ export class SenderCertificate {
     private readonly serialized: Uint8Array,
   ) {}
 
+  /** A null `senderE164` is none, as in libsignal-client's `SenderCertificate.new`. */
   static create(args: {
     senderUuid: string;
-    senderE164?: string;
+    senderE164?: string | null;
     senderDeviceId: number;
     identityKey: PublicKey;
     expiration: number;
     signer: ServerCertificate;
     signerKey: PrivateKey;
   }): SenderCertificate {
+    const senderE164 = args.senderE164 ?? undefined;
+    if (!Number.isSafeInteger(args.expiration) || args.expiration < 0) {
+      throw new InvalidArgument('sender certificate: expiration must be milliseconds since the Unix epoch (a non-negative integer)');
+    }
     const certificate = new ProtoWriter()
-      .string(1, args.senderE164)
+      .string(1, senderE164)
       .uint32(2, args.senderDeviceId)
       .fixed64(3, BigInt(args.expiration))
       .bytes(4, args.identityKey.serializedView())
@@ -90,7 +95,7 @@ export class SenderCertificate {
       .finish();
     const signature = args.signerKey.sign(certificate);
     const serialized = new ProtoWriter().bytes(1, certificate).bytes(2, signature).finish();
-    return new SenderCertificate(args.senderUuid, args.senderE164, args.senderDeviceId, args.identityKey, args.expiration, args.signer, certificate, signature, serialized);
+    return new SenderCertificate(args.senderUuid, senderE164, args.senderDeviceId, args.identityKey, args.expiration, args.signer, certificate, signature, serialized);
   }
 
   static deserialize(bytes: Uint8Array): SenderCertificate {

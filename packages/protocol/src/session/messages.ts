@@ -154,7 +154,8 @@ export class PreKeySignalMessage {
   static create(args: {
     messageVersion: number;
     registrationId: number;
-    preKeyId: number | undefined;
+    /** Absent (undefined or null) when the bundle had no one-time prekey. */
+    preKeyId: number | null | undefined;
     signedPreKeyId: number;
     kyberPreKeyId: number;
     kyberCiphertext: Uint8Array;
@@ -162,9 +163,10 @@ export class PreKeySignalMessage {
     identityKey: PublicKey;
     message: SignalMessage;
   }): PreKeySignalMessage {
+    const preKeyId = args.preKeyId ?? undefined;
     // Field order follows prost's encoding of wire.proto (by field number).
     const body = new ProtoWriter()
-      .uint32(1, args.preKeyId)
+      .uint32(1, preKeyId)
       .bytes(2, args.baseKey.serializedView())
       .bytes(3, args.identityKey.serializedView())
       .bytes(4, args.message.serializedView())
@@ -179,7 +181,7 @@ export class PreKeySignalMessage {
     return new PreKeySignalMessage(
       args.messageVersion,
       args.registrationId,
-      args.preKeyId,
+      preKeyId,
       args.signedPreKeyId,
       args.kyberPreKeyId,
       args.kyberCiphertext,
