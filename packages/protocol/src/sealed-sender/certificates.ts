@@ -15,6 +15,12 @@ import { bytesToUuid } from '../sender-key/messages.ts';
 /** Key ids libsignal refuses (a leaked test key). */
 export const REVOKED_SERVER_CERTIFICATE_KEY_IDS: readonly number[] = [0xdeadc357];
 const MAX_CERTIFICATE_BYTES = 4096;
+/** Device ids libsignal accepts in a certificate (its DeviceId: 1..=127), as Parley's wire schemas do. */
+const MAX_DEVICE_ID = 127;
+
+function isDeviceId(id: number): boolean {
+  return Number.isInteger(id) && id >= 1 && id <= MAX_DEVICE_ID;
+}
 
 function key(bytes: Uint8Array | undefined, what: string): PublicKey {
   return parsePublicKey(bytes, what, (m) => new InvalidSealedSender(m));
@@ -82,6 +88,7 @@ export class SenderCertificate {
     signerKey: PrivateKey;
   }): SenderCertificate {
     const senderE164 = args.senderE164 ?? undefined;
+    if (!isDeviceId(args.senderDeviceId)) throw new InvalidArgument(`sender certificate: device id must be an integer in 1..${MAX_DEVICE_ID}`);
     if (!Number.isSafeInteger(args.expiration) || args.expiration < 0) {
       throw new InvalidArgument('sender certificate: expiration must be milliseconds since the Unix epoch (a non-negative integer)');
     }
@@ -121,6 +128,7 @@ export class SenderCertificate {
       err,
     );
     if (c.device === undefined || c.expires === undefined) throw err('device id or expiry missing');
+    if (!isDeviceId(c.device)) throw err(`sender device id ${c.device} is not in 1..${MAX_DEVICE_ID}`);
     if (c.expires > BigInt(Number.MAX_SAFE_INTEGER)) throw err('expiry out of range');
     if (c.signerField === 8) throw err(`unknown server certificate id ${c.signerId}`);
     if (!c.signer) throw err('signer missing');

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PrivateKey } from '../curve.ts';
-import { InvalidSealedSender, ProtocolError } from '../errors.ts';
+import { InvalidArgument, InvalidSealedSender, ProtocolError } from '../errors.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
 import { processPreKeyBundle } from '../session/session-builder.ts';
 import { ParleyDevice } from '../test-support/parley-device.ts';
@@ -130,5 +130,24 @@ describe('sender certificate oneofs (sender uuid 6|7, signer 5|8): the member th
       signer.raw,
     ]);
     expect(SenderCertificate.deserialize(idThenEmbedded).signer.keyId).toBe(1);
+  });
+});
+
+describe('sender certificate device ids: 1..127, as libsignal\'s DeviceId', () => {
+  const identity = IdentityKeyPair.generate();
+  const { cert } = certFor(identity, '9d0652a3-dcc3-4d11-975f-74d61598733f');
+  const withDevice = (device: bigint) =>
+    rewrite(cert.serialize(), SENDER_CERTIFICATE, [0], (fields) => [...fields.map((f) => f.raw), concatBytes(tag(2, 0), varint(device))]);
+
+  it('parsing refuses 0 and 128 and keeps the low 32 bits of a longer varint, as libsignal', () => {
+    expect(SenderCertificate.deserialize(withDevice(127n)).senderDeviceId).toBe(127);
+    expect(SenderCertificate.deserialize(withDevice((1n << 32n) + 5n)).senderDeviceId).toBe(5);
+    expect(() => SenderCertificate.deserialize(withDevice(0n))).toThrow(InvalidSealedSender);
+    expect(() => SenderCertificate.deserialize(withDevice(128n))).toThrow(InvalidSealedSender);
+  });
+
+  it('creating one refuses them too', () => {
+    expect(() => certFor(identity, 'u', 0)).toThrow(InvalidArgument);
+    expect(() => certFor(identity, 'u', 128)).toThrow(InvalidArgument);
   });
 });
