@@ -17,6 +17,8 @@ export interface Nested {
   readonly schema: Schema;
   readonly head?: number;
   readonly tail?: number;
+  /** A singular embedded message in the .proto (not bytes, not repeated): repeated occurrences merge. */
+  readonly merge?: true;
 }
 export interface Schema {
   readonly [no: number]: 0 | 1 | 2 | 5 | Nested;
@@ -62,7 +64,7 @@ export function concatBytes(...parts: (Uint8Array | number[])[]): Uint8Array {
   return out;
 }
 
-/** Splits a well-formed message (wire types 0, 1, 2, 5 only) into its top-level fields. */
+/** Splits a well-formed message into its top-level fields (a group is one field, through its end tag). */
 export function splitFields(body: Uint8Array): RawField[] {
   const fields: RawField[] = [];
   let pos = 0;
@@ -77,20 +79,30 @@ export function splitFields(body: Uint8Array): RawField[] {
       shift += 7n;
     }
   };
-  while (pos < body.length) {
-    const start = pos;
-    const key = read();
-    const no = Math.floor(key / 8);
-    const wire = (key & 7) as Wire;
-    let payload: Uint8Array | undefined;
+  // Skips one value of `wire` (a group up to its end tag); returns the payload of a length-delimited one.
+  const skip = (no: number, wire: number): Uint8Array | undefined => {
     if (wire === 0) read();
     else if (wire === 1) pos += 8;
     else if (wire === 5) pos += 4;
     else if (wire === 2) {
       const len = read();
-      payload = body.subarray(pos, pos + len);
       pos += len;
+      return body.subarray(pos - len, pos);
+    } else if (wire === 3) {
+      for (;;) {
+        const key = read();
+        if ((key & 7) === 4 && Math.floor(key / 8) === no) break;
+        skip(Math.floor(key / 8), key & 7);
+      }
     } else throw new Error(`splitFields: wire type ${wire}`);
+    return undefined;
+  };
+  while (pos < body.length) {
+    const start = pos;
+    const key = read();
+    const no = Math.floor(key / 8);
+    const wire = (key & 7) as Wire;
+    const payload = skip(no, wire);
     if (pos > body.length) throw new Error('splitFields: truncated');
     fields.push(payload ? { no, wire, raw: body.subarray(start, pos), payload } : { no, wire, raw: body.subarray(start, pos) });
   }
@@ -176,7 +188,13 @@ export interface NestedSite {
 export function nestedSites(bytes: Uint8Array, spec: Nested): NestedSite[] {
   const sites: NestedSite[] = [];
   const walk = (b: Uint8Array, s: Nested, path: number[], name: string) => {
-    const fields = splitFields(b.subarray(s.head ?? 0, b.length - (s.tail ?? 0)));
+    let fields: RawField[];
+    try {
+      fields = splitFields(b.subarray(s.head ?? 0, b.length - (s.tail ?? 0)));
+    } catch (e) {
+      if (path.length === 0) throw e;
+      return; // a nested value that earlier probes made unparsable: nothing to reach inside
+    }
     sites.push({ path, spec: s, fields, name: name || 'top' });
     fields.forEach((f, i) => {
       const inner = s.schema[f.no];

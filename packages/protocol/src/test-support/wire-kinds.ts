@@ -7,6 +7,7 @@
  * tests and, with libsignal-client as the oracle, by the interop tests.
  */
 import * as P from '../index.ts';
+import { toHex } from '../internal/bytes.ts';
 import { ParleyDevice } from './parley-device.ts';
 import type { Nested, Schema } from './proto-mutation.ts';
 
@@ -31,12 +32,12 @@ export const UNIDENTIFIED_SENDER_MESSAGE_CONTENT: Nested = { schema: { 1: 0, 2: 
 export const SEALED_SENDER_V1: Nested = { schema: { 1: 2, 2: 2, 3: 2 }, head: 1 };
 
 // fingerprint.proto
-const LOGICAL_FINGERPRINT: Nested = { schema: { 1: 2 } };
+const LOGICAL_FINGERPRINT: Nested = { schema: { 1: 2 }, merge: true };
 export const COMBINED_FINGERPRINTS: Nested = { schema: { 1: 0, 2: LOGICAL_FINGERPRINT, 3: LOGICAL_FINGERPRINT } };
 
 // storage.proto
 const CHAIN: Nested = {
-  schema: { 1: 2, 2: 2, 3: { schema: { 1: 0, 2: 2 } }, 4: { schema: { 1: 0, 2: 2, 3: 2, 4: 2, 5: 2 } } },
+  schema: { 1: 2, 2: 2, 3: { schema: { 1: 0, 2: 2 }, merge: true }, 4: { schema: { 1: 0, 2: 2, 3: 2, 4: 2, 5: 2 } } },
 };
 const SESSION_STRUCTURE: Schema = {
   1: 0,
@@ -44,17 +45,17 @@ const SESSION_STRUCTURE: Schema = {
   3: 2,
   4: 2,
   5: 0,
-  6: CHAIN,
+  6: { ...CHAIN, merge: true },
   7: CHAIN,
-  9: { schema: { 1: 0, 2: 2, 3: 0, 4: 0 } },
+  9: { schema: { 1: 0, 2: 2, 3: 0, 4: 0 }, merge: true },
   10: 0,
   11: 0,
   13: 2,
-  14: { schema: { 1: 0, 2: 2 } },
+  14: { schema: { 1: 0, 2: 2 }, merge: true },
   15: 2,
 };
 /** previous_sessions (2) are bytes in storage.proto: decoded only when used, by libsignal too. */
-export const RECORD_STRUCTURE: Nested = { schema: { 1: { schema: SESSION_STRUCTURE }, 2: 2 } };
+export const RECORD_STRUCTURE: Nested = { schema: { 1: { schema: SESSION_STRUCTURE, merge: true }, 2: 2 } };
 export const PRE_KEY_RECORD: Nested = { schema: { 1: 0, 2: 2, 3: 2 } };
 export const SIGNED_PRE_KEY_RECORD: Nested = { schema: { 1: 0, 2: 2, 3: 2, 4: 2, 5: 1 } };
 export const IDENTITY_KEY_PAIR: Nested = { schema: { 1: 2, 2: 2 } };
@@ -62,7 +63,7 @@ export const IDENTITY_KEY_PAIR: Nested = { schema: { 1: 2, 2: 2 } };
 export const SENDER_KEY_RECORD: Nested = {
   schema: {
     1: {
-      schema: { 1: 0, 2: { schema: { 1: 0, 2: 2 } }, 3: { schema: { 1: 2, 2: 2 } }, 4: { schema: { 1: 0, 2: 2 } }, 5: 0 },
+      schema: { 1: 0, 2: { schema: { 1: 0, 2: 2 }, merge: true }, 3: { schema: { 1: 2, 2: 2 }, merge: true }, 4: { schema: { 1: 0, 2: 2 } }, 5: 0 },
     },
   },
 };
@@ -111,6 +112,20 @@ export interface Kind {
 }
 
 const enc = new TextEncoder();
+
+/** libsignal's CiphertextMessageType numbers for the sealed content types. */
+const CONTENT_TYPE_NUMBER = { whisper: 2, prekey: 3, 'sender-key': 7, plaintext: 8 } as const;
+
+/** What both implementations show of a sealed sender's content. */
+export function usmcSummary(m: P.UnidentifiedSenderMessageContent) {
+  return {
+    type: CONTENT_TYPE_NUMBER[m.type],
+    contentHint: m.contentHint,
+    groupId: m.groupId ? toHex(m.groupId) : null,
+    contents: toHex(m.contents),
+    sender: m.senderCertificate.senderUuid,
+  };
+}
 const DISTRIBUTION = 'b1f0a6d2-8c1e-4e39-9a47-0e7d5c3b2a19';
 const SENDER = '9d0652a3-dcc3-4d11-975f-74d61598733f';
 
@@ -179,9 +194,10 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
 
   const record = (b: Uint8Array) => {
     const r = P.SessionRecord.deserialize(b);
-    return { remoteRegistrationId: r.remoteRegistrationId(), archived: r.previousStateCount() };
+    return { remoteRegistrationId: r.remoteRegistrationId() };
   };
-  const senderKeyRecord = (b: Uint8Array) => P.SenderKeyRecord.deserialize(b).stateCount();
+  // libsignal-client shows nothing of a sender-key record: the summary is only "accepted".
+  const senderKeyRecord = (b: Uint8Array) => P.SenderKeyRecord.deserialize(b) !== undefined;
   const kinds: Kind[] = [
     {
       name: 'SignalMessage',
@@ -189,7 +205,7 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       spec: SIGNAL_MESSAGE,
       decode: (b) => {
         const m = P.SignalMessage.deserialize(b);
-        return { counter: m.counter, previousCounter: m.previousCounter, ciphertext: m.ciphertext.length };
+        return { counter: m.counter, body: toHex(m.ciphertext) };
       },
       error: P.InvalidMessage,
     },
@@ -199,7 +215,7 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       spec: PREKEY_SIGNAL_MESSAGE,
       decode: (b) => {
         const m = P.PreKeySignalMessage.deserialize(b);
-        return { preKeyId: m.preKeyId, signedPreKeyId: m.signedPreKeyId, kyberPreKeyId: m.kyberPreKeyId, registrationId: m.registrationId, counter: m.message.counter };
+        return { version: m.messageVersion, preKeyId: m.preKeyId ?? null, signedPreKeyId: m.signedPreKeyId, registrationId: m.registrationId };
       },
       error: P.InvalidMessage,
     },
@@ -209,7 +225,7 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       spec: SENDER_KEY_MESSAGE,
       decode: (b) => {
         const m = P.SenderKeyMessage.deserialize(b);
-        return { distributionId: m.distributionId, chainId: m.chainId, iteration: m.iteration };
+        return { distributionId: m.distributionId, chainId: m.chainId, iteration: m.iteration, ciphertext: toHex(m.ciphertext) };
       },
       error: P.InvalidMessage,
     },
@@ -219,7 +235,7 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       spec: SENDER_KEY_DISTRIBUTION_MESSAGE,
       decode: (b) => {
         const m = P.SenderKeyDistributionMessage.deserialize(b);
-        return { distributionId: m.distributionId, chainId: m.chainId, iteration: m.iteration };
+        return { distributionId: m.distributionId, chainId: m.chainId, iteration: m.iteration, chainKey: toHex(m.chainKey) };
       },
       error: P.InvalidMessage,
     },
@@ -228,8 +244,7 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       bytes: sealed,
       spec: SEALED_SENDER_V1,
       decode: (b) => {
-        const m = P.sealedSenderDecryptToUsmc(b, context.recipient);
-        return { type: m.type, contentHint: m.contentHint };
+        return usmcSummary(P.sealedSenderDecryptToUsmc(b, context.recipient));
       },
       error: P.InvalidSealedSender,
     },
@@ -238,8 +253,7 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       bytes: usmc.serialize(),
       spec: UNIDENTIFIED_SENDER_MESSAGE_CONTENT,
       decode: (b) => {
-        const m = P.UnidentifiedSenderMessageContent.deserialize(b);
-        return { type: m.type, contentHint: m.contentHint, groupId: m.groupId?.length, sender: m.senderCertificate.senderUuid };
+        return usmcSummary(P.UnidentifiedSenderMessageContent.deserialize(b));
       },
       error: P.InvalidSealedSender,
     },
@@ -249,7 +263,7 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       spec: SENDER_CERTIFICATE,
       decode: (b) => {
         const c = P.SenderCertificate.deserialize(b);
-        return { uuid: c.senderUuid, e164: c.senderE164, device: c.senderDeviceId, expiration: c.expiration, signer: c.signer.keyId };
+        return { uuid: c.senderUuid, e164: c.senderE164 ?? null, device: c.senderDeviceId, expiration: c.expiration, signer: c.signer.keyId };
       },
       error: P.InvalidSealedSender,
     },
@@ -257,7 +271,10 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
       name: 'ServerCertificate',
       bytes: serverCert.serialize(),
       spec: SERVER_CERTIFICATE,
-      decode: (b) => P.ServerCertificate.deserialize(b).keyId,
+      decode: (b) => {
+        const c = P.ServerCertificate.deserialize(b);
+        return { keyId: c.keyId, key: toHex(c.key.serialize()) };
+      },
       error: P.InvalidSealedSender,
     },
     {
@@ -271,26 +288,41 @@ export async function buildKinds(): Promise<{ kinds: Kind[]; context: KindContex
     { name: 'SessionRecord (skipped keys)', bytes: skippedRecord, spec: RECORD_STRUCTURE, decode: record, error: P.InvalidState },
     { name: 'SenderKeyRecord (own)', bytes: ownSenderKey, spec: SENDER_KEY_RECORD, decode: senderKeyRecord, error: P.InvalidState },
     { name: 'SenderKeyRecord (received)', bytes: receivedSenderKey, spec: SENDER_KEY_RECORD, decode: senderKeyRecord, error: P.InvalidState },
-    { name: 'PreKeyRecord', bytes: preKey.serialize(), spec: PRE_KEY_RECORD, decode: (b) => P.PreKeyRecord.deserialize(b).id, error: P.InvalidState },
+    {
+      name: 'PreKeyRecord',
+      bytes: preKey.serialize(),
+      spec: PRE_KEY_RECORD,
+      decode: (b) => {
+        const r = P.PreKeyRecord.deserialize(b);
+        return { id: r.id, publicKey: toHex(r.publicKey.serialize()) };
+      },
+      error: P.InvalidState,
+    },
     {
       name: 'SignedPreKeyRecord',
       bytes: signedPreKey.serialize(),
       spec: SIGNED_PRE_KEY_RECORD,
-      decode: (b) => P.SignedPreKeyRecord.deserialize(b).id,
+      decode: (b) => {
+        const r = P.SignedPreKeyRecord.deserialize(b);
+        return { id: r.id, timestamp: r.timestamp, publicKey: toHex(r.publicKey.serialize()), signature: toHex(r.signature) };
+      },
       error: P.InvalidState,
     },
     {
       name: 'KyberPreKeyRecord',
       bytes: kyberPreKey.serialize(),
       spec: SIGNED_PRE_KEY_RECORD,
-      decode: (b) => P.KyberPreKeyRecord.deserialize(b).id,
+      decode: (b) => {
+        const r = P.KyberPreKeyRecord.deserialize(b);
+        return { id: r.id, timestamp: r.timestamp, signature: toHex(r.signature) };
+      },
       error: P.InvalidState,
     },
     {
       name: 'IdentityKeyPair',
       bytes: bob.identity.serialize(),
       spec: IDENTITY_KEY_PAIR,
-      decode: (b) => P.IdentityKeyPair.deserialize(b).publicKey.serialize().length,
+      decode: (b) => toHex(P.IdentityKeyPair.deserialize(b).publicKey.serialize()),
       error: P.InvalidKey,
     },
   ];
