@@ -6,7 +6,7 @@
  * is (message version << 4) | current version (4). Version 3 (X3DH) is rejected.
  */
 import { PublicKey } from '../curve.ts';
-import { InvalidMessage, LegacyMessage } from '../errors.ts';
+import { InvalidArgument, InvalidMessage, LegacyMessage } from '../errors.ts';
 import { backend } from '#backend';
 import { concat, constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -22,7 +22,9 @@ export const MAC_LENGTH = 8;
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 
 function versionByte(version: number): number {
-  return ((version & 0xf) << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION;
+  // Refused rather than masked: a null or out-of-range version must not become version 0.
+  if (!Number.isInteger(version) || version < 0 || version > 15) throw new InvalidArgument(`message version must be in 0..15, got ${String(version)}`);
+  return (version << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION;
 }
 
 function checkVersion(first: number, what: string): number {

@@ -119,6 +119,13 @@ describe('other public constructors: null is absent or refused, never written as
     expect(c.groupId).toBeUndefined();
   });
 
+  it('a message version that is not 0..15 is a typed InvalidArgument, not masked into the version byte', () => {
+    const k = identity.publicKey;
+    for (const v of [null, -1, 16, 4.5]) {
+      expect(() => P.SignalMessage.create(v as number, new Uint8Array(32), k, 0, 0, new Uint8Array(16), k, k), String(v)).toThrow(P.InvalidArgument);
+    }
+  });
+
   it('numbers that are not uint32s are a typed InvalidArgument, not written as 0 or truncated', () => {
     const bad: unknown[] = [null, -1, 1.5, 2 ** 32, Number.NaN];
     for (const v of bad) {
