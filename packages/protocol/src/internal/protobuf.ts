@@ -51,6 +51,68 @@ export interface ProtoField {
 const TWO32 = 4294967296;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Skips the group of field `no` whose start tag ended at `pos` (prost's skip_field):
+ * returns the position after its end tag. `levels` is the recursion budget left, as
+ * prost counts it; every field inside takes one more level. Only groups come here,
+ * so this stays off the hot path.
+ */
+function skipGroup(buf: Uint8Array, pos: number, no: number, levels: number): number {
+  const len = buf.length;
+  const varint = (): number => {
+    // Only the value's size matters here, except for tags and lengths (checked below to fit 32 bits).
+    let v = 0;
+    for (let i = 0; i < 10; i++) {
+      if (pos >= len) throw new ProtoDecodeError('truncated varint');
+      const b = buf[pos++]!;
+      if (i < 5) v += (b & 0x7f) * 2 ** (7 * i);
+      else if (b & 0x7f) v = Infinity;
+      if ((b & 0x80) === 0) {
+        if (i === 9 && b > 1) throw new ProtoDecodeError('varint overflows 64 bits');
+        return v;
+      }
+    }
+    throw new ProtoDecodeError('varint longer than 10 bytes');
+  };
+  const skip = (fieldNo: number, wire: number, budget: number): void => {
+    if (budget === 0) throw new ProtoDecodeError('nested too deeply');
+    switch (wire) {
+      case WireType.Varint:
+        varint();
+        return;
+      case WireType.Fixed64:
+      case WireType.Fixed32:
+        pos += wire === WireType.Fixed64 ? 8 : 4;
+        if (pos > len) throw new ProtoDecodeError('truncated fixed-width field');
+        return;
+      case WireType.Len: {
+        const l = varint();
+        if (l > len - pos) throw new ProtoDecodeError('length past end of input');
+        pos += l;
+        return;
+      }
+      case WireType.StartGroup:
+        for (;;) {
+          const key = varint();
+          if (key > 0xffffffff) throw new ProtoDecodeError('field number out of range');
+          const innerNo = Math.floor(key / 8);
+          const innerWire = key % 8;
+          if (innerNo === 0) throw new ProtoDecodeError('field number 0');
+          if (innerWire > WireType.Fixed32) throw new ProtoDecodeError(`unsupported wire type ${innerWire}`);
+          if (innerWire === WireType.EndGroup) {
+            if (innerNo !== fieldNo) throw new ProtoDecodeError('group ends with another field number');
+            return;
+          }
+          skip(innerNo, innerWire, budget - 1);
+        }
+      default:
+        throw new ProtoDecodeError('group end without a start');
+    }
+  };
+  skip(no, WireType.StartGroup, levels);
+  return pos;
+}
+
 /** Parsed message: every occurrence of every field, by number, in wire order. */
 export class ProtoMessage {
   private constructor(
@@ -95,51 +157,13 @@ export class ProtoMessage {
       }
       throw new ProtoDecodeError('varint longer than 10 bytes');
     };
-    const readKey = (): [number, number] => {
+    while (pos < len) {
+      if (count >= maxFields) throw new ProtoDecodeError('too many fields');
       const [tagLo, tagHi] = readVarint();
       if (tagHi !== 0) throw new ProtoDecodeError('field number out of range');
       const no = tagLo >>> 3;
       const wire = tagLo & 7;
       if (no === 0) throw new ProtoDecodeError('field number 0');
-      if (wire > WireType.Fixed32) throw new ProtoDecodeError(`unsupported wire type ${wire}`);
-      return [no, wire];
-    };
-    // prost's skip_field: `levels` is the recursion budget left when the field is skipped.
-    const skip = (no: number, wire: number, levels: number): void => {
-      if (levels === 0) throw new ProtoDecodeError('nested too deeply');
-      switch (wire) {
-        case WireType.Varint:
-          readVarint();
-          return;
-        case WireType.Fixed64:
-        case WireType.Fixed32: {
-          const n = wire === WireType.Fixed64 ? 8 : 4;
-          if (pos + n > len) throw new ProtoDecodeError('truncated fixed-width field');
-          pos += n;
-          return;
-        }
-        case WireType.Len: {
-          const [l, lh] = readVarint();
-          if (lh !== 0 || l > len - pos) throw new ProtoDecodeError('length past end of input');
-          pos += l;
-          return;
-        }
-        case WireType.StartGroup:
-          for (;;) {
-            const [innerNo, innerWire] = readKey();
-            if (innerWire === WireType.EndGroup) {
-              if (innerNo !== no) throw new ProtoDecodeError('group ends with another field number');
-              return;
-            }
-            skip(innerNo, innerWire, levels - 1);
-          }
-        default:
-          throw new ProtoDecodeError('group end without a start');
-      }
-    };
-    while (pos < len) {
-      if (count >= maxFields) throw new ProtoDecodeError('too many fields');
-      const [no, wire] = readKey();
       let field: ProtoField;
       switch (wire) {
         case WireType.Varint: {
@@ -169,12 +193,14 @@ export class ProtoMessage {
           break;
         }
         case WireType.StartGroup:
-          // Skipped; kept as an occurrence so a known field sent as a group is still refused.
-          skip(no, wire, depth);
+          // Skipped; kept as an occurrence so that a known field sent as a group is still refused.
+          pos = skipGroup(buf, pos, no, depth);
           field = { no, wire, lo: 0, hi: 0, data: undefined, seq: count };
           break;
-        default:
+        case WireType.EndGroup:
           throw new ProtoDecodeError('group end without a start');
+        default:
+          throw new ProtoDecodeError(`unsupported wire type ${wire}`);
       }
       count++;
       const list = fields.get(no);
