@@ -120,7 +120,7 @@ async function parleySetupRow(): Promise<() => Promise<void>> {
     await P.processPreKeyBundle(bundle, b.address, a.store, a.store);
     const m = await P.signalEncrypt(payload, b.address, a.store, a.store);
     // Re-insert the consumed one-time prekey so the bundle can be reused.
-    const opk = bundle.preKeyId !== undefined ? await b.store.getPreKey(bundle.preKeyId) : undefined;
+    const opk = bundle.preKeyId != null ? await b.store.getPreKey(bundle.preKeyId) : undefined;
     const kyber = await b.store.getKyberPreKey(bundle.kyberPreKeyId);
     await P.signalDecryptPreKey(P.PreKeySignalMessage.deserialize(m.serialize()), a.address, b.store, b.store, b.store, b.store, b.store);
     if (opk) await b.store.savePreKey(opk.id, opk);

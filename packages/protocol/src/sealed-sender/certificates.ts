@@ -6,7 +6,7 @@
  * both signatures, the expiry and the revoked key ids before trusting a sender.
  */
 import { type PrivateKey, PublicKey } from '../curve.ts';
-import { InvalidSealedSender } from '../errors.ts';
+import { InvalidArgument, InvalidSealedSender } from '../errors.ts';
 import { parsePublicKey } from '../internal/parse-key.ts';
 import { constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -15,6 +15,12 @@ import { bytesToUuid } from '../sender-key/messages.ts';
 /** Key ids libsignal refuses (a leaked test key). */
 export const REVOKED_SERVER_CERTIFICATE_KEY_IDS: readonly number[] = [0xdeadc357];
 const MAX_CERTIFICATE_BYTES = 4096;
+/** Device ids libsignal accepts in a certificate (its DeviceId: 1..=127), as Parley's wire schemas do. */
+const MAX_DEVICE_ID = 127;
+
+function isDeviceId(id: number): boolean {
+  return Number.isInteger(id) && id >= 1 && id <= MAX_DEVICE_ID;
+}
 
 function key(bytes: Uint8Array | undefined, what: string): PublicKey {
   return parsePublicKey(bytes, what, (m) => new InvalidSealedSender(m));
@@ -71,17 +77,23 @@ export class SenderCertificate {
     private readonly serialized: Uint8Array,
   ) {}
 
+  /** A null `senderE164` is none, as in libsignal-client's `SenderCertificate.new`. */
   static create(args: {
     senderUuid: string;
-    senderE164?: string;
+    senderE164?: string | null;
     senderDeviceId: number;
     identityKey: PublicKey;
     expiration: number;
     signer: ServerCertificate;
     signerKey: PrivateKey;
   }): SenderCertificate {
+    const senderE164 = args.senderE164 ?? undefined;
+    if (!isDeviceId(args.senderDeviceId)) throw new InvalidArgument(`sender certificate: device id must be an integer in 1..${MAX_DEVICE_ID}`);
+    if (!Number.isSafeInteger(args.expiration) || args.expiration < 0) {
+      throw new InvalidArgument('sender certificate: expiration must be milliseconds since the Unix epoch (a non-negative integer)');
+    }
     const certificate = new ProtoWriter()
-      .string(1, args.senderE164)
+      .string(1, senderE164)
       .uint32(2, args.senderDeviceId)
       .fixed64(3, BigInt(args.expiration))
       .bytes(4, args.identityKey.serializedView())
@@ -90,7 +102,7 @@ export class SenderCertificate {
       .finish();
     const signature = args.signerKey.sign(certificate);
     const serialized = new ProtoWriter().bytes(1, certificate).bytes(2, signature).finish();
-    return new SenderCertificate(args.senderUuid, args.senderE164, args.senderDeviceId, args.identityKey, args.expiration, args.signer, certificate, signature, serialized);
+    return new SenderCertificate(args.senderUuid, senderE164, args.senderDeviceId, args.identityKey, args.expiration, args.signer, certificate, signature, serialized);
   }
 
   static deserialize(bytes: Uint8Array): SenderCertificate {
@@ -109,16 +121,21 @@ export class SenderCertificate {
         signerId: m.uint32(8),
         uuidString: m.string(6),
         uuidBytes: m.bytes(7),
+        // Two oneofs: as in libsignal, the member that occurs last is the one set.
+        uuidField: m.oneof([6, 7]),
+        signerField: m.oneof([5, 8]),
       }),
       err,
     );
     if (c.device === undefined || c.expires === undefined) throw err('device id or expiry missing');
+    if (!isDeviceId(c.device)) throw err(`sender device id ${c.device} is not in 1..${MAX_DEVICE_ID}`);
     if (c.expires > BigInt(Number.MAX_SAFE_INTEGER)) throw err('expiry out of range');
-    if (!c.signer) throw err(c.signerId !== undefined ? `unknown server certificate id ${c.signerId}` : 'signer missing');
+    if (c.signerField === 8) throw err(`unknown server certificate id ${c.signerId}`);
+    if (!c.signer) throw err('signer missing');
     let uuid: string;
-    if (c.uuidString !== undefined) uuid = c.uuidString;
-    else if (c.uuidBytes && c.uuidBytes.length === 16) uuid = bytesToUuid(c.uuidBytes);
-    else throw err('sender uuid missing');
+    if (c.uuidField === 6) uuid = c.uuidString!;
+    else if (c.uuidField === 7 && c.uuidBytes!.length === 16) uuid = bytesToUuid(c.uuidBytes!);
+    else throw err(c.uuidField === 7 ? 'sender uuid must be 16 bytes' : 'sender uuid missing');
     return new SenderCertificate(
       uuid,
       c.e164,

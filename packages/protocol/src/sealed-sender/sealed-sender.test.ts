@@ -2,10 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PrivateKey } from '../curve.ts';
-import { InvalidSealedSender, ProtocolError } from '../errors.ts';
+import { InvalidArgument, InvalidSealedSender, ProtocolError } from '../errors.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
 import { processPreKeyBundle } from '../session/session-builder.ts';
 import { ParleyDevice } from '../test-support/parley-device.ts';
+import { concatBytes, lengthDelimited, rewrite, splitFields, tag, varint } from '../test-support/proto-mutation.ts';
+import { SENDER_CERTIFICATE } from '../test-support/wire-kinds.ts';
 import { SenderCertificate, ServerCertificate } from './certificates.ts';
 import {
   sealedSenderDecryptMessage,
@@ -100,5 +102,52 @@ describe('sealed sender (Parley <-> Parley)', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('sender certificate oneofs (sender uuid 6|7, signer 5|8): the member that occurs last is set, as in libsignal', () => {
+  const identity = IdentityKeyPair.generate();
+  const { cert } = certFor(identity, '9d0652a3-dcc3-4d11-975f-74d61598733f');
+  /** The certificate with `extra` fields appended inside its signed part (deserialize does not check the signature). */
+  const withInner = (...extra: Uint8Array[]) =>
+    rewrite(cert.serialize(), SENDER_CERTIFICATE, [splitFields(cert.serialize()).findIndex((f) => f.no === 1)], (fields) => [...fields.map((f) => f.raw), ...extra]);
+  const uuidBytes = (n: number) => lengthDelimited(7, new Uint8Array(n).fill(0xab));
+
+  it('uuid_string then uuid_bytes: the bytes are the uuid', () => {
+    expect(SenderCertificate.deserialize(withInner(uuidBytes(16))).senderUuid).toBe('abababab-abab-abab-abab-abababababab');
+    // libsignal: "protobuf encoding was invalid" (Uuid::from_slice); Parley used to keep the string.
+    expect(() => SenderCertificate.deserialize(withInner(uuidBytes(15)))).toThrow(InvalidSealedSender);
+    expect(SenderCertificate.deserialize(withInner(uuidBytes(16), lengthDelimited(6, enc.encode('later')))).senderUuid).toBe('later');
+  });
+
+  it('an embedded signer followed by a signer id refers to the id (unknown here: rejected); the other order embeds', () => {
+    expect(() => SenderCertificate.deserialize(withInner(concatBytes(tag(8, 0), varint(42))))).toThrow(/unknown server certificate id 42/);
+    const inner = splitFields(splitFields(cert.serialize()).find((f) => f.no === 1)!.payload!);
+    const signer = inner.find((f) => f.no === 5)!;
+    const idThenEmbedded = rewrite(cert.serialize(), SENDER_CERTIFICATE, [0], (fields) => [
+      ...fields.filter((f) => f.no !== 5).map((f) => f.raw),
+      concatBytes(tag(8, 0), varint(42)),
+      signer.raw,
+    ]);
+    expect(SenderCertificate.deserialize(idThenEmbedded).signer.keyId).toBe(1);
+  });
+});
+
+describe('sender certificate device ids: 1..127, as libsignal\'s DeviceId', () => {
+  const identity = IdentityKeyPair.generate();
+  const { cert } = certFor(identity, '9d0652a3-dcc3-4d11-975f-74d61598733f');
+  const withDevice = (device: bigint) =>
+    rewrite(cert.serialize(), SENDER_CERTIFICATE, [0], (fields) => [...fields.map((f) => f.raw), concatBytes(tag(2, 0), varint(device))]);
+
+  it('parsing refuses 0 and 128 and keeps the low 32 bits of a longer varint, as libsignal', () => {
+    expect(SenderCertificate.deserialize(withDevice(127n)).senderDeviceId).toBe(127);
+    expect(SenderCertificate.deserialize(withDevice((1n << 32n) + 5n)).senderDeviceId).toBe(5);
+    expect(() => SenderCertificate.deserialize(withDevice(0n))).toThrow(InvalidSealedSender);
+    expect(() => SenderCertificate.deserialize(withDevice(128n))).toThrow(InvalidSealedSender);
+  });
+
+  it('creating one refuses them too', () => {
+    expect(() => certFor(identity, 'u', 0)).toThrow(InvalidArgument);
+    expect(() => certFor(identity, 'u', 128)).toThrow(InvalidArgument);
   });
 });

@@ -13,7 +13,7 @@
 import { backend } from '#backend';
 import { ProtocolAddress } from '../address.ts';
 import { KeyPair, type PublicKey } from '../curve.ts';
-import { InvalidKey, InvalidSealedSender, NoSession } from '../errors.ts';
+import { InvalidArgument, InvalidKey, InvalidSealedSender, NoSession } from '../errors.ts';
 import type { IdentityKeyPair } from '../identity-key.ts';
 import { concat, constantTimeEqual, utf8 } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -47,7 +47,17 @@ export class UnidentifiedSenderMessageContent {
     private readonly serialized: Uint8Array,
   ) {}
 
-  static create(type: SealedContentType, sender: SenderCertificate, contents: Uint8Array, contentHint: ContentHint = 0, groupId?: Uint8Array): UnidentifiedSenderMessageContent {
+  /** A null `contentHint` is the default (0) and a null `groupId` is none, as in libsignal-client. */
+  static create(
+    type: SealedContentType,
+    sender: SenderCertificate,
+    contents: Uint8Array,
+    contentHint: ContentHint | null = 0,
+    groupId?: Uint8Array | null,
+  ): UnidentifiedSenderMessageContent {
+    if (!Object.hasOwn(TYPE_TO_PROTO, type)) throw new InvalidArgument(`sealed content: unknown message type ${String(type)}`);
+    contentHint ??= 0;
+    groupId ??= undefined;
     const serialized = new ProtoWriter()
       .uint32(1, TYPE_TO_PROTO[type])
       .bytes(2, sender.serialize())

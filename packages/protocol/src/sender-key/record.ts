@@ -95,36 +95,57 @@ export class SenderKeyRecord {
 }
 
 function chainKey(m: ProtoMessage | undefined, what: string): SenderChainKey {
+  const iteration = m?.uint32(1) ?? 0;
   const seed = m?.bytes(2);
   if (!m || !seed || seed.length !== 32) throw new InvalidState(`sender key record: ${what} must have a 32-byte seed`);
-  return { iteration: m.uint32(1) ?? 0, seed: seed.slice() };
+  return { iteration, seed: seed.slice() };
+}
+
+/** The key from the Ed25519 seed, if the seed is well formed and really yields `stored`; else `stored`. */
+function fromSeedIfSame(seed: Uint8Array, stored: PrivateKey): PrivateKey {
+  try {
+    const fromSeed = PrivateKey.fromEd25519Seed(seed);
+    return fromSeed.publicKey().equals(stored.publicKey()) ? fromSeed : stored;
+  } catch {
+    return stored;
+  }
+}
+
+/** Parley's extension field 3 (Ed25519 seed): libsignal does not know it and skips it whatever its wire type, so do we. */
+function signingSeed(sk: ProtoMessage): Uint8Array | undefined {
+  try {
+    return sk.bytes(3);
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeState(m: ProtoMessage): SenderKeyState {
+  // Every field is read before any is interpreted, so a framing error is reported as one.
+  const messageVersion = m.uint32(5) ?? 0;
+  const chainId = m.uint32(1) ?? 0;
+  const senderChainKey = chainKey(m.message(2), 'chain key');
   const sk = m.message(3);
   const pub = sk?.bytes(1);
+  const priv = sk?.bytes(2);
+  const messageKeys = m.repeatedMessages(4).map((k) => chainKey(k, 'message key'));
   if (!sk || !pub) throw new InvalidState('sender key record: signing key missing');
   let signingKey: PublicKey;
   let signingPrivateKey: PrivateKey | undefined;
   try {
     signingKey = PublicKey.deserialize(pub);
-    const priv = sk.bytes(2);
-    const seed = sk.bytes(3);
     signingPrivateKey = priv && priv.length ? PrivateKey.deserialize(priv) : undefined;
-    if (signingPrivateKey && seed) {
-      const fromSeed = PrivateKey.fromEd25519Seed(seed);
-      // Only trust the seed if it really yields the stored key.
-      if (fromSeed.publicKey().equals(signingPrivateKey.publicKey())) signingPrivateKey = fromSeed;
-    }
   } catch {
     throw new InvalidState('sender key record: invalid signing key');
   }
+  const seed = signingSeed(sk);
+  if (signingPrivateKey && seed) signingPrivateKey = fromSeedIfSame(seed, signingPrivateKey);
   return {
-    messageVersion: m.uint32(5) ?? 0,
-    chainId: m.uint32(1) ?? 0,
-    chainKey: chainKey(m.message(2), 'chain key'),
+    messageVersion,
+    chainId,
+    chainKey: senderChainKey,
     signingKey,
     signingPrivateKey,
-    messageKeys: m.repeatedMessages(4).slice(-MAX_SENDER_MESSAGE_KEYS).map((k) => chainKey(k, 'message key')),
+    messageKeys: messageKeys.slice(-MAX_SENDER_MESSAGE_KEYS),
   };
 }

@@ -6,7 +6,7 @@
  * is (message version << 4) | current version (4). Version 3 (X3DH) is rejected.
  */
 import { PublicKey } from '../curve.ts';
-import { InvalidMessage, LegacyMessage } from '../errors.ts';
+import { InvalidArgument, InvalidMessage, LegacyMessage } from '../errors.ts';
 import { backend } from '#backend';
 import { concat, constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -22,7 +22,9 @@ export const MAC_LENGTH = 8;
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 
 function versionByte(version: number): number {
-  return ((version & 0xf) << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION;
+  // Refused rather than masked: a null or out-of-range version must not become version 0.
+  if (!Number.isInteger(version) || version < 0 || version > 15) throw new InvalidArgument(`message version must be in 0..15, got ${String(version)}`);
+  return (version << 4) | CIPHERTEXT_MESSAGE_CURRENT_VERSION;
 }
 
 function checkVersion(first: number, what: string): number {
@@ -154,7 +156,8 @@ export class PreKeySignalMessage {
   static create(args: {
     messageVersion: number;
     registrationId: number;
-    preKeyId: number | undefined;
+    /** Absent (undefined or null) when the bundle had no one-time prekey. */
+    preKeyId: number | null | undefined;
     signedPreKeyId: number;
     kyberPreKeyId: number;
     kyberCiphertext: Uint8Array;
@@ -162,9 +165,10 @@ export class PreKeySignalMessage {
     identityKey: PublicKey;
     message: SignalMessage;
   }): PreKeySignalMessage {
+    const preKeyId = args.preKeyId ?? undefined;
     // Field order follows prost's encoding of wire.proto (by field number).
     const body = new ProtoWriter()
-      .uint32(1, args.preKeyId)
+      .uint32(1, preKeyId)
       .bytes(2, args.baseKey.serializedView())
       .bytes(3, args.identityKey.serializedView())
       .bytes(4, args.message.serializedView())
@@ -179,7 +183,7 @@ export class PreKeySignalMessage {
     return new PreKeySignalMessage(
       args.messageVersion,
       args.registrationId,
-      args.preKeyId,
+      preKeyId,
       args.signedPreKeyId,
       args.kyberPreKeyId,
       args.kyberCiphertext,

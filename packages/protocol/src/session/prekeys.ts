@@ -5,7 +5,7 @@
  * peer fetches from the server to start a session.
  */
 import { KeyPair, PrivateKey, PublicKey } from '../curve.ts';
-import { InvalidArgument, InvalidState } from '../errors.ts';
+import { InvalidArgument, InvalidKey, InvalidState } from '../errors.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
 import { KemKeyPair, KemPublicKey, type KemKeyType } from '../kem.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -14,6 +14,12 @@ const MAX_ID = 0xffffff; // Signal keeps prekey ids below 2^24 (Medium::MAX_VALU
 
 function checkId(id: number, what: string): void {
   if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) throw new InvalidArgument(`${what}: id must be a uint32`);
+}
+
+/** Timestamp and signature of a signed record: checked here, not coerced when serialized. */
+function checkSigned(timestamp: number, signature: Uint8Array, what: string): void {
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new InvalidArgument(`${what}: timestamp must be a non-negative integer (ms)`);
+  if (!(signature instanceof Uint8Array)) throw new InvalidArgument(`${what}: signature must be bytes`);
 }
 
 function recordError(what: string) {
@@ -107,6 +113,7 @@ export class SignedPreKeyRecord {
     readonly signature: Uint8Array,
   ) {
     checkId(id, 'signed prekey');
+    checkSigned(timestamp, signature, 'signed prekey');
   }
 
   /** Generates a signed prekey signed by the identity key (XEdDSA over the serialized public key). */
@@ -140,6 +147,7 @@ export class KyberPreKeyRecord {
     readonly signature: Uint8Array,
   ) {
     checkId(id, 'Kyber prekey');
+    checkSigned(timestamp, signature, 'Kyber prekey');
   }
 
   /** Generates a KEM prekey signed by the identity key (XEdDSA over the serialized KEM public key). */
@@ -164,12 +172,16 @@ export class KyberPreKeyRecord {
   }
 }
 
-/** What a peer needs to start a session with one device (fetched from the server). */
+/**
+ * What a peer needs to start a session with one device (fetched from the server).
+ * "No one-time prekey" is `preKeyId` and `preKey` both absent: undefined or null,
+ * as JSON and libsignal-client's `PreKeyBundle.new` write it.
+ */
 export interface PreKeyBundle {
   readonly registrationId: number;
   readonly deviceId: number;
-  readonly preKeyId?: number | undefined;
-  readonly preKey?: PublicKey | undefined;
+  readonly preKeyId?: number | null | undefined;
+  readonly preKey?: PublicKey | null | undefined;
   readonly signedPreKeyId: number;
   readonly signedPreKey: PublicKey;
   readonly signedPreKeySignature: Uint8Array;
@@ -177,6 +189,46 @@ export interface PreKeyBundle {
   readonly kyberPreKey: KemPublicKey;
   readonly kyberPreKeySignature: Uint8Array;
   readonly identityKey: PublicKey;
+}
+
+/** A bundle whose fields have their types: ids are uint32s, and an absent one-time prekey is undefined. */
+export interface CheckedPreKeyBundle extends PreKeyBundle {
+  readonly preKeyId: number | undefined;
+  readonly preKey: PublicKey | undefined;
+}
+
+function isUint32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+}
+
+/**
+ * Checks a bundle's shape once, before anything uses it (signatures are verified
+ * by the session builder). Bundles arrive as JSON, so nothing is assumed from the
+ * TypeScript type: every problem is a typed InvalidKey naming the field.
+ */
+export function checkPreKeyBundle(bundle: PreKeyBundle): CheckedPreKeyBundle {
+  const bad = (what: string) => new InvalidKey(`prekey bundle: ${what}`);
+  if (typeof bundle !== 'object' || bundle === null) throw bad('expected an object');
+  for (const field of ['registrationId', 'deviceId', 'signedPreKeyId', 'kyberPreKeyId'] as const) {
+    if (!isUint32(bundle[field])) throw bad(`${field} must be an integer in 0..2^32-1`);
+  }
+  for (const field of ['identityKey', 'signedPreKey'] as const) {
+    if (!(bundle[field] instanceof PublicKey)) throw bad(`${field} must be a PublicKey`);
+  }
+  if (!(bundle.kyberPreKey instanceof KemPublicKey)) throw bad('kyberPreKey must be a KemPublicKey');
+  for (const field of ['signedPreKeySignature', 'kyberPreKeySignature'] as const) {
+    if (!(bundle[field] instanceof Uint8Array)) throw bad(`${field} must be bytes`);
+  }
+  // Why null is absent: it is how JSON and libsignal-client say "no one-time prekey";
+  // written as a value it would go on the wire as prekey id 0.
+  const preKeyId = bundle.preKeyId ?? undefined;
+  const preKey = bundle.preKey ?? undefined;
+  if ((preKeyId === undefined) !== (preKey === undefined)) {
+    throw bad('one-time prekey id and key must both be present or both absent');
+  }
+  if (preKeyId !== undefined && !isUint32(preKeyId)) throw bad('preKeyId must be an integer in 0..2^32-1');
+  if (preKey !== undefined && !(preKey instanceof PublicKey)) throw bad('preKey must be a PublicKey');
+  return { ...bundle, preKeyId, preKey };
 }
 
 /** Largest prekey id Signal clients issue (ids stay below 2^24). */

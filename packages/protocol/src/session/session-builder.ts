@@ -7,10 +7,10 @@
  */
 import type { ProtocolAddress } from '../address.ts';
 import { KeyPair } from '../curve.ts';
-import { InvalidKey, InvalidSignature, UntrustedIdentity } from '../errors.ts';
+import { InvalidSignature, UntrustedIdentity } from '../errors.ts';
 import { initializeAliceSession, initializeBobSession } from './pqxdh.ts';
 import type { PreKeySignalMessage } from './messages.ts';
-import type { PreKeyBundle } from './prekeys.ts';
+import { checkPreKeyBundle, type PreKeyBundle } from './prekeys.ts';
 import { SessionRecord } from './session-state.ts';
 import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from './stores.ts';
 
@@ -26,18 +26,17 @@ export async function processPreKeyBundle(
   identityStore: IdentityKeyStore,
   now: number = Date.now(),
 ): Promise<void> {
-  const theirIdentity = bundle.identityKey;
+  // Shape first: a bundle arrives as JSON, whatever its TypeScript type says.
+  const b = checkPreKeyBundle(bundle);
+  const theirIdentity = b.identityKey;
   if (!(await identityStore.isTrustedIdentity(address, theirIdentity, 'sending'))) {
     throw new UntrustedIdentity(address.toString());
   }
-  if (!theirIdentity.verifySignature(bundle.signedPreKey.serialize(), bundle.signedPreKeySignature)) {
+  if (!theirIdentity.verifySignature(b.signedPreKey.serialize(), b.signedPreKeySignature)) {
     throw new InvalidSignature('prekey bundle: the signed prekey signature does not verify with the identity key');
   }
-  if (!theirIdentity.verifySignature(bundle.kyberPreKey.serialize(), bundle.kyberPreKeySignature)) {
+  if (!theirIdentity.verifySignature(b.kyberPreKey.serialize(), b.kyberPreKeySignature)) {
     throw new InvalidSignature('prekey bundle: the Kyber prekey signature does not verify with the identity key');
-  }
-  if ((bundle.preKeyId === undefined) !== (bundle.preKey === undefined)) {
-    throw new InvalidKey('prekey bundle: one-time prekey id and key must both be present or both absent');
   }
   const ourIdentity = await identityStore.getIdentityKeyPair();
   const ourBaseKey = KeyPair.generate();
@@ -45,20 +44,20 @@ export async function processPreKeyBundle(
     ourIdentity,
     ourBaseKey,
     theirIdentity,
-    theirSignedPreKey: bundle.signedPreKey,
-    theirOneTimePreKey: bundle.preKey,
-    theirRatchetKey: bundle.signedPreKey,
-    theirKyberPreKey: bundle.kyberPreKey,
+    theirSignedPreKey: b.signedPreKey,
+    theirOneTimePreKey: b.preKey,
+    theirRatchetKey: b.signedPreKey,
+    theirKyberPreKey: b.kyberPreKey,
   });
   state.pendingPreKey = {
-    preKeyId: bundle.preKeyId,
-    signedPreKeyId: bundle.signedPreKeyId,
+    preKeyId: b.preKeyId,
+    signedPreKeyId: b.signedPreKeyId,
     baseKey: ourBaseKey.publicKey,
     timestamp: Math.floor(now / 1000),
   };
-  state.pendingKyberPreKey = { preKeyId: bundle.kyberPreKeyId, ciphertext: kyberCiphertext };
+  state.pendingKyberPreKey = { preKeyId: b.kyberPreKeyId, ciphertext: kyberCiphertext };
   state.localRegistrationId = await identityStore.getLocalRegistrationId();
-  state.remoteRegistrationId = bundle.registrationId;
+  state.remoteRegistrationId = b.registrationId;
 
   const record = (await sessionStore.loadSession(address))?.clone() ?? SessionRecord.newFresh();
   await identityStore.saveIdentity(address, theirIdentity);

@@ -193,13 +193,32 @@ function encodeChainKey(ck: ChainKey): Uint8Array {
 
 function decodeChainKey(m: ProtoMessage | undefined): ChainKey {
   if (!m) throw new InvalidState('session state: chain without chain key');
+  const index = m.uint32(1) ?? 0;
   const key = m.bytes(2);
   if (!key || key.length !== 32) throw new InvalidState('session state: chain key must be 32 bytes');
-  return { key: key.slice(), index: m.uint32(1) ?? 0 };
+  return { key: key.slice(), index };
 }
 
 function pub(bytes: Uint8Array | undefined, what: string): PublicKey {
   return parsePublicKey(bytes, what, (m) => new InvalidState(`session state: ${m}`));
+}
+
+/** Skipped message keys of a chain, oldest first as stored; every entry is checked, as prost decodes them all. */
+function decodeMessageKeys(c: ProtoMessage): SkippedMessageKey[] {
+  const keys: SkippedMessageKey[] = [];
+  for (const mk of c.repeatedMessages(4)) {
+    const index = mk.uint32(1) ?? 0;
+    const cipherKey = mk.bytes(2);
+    const macKey = mk.bytes(3);
+    const iv = mk.bytes(4);
+    const seed = mk.bytes(5);
+    if (keys.length === MAX_MESSAGE_KEYS) continue;
+    if (seed && seed.length === 32) keys.push({ index, seed: seed.slice() });
+    else if (cipherKey?.length === 32 && macKey?.length === 32 && iv?.length === 16) {
+      keys.push({ index, keys: { cipherKey: cipherKey.slice(), macKey: macKey.slice(), iv: iv.slice() } });
+    } else throw new InvalidState('session state: malformed skipped message key');
+  }
+  return keys;
 }
 
 function decodeState(m: ProtoMessage): SessionState {
@@ -213,9 +232,11 @@ function decodeState(m: ProtoMessage): SessionState {
     (m.bytes(13) ?? new Uint8Array(0)).slice(),
   );
   s.previousCounter = m.uint32(5) ?? 0;
-  const sc = m.message(6);
+  const sc = m.message(6, CHAIN_MAX_FIELDS);
   if (sc) {
     const priv = sc.bytes(2);
+    // A sender chain has no skipped keys; the field is still checked, as libsignal does.
+    decodeMessageKeys(sc);
     if (!priv) throw new InvalidState('session state: sender chain without private key');
     let ratchetPrivateKey: PrivateKey;
     try {
@@ -226,24 +247,14 @@ function decodeState(m: ProtoMessage): SessionState {
     s.senderChain = { ratchetKey: pub(sc.bytes(1), 'sender ratchet key'), ratchetPrivateKey, chainKey: decodeChainKey(sc.message(3)) };
   }
   // Why a larger field budget: a chain holds up to MAX_MESSAGE_KEYS skipped keys,
-  // more than ProtoMessage's default of 1,024 fields per message.
-  const chains = m.repeatedBytes(7).slice(-MAX_RECEIVER_CHAINS);
-  for (const raw of chains) {
-    const c = ProtoMessage.decode(raw, CHAIN_MAX_FIELDS);
-    const keys: SkippedMessageKey[] = [];
-    for (const mk of c.repeatedMessages(4).slice(0, MAX_MESSAGE_KEYS)) {
-      const seed = mk.bytes(5);
-      const cipherKey = mk.bytes(2);
-      const macKey = mk.bytes(3);
-      const iv = mk.bytes(4);
-      const index = mk.uint32(1) ?? 0;
-      if (seed && seed.length === 32) keys.push({ index, seed: seed.slice() });
-      else if (cipherKey?.length === 32 && macKey?.length === 32 && iv?.length === 16) {
-        keys.push({ index, keys: { cipherKey: cipherKey.slice(), macKey: macKey.slice(), iv: iv.slice() } });
-      } else throw new InvalidState('session state: malformed skipped message key');
-    }
-    s.receiverChains.push({ ratchetKey: pub(c.bytes(1), 'receiver ratchet key'), chainKey: decodeChainKey(c.message(3)), messageKeys: keys });
-  }
+  // more than ProtoMessage's default of 1,024 fields per message. Every chain is
+  // decoded (libsignal rejects a malformed one anywhere); the newest 5 are kept.
+  const chains = m.repeatedMessages(7, CHAIN_MAX_FIELDS).map((c) => {
+    c.bytes(2); // a receiver chain has no private key; checked, unused
+    const messageKeys = decodeMessageKeys(c);
+    return { ratchetKey: pub(c.bytes(1), 'receiver ratchet key'), chainKey: decodeChainKey(c.message(3)), messageKeys };
+  });
+  s.receiverChains.push(...chains.slice(-MAX_RECEIVER_CHAINS));
   const pp = m.message(9);
   if (pp) {
     s.pendingPreKey = {
@@ -283,8 +294,9 @@ export class SessionRecord {
     return parseProto(
       bytes,
       (m) => {
-        const cur = m.bytes(1);
-        const current = cur ? SessionState.decode(cur) : undefined;
+        // current_session is an embedded message: repeated occurrences merge, as in libsignal.
+        const cur = m.message(1);
+        const current = cur ? decodeState(cur) : undefined;
         const previous = m.repeatedBytes(2).slice(0, ARCHIVED_STATES_MAX_LENGTH).map((b) => b.slice());
         return new SessionRecord(current, previous);
       },

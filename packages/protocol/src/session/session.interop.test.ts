@@ -224,6 +224,56 @@ describe('1:1 sessions with libsignal 0.90', () => {
     expect((await parleyEncrypt(alice, bobAddr, 'x')).type).toBe('whisper');
   });
 
+  it('a bundle with null for "no one-time prekey" (as libsignal-client writes it) sends no prekey id; libsignal answers', async () => {
+    const alice = new ParleyDevice('alice');
+    const bob = new LibsignalPeer('bob');
+    const bobAddr = new ProtocolAddress('bob', 1);
+    const parts = bob.bundleParts(false);
+    const nullBundle = { ...libsignalBundleToParley(parts), preKeyId: null, preKey: null };
+    // libsignal-client takes the same nulls: no one-time prekey.
+    expect(SC.PreKeyBundle.new(parts.registrationId, 1, null, null, parts.signedPreKeyId, parts.signedPreKey, parts.signedPreKeySignature, parts.identityKey, parts.kyberPreKeyId, parts.kyberPreKey, parts.kyberPreKeySignature).preKeyId()).toBeNull();
+    await processPreKeyBundle(nullBundle, bobAddr, alice.store, alice.store);
+    const w = await parleyEncrypt(alice, bobAddr, 'null opk');
+    // Before: prekey id 0 on the wire, and libsignal failed looking up prekey 0.
+    expect(SC.PreKeySignalMessage.deserialize(ab(w.body)).preKeyId()).toBeNull();
+    expect(dec.decode(await bob.decrypt(SC.ProtocolAddress.new('alice', 1), w))).toBe('null opk');
+  });
+
+  it('libsignal\'s record with a signed prekey id >= 2^31 (an int32 stored as a 10-byte varint) loads in Parley and keeps the id', async () => {
+    const bob = new ParleyDevice('bob');
+    const id = 0x80000001;
+    const signed = SignedPreKeyRecord.generate(id, bob.identity, Date.now());
+    const kyber = KyberPreKeyRecord.generate(id + 1, bob.identity, Date.now());
+    await bob.store.saveSignedPreKey(id, signed);
+    await bob.store.saveKyberPreKey(id + 1, kyber, true);
+    const bundle: PreKeyBundle = {
+      ...(await bob.bundle(false)),
+      signedPreKeyId: id,
+      signedPreKey: signed.publicKey,
+      signedPreKeySignature: signed.signature,
+      kyberPreKeyId: id + 1,
+      kyberPreKey: kyber.publicKey,
+      kyberPreKeySignature: kyber.signature,
+    };
+    const aliceL = new LibsignalPeer('alice');
+    const bobSC = SC.ProtocolAddress.new('bob', 1);
+    await SC.processPreKeyBundle(parleyBundleToLibsignal(bundle), bobSC, aliceL.sessions, aliceL.identities);
+    const libsignalRecord = aliceL.sessions.m.get(bobSC.toString())!;
+    // PendingPreKey.signed_pre_key_id (field 3, int32) = -2147483647: ten bytes.
+    expect(toHex(libsignalRecord)).toContain('18' + '81808080f8ffffffff01');
+    const record = SessionRecord.deserialize(libsignalRecord);
+    const alice = new ParleyDevice('alice', 1, {
+      keyPair: new IdentityKeyPair(PublicKey.deserialize(aliceL.identityKey.getPublicKey().serialize()), PrivateKey.deserialize(aliceL.identityKey.serialize())),
+      registrationId: aliceL.regId,
+    });
+    const bobAddr = new ProtocolAddress('bob', 1);
+    await alice.store.saveIdentity(bobAddr, bob.identity.publicKey);
+    await alice.store.storeSession(bobAddr, record);
+    const w = await parleyEncrypt(alice, bobAddr, 'high id');
+    expect(PreKeySignalMessage.deserialize(w.body).signedPreKeyId).toBe(id);
+    expect(dec.decode(await parleyDecrypt(bob, new ProtocolAddress('alice', 1), w))).toBe('high id');
+  });
+
   it('rejects a bundle whose signed prekey or Kyber prekey signature is forged', async () => {
     const alice = new ParleyDevice('alice');
     const bob = new LibsignalPeer('bob');

@@ -4,7 +4,7 @@
  */
 import { ProtocolAddress } from '../address.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
-import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord, type PreKeyBundle } from '../session/prekeys.ts';
+import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord, type CheckedPreKeyBundle } from '../session/prekeys.ts';
 import { InMemoryProtocolStore } from '../session/stores.ts';
 
 export class ParleyDevice {
@@ -23,7 +23,7 @@ export class ParleyDevice {
   }
 
   /** Creates and stores fresh prekeys; returns the bundle a peer would fetch. */
-  async bundle(withOneTime = true): Promise<PreKeyBundle> {
+  async bundle(withOneTime = true): Promise<CheckedPreKeyBundle> {
     const id = this.nextPreKeyId++;
     const signed = SignedPreKeyRecord.generate(id, this.identity, Date.now());
     const kyber = KyberPreKeyRecord.generate(id, this.identity, Date.now());
