@@ -174,34 +174,33 @@ export class DeliveryHub {
       return;
     }
     c.reading = true;
-    this.read(c).then(
-      () => {
-        c.reading = false;
-      },
-      (e: unknown) => {
-        c.reading = false;
-        this.onError(e);
-        // The device gets its envelopes on its next connection.
-        c.ws.terminate();
-      },
-    );
+    this.read(c).catch((e: unknown) => {
+      this.onError(e);
+      // The device gets its envelopes on its next connection.
+      c.ws.terminate();
+    });
   }
 
   private async read(c: Connection): Promise<void> {
-    for (;;) {
-      c.readAgain = false;
-      const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
-      if (room <= 0) return; // not caught up: the next ack reads the queue
-      const batch = await this.queue.pending(c.accountId, c.deviceId, c.lastSentId, room);
-      if (c.ws.readyState !== c.ws.OPEN) return;
-      if (batch.length > 0) this.sendBatch(c, batch);
-      // A short batch means the queue is drained: no second query to learn that.
-      if (batch.length < room && !c.readAgain) break;
-    }
-    c.caughtUp = true;
-    if (!c.drained) {
-      c.drained = true;
-      this.send(c, { type: 'queue-empty' });
+    try {
+      for (;;) {
+        c.readAgain = false;
+        const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
+        if (room <= 0) return; // not caught up: the next ack reads the queue
+        const batch = await this.queue.pending(c.accountId, c.deviceId, c.lastSentId, room);
+        if (c.ws.readyState !== c.ws.OPEN) return;
+        if (batch.length > 0) this.sendBatch(c, batch);
+        // A short batch means the queue is drained: no second query to learn that.
+        if (batch.length < room && !c.readAgain) break;
+      }
+      c.caughtUp = true;
+      if (!c.drained) {
+        c.drained = true;
+        this.send(c, { type: 'queue-empty' });
+      }
+    } finally {
+      // Why here and not after the promise settles: a pump in between would find a read "in progress" and be lost.
+      c.reading = false;
     }
   }
 

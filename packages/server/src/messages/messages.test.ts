@@ -171,6 +171,35 @@ describe('WebSocket delivery', () => {
     s.ws.close();
   });
 
+  it('envelopes stored while a slow queue read is in progress arrive in order, each once', async () => {
+    const t = await listeningApp();
+    const a = await register(t, 'alice');
+    const b = await register(t, 'bob');
+    // Every queue read takes a while, as over a network: sends and acks land in the middle of reads.
+    const read = t.storage.pending.bind(t.storage);
+    t.storage.pending = async (...args) => {
+      const rows = await read(...args);
+      await new Promise((r) => setTimeout(r, 5));
+      return rows;
+    };
+    for (let i = 0; i < 30; i++) await t.req('PUT', '/v1/messages/bob', a.headers, sendBody());
+    const s = await deviceSocket(t.port, b);
+    s.ws.on('message', (d) => {
+      const f = JSON.parse(d.toString()) as { type: string; id?: number };
+      if (f.type === 'envelope') s.send({ type: 'ack', id: f.id });
+    });
+    const total = 30 + 2 * LIMITS.maxUnackedEnvelopes;
+    const sends = [];
+    for (let i = 30; i < total; i++) sends.push(t.req('PUT', '/v1/messages/bob', a.headers, sendBody()));
+    expect(new Set((await Promise.all(sends)).map((r) => r.statusCode))).toEqual(new Set([200]));
+    await until(() => s.envelopes().length >= total, 'every envelope');
+    const ids = s.envelopes().map((f) => f.id as number);
+    expect(ids).toEqual([...ids].sort((x, y) => x - y));
+    expect(new Set(ids).size).toBe(total);
+    await until(async () => (await t.storage.queueLength(b.accountId, 1)) === 0, 'every ack stored');
+    s.ws.close();
+  });
+
   it('a socket that stops answering pings is dropped, and its unacknowledged envelope goes to the next connection', async () => {
     const t = await listeningApp({ pingIntervalMs: 100 });
     const a = await register(t, 'alice');
