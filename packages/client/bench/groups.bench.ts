@@ -43,15 +43,18 @@ function startServer(dataDir: string): Promise<{ proc: ChildProcess; url: string
 interface Member {
   readonly name: string;
   readonly client: ParleyClient;
-  /** Called with each arriving message body. */
-  onBody?: (body: string) => void;
+  /** Waiters for message bodies: body -> resolve. */
+  readonly waiting: Map<string, () => void>;
 }
 
 function member(url: string, name: string): Member {
   const client = createClient({ serverUrl: url, store: new MemoryClientStore(), createWebSocket: nodeWebSocket });
-  const m: Member = { name, client };
+  const m: Member = { name, client, waiting: new Map() };
   client.on((e: ClientEvent) => {
-    if (e.type === 'message' && e.message.kind === 'text') m.onBody?.(e.message.body);
+    if (e.type !== 'message' || e.message.kind !== 'text') return;
+    const done = m.waiting.get(e.message.body);
+    m.waiting.delete(e.message.body);
+    done?.();
   });
   return m;
 }
@@ -80,17 +83,12 @@ function allReceive(members: Member[], body: string, timeoutMs = 120_000): Promi
     let left = members.length;
     const t = setTimeout(() => rej(new Error(`${left} members never received "${body}"`)), timeoutMs);
     for (const m of members) {
-      const prev = m.onBody;
-      m.onBody = (b) => {
-        prev?.(b);
-        if (b === body) {
-          m.onBody = prev;
-          if (--left === 0) {
-            clearTimeout(t);
-            res(performance.now());
-          }
+      m.waiting.set(body, () => {
+        if (--left === 0) {
+          clearTimeout(t);
+          res(performance.now());
         }
-      };
+      });
     }
   });
 }

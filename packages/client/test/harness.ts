@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, SqliteStorage, type ParleyApp } from '@parley/server';
-import { createClient, MemoryClientStore, type ClientEvent, type ClientStore, type ParleyClient } from '../src/index.ts';
+import { createClient, MemoryClientStore, type ClientEvent, type ClientStore, type ParleyClient, type WebSocketFactory } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node/index.ts';
 
 const dirs: string[] = [];
@@ -51,8 +51,8 @@ export interface Person {
   receives(body: string, timeoutMs?: number): Promise<ClientEvent>;
 }
 
-export function person(server: { url: string }, name: string, store: ClientStore = new MemoryClientStore()): Person {
-  const client = createClient({ serverUrl: server.url, store, createWebSocket: nodeWebSocket });
+export function person(server: { url: string }, name: string, store: ClientStore = new MemoryClientStore(), createWebSocket: WebSocketFactory = nodeWebSocket): Person {
+  const client = createClient({ serverUrl: server.url, store, createWebSocket });
   clients.push(client);
   const events: ClientEvent[] = [];
   const waiters: Array<{ pred: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }> = [];
@@ -79,16 +79,16 @@ export function person(server: { url: string }, name: string, store: ClientStore
 }
 
 /** A registered, connected person. */
-export async function registered(server: { url: string }, name: string, store?: ClientStore): Promise<Person> {
-  const p = person(server, name, store);
+export async function registered(server: { url: string }, name: string, store?: ClientStore, createWebSocket?: WebSocketFactory): Promise<Person> {
+  const p = person(server, name, store, createWebSocket);
   await p.client.register(name);
   await p.client.connect();
   return p;
 }
 
 /** Links a new device to `existing`'s account (both sides, as the CLI and web app do); returns it connected. */
-export async function linkedDevice(server: { url: string }, existing: Person, name = `${existing.name}-2`): Promise<Person> {
-  const p = person(server, name);
+export async function linkedDevice(server: { url: string }, existing: Person, name = `${existing.name}-2`, store?: ClientStore, createWebSocket?: WebSocketFactory): Promise<Person> {
+  const p = person(server, name, store, createWebSocket);
   let code: (c: string) => void = () => undefined;
   const shown = new Promise<string>((r) => (code = r));
   const linking = p.client.devices.linkAsNew(`test device ${name}`, { onCode: (text) => code(text) });

@@ -63,7 +63,8 @@ export async function sendText(ctx: ClientContext, to: string, text: string): Pr
         if (!g.accepted) tx.groups.save({ ...g, accepted: true });
       }
       tx.sentLog.prune(ctx.now() - SENT_LOG_MS);
-      tx.sentLog.add({ conversation, timestamp: content.ts, content: encodeContent(content), sentAt: ctx.now() });
+      const recipients = p.kind === 'group' ? tx.groups.get(p.groupId)!.members.map((m) => m.accountId) : [p.accountId];
+      tx.sentLog.add({ conversation, timestamp: content.ts, content: encodeContent(content), sentAt: ctx.now(), recipients });
       return tx.messages.add({ conversation, direction: 'out', kind: 'text', clientId: content.id, senderAccountId: me.accountId, timestamp: content.ts, body: text, status: 'sent' })!;
     });
     // A group message reaches our other devices by itself; a direct one is told to them.

@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, row_id);
 CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, PRIMARY KEY (conversation, timestamp));
+CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
 `;
 const SCHEMA_VERSION = 2;
 
@@ -330,11 +330,13 @@ export class SqliteClientStore implements ClientStore {
     return {
       get: (c, ts) => {
         const r = this.q('SELECT * FROM sent_log WHERE conversation = ? AND timestamp = ?').get(c, ts) as Row | undefined;
-        return r ? ({ conversation: r.conversation as ConversationId, timestamp: r.timestamp as number, content: u8(r.content as Buffer), sentAt: r.sent_at as number } satisfies SentRecord) : undefined;
+        if (!r) return undefined;
+        const rec: SentRecord = { conversation: r.conversation as ConversationId, timestamp: r.timestamp as number, content: u8(r.content as Buffer), sentAt: r.sent_at as number };
+        return r.recipients ? { ...rec, recipients: JSON.parse(r.recipients as string) as string[] } : rec;
       },
       add: (r) => {
         check();
-        this.q('INSERT OR REPLACE INTO sent_log (conversation, timestamp, content, sent_at) VALUES (?, ?, ?, ?)').run(r.conversation, r.timestamp, r.content, r.sentAt);
+        this.q('INSERT OR REPLACE INTO sent_log (conversation, timestamp, content, sent_at, recipients) VALUES (?, ?, ?, ?, ?)').run(r.conversation, r.timestamp, r.content, r.sentAt, r.recipients ? JSON.stringify(r.recipients) : null);
       },
       prune: (before) => {
         check();

@@ -65,17 +65,16 @@ export function retryHandler(limiter: RetryLimiter): ContentHandler<'retry'> {
     const groupId = r.content.group;
     const conversation = groupId ? groupConversation(groupId) : directConversation(r.sender.accountId);
     const sent = tx.sentLog.get(conversation, r.content.timestamp);
-    if (!sent) return;
-    if (groupId && !isMember(tx.groups.get(groupId), r.sender.accountId)) return;
+    // Only someone it was for may have it again (a group's members when it was sent), even if they left since.
+    if (!sent?.recipients?.includes(r.sender.accountId)) return;
     if (!limiter.take(r.sender.accountId, `answer:${r.sender.accountId}.${r.sender.deviceId}:${r.content.timestamp}`)) return;
     const username = r.sender.username;
-    if (groupId) {
-      // Their device lost our sender key: it gets it again.
-      const g = tx.groups.get(groupId)!;
-      if (g.senderKey) tx.groups.save({ ...g, senderKey: { ...g.senderKey, sharedWith: forgetShared(g.senderKey.sharedWith, r.sender.accountId) } });
-    }
+    const g = groupId ? tx.groups.get(groupId) : undefined;
+    // A member whose device lost our sender key gets it again, for what comes next.
+    const reshare = !!g?.senderKey && isMember(g, r.sender.accountId);
+    if (reshare) tx.groups.save({ ...g!, senderKey: { ...g!.senderKey!, sharedWith: forgetShared(g!.senderKey!.sharedWith, r.sender.accountId) } });
     fx.after.push(async () => {
-      if (groupId) await ensureSenderKey(ctx, groupId);
+      if (reshare) await ensureSenderKey(ctx, groupId!);
       const original = decodeContent(sent.content);
       await sendToAccount(ctx, username, encodeContent(original), { timestamp: original.ts });
     });

@@ -284,7 +284,7 @@ export class MemoryClientStore implements ClientStore {
       get: (c, ts) => this.get('sentlog', `${c}|${ts}`) as SentRecord | undefined,
       add: (r) => {
         check();
-        this.put('sentlog', `${r.conversation}|${r.timestamp}`, { ...r, content: r.content.slice() });
+        this.put('sentlog', `${r.conversation}|${r.timestamp}`, { ...r, content: r.content.slice(), ...(r.recipients ? { recipients: [...r.recipients] } : {}) });
       },
       prune: (before) => {
         check();

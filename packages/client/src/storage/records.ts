@@ -96,4 +96,6 @@ export interface SentRecord {
   readonly timestamp: number;
   readonly content: Uint8Array;
   readonly sentAt: number;
+  /** The accounts it was for (a group's members then); only they may ask for it again. */
+  readonly recipients?: readonly string[];
 }
