@@ -6,3 +6,5 @@ export type { ClientStore, AccountInfo, Contact, StoredMessage, MessageStatus, C
 export { HttpTransport, type Credentials } from './transport/http.ts';
 export { ServerConnection, type WebSocketFactory, type MinimalWebSocket, type ConnectionState } from './transport/socket.ts';
 export { describeCallLogEntry } from './call-log.ts';
+// Server answers reach apps as WireErrors; apps import them from here, not from @parley/wire.
+export { WireError, isWireErrorCode, type WireErrorCode } from '@parley/wire';
