@@ -13,11 +13,14 @@ import { ConversationScreen } from './conversation/ConversationScreen.tsx';
 import { Sidebar } from './conversations/Sidebar.tsx';
 import { RegisterScreen } from './register/RegisterScreen.tsx';
 import { SafetyNumberDialog } from './safety-number/SafetyNumberDialog.tsx';
+import { callsRelayed, type SettingsStore } from './settings/settings.ts';
+import { SettingsDialog } from './settings/SettingsDialog.tsx';
+import { useSettings } from './settings/use-settings.ts';
 import { askForNotifications } from './session/notify.ts';
 import { useClient } from './session/use-client.ts';
 import { useSession } from './session/use-session.ts';
 
-export function App() {
+export function App({ settings }: { settings: SettingsStore }) {
   const { client, error } = useClient();
   const [registered, setRegistered] = useState(false);
   useEffect(() => {
@@ -26,22 +29,17 @@ export function App() {
   if (error) return <div className="center error">{error}</div>;
   if (!client) return <div className="center">Opening Parley…</div>;
   if (!registered) return <RegisterScreen client={client} onDone={() => setRegistered(true)} />;
-  return <Messenger client={client} />;
+  return <Messenger client={client} settings={settings} />;
 }
 
-type OpenDialog = { kind: 'call-log' } | { kind: 'safety-number'; peer: string };
+type OpenDialog = { kind: 'settings' } | { kind: 'call-log' } | { kind: 'safety-number'; peer: string };
 
-function Messenger({ client }: { client: ParleyClient }) {
+function Messenger({ client, settings }: { client: ParleyClient; settings: SettingsStore }) {
   const me = client.account!;
   const [open, setOpen] = useState<string>();
   const [dialog, setDialog] = useState<OpenDialog>();
   const session = useSession(client, open);
-  const [relaySetting, setRelaySetting] = useState(() => localStorage.getItem('parley.relayCalls') === '1');
-  // Strict mode (as WhatsApp's strict account settings / Lockdown Mode): calls always
-  // relayed; calls only from contacts and no media or link previews from strangers
-  // are Parley's defaults anyway; identity-change warnings always need an explicit decision.
-  const [strict, setStrict] = useState(() => localStorage.getItem('parley.strict') === '1');
-  const relayOnly = strict || relaySetting;
+  const relayOnly = callsRelayed(useSettings(settings));
   const call = useCall(client, relayOnly, { onChange: session.refresh, onError: session.report });
   const conversations = useMemo(() => client.conversations(), [client, session.version]);
   const select = (username: string) => {
@@ -58,35 +56,10 @@ function Messenger({ client }: { client: ParleyClient }) {
         open={open}
         onSelect={select}
         onCallLog={() => setDialog({ kind: 'call-log' })}
-        settings={
-          <>
-            <label className="setting small">
-              <input
-                type="checkbox"
-                checked={relayOnly}
-                disabled={strict}
-                onChange={(e) => {
-                  localStorage.setItem('parley.relayCalls', e.target.checked ? '1' : '0');
-                  setRelaySetting(e.target.checked);
-                }}
-              />{' '}
-              Relay calls (hide my IP address)
-            </label>
-            <label className="setting small">
-              <input
-                type="checkbox"
-                checked={strict}
-                onChange={(e) => {
-                  localStorage.setItem('parley.strict', e.target.checked ? '1' : '0');
-                  setStrict(e.target.checked);
-                }}
-              />{' '}
-              Strict mode (calls always relayed)
-            </label>
-          </>
-        }
+        onSettings={() => setDialog({ kind: 'settings' })}
       />
       {call.call && <CallScreen call={call.call} media={call.media} onAccept={() => void call.accept()} onHangUp={() => void call.hangUp()} onToggle={call.toggle} />}
+      {dialog?.kind === 'settings' && <SettingsDialog store={settings} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === 'call-log' && <CallLogDialog client={client} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === 'safety-number' && <SafetyNumberDialog client={client} peer={dialog.peer} onClose={() => setDialog(undefined)} />}
       <main className="main">

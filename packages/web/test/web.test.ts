@@ -267,7 +267,16 @@ describe('relayed calls through coturn', () => {
     relayServer = await startServer(tempDir('relay-srv'), ['--web-root', join(ROOT, 'packages/web/dist'), '--turn-urls', `turn:127.0.0.1:${port}?transport=udp`, '--turn-secret', secret]);
     const ivan = await person('ivan', relayServer.url);
     const jade = await person('jade', relayServer.url);
-    for (const p of [ivan, jade]) await p.getByLabel('Relay calls (hide my IP address)').check();
+    for (const p of [ivan, jade]) {
+      await p.getByRole('button', { name: 'Settings' }).click();
+      await p.getByLabel('Relay calls (hide my IP address)').check();
+      await p.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Done' }).click();
+    }
+    // The choice is kept: read again on start.
+    await ivan.reload();
+    await ivan.getByRole('button', { name: 'Settings' }).click();
+    expect(await ivan.getByLabel('Relay calls (hide my IP address)').isChecked()).toBe(true);
+    await ivan.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Done' }).click();
     await befriend(ivan, 'ivan', jade, 'jade');
     const incoming = await ring(ivan, 'ivan', jade, 'voice');
     const t0 = Date.now();

@@ -1,5 +1,4 @@
 /** The sidebar: who is signed in, the way to settings and the call log, new chat, the conversation list. */
-import type { ReactNode } from 'react';
 import { ConversationList, type ConversationSummary } from './ConversationList.tsx';
 import { NewChat } from './NewChat.tsx';
 
@@ -8,17 +7,21 @@ export function Sidebar(props: {
   conversations: readonly ConversationSummary[];
   open: string | undefined;
   onSelect: (username: string) => void;
+  onSettings: () => void;
   onCallLog: () => void;
-  settings: ReactNode;
 }) {
   return (
     <aside className="sidebar">
       <header>
         <strong>{props.username}</strong>
-        {props.settings}
-        <button className="link small" onClick={props.onCallLog}>
-          Call log
-        </button>
+        <nav className="sidebar-actions" aria-label="Account">
+          <button className="link small" onClick={props.onSettings}>
+            Settings
+          </button>
+          <button className="link small" onClick={props.onCallLog}>
+            Call log
+          </button>
+        </nav>
       </header>
       <NewChat onStart={props.onSelect} />
       <ConversationList conversations={props.conversations} open={props.open} onSelect={props.onSelect} />
