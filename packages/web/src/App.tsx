@@ -58,7 +58,17 @@ function Messenger({ client, settings }: { client: ParleyClient; settings: Setti
         onCallLog={() => setDialog({ kind: 'call-log' })}
         onSettings={() => setDialog({ kind: 'settings' })}
       />
-      {call.call && <CallScreen call={call.call} media={call.media} onAccept={() => void call.accept()} onHangUp={() => void call.hangUp()} onToggle={call.toggle} />}
+      {call.state && (
+        <CallScreen
+          call={call.state}
+          streams={call.streams}
+          onAccept={call.accept}
+          onHangUp={call.hangUp}
+          onMute={call.setMuted}
+          onCameraOff={call.setCameraOff}
+          onClose={call.dismiss}
+        />
+      )}
       {dialog?.kind === 'settings' && <SettingsDialog store={settings} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === 'call-log' && <CallLogDialog client={client} onClose={() => setDialog(undefined)} />}
       {dialog?.kind === 'safety-number' && <SafetyNumberDialog client={client} peer={dialog.peer} onClose={() => setDialog(undefined)} />}
@@ -81,7 +91,7 @@ function Messenger({ client, settings }: { client: ParleyClient; settings: Setti
             version={session.version}
             typingSince={session.typingSince[open] ?? 0}
             changedNumber={session.changedIdentities[open]}
-            inCall={!!call.call}
+            inCall={!!call.state && call.state.phase !== 'ended'}
             onSent={session.refresh}
             onTrusted={() => session.trusted(open)}
             onClosed={() => {

@@ -39,7 +39,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function person(name: string, url = server.url, opts: { backgroundTab?: boolean; denyMedia?: boolean; mediaDelayMs?: number } = {}): Promise<Page> {
+async function person(name: string, url = server.url, opts: { backgroundTab?: boolean; denyMedia?: boolean; mediaDelayMs?: number; malformedOffer?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   contexts.push(context);
   await context.grantPermissions(['microphone', 'camera', 'notifications'], { origin: url });
@@ -73,8 +73,33 @@ async function person(name: string, url = server.url, opts: { backgroundTab?: bo
       navigator.mediaDevices.getUserMedia = (c) => new Promise((r) => setTimeout(r, ms)).then(() => real(c));
     }, opts.mediaDelayMs);
   }
-  // Instrument the peer-connection constructor: tests count and inspect every one.
+  if (opts.malformedOffer) {
+    // A caller whose offers are garbage (a broken or hostile app): the callee gets SDP it cannot parse.
+    await context.addInitScript(() => {
+      const bad = 'v=0\r\nthis is not a session description\r\n';
+      const proto = RTCPeerConnection.prototype;
+      type Method = (this: RTCPeerConnection, ...args: unknown[]) => Promise<unknown>;
+      const createOffer = proto.createOffer as unknown as Method;
+      const setLocal = proto.setLocalDescription as unknown as Method;
+      proto.createOffer = async function (this: RTCPeerConnection) {
+        await createOffer.call(this);
+        return { type: 'offer', sdp: bad };
+      } as typeof proto.createOffer;
+      proto.setLocalDescription = function (this: RTCPeerConnection, d?: RTCLocalSessionDescriptionInit) {
+        return d?.sdp === bad ? Promise.resolve() : setLocal.call(this, d);
+      } as typeof proto.setLocalDescription;
+    });
+  }
+  // Instrument the peer-connection constructor and getUserMedia: tests count and inspect every one.
   await context.addInitScript(() => {
+    const streams: MediaStream[] = [];
+    (window as unknown as { __streams: MediaStream[] }).__streams = streams;
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      const s = await gum(c);
+      streams.push(s);
+      return s;
+    };
     const w = window as unknown as { RTCPeerConnection: typeof RTCPeerConnection; __pcs: RTCPeerConnection[] };
     const Orig = w.RTCPeerConnection;
     w.__pcs = [];
@@ -95,6 +120,12 @@ async function person(name: string, url = server.url, opts: { backgroundTab?: bo
   return page;
 }
 
+/** Tracks the page's microphone and camera opened, and how many of them are still live. */
+const localTracks = (p: Page) =>
+  p.evaluate(() => {
+    const tracks = (window as unknown as { __streams: MediaStream[] }).__streams.flatMap((s) => s.getTracks());
+    return { opened: tracks.length, live: tracks.filter((t) => t.readyState === 'live').length };
+  });
 const pcCount = (p: Page) => p.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
 const audioBytesIn = (p: Page) =>
   p.evaluate(async () => {
@@ -220,6 +251,34 @@ describe('web calls', () => {
     // Wes's media finish starting after the hang-up: they are stopped, and the screen keeps saying why the call ended.
     await new Promise((r) => setTimeout(r, 2000));
     expect(await wes.getByText(/Call failed/).count()).toBe(0);
+  });
+
+  it('a call whose set-up breaks after Accept (a malformed offer) ends on both sides within seconds, says why, and stops the microphone', async () => {
+    const yves = await person('yves', server.url, { malformedOffer: true });
+    const zoe = await person('zoe');
+    const warnings: string[] = [];
+    zoe.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await befriend(yves, 'yves', zoe, 'zoe');
+    const incoming = await ring(yves, 'yves', zoe, 'voice');
+    const t0 = Date.now();
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    await zoe.getByText('Call failed: the connection with yves could not be negotiated').waitFor({ timeout: 15_000 });
+    // Zoe's app hung up through the SDK: Yves's side ends too, without waiting for a timeout.
+    await yves.getByText('Call ended').waitFor({ timeout: 15_000 });
+    const elapsed = Date.now() - t0;
+    console.log(`malformed offer: accept to both sides ended: ${elapsed} ms`);
+    expect(elapsed).toBeLessThan(15_000);
+    await zoe.screenshot({ path: join(ARTIFACTS, 'web-call-failed.png') });
+    // Every track Zoe's page opened is stopped, her peer connection is closed, and the reason is logged.
+    expect(await localTracks(zoe)).toEqual({ opened: 1, live: 0 });
+    expect(await zoe.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.connectionState)).toBe('closed');
+    await expect.poll(async () => (await localTracks(yves)).live).toBe(0);
+    expect(warnings.some((w) => w.includes('failed (negotiation)'))).toBe(true);
+    // The failure stays on screen until Zoe closes it.
+    await zoe.getByRole('button', { name: 'Close' }).click();
+    await zoe.getByRole('dialog', { name: 'Call with yves' }).waitFor({ state: 'detached' });
   });
 
   it('a call from a stranger does not ring and lands as a missed call in the message request', async () => {

@@ -1,43 +1,48 @@
 /** The full-screen call: who, the call's state or length, and its controls. */
 import { useEffect, useRef, useState } from 'react';
-import { duration } from '../ui/time.ts';
-import type { CallUi } from './use-call.ts';
-import type { CallMedia } from './webrtc.ts';
+import type { CallState } from './call-controller.ts';
+import { callStatus } from './call-text.ts';
 
-export function CallScreen(props: { call: CallUi; media: CallMedia | undefined; onAccept: () => void; onHangUp: () => void; onToggle: (what: 'mute' | 'camera') => void }) {
-  const { call } = props;
-  const remote = useRef<HTMLVideoElement>(null);
+export function CallScreen(props: {
+  call: CallState;
+  streams: { readonly local: MediaStream; readonly remote: MediaStream } | undefined;
+  onAccept: () => void;
+  onHangUp: () => void;
+  onMute: (muted: boolean) => void;
+  onCameraOff: (off: boolean) => void;
+  onClose: () => void;
+}) {
+  const { call, streams } = props;
+  const remoteVideo = useRef<HTMLVideoElement>(null);
+  const remoteAudio = useRef<HTMLAudioElement>(null);
   const local = useRef<HTMLVideoElement>(null);
-  const [, tickTimer] = useState(0);
+  const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    const t = setInterval(() => tickTimer((x) => x + 1), 1000);
+    const t = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(t);
   }, []);
   useEffect(() => {
-    if (remote.current && props.media && remote.current.srcObject !== props.media.remote) remote.current.srcObject = props.media.remote;
-    if (local.current && props.media && local.current.srcObject !== props.media.local) local.current.srcObject = props.media.local;
+    const remote = call.media === 'video' ? remoteVideo.current : remoteAudio.current;
+    if (remote && remote.srcObject !== (streams?.remote ?? null)) remote.srcObject = streams?.remote ?? null;
+    if (local.current && local.current.srcObject !== (streams?.local ?? null)) local.current.srcObject = streams?.local ?? null;
   });
-  const elapsed = call.startedAt ? Math.floor((Date.now() - call.startedAt) / 1000) : 0;
-  const kind = call.media === 'video' ? 'video' : 'voice';
-  const status =
-    call.phase === 'ended'
-      ? call.note
-      : call.phase === 'ringing'
-        ? call.direction === 'in'
-          ? `Incoming ${kind} call`
-          : 'Ringing…'
-        : call.phase === 'connecting'
-          ? 'Connecting…'
-          : duration(elapsed);
+  const failed = call.phase === 'ended' && call.end?.kind === 'failed';
   return (
     <div className="call" role="dialog" aria-label={`Call with ${call.peer}`} data-phase={call.phase}>
-      <video ref={remote} className="remote" autoPlay playsInline hidden={call.media !== 'video'} />
-      {call.media !== 'video' && <audio ref={remote as unknown as React.RefObject<HTMLAudioElement>} autoPlay />}
-      {call.media === 'video' && <video ref={local} className="local" autoPlay playsInline muted />}
+      {call.media === 'video' ? (
+        <>
+          <video ref={remoteVideo} className="remote" autoPlay playsInline />
+          <video ref={local} className="local" autoPlay playsInline muted />
+        </>
+      ) : (
+        <audio ref={remoteAudio} autoPlay />
+      )}
       <div className="call-info">
         <div className="avatar">{call.peer.slice(0, 1).toUpperCase()}</div>
         <h2>{call.peer}</h2>
-        <p className="call-status">{status}</p>
+        <p className="call-status" role={failed ? 'alert' : 'status'}>
+          {callStatus(call, Math.max(now, Date.now()))}
+        </p>
       </div>
       <div className="call-actions">
         {call.direction === 'in' && call.phase === 'ringing' ? (
@@ -51,11 +56,11 @@ export function CallScreen(props: { call: CallUi; media: CallMedia | undefined; 
           </>
         ) : call.phase !== 'ended' ? (
           <>
-            <button className="secondary" onClick={() => props.onToggle('mute')} aria-pressed={call.muted}>
+            <button className="secondary" onClick={() => props.onMute(!call.muted)} aria-pressed={call.muted}>
               {call.muted ? 'Unmute' : 'Mute'}
             </button>
             {call.media === 'video' && (
-              <button className="secondary" onClick={() => props.onToggle('camera')} aria-pressed={call.cameraOff}>
+              <button className="secondary" onClick={() => props.onCameraOff(!call.cameraOff)} aria-pressed={call.cameraOff}>
                 {call.cameraOff ? 'Camera on' : 'Camera off'}
               </button>
             )}
@@ -63,6 +68,10 @@ export function CallScreen(props: { call: CallUi; media: CallMedia | undefined; 
               Hang up
             </button>
           </>
+        ) : failed ? (
+          <button className="secondary" onClick={props.onClose} autoFocus>
+            Close
+          </button>
         ) : null}
       </div>
     </div>
