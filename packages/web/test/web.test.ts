@@ -549,6 +549,69 @@ describe('web app', () => {
     await context.close();
   });
 
+  it('a long conversation scrolls inside its own list (header, composer and sidebar stay in view) and 10,000 messages render only a window', async () => {
+    const yara = await person('yara');
+    // 10,000 messages with zeno, written straight into the SDK's IndexedDB store (sending
+    // them for real would take many minutes); the app reads them on reload.
+    const N = 10_000;
+    await yara.evaluate(async (n) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('parley-default');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const tx = db.transaction('messages', 'readwrite');
+      const store = tx.objectStore('messages');
+      const base = Date.now() - n * 60_000;
+      for (let i = 1; i <= n; i++) {
+        const out = i % 3 === 0;
+        const body = i % 10 === 5 ? `message ${i}: ${'a longer line that wraps '.repeat(12)}` : `message ${i}`;
+        store.put({ rowId: i, conversation: 'zeno', direction: out ? 'out' : 'in', clientId: `seed-${i}`, senderAccountId: out ? 'me' : 'zeno', timestamp: base + i * 60_000, body, status: out ? 'read' : 'received', seen: true }, i);
+      }
+      await new Promise((res, rej) => {
+        tx.oncomplete = res;
+        tx.onerror = () => rej(tx.error);
+      });
+      db.close();
+    }, N);
+    await yara.reload();
+    const t0 = Date.now();
+    await yara.locator('[data-conversation="zeno"]').click({ timeout: 20_000 });
+    const list = yara.locator('.messages');
+    await list.getByText(`message ${N}`, { exact: true }).waitFor();
+    console.log(`open a conversation of ${N} messages: ${Date.now() - t0} ms`);
+    const rendered = () => list.locator('li').count();
+    const inView = async (selector: string) => {
+      const box = await yara.locator(selector).first().boundingBox();
+      return !!box && box.y >= 0 && box.y + box.height <= 720;
+    };
+    const layout = async () => {
+      expect(await rendered()).toBeLessThanOrEqual(120);
+      expect(await rendered()).toBeGreaterThan(5);
+      // The page itself does not scroll; the list does.
+      expect(await yara.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight)).toBe(true);
+      expect(await list.evaluate((el) => el.scrollHeight > el.clientHeight * 100)).toBe(true);
+      for (const fixed of ['.conversation > header', '.composer', '.sidebar > header', '[data-conversation="zeno"]']) expect(await inView(fixed), fixed).toBe(true);
+    };
+    await layout();
+    await yara.screenshot({ path: join(ARTIFACTS, 'web-long-conversation-bottom.png') });
+    // Scrolling to the top shows the first message (heights are measured on the way, so scroll until it settles).
+    const first = list.getByText('message 1', { exact: true });
+    await expect
+      .poll(async () => {
+        await list.evaluate((el) => el.scrollTo({ top: 0 }));
+        return first.isVisible();
+      }, { timeout: 10_000 })
+      .toBe(true);
+    await layout();
+    expect(await list.locator('li').first().getAttribute('aria-posinset')).toBe('1');
+    await yara.screenshot({ path: join(ARTIFACTS, 'web-long-conversation-top.png') });
+    // And the middle: the rows it reaches are rendered, still a bounded window.
+    await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }));
+    await expect.poll(() => list.locator('li').first().getAttribute('aria-posinset')).not.toBe('1');
+    await layout();
+  });
+
   it('serves the app with a strict Content-Security-Policy', async () => {
     const res = await fetch(`${server.url}/`);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");

@@ -8,7 +8,7 @@ import type { ParleyClient } from '@parley/client';
 import { Composer } from './Composer.tsx';
 import { ConversationHeader } from './ConversationHeader.tsx';
 import { IdentityWarning } from './IdentityWarning.tsx';
-import { MessageList } from './MessageList.tsx';
+import { MessageList, type TimelineRow } from './MessageList.tsx';
 import { RequestBar } from './RequestBar.tsx';
 
 export function ConversationScreen(props: {
@@ -30,7 +30,7 @@ export function ConversationScreen(props: {
   useEffect(() => {
     setIdentityWarning(props.changedNumber);
   }, [props.changedNumber]);
-  const messages = useMemo(() => client.messages(peer), [client, peer, version]);
+  const rows = useMemo((): TimelineRow[] => client.messages(peer).map((message) => ({ kind: 'message', key: `m${message.rowId}`, message })), [client, peer, version]);
 
   return (
     <section className="conversation" aria-label={`Conversation with ${peer}`}>
@@ -46,7 +46,7 @@ export function ConversationScreen(props: {
           }}
         />
       )}
-      <MessageList messages={messages} linksAllowed={!request} />
+      <MessageList rows={rows} linksAllowed={!request} />
       {request ? (
         <RequestBar
           peer={peer}
