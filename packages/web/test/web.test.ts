@@ -281,6 +281,34 @@ describe('web calls', () => {
     await zoe.getByRole('dialog', { name: 'Call with yves' }).waitFor({ state: 'detached' });
   });
 
+  it('an unanswered call says "Missed call" to the callee, and finished calls show in both conversations as system lines with their length', async () => {
+    const abe = await person('abe');
+    const bea = await person('bea');
+    await befriend(abe, 'abe', bea, 'bea');
+    await ring(abe, 'abe', bea, 'voice');
+    await abe.getByRole('button', { name: 'Hang up' }).click();
+    await bea.getByRole('dialog', { name: 'Call with abe' }).getByText('Missed call').waitFor({ timeout: 15_000 });
+    // The notes are system lines: no bubble, no ticks.
+    const line = (p: Page, text: string | RegExp) => p.locator('.messages li.system').filter({ hasText: text });
+    await line(bea, 'Missed voice call').waitFor({ timeout: 15_000 });
+    await line(abe, 'Cancelled voice call').waitFor({ timeout: 15_000 });
+    for (const p of [abe, bea]) {
+      expect(await p.locator('.messages li.system .bubble, .messages li.system .ticks').count()).toBe(0);
+      expect(await p.locator('.messages li.in, .messages li.out').filter({ hasText: /voice call/ }).count()).toBe(0);
+    }
+    // An answered call: when it ends, both sides show it with its length.
+    const incoming = await ring(abe, 'abe', bea, 'voice');
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    for (const p of [abe, bea]) await p.locator('.call[data-phase="active"]').waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 2200));
+    await bea.getByRole('button', { name: 'Hang up' }).click();
+    for (const p of [abe, bea]) await line(p, /^Voice call, 0:0[1-9]/).waitFor({ timeout: 15_000 });
+    const align = await line(bea, /^Voice call/).locator('.system-line').evaluate((el) => getComputedStyle(el).textAlign);
+    expect(align).toBe('center');
+    await abe.waitForTimeout(2600); // the call screen goes away
+    await abe.screenshot({ path: join(ARTIFACTS, 'web-call-lines.png') });
+  });
+
   it('a call from a stranger does not ring and lands as a missed call in the message request', async () => {
     const gail = await person('gail');
     const hugo = await person('hugo');

@@ -591,6 +591,18 @@ describe('failures after the answer end the call on both sides and say why', () 
     expect(env.signaling.calls).toContain('hangupCall:c1');
   });
 
+  it('settles once the SDK was told, so the app can show the call log\'s ending', async () => {
+    const env = setup();
+    const call = await answered(env);
+    let settledWith: string[] | undefined;
+    call.subscribe(() => {
+      if (call.state.phase === 'ended') void call.settled.then(() => (settledWith = [...env.signaling.calls]));
+    });
+    env.pcs[0]!.events.onConnectionStateChange('failed');
+    await settle();
+    expect(settledWith?.at(-1)).toBe('hangupCall:c1');
+  });
+
   it('the failure is reported once, even if more goes wrong afterwards', async () => {
     const env = setup();
     const call = await answered(env);

@@ -152,6 +152,8 @@ export class CallController<L extends LocalMedia = MediaStream, R = MediaStream>
   private pendingRemote: RTCSessionDescriptionInit | undefined;
   private remoteDescribed = false;
   private readonly pendingIce: string[] = [];
+  /** The SDK's side of the ending (hang-up or decline sent, or failed). */
+  private told: Promise<void> = Promise.resolve();
   private cancelConnectTimer: (() => void) | undefined;
   private cancelGraceTimer: (() => void) | undefined;
 
@@ -184,6 +186,14 @@ export class CallController<L extends LocalMedia = MediaStream, R = MediaStream>
   /** Local and remote media while the call has them. */
   get streams(): { readonly local: L; readonly remote: R } | undefined {
     return this.local && this.pc ? { local: this.local, remote: this.pc.remote } : undefined;
+  }
+
+  /**
+   * Resolves once the SDK has been told how the call ended here (its call log then
+   * has the ending); read it when the state says 'ended'. Never rejects.
+   */
+  get settled(): Promise<void> {
+    return this.told;
   }
 
   subscribe(listener: () => void): () => void {
@@ -244,12 +254,11 @@ export class CallController<L extends LocalMedia = MediaStream, R = MediaStream>
     if (this.ended) return;
     const { direction, phase } = this.snapshot;
     const declining = direction === 'in' && phase === 'ringing';
+    this.told = (declining ? this.deps.signaling.declineCall(this.callId) : this.deps.signaling.hangupCall(this.callId)).catch((e: unknown) =>
+      this.deps.warn(`call ${this.callId}: the hang-up could not be sent (${describeError(e)}); the other side stops when its own timers run out`),
+    );
     this.finish(declining ? { kind: 'declined', by: 'local' } : direction === 'out' && phase === 'ringing' ? { kind: 'cancelled' } : { kind: 'hung-up', by: 'local' });
-    try {
-      await (declining ? this.deps.signaling.declineCall(this.callId) : this.deps.signaling.hangupCall(this.callId));
-    } catch (e) {
-      this.deps.warn(`call ${this.callId}: the hang-up could not be sent (${describeError(e)}); the other side stops when its own timers run out`);
-    }
+    await this.told;
   }
 
   setMuted(muted: boolean): void {
@@ -453,9 +462,9 @@ export class CallController<L extends LocalMedia = MediaStream, R = MediaStream>
     const errorName = error instanceof Error || (typeof error === 'object' && error !== null && typeof (error as { name?: unknown }).name === 'string') ? (error as { name: string }).name : undefined;
     const text = detail ?? describeError(error);
     this.deps.warn(`call ${this.callId} with ${this.snapshot.peer} failed (${stage}): ${text}`);
-    this.finish({ kind: 'failed', stage, ...(errorName ? { errorName } : {}), detail: text });
     // Why: the other side must not keep waiting, with its microphone open, for a call that cannot go on here.
-    this.deps.signaling.hangupCall(this.callId).catch((e: unknown) => this.deps.warn(`call ${this.callId}: the hang-up could not be sent (${describeError(e)})`));
+    this.told = this.deps.signaling.hangupCall(this.callId).catch((e: unknown) => this.deps.warn(`call ${this.callId}: the hang-up could not be sent (${describeError(e)})`));
+    this.finish({ kind: 'failed', stage, ...(errorName ? { errorName } : {}), detail: text });
   }
 
   /** Every way a call ends comes through here: timers off, every track stopped, the peer connection closed. */

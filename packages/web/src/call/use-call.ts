@@ -9,6 +9,7 @@ import type { ClientEvent, ParleyClient } from '@parley/client';
 import { explain } from '../errors.ts';
 import { notifyInBackground } from '../session/notify.ts';
 import { browserCallDeps } from './browser-call.ts';
+import type { CallLengths } from './call-lengths.ts';
 import { CallController, type CallKind, type CallState } from './call-controller.ts';
 
 /** How long an ended call's screen stays, saying how it ended. */
@@ -28,7 +29,12 @@ export interface CallHandle {
 
 const NO_SUBSCRIPTION = () => () => undefined;
 
-export function useCall(client: ParleyClient, relayOnly: boolean, hooks: { onChange: () => void; onError: (message: string) => void }): CallHandle {
+export function useCall(
+  client: ParleyClient,
+  relayOnly: boolean,
+  callLengths: CallLengths,
+  hooks: { onChange: () => void; onError: (message: string) => void },
+): CallHandle {
   const relayRef = useRef(relayOnly);
   relayRef.current = relayOnly;
   const hooksRef = useRef(hooks);
@@ -47,7 +53,11 @@ export function useCall(client: ParleyClient, relayOnly: boolean, hooks: { onCha
       const s = next.state;
       if (s.phase !== 'ended' || dismissTimer) return;
       off();
+      // The conversation shows an answered call with its length (the SDK's log has no place for it).
+      if (s.answeredAt !== undefined) callLengths.record(s.callId, s.connectedAt !== undefined ? ((s.endedAt ?? s.connectedAt) - s.connectedAt) / 1000 : null);
       hooksRef.current.onChange();
+      // Again once the SDK logged the ending: the conversation's call line comes from that log.
+      void next.settled.then(() => hooksRef.current.onChange());
       if (s.end?.kind === 'failed') return;
       dismissTimer = setTimeout(() => {
         if (current.current !== next) return;
@@ -55,7 +65,7 @@ export function useCall(client: ParleyClient, relayOnly: boolean, hooks: { onCha
         setCall(undefined);
       }, ENDED_SCREEN_MS);
     });
-  }, []);
+  }, [callLengths]);
 
   useEffect(
     () =>

@@ -1,18 +1,21 @@
 /**
  * One conversation: header, the identity warning while a safety number changed,
- * the messages, and the composer (or the request bar for someone not in the
+ * the messages and call lines, and the composer (or the request bar for someone not in the
  * contacts). It reads from the SDK on every `version` change.
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
+import type { CallLengths } from '../call/call-lengths.ts';
 import { Composer } from './Composer.tsx';
 import { ConversationHeader } from './ConversationHeader.tsx';
 import { IdentityWarning } from './IdentityWarning.tsx';
-import { MessageList, type TimelineRow } from './MessageList.tsx';
+import { MessageList } from './MessageList.tsx';
 import { RequestBar } from './RequestBar.tsx';
+import { buildTimeline } from './timeline.ts';
 
 export function ConversationScreen(props: {
   client: ParleyClient;
+  callLengths: CallLengths;
   peer: string;
   version: number;
   typingSince: number;
@@ -30,7 +33,7 @@ export function ConversationScreen(props: {
   useEffect(() => {
     setIdentityWarning(props.changedNumber);
   }, [props.changedNumber]);
-  const rows = useMemo((): TimelineRow[] => client.messages(peer).map((message) => ({ kind: 'message', key: `m${message.rowId}`, message })), [client, peer, version]);
+  const rows = useMemo(() => buildTimeline(client.messages(peer), client.callLog(), peer, (id) => props.callLengths.get(id)), [client, peer, version, props.callLengths]);
 
   return (
     <section className="conversation" aria-label={`Conversation with ${peer}`}>

@@ -1,18 +1,16 @@
 /**
- * The conversation's messages, oldest first, in their own scrolling area (the
+ * The conversation's messages and call lines, oldest first, in their own scrolling area (the
  * header and composer stay put). Virtualized: only the rows in view, plus some
  * overscan, are in the DOM; the rest is padding computed from measured heights
  * (estimated until a row was shown), so 10,000 messages render as fast as 10.
  * While the person is at the bottom, it follows new messages.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type Ref } from 'react';
-import type { StoredMessage } from '@parley/client';
 import { clockTime } from '../ui/time.ts';
 import { MessageBody } from './MessageBody.tsx';
 import { Ticks } from './Ticks.tsx';
+import type { TimelineRow } from './timeline.ts';
 import { rowOffsets, visibleRange } from './virtual-window.ts';
-
-export type TimelineRow = { readonly kind: 'message'; readonly key: string; readonly message: StoredMessage };
 
 /** A row's height before it was measured: one line of text in a bubble. */
 const ESTIMATED_ROW_PX = 56;
@@ -104,9 +102,19 @@ export function MessageList({ rows, linksAllowed }: { rows: readonly TimelineRow
 }
 
 function Row(props: { row: TimelineRow; linksAllowed: boolean; position: number; count: number; measure: Ref<HTMLLIElement> }) {
-  const m = props.row.message;
+  const { row } = props;
+  if (row.kind === 'system') {
+    return (
+      <li ref={props.measure} data-key={row.key} className="system" aria-posinset={props.position} aria-setsize={props.count}>
+        <p className="system-line">
+          <span>{row.text}</span> <span className="meta">{clockTime(row.timestamp)}</span>
+        </p>
+      </li>
+    );
+  }
+  const m = row.message;
   return (
-    <li ref={props.measure} data-key={props.row.key} className={m.direction === 'out' ? 'out' : 'in'} aria-posinset={props.position} aria-setsize={props.count}>
+    <li ref={props.measure} data-key={row.key} className={m.direction === 'out' ? 'out' : 'in'} aria-posinset={props.position} aria-setsize={props.count}>
       <div className="bubble">
         <MessageBody text={m.body} linksAllowed={props.linksAllowed} />
         <span className="meta">

@@ -1,5 +1,6 @@
 /** Conversations, newest activity first, with unread counts and message requests marked. */
 import type { ParleyClient } from '@parley/client';
+import { isCallNote } from '../conversation/timeline.ts';
 import { clockTime } from '../ui/time.ts';
 
 export type ConversationSummary = ReturnType<ParleyClient['conversations']>[number];
@@ -17,7 +18,7 @@ export function ConversationList(props: { conversations: readonly ConversationSu
             <span className="muted small">{clockTime(c.last.timestamp)}</span>
           </div>
           <div className="row">
-            <span className="preview">{c.last.direction === 'out' ? `You: ${c.last.body}` : c.last.body}</span>
+            <span className="preview">{c.last.direction === 'out' && !isCallNote(c.last) ? `You: ${c.last.body}` : c.last.body}</span>
             {c.unread > 0 && <span className="badge" aria-label={`${c.unread} unread`}>{c.unread}</span>}
           </div>
         </li>
