@@ -459,6 +459,44 @@ describe('web app', () => {
     await alice.screenshot({ path: join(ARTIFACTS, 'web-safety-number.png') });
   });
 
+  it('keyboard and screen readers: conversations are buttons reached with Tab and opened with Enter, Escape closes dialogs, read differs from delivered without colour', async () => {
+    const cleo = await person('cleo');
+    const dirk = await person('dirk');
+    await writeTo(cleo, 'dirk', 'can you read this?');
+    const sent = cleo.locator('.messages li.out').first();
+    const delivered = sent.getByRole('img', { name: 'delivered', exact: true });
+    await delivered.waitFor({ timeout: 15_000 });
+    const deliveredText = await delivered.textContent();
+
+    // Dirk opens Cleo's message request with the keyboard only.
+    const row = dirk.locator('[data-conversation="cleo"]');
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.evaluate((el) => el.tagName)).toBe('BUTTON');
+    expect(await dirk.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: 'cleo', exact: true }).count()).toBe(1);
+    await dirk.getByLabel('Start a chat by username').focus();
+    await dirk.keyboard.press('Tab');
+    expect(await dirk.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.conversation)).toBe('cleo');
+    await dirk.keyboard.press('Enter');
+    await dirk.getByRole('region', { name: 'Message request' }).waitFor();
+    await dirk.getByRole('button', { name: 'Accept' }).click();
+
+    // Read: its own accessible name and its own glyph, not just another colour.
+    const read = sent.getByRole('img', { name: 'read', exact: true });
+    await read.waitFor({ timeout: 15_000 });
+    expect(await read.textContent()).not.toBe(deliveredText);
+    await cleo.screenshot({ path: join(ARTIFACTS, 'web-read-tick.png') });
+
+    // Escape closes each dialog, and focus goes back to the button that opened it.
+    for (const [button, dialog] of [['Verify safety number', 'Safety number'], ['Call log', 'Call log'], ['Settings', 'Settings']] as const) {
+      await dirk.getByRole('button', { name: button }).click();
+      const d = dirk.getByRole('dialog', { name: dialog });
+      await d.waitFor();
+      await dirk.keyboard.press('Escape');
+      await d.waitFor({ state: 'detached' });
+      expect(await dirk.evaluate(() => document.activeElement?.textContent?.trim())).toBe(button);
+    }
+  });
+
   it('links from a stranger stay inert text until the request is accepted, then open safely', async () => {
     const pia = await person('pia');
     const quin = await person('quin');

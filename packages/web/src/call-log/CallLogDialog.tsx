@@ -5,7 +5,7 @@ import { Dialog } from '../ui/Dialog.tsx';
 export function CallLogDialog({ client, onClose }: { client: ParleyClient; onClose: () => void }) {
   const entries = client.callLog().slice().reverse();
   return (
-    <Dialog label="Call log">
+    <Dialog label="Call log" onClose={onClose}>
       <h2>Call log</h2>
       <p className="muted small">Every call attempt, answered or not, from contacts and strangers. Nothing can remove an entry.</p>
       {entries.length === 0 ? (

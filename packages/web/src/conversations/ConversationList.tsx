@@ -1,4 +1,8 @@
-/** Conversations, newest activity first, with unread counts and message requests marked. */
+/**
+ * Conversations, newest activity first, with unread counts and message requests
+ * marked. Each is a button in a list: reached with Tab, opened with Enter; its
+ * name is the username, its description the rest.
+ */
 import type { ParleyClient } from '@parley/client';
 import { isCallNote } from '../conversation/timeline.ts';
 import { clockTime } from '../ui/time.ts';
@@ -9,20 +13,45 @@ export function ConversationList(props: { conversations: readonly ConversationSu
   const { conversations, open, onSelect } = props;
   return (
     <ul className="conversations" aria-label="Conversations">
-      {conversations.map((c) => (
-        <li key={c.username} className={c.username === open ? 'active' : ''} onClick={() => onSelect(c.username)} data-conversation={c.username}>
-          <div className="row">
-            <span className="name">
-              {c.username} {c.request && <span className="tag">Message request</span>}
-            </span>
-            <span className="muted small">{clockTime(c.last.timestamp)}</span>
-          </div>
-          <div className="row">
-            <span className="preview">{c.last.direction === 'out' && !isCallNote(c.last) ? `You: ${c.last.body}` : c.last.body}</span>
-            {c.unread > 0 && <span className="badge" aria-label={`${c.unread} unread`}>{c.unread}</span>}
-          </div>
-        </li>
-      ))}
+      {conversations.map((c) => {
+        const id = `conversation-${c.username}`;
+        const preview = c.last.direction === 'out' && !isCallNote(c.last) ? `You: ${c.last.body}` : c.last.body;
+        return (
+          <li key={c.username}>
+            <button
+              type="button"
+              className="conversation-item"
+              data-conversation={c.username}
+              aria-current={c.username === open ? 'true' : undefined}
+              aria-label={c.username}
+              aria-describedby={[c.request && `${id}-tag`, `${id}-preview`, c.unread > 0 && `${id}-unread`].filter(Boolean).join(' ')}
+              onClick={() => onSelect(c.username)}
+            >
+              <span className="row">
+                <span className="name">
+                  {c.username}{' '}
+                  {c.request && (
+                    <span className="tag" id={`${id}-tag`}>
+                      Message request
+                    </span>
+                  )}
+                </span>
+                <span className="muted small">{clockTime(c.last.timestamp)}</span>
+              </span>
+              <span className="row">
+                <span className="preview" id={`${id}-preview`}>
+                  {preview}
+                </span>
+                {c.unread > 0 && (
+                  <span className="badge" id={`${id}-unread`} aria-label={`${c.unread} unread`}>
+                    {c.unread}
+                  </span>
+                )}
+              </span>
+            </button>
+          </li>
+        );
+      })}
       {conversations.length === 0 && <li className="muted empty">No conversations yet. Start one above.</li>}
     </ul>
   );

@@ -19,7 +19,7 @@ export function SafetyNumberDialog({ client, peer, onClose }: { client: ParleyCl
     );
   }, [client, peer]);
   return (
-    <Dialog label="Safety number">
+    <Dialog label="Safety number" onClose={onClose}>
       <h2>Safety number with {peer}</h2>
       {error && <p className="error">{error}</p>}
       {digits && <p className="digits">{digits.match(/.{5}/g)!.join(' ')}</p>}

@@ -6,7 +6,7 @@ import { useSettings } from './use-settings.ts';
 export function SettingsDialog({ store, onClose }: { store: SettingsStore; onClose: () => void }) {
   const settings = useSettings(store);
   return (
-    <Dialog label="Settings">
+    <Dialog label="Settings" onClose={onClose}>
       <h2>Settings</h2>
       <label className="setting">
         <input type="checkbox" checked={settings.strict || settings.relayCalls} disabled={settings.strict} onChange={(e) => store.update({ relayCalls: e.target.checked })} />
