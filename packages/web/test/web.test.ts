@@ -661,6 +661,26 @@ describe('web app', () => {
     };
     await layout();
     await yara.screenshot({ path: join(ARTIFACTS, 'web-long-conversation-bottom.png') });
+    // Wheeling up through rows not measured yet moves steadily back in time (no jumps).
+    const topMessage = () =>
+      list.evaluate((el) => {
+        const top = el.getBoundingClientRect().top;
+        for (const li of Array.from(el.querySelectorAll('li'))) {
+          if (li.getBoundingClientRect().top >= top) return Number(/^message (\d+)/.exec(li.querySelector('.body')?.textContent ?? '')?.[1]);
+        }
+        return NaN;
+      });
+    const box = (await list.boundingBox())!;
+    await yara.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    let previous = await topMessage();
+    for (let i = 0; i < 8; i++) {
+      await yara.mouse.wheel(0, -400);
+      await yara.waitForTimeout(100);
+      const now = await topMessage();
+      expect(now).toBeLessThan(previous);
+      expect(previous - now).toBeLessThan(20);
+      previous = now;
+    }
     // Scrolling to the top shows the first message (heights are measured on the way, so scroll until it settles).
     const first = list.getByText('message 1', { exact: true });
     await expect
