@@ -292,13 +292,8 @@ export class ParleyClient {
   }
 
   /** TURN credentials for relaying calls; undefined when the server has no relay. */
-  async turnCredentials(): Promise<{ urls: readonly string[]; username: string; credential: string; ttl: number } | undefined> {
-    try {
-      return await this.http.turnCredentials();
-    } catch (e) {
-      if ((e as WireError).code === 'NOT_FOUND') return undefined;
-      throw e;
-    }
+  turnCredentials(): Promise<{ urls: readonly string[]; username: string; credential: string; ttl: number } | undefined> {
+    return this.http.turnCredentials();
   }
 }
 

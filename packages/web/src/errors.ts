@@ -1,6 +1,5 @@
 /** Error sentences a person understands. */
-import { ClientError } from '@parley/client';
-import { WireError } from '@parley/client';
+import { ClientError, WireError } from '@parley/client';
 
 export function explain(e: unknown): string {
   if (e instanceof WireError) {

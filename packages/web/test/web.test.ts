@@ -39,7 +39,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function person(name: string, url = server.url, opts: { backgroundTab?: boolean; denyMedia?: boolean; mediaDelayMs?: number } = {}): Promise<Page> {
+async function person(name: string, url = server.url, opts: { backgroundTab?: boolean; denyMedia?: boolean; mediaDelayMs?: number; malformedOffer?: boolean } = {}): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   contexts.push(context);
   await context.grantPermissions(['microphone', 'camera', 'notifications'], { origin: url });
@@ -73,8 +73,33 @@ async function person(name: string, url = server.url, opts: { backgroundTab?: bo
       navigator.mediaDevices.getUserMedia = (c) => new Promise((r) => setTimeout(r, ms)).then(() => real(c));
     }, opts.mediaDelayMs);
   }
-  // Instrument the peer-connection constructor: tests count and inspect every one.
+  if (opts.malformedOffer) {
+    // A caller whose offers are garbage (a broken or hostile app): the callee gets SDP it cannot parse.
+    await context.addInitScript(() => {
+      const bad = 'v=0\r\nthis is not a session description\r\n';
+      const proto = RTCPeerConnection.prototype;
+      type Method = (this: RTCPeerConnection, ...args: unknown[]) => Promise<unknown>;
+      const createOffer = proto.createOffer as unknown as Method;
+      const setLocal = proto.setLocalDescription as unknown as Method;
+      proto.createOffer = async function (this: RTCPeerConnection) {
+        await createOffer.call(this);
+        return { type: 'offer', sdp: bad };
+      } as typeof proto.createOffer;
+      proto.setLocalDescription = function (this: RTCPeerConnection, d?: RTCLocalSessionDescriptionInit) {
+        return d?.sdp === bad ? Promise.resolve() : setLocal.call(this, d);
+      } as typeof proto.setLocalDescription;
+    });
+  }
+  // Instrument the peer-connection constructor and getUserMedia: tests count and inspect every one.
   await context.addInitScript(() => {
+    const streams: MediaStream[] = [];
+    (window as unknown as { __streams: MediaStream[] }).__streams = streams;
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      const s = await gum(c);
+      streams.push(s);
+      return s;
+    };
     const w = window as unknown as { RTCPeerConnection: typeof RTCPeerConnection; __pcs: RTCPeerConnection[] };
     const Orig = w.RTCPeerConnection;
     w.__pcs = [];
@@ -95,6 +120,12 @@ async function person(name: string, url = server.url, opts: { backgroundTab?: bo
   return page;
 }
 
+/** Tracks the page's microphone and camera opened, and how many of them are still live. */
+const localTracks = (p: Page) =>
+  p.evaluate(() => {
+    const tracks = (window as unknown as { __streams: MediaStream[] }).__streams.flatMap((s) => s.getTracks());
+    return { opened: tracks.length, live: tracks.filter((t) => t.readyState === 'live').length };
+  });
 const pcCount = (p: Page) => p.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
 const audioBytesIn = (p: Page) =>
   p.evaluate(async () => {
@@ -222,6 +253,62 @@ describe('web calls', () => {
     expect(await wes.getByText(/Call failed/).count()).toBe(0);
   });
 
+  it('a call whose set-up breaks after Accept (a malformed offer) ends on both sides within seconds, says why, and stops the microphone', async () => {
+    const yves = await person('yves', server.url, { malformedOffer: true });
+    const zoe = await person('zoe');
+    const warnings: string[] = [];
+    zoe.on('console', (m) => {
+      if (m.type() === 'warning') warnings.push(m.text());
+    });
+    await befriend(yves, 'yves', zoe, 'zoe');
+    const incoming = await ring(yves, 'yves', zoe, 'voice');
+    const t0 = Date.now();
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    await zoe.getByText('Call failed: the connection with yves could not be negotiated').waitFor({ timeout: 15_000 });
+    // Zoe's app hung up through the SDK: Yves's side ends too, without waiting for a timeout.
+    await yves.getByText('Call ended').waitFor({ timeout: 15_000 });
+    const elapsed = Date.now() - t0;
+    console.log(`malformed offer: accept to both sides ended: ${elapsed} ms`);
+    expect(elapsed).toBeLessThan(15_000);
+    await zoe.screenshot({ path: join(ARTIFACTS, 'web-call-failed.png') });
+    // Every track Zoe's page opened is stopped, her peer connection is closed, and the reason is logged.
+    expect(await localTracks(zoe)).toEqual({ opened: 1, live: 0 });
+    expect(await zoe.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.connectionState)).toBe('closed');
+    await expect.poll(async () => (await localTracks(yves)).live).toBe(0);
+    expect(warnings.some((w) => w.includes('failed (negotiation)'))).toBe(true);
+    // The failure stays on screen until Zoe closes it.
+    await zoe.getByRole('button', { name: 'Close' }).click();
+    await zoe.getByRole('dialog', { name: 'Call with yves' }).waitFor({ state: 'detached' });
+  });
+
+  it('an unanswered call says "Missed call" to the callee, and finished calls show in both conversations as system lines with their length', async () => {
+    const abe = await person('abe');
+    const bea = await person('bea');
+    await befriend(abe, 'abe', bea, 'bea');
+    await ring(abe, 'abe', bea, 'voice');
+    await abe.getByRole('button', { name: 'Hang up' }).click();
+    await bea.getByRole('dialog', { name: 'Call with abe' }).getByText('Missed call').waitFor({ timeout: 15_000 });
+    // The notes are system lines: no bubble, no ticks.
+    const line = (p: Page, text: string | RegExp) => p.locator('.messages li.system').filter({ hasText: text });
+    await line(bea, 'Missed voice call').waitFor({ timeout: 15_000 });
+    await line(abe, 'Cancelled voice call').waitFor({ timeout: 15_000 });
+    for (const p of [abe, bea]) {
+      expect(await p.locator('.messages li.system .bubble, .messages li.system .ticks').count()).toBe(0);
+      expect(await p.locator('.messages li.in, .messages li.out').filter({ hasText: /voice call/ }).count()).toBe(0);
+    }
+    // An answered call: when it ends, both sides show it with its length.
+    const incoming = await ring(abe, 'abe', bea, 'voice');
+    await incoming.getByRole('button', { name: 'Accept' }).click();
+    for (const p of [abe, bea]) await p.locator('.call[data-phase="active"]').waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 2200));
+    await bea.getByRole('button', { name: 'Hang up' }).click();
+    for (const p of [abe, bea]) await line(p, /^Voice call, 0:0[1-9]/).waitFor({ timeout: 15_000 });
+    const align = await line(bea, /^Voice call/).locator('.system-line').evaluate((el) => getComputedStyle(el).textAlign);
+    expect(align).toBe('center');
+    await abe.waitForTimeout(2600); // the call screen goes away
+    await abe.screenshot({ path: join(ARTIFACTS, 'web-call-lines.png') });
+  });
+
   it('a call from a stranger does not ring and lands as a missed call in the message request', async () => {
     const gail = await person('gail');
     const hugo = await person('hugo');
@@ -267,7 +354,16 @@ describe('relayed calls through coturn', () => {
     relayServer = await startServer(tempDir('relay-srv'), ['--web-root', join(ROOT, 'packages/web/dist'), '--turn-urls', `turn:127.0.0.1:${port}?transport=udp`, '--turn-secret', secret]);
     const ivan = await person('ivan', relayServer.url);
     const jade = await person('jade', relayServer.url);
-    for (const p of [ivan, jade]) await p.getByLabel('Relay calls (hide my IP address)').check();
+    for (const p of [ivan, jade]) {
+      await p.getByRole('button', { name: 'Settings' }).click();
+      await p.getByLabel('Relay calls (hide my IP address)').check();
+      await p.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Done' }).click();
+    }
+    // The choice is kept: read again on start.
+    await ivan.reload();
+    await ivan.getByRole('button', { name: 'Settings' }).click();
+    expect(await ivan.getByLabel('Relay calls (hide my IP address)').isChecked()).toBe(true);
+    await ivan.getByRole('dialog', { name: 'Settings' }).getByRole('button', { name: 'Done' }).click();
     await befriend(ivan, 'ivan', jade, 'jade');
     const incoming = await ring(ivan, 'ivan', jade, 'voice');
     const t0 = Date.now();
@@ -361,6 +457,44 @@ describe('web app', () => {
     expect(a?.replace(/\s/g, '')).toMatch(/^\d{60}$/);
     expect(a).toBe(b);
     await alice.screenshot({ path: join(ARTIFACTS, 'web-safety-number.png') });
+  });
+
+  it('keyboard and screen readers: conversations are buttons reached with Tab and opened with Enter, Escape closes dialogs, read differs from delivered without colour', async () => {
+    const cleo = await person('cleo');
+    const dirk = await person('dirk');
+    await writeTo(cleo, 'dirk', 'can you read this?');
+    const sent = cleo.locator('.messages li.out').first();
+    const delivered = sent.getByRole('img', { name: 'delivered', exact: true });
+    await delivered.waitFor({ timeout: 15_000 });
+    const deliveredText = await delivered.textContent();
+
+    // Dirk opens Cleo's message request with the keyboard only.
+    const row = dirk.locator('[data-conversation="cleo"]');
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.evaluate((el) => el.tagName)).toBe('BUTTON');
+    expect(await dirk.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: 'cleo', exact: true }).count()).toBe(1);
+    await dirk.getByLabel('Start a chat by username').focus();
+    await dirk.keyboard.press('Tab');
+    expect(await dirk.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.conversation)).toBe('cleo');
+    await dirk.keyboard.press('Enter');
+    await dirk.getByRole('region', { name: 'Message request' }).waitFor();
+    await dirk.getByRole('button', { name: 'Accept' }).click();
+
+    // Read: its own accessible name and its own glyph, not just another colour.
+    const read = sent.getByRole('img', { name: 'read', exact: true });
+    await read.waitFor({ timeout: 15_000 });
+    expect(await read.textContent()).not.toBe(deliveredText);
+    await cleo.screenshot({ path: join(ARTIFACTS, 'web-read-tick.png') });
+
+    // Escape closes each dialog, and focus goes back to the button that opened it.
+    for (const [button, dialog] of [['Verify safety number', 'Safety number'], ['Call log', 'Call log'], ['Settings', 'Settings']] as const) {
+      await dirk.getByRole('button', { name: button }).click();
+      const d = dirk.getByRole('dialog', { name: dialog });
+      await d.waitFor();
+      await dirk.keyboard.press('Escape');
+      await d.waitFor({ state: 'detached' });
+      expect(await dirk.evaluate(() => document.activeElement?.textContent?.trim())).toBe(button);
+    }
   });
 
   it('links from a stranger stay inert text until the request is accepted, then open safely', async () => {
@@ -479,6 +613,91 @@ describe('web app', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByText('That username is taken. Choose another one.').waitFor({ timeout: 15_000 });
     await context.close();
+  });
+
+  it('a long conversation scrolls inside its own list (header, composer and sidebar stay in view) and 10,000 messages render only a window', async () => {
+    const yara = await person('yara');
+    // 10,000 messages with zeno, written straight into the SDK's IndexedDB store (sending
+    // them for real would take many minutes); the app reads them on reload.
+    const N = 10_000;
+    await yara.evaluate(async (n) => {
+      const db = await new Promise<IDBDatabase>((res, rej) => {
+        const r = indexedDB.open('parley-default');
+        r.onsuccess = () => res(r.result);
+        r.onerror = () => rej(r.error);
+      });
+      const tx = db.transaction(['messages', 'contacts'], 'readwrite');
+      const store = tx.objectStore('messages');
+      const zeno = '2e9d0c4b-0000-4000-8000-00000000000a';
+      tx.objectStore('contacts').put({ accountId: zeno, username: 'zeno', deviceIds: [1], accepted: true, blocked: false }, zeno);
+      const base = Date.now() - n * 60_000;
+      for (let i = 1; i <= n; i++) {
+        const out = i % 3 === 0;
+        const body = i % 10 === 5 ? `message ${i}: ${'a longer line that wraps '.repeat(12)}` : `message ${i}`;
+        store.put({ rowId: i, conversation: `direct:${zeno}`, direction: out ? 'out' : 'in', kind: 'text', clientId: `seed-${i}`, senderAccountId: out ? 'me' : zeno, timestamp: base + i * 60_000, body, status: out ? 'read' : 'received', seen: true }, i);
+      }
+      await new Promise((res, rej) => {
+        tx.oncomplete = res;
+        tx.onerror = () => rej(tx.error);
+      });
+      db.close();
+    }, N);
+    await yara.reload();
+    const t0 = Date.now();
+    await yara.locator('[data-conversation="zeno"]').click({ timeout: 20_000 });
+    const list = yara.locator('.messages');
+    await list.getByText(`message ${N}`, { exact: true }).waitFor();
+    console.log(`open a conversation of ${N} messages: ${Date.now() - t0} ms`);
+    const rendered = () => list.locator('li').count();
+    const inView = async (selector: string) => {
+      const box = await yara.locator(selector).first().boundingBox();
+      return !!box && box.y >= 0 && box.y + box.height <= 720;
+    };
+    const layout = async () => {
+      expect(await rendered()).toBeLessThanOrEqual(120);
+      expect(await rendered()).toBeGreaterThan(5);
+      // The page itself does not scroll; the list does.
+      expect(await yara.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight)).toBe(true);
+      expect(await list.evaluate((el) => el.scrollHeight > el.clientHeight * 100)).toBe(true);
+      for (const fixed of ['.conversation > header', '.composer', '.sidebar > header', '[data-conversation="zeno"]']) expect(await inView(fixed), fixed).toBe(true);
+    };
+    await layout();
+    await yara.screenshot({ path: join(ARTIFACTS, 'web-long-conversation-bottom.png') });
+    // Wheeling up through rows not measured yet moves steadily back in time (no jumps).
+    const topMessage = () =>
+      list.evaluate((el) => {
+        const top = el.getBoundingClientRect().top;
+        for (const li of Array.from(el.querySelectorAll('li'))) {
+          if (li.getBoundingClientRect().top >= top) return Number(/^message (\d+)/.exec(li.querySelector('.body')?.textContent ?? '')?.[1]);
+        }
+        return NaN;
+      });
+    const box = (await list.boundingBox())!;
+    await yara.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    let previous = await topMessage();
+    for (let i = 0; i < 8; i++) {
+      await yara.mouse.wheel(0, -400);
+      await yara.waitForTimeout(100);
+      const now = await topMessage();
+      expect(now).toBeLessThan(previous);
+      expect(previous - now).toBeLessThan(20);
+      previous = now;
+    }
+    // Scrolling to the top shows the first message (heights are measured on the way, so scroll until it settles).
+    const first = list.getByText('message 1', { exact: true });
+    await expect
+      .poll(async () => {
+        await list.evaluate((el) => el.scrollTo({ top: 0 }));
+        return first.isVisible();
+      }, { timeout: 10_000 })
+      .toBe(true);
+    await layout();
+    expect(await list.locator('li').first().getAttribute('aria-posinset')).toBe('1');
+    await yara.screenshot({ path: join(ARTIFACTS, 'web-long-conversation-top.png') });
+    // And the middle: the rows it reaches are rendered, still a bounded window.
+    await list.evaluate((el) => el.scrollTo({ top: el.scrollHeight / 2 }));
+    await expect.poll(() => list.locator('li').first().getAttribute('aria-posinset')).not.toBe('1');
+    await layout();
   });
 
   it('serves the app with a strict Content-Security-Policy', async () => {

@@ -181,9 +181,10 @@ export class HttpTransport {
 
   // ---- calls
 
-  /** Time-limited TURN credentials for relaying calls (NOT_FOUND when the server has none). */
-  turnCredentials(): Promise<{ urls: readonly string[]; username: string; credential: string; ttl: number }> {
-    return this.request('GET', '/v1/turn', undefined, turnCredentialsResponse);
+  /** Time-limited TURN credentials for relaying calls; undefined when the server has no relay (204). */
+  turnCredentials(): Promise<{ urls: readonly string[]; username: string; credential: string; ttl: number } | undefined> {
+    const maybe: Decoder<ReturnType<typeof turnCredentialsResponse> | undefined> = (v, p) => (v === undefined ? undefined : turnCredentialsResponse(v, p));
+    return this.request('GET', '/v1/turn', undefined, maybe);
   }
 
   // ---- groups
