@@ -75,8 +75,11 @@ export class ParleyClient {
       now: opts.now ?? Date.now,
       newId: opts.randomId ?? uuid,
       connection: () => this.connection,
-      later: (task) => {
-        if (!this.closed) void lock.run(task).catch(() => undefined);
+      later: (task, what = 'background work') => {
+        if (this.closed) return;
+        void lock.run(task).catch((e: unknown) => {
+          if (!this.closed) this.bus.emit({ type: 'background-error', task: what, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+        });
       },
     };
     Object.defineProperty(this, CONTEXT, { value: this.ctx, enumerable: false });
@@ -107,7 +110,7 @@ export class ParleyClient {
 
   /** Uploads fresh one-time prekeys when the server is running low (or `force`). */
   topUpPreKeys(force = false): Promise<void> {
-    return topUpPreKeys(this.ctx, force);
+    return this.ctx.lock.run(() => topUpPreKeys(this.ctx, force));
   }
 
   readonly devices = {
@@ -158,7 +161,8 @@ export class ParleyClient {
 
   private async receive(e: EnvelopeFrame): Promise<void> {
     await handleEnvelope(this.pipeline, e);
-    if (e.messageType === 'prekey') this.ctx.later(() => this.topUpPreKeys());
+    // Why not this.topUpPreKeys(): `later` already runs under the lock, and the lock is not re-entrant.
+    if (e.messageType === 'prekey') this.ctx.later(() => topUpPreKeys(this.ctx), 'prekey top-up');
   }
 
   disconnect(): void {

@@ -30,7 +30,9 @@ export type ClientEvent =
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
   | { type: 'contacts' }
   /** Messages changed without arriving (read on another device, a conversation deleted). */
-  | { type: 'messages'; conversation?: ConversationId };
+  | { type: 'messages'; conversation?: ConversationId }
+  /** Work the SDK did in the background failed (a receipt, a retry, a key top-up); for logs, not for people. */
+  | { type: 'background-error'; task: string; error: string };
 
 export type Listener = (e: ClientEvent) => void;
 

@@ -18,6 +18,11 @@ export function sendRawContent(client: ParleyClient, username: string, content: 
   return ctx.lock.run(() => sendToAccount(ctx, username, encodeContent(content), { timestamp: content.ts, ...opts }));
 }
 
+/** Runs `fn` while the client does nothing else (under its operation lock), e.g. to damage its state as a crash would. */
+export function whileIdle<T>(client: ParleyClient, fn: () => T | Promise<T>): Promise<T> {
+  return contextOf(client).lock.run(async () => fn());
+}
+
 /** Encrypts and sends raw plaintext bytes (not even valid content) to `username`. */
 export function sendRawBytes(client: ParleyClient, username: string, plaintext: Uint8Array, timestamp = Date.now()): Promise<void> {
   const ctx = contextOf(client);

@@ -26,29 +26,30 @@ export async function saveInitialKeys(tx: StoreTx, keys: { signed: SignedPreKeyR
 
 export const publicSigned = (k: SignedPreKeyRecord | KyberPreKeyRecord) => ({ keyId: k.id, publicKey: k.publicKey.serialize(), signature: k.signature });
 
-/** Uploads fresh one-time prekeys when the server is running low (or `force`). Takes the lock itself. */
+/**
+ * Uploads fresh one-time prekeys when the server is running low (or `force`). The
+ * caller holds the operation lock (`ctx.lock.run(() => topUpPreKeys(ctx))`).
+ */
 export async function topUpPreKeys(ctx: ClientContext, force = false): Promise<void> {
   const counts = force ? { preKeys: 0, pqPreKeys: 0 } : await ctx.http.preKeyCount();
   if (counts.preKeys >= PREKEY_LOW_WATER && counts.pqPreKeys >= PREKEY_LOW_WATER / 4) return;
   const identity = await ctx.store.protocol.getIdentityKeyPair();
-  const { ec, kem } = await ctx.lock.run(() =>
-    ctx.store.transaction(async (tx) => {
-      const ec: PreKeyRecord[] = [];
-      const kem: KyberPreKeyRecord[] = [];
-      const ecStart = tx.account.nextPreKeyId('ec', ONE_TIME_PREKEY_BATCH);
-      for (let i = 0; i < ONE_TIME_PREKEY_BATCH; i++) {
-        const r = PreKeyRecord.generate(ecStart + i);
-        await tx.protocol.savePreKey(r.id, r);
-        ec.push(r);
-      }
-      const kemStart = tx.account.nextPreKeyId('kem', PQ_PREKEY_BATCH);
-      for (let i = 0; i < PQ_PREKEY_BATCH; i++) {
-        const r = KyberPreKeyRecord.generate(kemStart + i, identity, ctx.now());
-        await tx.protocol.saveKyberPreKey(r.id, r, true);
-        kem.push(r);
-      }
-      return { ec, kem };
-    }),
-  );
+  const { ec, kem } = await ctx.store.transaction(async (tx) => {
+    const ec: PreKeyRecord[] = [];
+    const kem: KyberPreKeyRecord[] = [];
+    const ecStart = tx.account.nextPreKeyId('ec', ONE_TIME_PREKEY_BATCH);
+    for (let i = 0; i < ONE_TIME_PREKEY_BATCH; i++) {
+      const r = PreKeyRecord.generate(ecStart + i);
+      await tx.protocol.savePreKey(r.id, r);
+      ec.push(r);
+    }
+    const kemStart = tx.account.nextPreKeyId('kem', PQ_PREKEY_BATCH);
+    for (let i = 0; i < PQ_PREKEY_BATCH; i++) {
+      const r = KyberPreKeyRecord.generate(kemStart + i, identity, ctx.now());
+      await tx.protocol.saveKyberPreKey(r.id, r, true);
+      kem.push(r);
+    }
+    return { ec, kem };
+  });
   await ctx.http.uploadKeys({ preKeys: ec.map((r) => ({ keyId: r.id, publicKey: r.publicKey.serialize() })), pqPreKeys: kem.map(publicSigned) });
 }

@@ -41,6 +41,6 @@ export async function register(ctx: ClientContext, username: string, onProgress?
   );
   ctx.http.credentials = { accountId: account.accountId, deviceId: account.deviceId, password };
   onProgress?.('uploading one-time prekeys');
-  await topUpPreKeys(ctx, true);
+  await ctx.lock.run(() => topUpPreKeys(ctx, true));
   return account;
 }

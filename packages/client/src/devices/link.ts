@@ -88,7 +88,7 @@ export async function linkAsNewDevice(ctx: ClientContext, deviceName: string, ui
   );
   ctx.http.credentials = { accountId: account.accountId, deviceId: account.deviceId, password };
   ui.onProgress?.('uploading one-time prekeys');
-  await topUpPreKeys(ctx, true);
+  await ctx.lock.run(() => topUpPreKeys(ctx, true));
   // Membership comes from the server now; the groups' keys arrive from the other device.
   const groups = await ctx.http.groups().catch(() => []);
   await ctx.lock.run(() => ctx.store.transaction(async (tx) => {

@@ -31,7 +31,7 @@ export async function refreshGroup(ctx: ClientContext, groupId: string): Promise
       return ctx.store.transaction(async (tx) => {
         const prev = tx.groups.get(groupId);
         if (!prev) return undefined;
-        const next: GroupRecord = { ...prev, active: false, stale: false };
+        const next: GroupRecord = { ...prev, active: false, stale: false, leftAt: prev.leftAt ?? ctx.now() };
         tx.groups.save(next);
         return next;
       });
@@ -167,7 +167,7 @@ export async function leaveGroup(ctx: ClientContext, ref: string): Promise<void>
     });
     await ctx.store.transaction(async (tx) => {
       const { senderKey: _k, ...rest } = tx.groups.get(g.groupId)!;
-      tx.groups.save({ ...rest, active: false });
+      tx.groups.save({ ...rest, active: false, leftAt: ctx.now() });
     });
   });
   ctx.events.emit({ type: 'group', groupId: resolveGroup(ctx, ref).groupId });

@@ -36,6 +36,15 @@ export function isMember(g: GroupRecord | undefined, accountId: string): boolean
   return !!g?.active && g.members.some((m) => m.accountId === accountId);
 }
 
+/**
+ * Whether `accountId` could write to the group at `ts` as far as we know: a member now,
+ * or, in a group we are out of, a member when we left and writing before that.
+ */
+export function wasMemberAt(g: GroupRecord | undefined, accountId: string, ts: number): boolean {
+  if (!g || !g.members.some((m) => m.accountId === accountId)) return false;
+  return g.active || (g.leftAt !== undefined && ts <= g.leftAt);
+}
+
 export function isAdmin(g: GroupRecord | undefined, accountId: string): boolean {
   return !!g?.active && g.members.some((m) => m.accountId === accountId && m.role === 'admin');
 }

@@ -12,20 +12,24 @@ import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import { ClientError } from '../errors.ts';
 import type { ContentHandler } from '../receive/types.ts';
-import type { GroupRecord } from '../storage/records.ts';
-import { refreshGroup } from './groups.ts';
-import { isMember, memberDevices, withMasterKey } from './records.ts';
+import { memberDevices, withMasterKey } from './records.ts';
 
 /** Makes sure every member device has our current sender key; returns its distribution id. */
 export async function ensureSenderKey(ctx: ClientContext, groupId: string): Promise<string> {
   const me = requireAccount(ctx);
   const g0 = ctx.store.groups.get(groupId);
   if (!g0?.active || !g0.masterKey) throw new ClientError('NOT_A_MEMBER', 'you are not a member of this group (or its key has not arrived yet)');
-  const distributionId = g0.senderKey?.distributionId ?? ctx.newId();
-  const distribution = await ctx.store.transaction(async (tx) => {
+  const me1 = new ProtocolAddress(me.accountId, me.deviceId);
+  const { distributionId, distribution } = await ctx.store.transaction(async (tx) => {
     const g = tx.groups.get(groupId)!;
-    if (!g.senderKey) tx.groups.save({ ...g, senderKey: { distributionId, sharedWith: [] } });
-    return (await createSenderKeyDistributionMessage(new ProtocolAddress(me.accountId, me.deviceId), distributionId, tx.protocol)).serialize();
+    let id = g.senderKey?.distributionId;
+    // Our own key for it is gone (state lost): a new one under a new id, shared afresh.
+    if (id && !(await tx.protocol.loadSenderKey(me1, id))?.current()) id = undefined;
+    if (!id) {
+      id = ctx.newId();
+      tx.groups.save({ ...g, senderKey: { distributionId: id, sharedWith: [] } });
+    }
+    return { distributionId: id, distribution: (await createSenderKeyDistributionMessage(me1, id, tx.protocol)).serialize() };
   });
   const g = ctx.store.groups.get(groupId)!;
   const shared = new Set(g.senderKey?.sharedWith ?? []);
@@ -54,21 +58,14 @@ export function forgetShared(sharedWith: readonly string[], accountId: string): 
 
 /**
  * A member's keys arrived (1:1): their sender key is recorded under their device's
- * address, and the group's master key kept if we did not have it. From someone our
- * record says is not a member, it is ignored; for a group we do not know yet, we
- * fetch it afterwards.
+ * address, and the group's master key kept if we did not have it. (The pipeline has
+ * checked the sender is a member, refetching the group first if it had to.)
  */
-export const onGroupKeys: ContentHandler<'group-keys'> = async (ctx, tx, r, fx) => {
-  if (r.viaSenderKey) return;
-  const groupId = r.content.group;
-  const g = tx.groups.get(groupId);
-  const known = !!g && !g.stale && g.members.length > 0;
-  if (known && !isMember(g, r.sender.accountId)) return;
+export const onGroupKeys: ContentHandler<'group-keys'> = async (_ctx, tx, r, fx) => {
+  if (r.viaSenderKey || !r.group) return;
   const skdm = SenderKeyDistributionMessage.deserialize(r.content.distribution);
   if (skdm.distributionId.toLowerCase() !== r.content.distributionId) return;
   await processSenderKeyDistributionMessage(new ProtocolAddress(r.sender.accountId, r.sender.deviceId), skdm, tx.protocol);
-  const base: GroupRecord = g ?? { groupId, revision: 0, members: [], active: true, stale: true };
-  if (!base.masterKey) tx.groups.save(withMasterKey(base, r.content.masterKey));
-  fx.events.push({ type: 'group', groupId });
-  if (!known) fx.after.push(async () => void (await refreshGroup(ctx, groupId)));
+  if (!r.group.masterKey) tx.groups.save(withMasterKey(r.group, r.content.masterKey));
+  fx.events.push({ type: 'group', groupId: r.group.groupId });
 };

@@ -22,8 +22,8 @@ export interface ClientContext {
   readonly newId: () => string;
   /** The live connection, when connected. */
   connection(): ServerConnection | undefined;
-  /** Work to run after the current operation (under the lock, later): receipts, repairs. */
-  later(task: () => Promise<void>): void;
+  /** Work to run after the current operation (under the lock, later): receipts, repairs. A failure becomes a `background-error` event. */
+  later(task: () => Promise<void>, what?: string): void;
 }
 
 export function requireAccount(ctx: ClientContext): AccountInfo {

@@ -24,7 +24,7 @@ import { base64Decode, type EnvelopeFrame } from '@parley/wire';
 import { ContentError, decodeContent, type Content, type ContentKind } from '../content/codec.ts';
 import { relationship } from '../contacts/policy.ts';
 import { directConversation, groupConversation } from '../conversations/ids.ts';
-import { isMember } from '../groups/records.ts';
+import { wasMemberAt } from '../groups/records.ts';
 import { refreshGroup } from '../groups/groups.ts';
 import { onGroupUpdate } from '../groups/updates.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
@@ -33,6 +33,13 @@ import type { StoreTx } from '../storage/store.ts';
 import type { ContentHandler, Effects, Received } from './types.ts';
 
 export type HandlerTable = { readonly [K in ContentKind]: ContentHandler<K> };
+
+/** Our record of a group may be behind (updates reordered): refetch it, then process the envelope again. */
+class GroupBehind extends Error {
+  constructor(readonly groupId: string) {
+    super(`group ${groupId} must be refetched`);
+  }
+}
 
 /** Thrown by the decrypt step only: the envelope could not be decrypted (worth a retry request). */
 class Undecryptable extends Error {
@@ -54,10 +61,10 @@ async function decrypt(tx: StoreTx, e: EnvelopeFrame): Promise<Uint8Array> {
   }
 }
 
-/** The group a content belongs to: the envelope's (Sender Key) or the one it names (a re-send over 1:1). */
+/** The group a content belongs to: the envelope's (Sender Key), or the one it names (keys, or a re-send over 1:1). */
 function groupOf(e: EnvelopeFrame, c: Content): string | undefined {
   if (e.groupId) return e.groupId;
-  if ((c.kind === 'text' || c.kind === 'typing') && c.group) return c.group;
+  if ((c.kind === 'text' || c.kind === 'typing' || c.kind === 'group-keys') && c.group) return c.group;
   return undefined;
 }
 
@@ -72,6 +79,17 @@ export interface PipelineDeps {
 
 /** Processes one envelope (the caller holds the operation lock). */
 export async function handleEnvelope(deps: PipelineDeps, e: EnvelopeFrame): Promise<void> {
+  try {
+    await processEnvelope(deps, e, true);
+  } catch (err) {
+    if (!(err instanceof GroupBehind)) throw err;
+    // Nothing was kept (the transaction rolled back): with the group refetched, once more.
+    await refreshGroup(deps.ctx, err.groupId).catch(() => undefined);
+    await processEnvelope(deps, e, false);
+  }
+}
+
+async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch: boolean): Promise<void> {
   const { ctx } = deps;
   if (e.messageType === 'group-update') {
     const events = await onGroupUpdate(ctx, e);
@@ -111,8 +129,12 @@ export async function handleEnvelope(deps: PipelineDeps, e: EnvelopeFrame): Prom
       const rel = relationship(tx.contacts.byId(e.sourceAccountId), me.accountId);
       const groupId = groupOf(e, content);
       const group = groupId ? tx.groups.get(groupId) : undefined;
-      // Group content from someone our record does not list as a member is dropped.
-      if (groupId && !isMember(group, e.sourceAccountId)) return;
+      // Group content from someone our record does not list as a member is dropped, once we
+      // know our record is current (updates can arrive after the messages they allow).
+      if (groupId && !wasMemberAt(group, e.sourceAccountId, content.ts)) {
+        if (mayRefetch && (!group || group.stale || group.active)) throw new GroupBehind(groupId);
+        return;
+      }
       // A blocked sender's messages are decrypted (to keep the session in step) and dropped; their rings are still logged.
       if (rel === 'blocked' && content.kind !== 'call') return;
       const received: Received = {
@@ -135,6 +157,7 @@ export async function handleEnvelope(deps: PipelineDeps, e: EnvelopeFrame): Prom
       }
     });
   } catch (err) {
+    if (err instanceof GroupBehind) throw err;
     if (err instanceof Undecryptable) {
       undecryptable = true;
       fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err.reason instanceof ProtocolError || err.reason instanceof Error ? err.reason.message : String(err.reason) });
@@ -145,6 +168,6 @@ export async function handleEnvelope(deps: PipelineDeps, e: EnvelopeFrame): Prom
   }
   deps.ack(e.id);
   ctx.events.emitAll(fx.events);
-  for (const task of fx.after) ctx.later(task);
-  if (undecryptable) ctx.later(() => deps.onUndecryptable(e));
+  for (const task of fx.after) ctx.later(task, `after ${e.messageType} envelope from ${e.sourceUsername}`);
+  if (undecryptable) ctx.later(() => deps.onUndecryptable(e), `retry request to ${e.sourceUsername}`);
 }

@@ -1,16 +1,16 @@
 /**
  * No "unable to decrypt": a device that cannot decrypt a message (a broken or
  * missing session, a missing sender key) asks its sender to send it again, as
- * Signal's retry receipts do. For a 1:1 failure the broken session is dropped and
- * a new one started first, so the request itself gets through. The sender keeps
+ * Signal's retry receipts do. For a 1:1 failure a new session is started first
+ * (the old one archived: it still decrypts what is in flight), so the request
+ * itself gets through, at most once per device in 10 s. The sender keeps
  * what it sent for a day (the sent log) and re-sends it over a 1:1 session, after
  * its sender key for a group message. Requests are limited per sender so a broken
  * peer cannot make us loop.
  *
- * State: which (sender device, timestamp) we already asked about or answered, and
- * a per-account budget (memory only).
+ * State: which (sender device, timestamp) we already asked about or answered, a
+ * per-account budget, and when we last renewed a session per device (memory only).
  */
-import { ProtocolAddress } from '@parley/protocol';
 import type { EnvelopeFrame } from '@parley/wire';
 import { decodeContent, encodeContent, type Content } from '../content/codec.ts';
 import { directConversation, groupConversation } from '../conversations/ids.ts';
@@ -27,8 +27,19 @@ export const RETRY_BUDGET_PER_MINUTE = 30;
 export class RetryLimiter {
   private readonly seen = new Set<string>();
   private readonly budget = new Map<string, { start: number; used: number }>();
+  private readonly renewed = new Map<string, number>();
 
   constructor(private readonly now: () => number) {}
+
+  /** True when no new session was started with `address` in the last 10 s (a burst of failures needs one, not one each). */
+  renewSession(address: string): boolean {
+    const t = this.now();
+    const last = this.renewed.get(address);
+    if (last !== undefined && t - last < 10_000) return false;
+    if (this.renewed.size > 10_000) this.renewed.clear();
+    this.renewed.set(address, t);
+    return true;
+  }
 
   /** True the first time for `key`, within the account's budget. */
   take(accountId: string, key: string): boolean {
@@ -51,8 +62,9 @@ export class RetryLimiter {
 export async function requestRetry(ctx: ClientContext, limiter: RetryLimiter, e: EnvelopeFrame): Promise<void> {
   if (e.ephemeral || e.messageType === 'group-update') return;
   if (!limiter.take(e.sourceAccountId, `ask:${e.sourceAccountId}.${e.sourceDeviceId}:${e.timestamp}`)) return;
-  if (e.messageType !== 'senderkey') {
-    await ctx.store.transaction((tx) => tx.protocol.deleteSession(new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId)));
+  // A 1:1 message we could not decrypt: our session with that device is out of step. A new
+  // one (the old is archived, still able to decrypt what is in flight) carries the request.
+  if (e.messageType !== 'senderkey' && limiter.renewSession(`${e.sourceAccountId}.${e.sourceDeviceId}`)) {
     await establish(ctx, e.sourceUsername, [e.sourceDeviceId]);
   }
   const content: Content = { v: 1, kind: 'retry', id: ctx.newId(), ts: ctx.now(), timestamp: e.timestamp, ...(e.groupId ? { group: e.groupId } : {}) };

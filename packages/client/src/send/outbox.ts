@@ -64,12 +64,18 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
       const missing: number[] = [];
       for (const d of devices) if (!(await store.protocol.loadSession(new ProtocolAddress(contact.accountId, d)))?.hasUsableSenderChain(nowSec)) missing.push(d);
       const res = missing.length ? await fetchBundles(ctx, user) : undefined;
+      const unready: number[] = [];
       const messages = await store.transaction(async (tx) => {
         if (res) await startSessions(ctx, tx, res, missing);
         const out: Array<OutgoingMessages['messages'][number]> = [];
         for (const deviceId of tx.contacts.byUsername(user)!.deviceIds) {
           if (self && deviceId === me.deviceId) continue;
           const address = new ProtocolAddress(contact.accountId, deviceId);
+          // A device learnt of (or a session lost) since the check above: fetch its bundle, then try again.
+          if (!(await tx.protocol.loadSession(address))?.hasUsableSenderChain(nowSec)) {
+            unready.push(deviceId);
+            continue;
+          }
           let m;
           try {
             m = await signalEncrypt(plaintext, address, tx.protocol, tx.protocol, ctx.now());
@@ -82,6 +88,11 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
         }
         return out;
       });
+      if (unready.length) {
+        const fresh = await fetchBundles(ctx, user);
+        await store.transaction((tx) => startSessions(ctx, tx, fresh, unready));
+        continue;
+      }
       if (messages.length === 0) return;
       try {
         await deliver(ctx, user, { timestamp: opts.timestamp, ...(opts.ephemeral ? { ephemeral: true } : {}), messages });

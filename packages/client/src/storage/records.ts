@@ -71,6 +71,8 @@ export interface GroupRecord {
   readonly members: readonly GroupMemberRecord[];
   /** False once we left or were removed: the history stays, sending stops. */
   readonly active: boolean;
+  /** When we found ourselves out of the group (ms): what members sent before that still arrives. */
+  readonly leftAt?: number;
   /**
    * Our current sender key for this group: its distribution id and the member devices
    * ("accountId.deviceId") that have it. Cleared when someone leaves, so it rotates.
