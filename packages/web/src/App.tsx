@@ -6,7 +6,6 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import type { CallLengths } from './call/call-lengths.ts';
 import { CallScreen } from './call/CallScreen.tsx';
 import { useCall } from './call/use-call.ts';
 import { CallLogDialog } from './call-log/CallLogDialog.tsx';
@@ -21,7 +20,7 @@ import { askForNotifications } from './session/notify.ts';
 import { useClient } from './session/use-client.ts';
 import { useSession } from './session/use-session.ts';
 
-export function App({ settings, callLengths }: { settings: SettingsStore; callLengths: CallLengths }) {
+export function App({ settings }: { settings: SettingsStore }) {
   const { client, error } = useClient();
   const [registered, setRegistered] = useState(false);
   useEffect(() => {
@@ -30,18 +29,18 @@ export function App({ settings, callLengths }: { settings: SettingsStore; callLe
   if (error) return <div className="center error">{error}</div>;
   if (!client) return <div className="center">Opening Parley…</div>;
   if (!registered) return <RegisterScreen client={client} onDone={() => setRegistered(true)} />;
-  return <Messenger client={client} settings={settings} callLengths={callLengths} />;
+  return <Messenger client={client} settings={settings} />;
 }
 
 type OpenDialog = { kind: 'settings' } | { kind: 'call-log' } | { kind: 'safety-number'; peer: string };
 
-function Messenger({ client, settings, callLengths }: { client: ParleyClient; settings: SettingsStore; callLengths: CallLengths }) {
+function Messenger({ client, settings }: { client: ParleyClient; settings: SettingsStore }) {
   const me = client.account!;
   const [open, setOpen] = useState<string>();
   const [dialog, setDialog] = useState<OpenDialog>();
   const session = useSession(client, open);
   const relayOnly = callsRelayed(useSettings(settings));
-  const call = useCall(client, relayOnly, callLengths, { onChange: session.refresh, onError: session.report });
+  const call = useCall(client, relayOnly, { onChange: session.refresh, onError: session.report });
   const conversations = useMemo(() => client.conversations().filter((c) => c.kind === 'direct' && c.last), [client, session.version]);
   const select = (username: string) => {
     setOpen(username);
@@ -88,7 +87,6 @@ function Messenger({ client, settings, callLengths }: { client: ParleyClient; se
           <ConversationScreen
             key={open}
             client={client}
-            callLengths={callLengths}
             peer={open}
             version={session.version}
             typingSince={session.typingSince[open] ?? 0}

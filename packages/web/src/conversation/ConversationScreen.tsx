@@ -5,7 +5,6 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
-import type { CallLengths } from '../call/call-lengths.ts';
 import { Composer } from './Composer.tsx';
 import { ConversationHeader } from './ConversationHeader.tsx';
 import { IdentityWarning } from './IdentityWarning.tsx';
@@ -15,7 +14,6 @@ import { buildTimeline } from './timeline.ts';
 
 export function ConversationScreen(props: {
   client: ParleyClient;
-  callLengths: CallLengths;
   peer: string;
   version: number;
   typingSince: number;
@@ -33,7 +31,7 @@ export function ConversationScreen(props: {
   useEffect(() => {
     setIdentityWarning(props.changedNumber);
   }, [props.changedNumber]);
-  const rows = useMemo(() => buildTimeline(client.messages(peer), client.callLog(), peer, (id) => props.callLengths.get(id)), [client, peer, version, props.callLengths]);
+  const rows = useMemo(() => buildTimeline(client.messages(peer)), [client, peer, version]);
 
   return (
     <section className="conversation" aria-label={`Conversation with ${peer}`}>

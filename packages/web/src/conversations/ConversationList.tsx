@@ -4,7 +4,7 @@
  * name is the username, its description the rest.
  */
 import type { ParleyClient } from '@parley/client';
-import { isCallNote } from '../conversation/timeline.ts';
+import { isSystemLine } from '../conversation/timeline.ts';
 import { clockTime } from '../ui/time.ts';
 
 export type ConversationSummary = ReturnType<ParleyClient['conversations']>[number];
@@ -16,7 +16,7 @@ export function ConversationList(props: { conversations: readonly ConversationSu
       {conversations.map((summary) => {
         const c = { ...summary, username: summary.username ?? summary.title, last: summary.last! };
         const id = `conversation-${c.username}`;
-        const preview = c.last.direction === 'out' && !isCallNote(c.last) ? `You: ${c.last.body}` : c.last.body;
+        const preview = c.last.direction === 'out' && !isSystemLine(c.last) ? `You: ${c.last.body}` : c.last.body;
         return (
           <li key={c.username}>
             <button
