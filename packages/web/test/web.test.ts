@@ -160,6 +160,31 @@ async function befriend(a: Page, aName: string, b: Page, bName: string) {
   await b.getByRole('button', { name: 'Accept' }).click();
 }
 
+/** Creates a group from "New group": its name, then each member added by username (checked with the server). */
+async function createGroup(page: Page, name: string, members: string[]) {
+  await page.getByRole('button', { name: 'New group' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByLabel('Group name').fill(name);
+  for (const m of members) {
+    await dialog.getByLabel('Add a member by username').fill(m);
+    await dialog.getByLabel('Add a member by username').press('Enter');
+    await expect.poll(() => dialog.getByRole('checkbox', { name: m, exact: true }).isChecked(), { timeout: 10_000 }).toBe(true);
+  }
+  await dialog.getByRole('button', { name: 'Create group' }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+}
+
+/** Types `text` into the open conversation and sends it with Enter. */
+async function say(page: Page, text: string) {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+}
+
+/** The open conversation's system lines and incoming bubbles (sender, text), as the person reads them. */
+const systemLines = (p: Page) => p.locator('.messages li.system .system-line > span:first-child').allTextContents();
+const incoming = (p: Page) =>
+  p.locator('.messages li.in .bubble').evaluateAll((bubbles) => bubbles.map((b) => `${b.querySelector('.sender')?.textContent ?? ''}|${b.querySelector('.body')?.textContent ?? ''}`));
+
 describe('web calls', () => {
   it('a voice call rings only after a ring, connects after accept with audio both ways, and hang-up ends both', async () => {
     const carl = await person('carl');
@@ -704,5 +729,133 @@ describe('web app', () => {
     const res = await fetch(`${server.url}/`);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await res.text()).toContain('<div id="root">');
+  });
+});
+
+describe('web groups', () => {
+  it('three people in a group made with "New group": a typo is refused, everyone sees who wrote what and the system lines, typing names the typist, and a stranger\'s group is a request', async () => {
+    const gwen = await person('gwen');
+    const hank = await person('hank');
+    const iris = await person('iris');
+    // Hank is Gwen's contact; Iris has never heard of Gwen.
+    await befriend(gwen, 'gwen', hank, 'hank');
+
+    await gwen.getByRole('button', { name: 'New group' }).click();
+    const dialog = gwen.getByRole('dialog', { name: 'New group' });
+    await dialog.getByLabel('Group name').fill('Book club');
+    // A contact is there to tick; a typo is answered at once; a stranger is added by username.
+    await dialog.getByRole('checkbox', { name: 'hank', exact: true }).check();
+    await dialog.getByLabel('Add a member by username').fill('nobody_here');
+    await dialog.getByLabel('Add a member by username').press('Enter');
+    await dialog.getByRole('alert').filter({ hasText: 'There is no Parley user named nobody_here. Check the spelling.' }).waitFor({ timeout: 10_000 });
+    await dialog.getByLabel('Add a member by username').fill('iris');
+    await dialog.getByLabel('Add a member by username').press('Enter');
+    await expect.poll(() => dialog.getByRole('checkbox', { name: 'iris', exact: true }).isChecked(), { timeout: 10_000 }).toBe(true);
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+
+    // The new group opens at once: its name, three members, the line about its creation.
+    const header = gwen.locator('.conversation > header');
+    await header.getByText('Book club', { exact: true }).waitFor({ timeout: 20_000 });
+    await header.getByText('3 members').waitFor();
+    await expect.poll(() => systemLines(gwen), { timeout: 15_000 }).toContainEqual(expect.stringMatching(/^You created the group/));
+
+    // Hank (a contact of Gwen's) has it as an ordinary group; Iris as a request.
+    const hankRow = hank.locator('[data-conversation="Book club"]');
+    await hankRow.waitFor({ timeout: 20_000 });
+    expect(await hankRow.locator('.tag').count()).toBe(0);
+    const irisRow = iris.locator('[data-conversation="Book club"]');
+    await irisRow.waitFor({ timeout: 20_000 });
+    await expect.poll(() => irisRow.locator('.tag').textContent()).toBe('Message request');
+    await irisRow.click();
+    const request = iris.getByRole('region', { name: 'Group request' });
+    await request.getByText('gwen', { exact: true }).waitFor();
+    expect(await iris.getByLabel('Message').count()).toBe(0);
+    await request.getByRole('button', { name: 'Accept' }).click();
+    await request.waitFor({ state: 'detached' });
+    await hankRow.click();
+    await expect.poll(() => systemLines(hank), { timeout: 15_000 }).toContainEqual(expect.stringMatching(/^gwen created the group/));
+
+    // Everyone sees each message, incoming ones under their sender's name.
+    await say(gwen, 'Welcome to the book club');
+    for (const p of [hank, iris]) await expect.poll(() => incoming(p), { timeout: 15_000 }).toEqual(['gwen|Welcome to the book club']);
+    await hank.getByLabel('Message').pressSequentially('Tha');
+    await header.locator('.typing').getByText('hank is typing…').waitFor({ timeout: 15_000 });
+    await say(hank, 'Thanks gwen! I am halfway through chapter 3');
+    await say(iris, 'Hello both');
+    await expect.poll(() => incoming(gwen), { timeout: 15_000 }).toEqual(['hank|Thanks gwen! I am halfway through chapter 3', 'iris|Hello both']);
+    await expect.poll(() => incoming(hank), { timeout: 15_000 }).toEqual(['gwen|Welcome to the book club', 'iris|Hello both']);
+    await expect.poll(() => incoming(iris), { timeout: 15_000 }).toEqual(['gwen|Welcome to the book club', 'hank|Thanks gwen! I am halfway through chapter 3']);
+    // The list names the last sender, and the group's initials stand for it.
+    const gwenRow = gwen.locator('[data-conversation="Book club"]');
+    await expect.poll(() => gwenRow.locator('.preview').textContent()).toBe('iris: Hello both');
+    expect(await gwenRow.locator('.avatar-small').textContent()).toBe('BC');
+    await say(gwen, 'Next meeting on Thursday at 8?');
+    await hank.locator('.messages').getByText('Next meeting on Thursday at 8?').waitFor({ timeout: 15_000 });
+    await gwen.screenshot({ path: join(ARTIFACTS, 'web-group-chat.png') });
+    await hank.screenshot({ path: join(ARTIFACTS, 'web-group-chat-member.png') });
+  });
+
+  it('an admin removes a member after a confirmation: they are told "... removed you" and can no longer send; admin rights, renaming and leaving reach everyone', async () => {
+    const nora = await person('nora');
+    const otto = await person('otto');
+    const pete = await person('pete');
+    await createGroup(nora, 'Trip', ['otto', 'pete']);
+    for (const p of [otto, pete]) {
+      await p.locator('[data-conversation="Trip"]').click({ timeout: 20_000 });
+      await p.getByRole('region', { name: 'Group request' }).getByRole('button', { name: 'Accept' }).click();
+    }
+    await say(pete, 'pete was here');
+    await nora.locator('.messages').getByText('pete was here').waitFor({ timeout: 15_000 });
+
+    // Nora's group info: members with the admin marked; she makes Otto an admin.
+    await nora.getByRole('button', { name: 'Group info' }).click();
+    const info = nora.getByRole('dialog', { name: 'Group info' });
+    const member = (name: string) => info.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: name });
+    await expect.poll(() => member('You').locator('.tag').textContent()).toBe('Admin');
+    expect(await member('otto').locator('.tag').count()).toBe(0);
+    await info.getByRole('button', { name: 'Make admin otto' }).click();
+    await expect.poll(() => member('otto').locator('.tag').textContent(), { timeout: 15_000 }).toBe('Admin');
+
+    // Removing asks first; Cancel and Escape change nothing.
+    await info.getByRole('button', { name: 'Remove pete' }).click();
+    const confirm = nora.getByRole('dialog', { name: 'Remove pete?' });
+    await confirm.waitFor();
+    await nora.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    await info.waitFor();
+    await info.getByRole('button', { name: 'Remove pete' }).click();
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await confirm.waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => member('pete').count(), { timeout: 15_000 }).toBe(0);
+    await info.getByRole('button', { name: 'Done' }).click();
+    await nora.locator('.conversation > header').getByText('2 members').waitFor();
+
+    // Pete is told, and his composer gives way to why he cannot send.
+    await expect.poll(() => systemLines(pete), { timeout: 15_000 }).toContainEqual('nora removed you');
+    await pete.getByText("You can't send messages to this group because you're no longer a member.").waitFor();
+    expect(await pete.getByLabel('Message').count()).toBe(0);
+    await pete.locator('.conversation > header').getByText('You are no longer a member').waitFor();
+    await pete.screenshot({ path: join(ARTIFACTS, 'web-group-removed.png') });
+    await expect.poll(() => systemLines(otto), { timeout: 15_000 }).toEqual(expect.arrayContaining(['nora made you an admin', 'nora removed pete']));
+
+    // Otto, now an admin, renames it; everyone sees the new name.
+    await otto.getByRole('button', { name: 'Group info' }).click();
+    const ottoInfo = otto.getByRole('dialog', { name: 'Group info' });
+    await ottoInfo.getByRole('button', { name: 'Rename group' }).click();
+    await ottoInfo.getByLabel('Group name').fill('Trip to Lisbon');
+    await ottoInfo.getByRole('button', { name: 'Save' }).click();
+    await ottoInfo.getByRole('heading', { name: 'Trip to Lisbon' }).waitFor({ timeout: 15_000 });
+    await nora.locator('.conversation > header').getByText('Trip to Lisbon').waitFor({ timeout: 15_000 });
+    await expect.poll(() => systemLines(nora), { timeout: 15_000 }).toContainEqual('otto changed the group name to "Trip to Lisbon"');
+
+    // Otto leaves, after a confirmation; Nora is told and the group is hers alone.
+    await ottoInfo.getByRole('button', { name: 'Leave group' }).click();
+    await otto.getByRole('dialog', { name: 'Leave Trip to Lisbon?' }).getByRole('button', { name: 'Leave group' }).click();
+    await ottoInfo.waitFor({ state: 'detached', timeout: 15_000 });
+    await otto.getByText("You can't send messages to this group because you're no longer a member.").waitFor({ timeout: 15_000 });
+    await expect.poll(() => systemLines(nora), { timeout: 15_000 }).toContainEqual('otto left');
+    await nora.locator('.conversation > header').getByText('1 member', { exact: true }).waitFor();
+    await say(nora, 'just me now');
+    await nora.locator('.messages li.out').filter({ hasText: 'just me now' }).waitFor();
   });
 });
