@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { removeTempDirs, ROOT, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
+import { removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from '../../cli/test/harness.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -158,6 +158,25 @@ async function befriend(a: Page, aName: string, b: Page, bName: string) {
   await writeTo(a, bName, `hi ${bName}`);
   await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
   await b.getByRole('button', { name: 'Accept' }).click();
+}
+
+/** A browser that has not registered: the first screen, to link it to an existing account. */
+async function newBrowser(name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
+  await page.goto(server.url);
+  await page.getByLabel('Choose a username').waitFor();
+  return page;
+}
+
+/** On a browser's first screen: "Link to an existing account", and the code it then shows (as the person reads it). */
+async function showLinkCode(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Link to an existing account' }).click();
+  const code = page.locator('.link-code');
+  await code.waitFor({ timeout: 15_000 });
+  return (await code.textContent())!;
 }
 
 /** Creates a group from "New group": its name, then each member added by username (checked with the server). */
@@ -857,5 +876,107 @@ describe('web groups', () => {
     await nora.locator('.conversation > header').getByText('1 member', { exact: true }).waitFor();
     await say(nora, 'just me now');
     await nora.locator('.messages li.out').filter({ hasText: 'just me now' }).waitFor();
+  });
+});
+
+describe('web linked devices', () => {
+  const sdkPeople: TestClient[] = [];
+  afterEach(() => {
+    for (const p of sdkPeople.splice(0)) p.client.close();
+  });
+
+  it("a second browser links by the code it shows, entered in the first browser's Settings: it gets the account's groups and messages; unlinking it there leaves it on a screen that says so, from which it can link again", async () => {
+    const lara = await person('lara');
+    const mona = await person('mona');
+    await befriend(mona, 'mona', lara, 'lara');
+    await createGroup(lara, 'Choir', ['mona']);
+
+    // The new browser shows its code: grouped for reading aloud, and as a QR code.
+    const laptop = await newBrowser('lara-laptop');
+    const code = await showLinkCode(laptop);
+    expect(code).toMatch(/^([a-z2-9]{4} ){6}[a-z2-9]{2}$/);
+    await laptop.getByRole('img', { name: 'QR code of the link code' }).waitFor();
+    await laptop.getByRole('status').getByText('Waiting for a linked device to enter the code').waitFor();
+    await laptop.screenshot({ path: join(ARTIFACTS, 'web-link-code.png') });
+
+    // Lara enters it under Settings, Linked devices.
+    await lara.getByRole('button', { name: 'Settings' }).click();
+    const settings = lara.getByRole('dialog', { name: 'Settings' });
+    const devices = settings.getByRole('list', { name: 'Your devices' });
+    await expect.poll(() => devices.getByRole('listitem').count(), { timeout: 15_000 }).toBe(1);
+    await settings.getByRole('button', { name: 'Link a new device' }).click();
+    // A mistyped code is refused with what to do.
+    await settings.getByLabel('Code shown on the new device').fill('not a code');
+    await settings.getByRole('button', { name: 'Link device' }).click();
+    await settings.getByRole('alert').getByText(/^That is not a link code/).waitFor();
+    await settings.getByLabel('Code shown on the new device').fill(code);
+    await settings.getByRole('button', { name: 'Link device' }).click();
+    await settings.getByText(/^Device 2 is linked/).waitFor({ timeout: 30_000 });
+    await expect.poll(() => devices.getByRole('listitem').count()).toBe(2);
+    const thisOne = devices.locator('li[aria-current="true"]');
+    await thisOne.getByText('This device').waitFor();
+    await devices.getByRole('listitem').filter({ hasText: 'Chrome on Linux' }).getByText(/last seen/).waitFor();
+    await lara.screenshot({ path: join(ARTIFACTS, 'web-linked-devices.png') });
+
+    // The laptop opens the messenger with the account's group (no messages on it yet).
+    const choir = laptop.locator('[data-conversation="Choir"]');
+    await choir.waitFor({ timeout: 30_000 });
+    await expect.poll(() => choir.locator('.preview').textContent()).toBe('No messages yet');
+    // What is sent to the account reaches it: a direct message from a contact (no request: contacts came over) and a group message.
+    await say(mona, 'hello to both your devices');
+    const monaRow = laptop.locator('[data-conversation="mona"]');
+    await monaRow.click({ timeout: 20_000 });
+    await laptop.locator('.messages').getByText('hello to both your devices').waitFor();
+    expect(await monaRow.locator('.tag').count()).toBe(0);
+    await mona.locator('[data-conversation="Choir"]').click({ timeout: 20_000 });
+    await say(mona, 'practice at 7');
+    await choir.click();
+    await expect.poll(() => incoming(laptop), { timeout: 15_000 }).toEqual(['mona|practice at 7']);
+    // And what the laptop sends reaches the others, and shows on Lara's first browser as hers.
+    await say(laptop, 'see you there');
+    await expect.poll(() => incoming(mona), { timeout: 15_000 }).toContainEqual('lara|see you there');
+    await lara.getByRole('button', { name: 'Done' }).click();
+    await lara.locator('[data-conversation="Choir"]').click();
+    await lara.locator('.messages li.out').filter({ hasText: 'see you there' }).waitFor({ timeout: 15_000 });
+
+    // Lara unlinks the laptop, after a confirmation.
+    await lara.getByRole('button', { name: 'Settings' }).click();
+    await settings.getByRole('button', { name: 'Unlink Chrome on Linux' }).click();
+    const confirm = lara.getByRole('dialog', { name: 'Unlink Chrome on Linux?' });
+    await confirm.getByRole('button', { name: 'Unlink' }).click();
+    await expect.poll(() => devices.getByRole('listitem').count(), { timeout: 15_000 }).toBe(1);
+    await laptop.getByRole('heading', { name: 'This browser was unlinked' }).waitFor({ timeout: 20_000 });
+    await laptop.screenshot({ path: join(ARTIFACTS, 'web-unlinked.png') });
+    // After a reload it still knows (the server says so), and it can be linked again with a new code.
+    await laptop.reload();
+    await laptop.getByRole('heading', { name: 'This browser was unlinked' }).waitFor({ timeout: 20_000 });
+    await laptop.getByRole('button', { name: 'Link this browser again' }).click();
+    const again = laptop.locator('.link-code');
+    await again.waitFor({ timeout: 15_000 });
+    expect(await again.textContent()).not.toBe(code);
+  });
+
+  it('an account registered with the SDK links a web browser by the code the browser shows', async () => {
+    const sol = sdkClient(server.url, tempDir('sdk-sol'));
+    const tia = sdkClient(server.url, tempDir('sdk-tia'));
+    sdkPeople.push(sol, tia);
+    for (const [p, name] of [[sol, 'sol'], [tia, 'tia']] as const) {
+      await p.client.register(name);
+      await p.client.connect();
+    }
+    const film = await sol.client.groups.create('Film night', ['tia']);
+
+    const page = await newBrowser('sol-web');
+    const code = await showLinkCode(page);
+    expect(await sol.client.devices.link(code)).toBe(2);
+    await page.locator('[data-conversation="Film night"]').waitFor({ timeout: 30_000 });
+    await tia.client.sendText('sol', 'for every device of sol');
+    await page.locator('[data-conversation="tia"]').click({ timeout: 20_000 });
+    await page.locator('.messages').getByText('for every device of sol').waitFor();
+    // Tia writes to the group once she has its key (and so its name).
+    await tia.waitFor(() => tia.client.groups.list().some((g) => g.groupId === film.groupId && g.name === 'Film night'), 20_000);
+    await tia.client.groups.send(film.groupId, 'popcorn?');
+    await page.locator('[data-conversation="Film night"]').click();
+    await expect.poll(() => incoming(page), { timeout: 15_000 }).toEqual(['tia|popcorn?']);
   });
 });

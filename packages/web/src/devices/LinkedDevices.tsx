@@ -47,7 +47,10 @@ export function LinkedDevices({ client }: { client: ParleyClient }) {
           {devices.map((d) => (
             <li key={d.deviceId} aria-current={d.current ? 'true' : undefined}>
               <span className="device-icon" aria-hidden="true">
-                {d.deviceId === 1 ? '★' : '▭'}
+                <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+                  <rect x="3" y="4" width="18" height="12" rx="2" />
+                  <path d="M8 20h8M12 16v4" />
+                </svg>
               </span>
               <span className="device-text">
                 <span className="device-name">

@@ -20,7 +20,7 @@ export function UnlinkedScreen(props: { username: string; onLinkAgain: () => voi
           It was removed from <strong>{props.username}</strong>'s account, from another device or from itself. It no longer receives messages and cannot send any.
         </p>
         <p className="muted">To use Parley here again, link it again: you get a new code to enter on a device that is still linked. This removes what this browser kept of the account.</p>
-        <div className="actions">
+        <div className="actions column">
           <button autoFocus disabled={busy} onClick={() => go(props.onLinkAgain)}>
             Link this browser again
           </button>
