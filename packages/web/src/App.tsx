@@ -59,8 +59,8 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   const relayOnly = callsRelayed(useSettings(settings));
   const call = useCall(client, relayOnly, { onChange: session.refresh, onError: session.report });
   const conversations = useMemo(() => client.conversations(), [client, session.version]);
-  const nameOf = useMemo(() => accountNames(client), [client, session.version]);
-  const view = useMemo(() => (open ? conversationView(client, open, newChats[open]) : undefined), [client, open, newChats, session.version]);
+  const nameOf = useMemo(() => accountNames(client, conversations), [client, conversations]);
+  const view = useMemo(() => (open ? conversationView(client, conversations, open, newChats[open]) : undefined), [client, conversations, open, newChats]);
   const select = (id: ConversationId) => {
     setOpen(id);
     askForNotifications();

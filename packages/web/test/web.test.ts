@@ -954,6 +954,26 @@ describe('web linked devices', () => {
     const again = laptop.locator('.link-code');
     await again.waitFor({ timeout: 15_000 });
     expect(await again.textContent()).not.toBe(code);
+
+    // This time Lara scans the QR code. Chromium on Linux has no BarcodeDetector, so her page gets
+    // one that reads what the QR code carries, as Chrome on Android or macOS would from the camera.
+    const payload = `parley:link:${await again.getAttribute('data-code')}`;
+    await lara.context().addInitScript((p: string) => {
+      (window as unknown as { BarcodeDetector: unknown }).BarcodeDetector = class {
+        static getSupportedFormats = async () => ['qr_code'];
+        async detect(source: HTMLVideoElement) {
+          return source.srcObject ? [{ rawValue: p }] : [];
+        }
+      };
+    }, payload);
+    await lara.reload();
+    await lara.getByRole('button', { name: 'Settings' }).click();
+    await settings.getByRole('button', { name: 'Link a new device' }).click();
+    await settings.getByRole('button', { name: 'Scan QR code' }).click();
+    await settings.getByText(/^Device 3 is linked/).waitFor({ timeout: 30_000 });
+    await laptop.locator('[data-conversation="Choir"]').waitFor({ timeout: 30_000 });
+    // The camera was on for the scan only.
+    expect(await localTracks(lara)).toEqual({ opened: 1, live: 0 });
   });
 
   it('an account registered with the SDK links a web browser by the code the browser shows', async () => {

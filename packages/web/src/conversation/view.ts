@@ -5,7 +5,7 @@
  * member, an admin, whether it is a request). A new direct chat has an id before it
  * has a contact in the SDK; its username comes from the person who typed it.
  */
-import { groupTitle, parseConversation, type ConversationId, type GroupRecord, type ParleyClient } from '@parley/client';
+import { groupTitle, parseConversation, type ConversationId, type ConversationSummary, type GroupRecord, type ParleyClient } from '@parley/client';
 
 export type ConversationView =
   | {
@@ -32,8 +32,9 @@ export type ConversationView =
       readonly sendTo: ConversationId;
     };
 
-export function conversationView(client: ParleyClient, id: ConversationId, newChatUsername: string | undefined): ConversationView | undefined {
-  const summary = client.conversations().find((c) => c.id === id);
+/** `conversations` is `client.conversations()`, passed in because listing them reads every message. */
+export function conversationView(client: ParleyClient, conversations: readonly ConversationSummary[], id: ConversationId, newChatUsername: string | undefined): ConversationView | undefined {
+  const summary = conversations.find((c) => c.id === id);
   const p = parseConversation(id);
   if (p.kind === 'direct') {
     const username = summary?.username ?? newChatUsername;
