@@ -770,6 +770,7 @@ describe('web groups', () => {
     await dialog.getByLabel('Add a member by username').fill('iris');
     await dialog.getByLabel('Add a member by username').press('Enter');
     await expect.poll(() => dialog.getByRole('checkbox', { name: 'iris', exact: true }).isChecked(), { timeout: 10_000 }).toBe(true);
+    await gwen.screenshot({ path: join(ARTIFACTS, 'web-new-group.png') });
     await dialog.getByRole('button', { name: 'Create group' }).click();
 
     // The new group opens at once: its name, three members, the line about its creation.
@@ -834,6 +835,7 @@ describe('web groups', () => {
     expect(await member('otto').locator('.tag').count()).toBe(0);
     await info.getByRole('button', { name: 'Make admin otto' }).click();
     await expect.poll(() => member('otto').locator('.tag').textContent(), { timeout: 15_000 }).toBe('Admin');
+    await nora.screenshot({ path: join(ARTIFACTS, 'web-group-info.png') });
 
     // Removing asks first; Cancel and Escape change nothing.
     await info.getByRole('button', { name: 'Remove pete' }).click();

@@ -72,23 +72,23 @@ export function LinkThisBrowser({ client, onDone, onCancel }: { client: ParleyCl
         <div className="link-code-box">
           {code.qr ? <img src={code.qr} width={232} height={232} alt="QR code of the link code" /> : <div className="qr-placeholder" aria-hidden="true" />}
           <div>
-            <p className="muted small" id="link-code-label">
-              Link code
-            </p>
-            <p className="link-code" aria-labelledby="link-code-label" data-code={code.text}>
+            <p className="muted small">Link code</p>
+            <p className="link-code" data-code={code.text}>
               {codeGroups(code.text).join(' ')}
             </p>
-            <button
-              className="secondary small-button"
-              onClick={() =>
-                void navigator.clipboard?.writeText(code.text).then(
-                  () => setCopied(true),
-                  () => undefined,
-                )
-              }
-            >
-              {copied ? 'Copied' : 'Copy code'}
-            </button>
+            {navigator.clipboard && (
+              <button
+                className="secondary small-button"
+                onClick={() =>
+                  void navigator.clipboard.writeText(code.text).then(
+                    () => setCopied(true),
+                    () => undefined,
+                  )
+                }
+              >
+                {copied ? 'Copied' : 'Copy code'}
+              </button>
+            )}
             <p className="muted small">{left > 0 ? `The code works once, for the next ${duration(left)}.` : 'The code has expired.'}</p>
           </div>
         </div>
