@@ -1,6 +1,7 @@
-// The web app in Debian's headless Chromium against a real server: two people
-// register in two browser contexts, chat both ways, see ticks, reload and keep
-// their history. Screenshots go to test-artifacts/.
+// The web app in Debian's headless Chromium against a real server: people
+// register in browser contexts, chat both ways, see ticks, reload and keep their
+// history, call each other, chat in groups, and link further browsers to their
+// account. Screenshots go to test-artifacts/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
