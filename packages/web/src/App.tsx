@@ -1,17 +1,22 @@
 /**
- * The Parley web app's routes: opening the client, registering, then the messenger
- * (sidebar, open conversation, the call screen and dialogs over them). Each screen
- * lives in its own folder; the state that spans screens comes from the session
- * and call hooks.
+ * The Parley web app's routes: opening the client, registering or linking this
+ * browser to an existing account, then the messenger (sidebar, open conversation,
+ * the call screen and dialogs over them), or the screen that says this browser was
+ * unlinked. Each screen lives in its own folder; the state that spans screens comes
+ * from the session and call hooks. The open conversation is a ConversationId.
  */
-import { useEffect, useMemo, useState } from 'react';
-import type { ParleyClient } from '@parley/client';
-import type { CallLengths } from './call/call-lengths.ts';
+import { useMemo, useState } from 'react';
+import type { ConversationId, ParleyClient } from '@parley/client';
 import { CallScreen } from './call/CallScreen.tsx';
 import { useCall } from './call/use-call.ts';
 import { CallLogDialog } from './call-log/CallLogDialog.tsx';
 import { ConversationScreen } from './conversation/ConversationScreen.tsx';
+import { conversationView } from './conversation/view.ts';
+import { accountNames } from './conversations/names.ts';
 import { Sidebar } from './conversations/Sidebar.tsx';
+import { UnlinkedScreen } from './devices/UnlinkedScreen.tsx';
+import { GroupInfoDialog } from './groups/GroupInfoDialog.tsx';
+import { NewGroupDialog } from './groups/NewGroupDialog.tsx';
 import { RegisterScreen } from './register/RegisterScreen.tsx';
 import { SafetyNumberDialog } from './safety-number/SafetyNumberDialog.tsx';
 import { callsRelayed, type SettingsStore } from './settings/settings.ts';
@@ -21,41 +26,64 @@ import { askForNotifications } from './session/notify.ts';
 import { useClient } from './session/use-client.ts';
 import { useSession } from './session/use-session.ts';
 
-export function App({ settings, callLengths }: { settings: SettingsStore; callLengths: CallLengths }) {
-  const { client, error } = useClient();
-  const [registered, setRegistered] = useState(false);
-  useEffect(() => {
-    if (client?.account) setRegistered(true);
-  }, [client]);
+export function App({ settings }: { settings: SettingsStore }) {
+  const { client, error, startOver } = useClient();
+  // Registering or linking stores the account in the client; this only re-renders when it did.
+  const [, accountStored] = useState(0);
+  /** After "link again" on the unlinked screen: the new profile goes straight to linking. */
+  const [linkNext, setLinkNext] = useState(false);
   if (error) return <div className="center error">{error}</div>;
   if (!client) return <div className="center">Opening Parley…</div>;
-  if (!registered) return <RegisterScreen client={client} onDone={() => setRegistered(true)} />;
-  return <Messenger client={client} settings={settings} callLengths={callLengths} />;
+  if (!client.account) return <RegisterScreen key={String(linkNext)} client={client} startLinking={linkNext} onDone={() => accountStored((n) => n + 1)} />;
+  return (
+    <Messenger
+      client={client}
+      settings={settings}
+      onStartOver={(link) => {
+        setLinkNext(link);
+        void startOver();
+      }}
+    />
+  );
 }
 
-type OpenDialog = { kind: 'settings' } | { kind: 'call-log' } | { kind: 'safety-number'; peer: string };
+type OpenDialog = { kind: 'settings' } | { kind: 'call-log' } | { kind: 'safety-number'; peer: string } | { kind: 'new-group' } | { kind: 'group-info' };
 
-function Messenger({ client, settings, callLengths }: { client: ParleyClient; settings: SettingsStore; callLengths: CallLengths }) {
+function Messenger({ client, settings, onStartOver }: { client: ParleyClient; settings: SettingsStore; onStartOver: (link: boolean) => void }) {
   const me = client.account!;
-  const [open, setOpen] = useState<string>();
+  const [open, setOpen] = useState<ConversationId>();
+  /** Usernames of direct chats opened before the SDK knows the person (no message yet). */
+  const [newChats, setNewChats] = useState<Readonly<Record<ConversationId, string>>>({});
   const [dialog, setDialog] = useState<OpenDialog>();
   const session = useSession(client, open);
   const relayOnly = callsRelayed(useSettings(settings));
-  const call = useCall(client, relayOnly, callLengths, { onChange: session.refresh, onError: session.report });
-  const conversations = useMemo(() => client.conversations().filter((c) => c.kind === 'direct' && c.last), [client, session.version]);
-  const select = (username: string) => {
-    setOpen(username);
+  const call = useCall(client, relayOnly, { onChange: session.refresh, onError: session.report });
+  const conversations = useMemo(() => client.conversations(), [client, session.version]);
+  const nameOf = useMemo(() => accountNames(client, conversations), [client, conversations]);
+  const view = useMemo(() => (open ? conversationView(client, conversations, open, newChats[open]) : undefined), [client, conversations, open, newChats]);
+  const select = (id: ConversationId) => {
+    setOpen(id);
     askForNotifications();
-    void client.markRead(username).then(session.refresh);
+    void client.markRead(id).then(session.refresh);
   };
+  const closeDialog = () => setDialog(undefined);
+
+  if (session.unlinked) return <UnlinkedScreen username={me.username} onLinkAgain={() => onStartOver(true)} onNewAccount={() => onStartOver(false)} />;
 
   return (
     <div className="app">
       <Sidebar
+        client={client}
         username={me.username}
         conversations={conversations}
         open={open}
+        nameOf={nameOf}
         onSelect={select}
+        onNewChat={(id, username) => {
+          setNewChats((n) => ({ ...n, [id]: username }));
+          select(id);
+        }}
+        onNewGroup={() => setDialog({ kind: 'new-group' })}
         onCallLog={() => setDialog({ kind: 'call-log' })}
         onSettings={() => setDialog({ kind: 'settings' })}
       />
@@ -70,9 +98,24 @@ function Messenger({ client, settings, callLengths }: { client: ParleyClient; se
           onClose={call.dismiss}
         />
       )}
-      {dialog?.kind === 'settings' && <SettingsDialog store={settings} onClose={() => setDialog(undefined)} />}
-      {dialog?.kind === 'call-log' && <CallLogDialog client={client} onClose={() => setDialog(undefined)} />}
-      {dialog?.kind === 'safety-number' && <SafetyNumberDialog client={client} peer={dialog.peer} onClose={() => setDialog(undefined)} />}
+      {dialog?.kind === 'settings' && <SettingsDialog store={settings} client={client} onClose={closeDialog} />}
+      {dialog?.kind === 'call-log' && <CallLogDialog client={client} onClose={closeDialog} />}
+      {dialog?.kind === 'safety-number' && <SafetyNumberDialog client={client} peer={dialog.peer} onClose={closeDialog} />}
+      {dialog?.kind === 'new-group' && (
+        <NewGroupDialog
+          client={client}
+          contacts={conversations.flatMap((c) => (c.kind === 'direct' && !c.request && c.username ? [{ username: c.username, id: c.id }] : []))}
+          onClose={closeDialog}
+          onCreated={(id) => {
+            closeDialog();
+            session.refresh();
+            select(id);
+          }}
+        />
+      )}
+      {dialog?.kind === 'group-info' && view?.kind === 'group' && (
+        <GroupInfoDialog client={client} view={view} onChanged={session.refresh} onShowSafetyNumber={(peer) => setDialog({ kind: 'safety-number', peer })} onClose={closeDialog} />
+      )}
       <main className="main">
         {session.fatal && (
           <div className="banner error" role="alert">
@@ -84,24 +127,25 @@ function Messenger({ client, settings, callLengths }: { client: ParleyClient; se
             {session.connection}
           </div>
         )}
-        {open ? (
+        {view ? (
           <ConversationScreen
-            key={open}
+            key={view.id}
             client={client}
-            callLengths={callLengths}
-            peer={open}
+            view={view}
             version={session.version}
-            typingSince={session.typingSince[open] ?? 0}
-            changedNumber={session.changedIdentities[open]}
+            nameOf={nameOf}
+            typing={session.typing[view.id] ?? {}}
+            changedIdentities={session.changedIdentities}
             inCall={!!call.state && call.state.phase !== 'ended'}
             onSent={session.refresh}
-            onTrusted={() => session.trusted(open)}
+            onTrusted={session.trusted}
             onClosed={() => {
               setOpen(undefined);
               session.refresh();
             }}
-            onCall={(kind) => void call.start(open, kind)}
-            onShowSafetyNumber={() => setDialog({ kind: 'safety-number', peer: open })}
+            onCall={(kind) => view.kind === 'direct' && void call.start(view.username, kind)}
+            onShowSafetyNumber={(peer) => setDialog({ kind: 'safety-number', peer })}
+            onGroupInfo={() => setDialog({ kind: 'group-info' })}
           />
         ) : (
           <div className="center muted">Select a conversation or start a new one.</div>

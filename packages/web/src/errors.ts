@@ -1,4 +1,8 @@
-/** Error sentences a person understands. */
+/**
+ * Error sentences a person understands. The SDK's messages are written for every
+ * app (some name CLI commands); where the web app offers its own way out, it says
+ * that instead.
+ */
 import { ClientError, WireError } from '@parley/client';
 
 export function explain(e: unknown): string {
@@ -14,10 +18,23 @@ export function explain(e: unknown): string {
       case 'SERVER_UNREACHABLE':
       case 'TIMEOUT':
         return 'You are offline: the server cannot be reached. Parley keeps trying.';
+      case 'DEVICE_UNLINKED':
+        return 'This browser was unlinked from its account. Link it again from a device that is still linked.';
+      case 'TOO_MANY_DEVICES':
+        return 'This account has the most linked devices allowed. Unlink one (Settings, Linked devices), then try again.';
+      case 'LINK_EXPIRED':
+        return 'The link code expired or was already used. Start again on the new device to get a new code.';
       default:
         return e.describe();
     }
   }
-  if (e instanceof ClientError) return e.message;
+  if (e instanceof ClientError) return sentence(e.message);
   return `Something went wrong: ${(e as Error)?.message ?? String(e)}`;
+}
+
+/** "there is no Parley user named zed; check the spelling" -> "There is no Parley user named zed; check the spelling." */
+function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return t;
+  return `${t[0]!.toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
 }

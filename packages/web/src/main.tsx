@@ -1,7 +1,6 @@
-/** The composition root: settings and call lengths over localStorage, then the app. */
+/** The composition root: settings over localStorage, then the app. */
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
-import { CallLengths } from './call/call-lengths.ts';
 import { SettingsStore } from './settings/settings.ts';
 import './style.css';
 
@@ -9,6 +8,6 @@ import './style.css';
 const storage = { getItem: (k: string) => localStorage.getItem(k), setItem: (k: string, v: string) => localStorage.setItem(k, v) };
 const warn = (m: string) => console.warn(`Parley: ${m}`);
 const settings = new SettingsStore(storage, warn);
-const callLengths = new CallLengths(storage, warn);
+// 'parley.callLengths', which earlier versions wrote, is no longer read: call lines are the SDK's own messages now.
 
-createRoot(document.getElementById('root')!).render(<App settings={settings} callLengths={callLengths} />);
+createRoot(document.getElementById('root')!).render(<App settings={settings} />);

@@ -1,12 +1,13 @@
-// The web app in Debian's headless Chromium against a real server: two people
-// register in two browser contexts, chat both ways, see ticks, reload and keep
-// their history. Screenshots go to test-artifacts/.
+// The web app in Debian's headless Chromium against a real server: people
+// register in browser contexts, chat both ways, see ticks, reload and keep their
+// history, call each other, chat in groups, and link further browsers to their
+// account. Screenshots go to test-artifacts/.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { removeTempDirs, ROOT, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
+import { removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from '../../cli/test/harness.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
 const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -159,6 +160,50 @@ async function befriend(a: Page, aName: string, b: Page, bName: string) {
   await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
   await b.getByRole('button', { name: 'Accept' }).click();
 }
+
+/** A browser that has not registered: the first screen, to link it to an existing account. */
+async function newBrowser(name: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
+  await page.goto(server.url);
+  await page.getByLabel('Choose a username').waitFor();
+  return page;
+}
+
+/** On a browser's first screen: "Link to an existing account", and the code it then shows (as the person reads it). */
+async function showLinkCode(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Link to an existing account' }).click();
+  const code = page.locator('.link-code');
+  await code.waitFor({ timeout: 15_000 });
+  return (await code.textContent())!;
+}
+
+/** Creates a group from "New group": its name, then each member added by username (checked with the server). */
+async function createGroup(page: Page, name: string, members: string[]) {
+  await page.getByRole('button', { name: 'New group' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByLabel('Group name').fill(name);
+  for (const m of members) {
+    await dialog.getByLabel('Add a member by username').fill(m);
+    await dialog.getByLabel('Add a member by username').press('Enter');
+    await expect.poll(() => dialog.getByRole('checkbox', { name: m, exact: true }).isChecked(), { timeout: 10_000 }).toBe(true);
+  }
+  await dialog.getByRole('button', { name: 'Create group' }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+}
+
+/** Types `text` into the open conversation and sends it with Enter. */
+async function say(page: Page, text: string) {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+}
+
+/** The open conversation's system lines and incoming bubbles (sender, text), as the person reads them. */
+const systemLines = (p: Page) => p.locator('.messages li.system .system-line > span:first-child').allTextContents();
+const incoming = (p: Page) =>
+  p.locator('.messages li.in .bubble').evaluateAll((bubbles) => bubbles.map((b) => `${b.querySelector('.sender')?.textContent ?? ''}|${b.querySelector('.body')?.textContent ?? ''}`));
 
 describe('web calls', () => {
   it('a voice call rings only after a ring, connects after accept with audio both ways, and hang-up ends both', async () => {
@@ -704,5 +749,257 @@ describe('web app', () => {
     const res = await fetch(`${server.url}/`);
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await res.text()).toContain('<div id="root">');
+  });
+});
+
+describe('web groups', () => {
+  it('three people in a group made with "New group": a typo is refused, everyone sees who wrote what and the system lines, typing names the typist, and a stranger\'s group is a request', async () => {
+    const gwen = await person('gwen');
+    const hank = await person('hank');
+    const iris = await person('iris');
+    // Hank is Gwen's contact; Iris has never heard of Gwen.
+    await befriend(gwen, 'gwen', hank, 'hank');
+
+    await gwen.getByRole('button', { name: 'New group' }).click();
+    const dialog = gwen.getByRole('dialog', { name: 'New group' });
+    await dialog.getByLabel('Group name').fill('Book club');
+    // A contact is there to tick; a typo is answered at once; a stranger is added by username.
+    await dialog.getByRole('checkbox', { name: 'hank', exact: true }).check();
+    await dialog.getByLabel('Add a member by username').fill('nobody_here');
+    await dialog.getByLabel('Add a member by username').press('Enter');
+    await dialog.getByRole('alert').filter({ hasText: 'There is no Parley user named nobody_here. Check the spelling.' }).waitFor({ timeout: 10_000 });
+    await dialog.getByLabel('Add a member by username').fill('iris');
+    await dialog.getByLabel('Add a member by username').press('Enter');
+    await expect.poll(() => dialog.getByRole('checkbox', { name: 'iris', exact: true }).isChecked(), { timeout: 10_000 }).toBe(true);
+    await gwen.screenshot({ path: join(ARTIFACTS, 'web-new-group.png') });
+    await dialog.getByRole('button', { name: 'Create group' }).click();
+
+    // The new group opens at once: its name, three members, the line about its creation.
+    const header = gwen.locator('.conversation > header');
+    await header.getByText('Book club', { exact: true }).waitFor({ timeout: 20_000 });
+    await header.getByText('3 members').waitFor();
+    await expect.poll(() => systemLines(gwen), { timeout: 15_000 }).toContainEqual(expect.stringMatching(/^You created the group/));
+
+    // Hank (a contact of Gwen's) has it as an ordinary group; Iris as a request.
+    const hankRow = hank.locator('[data-conversation="Book club"]');
+    await hankRow.waitFor({ timeout: 20_000 });
+    expect(await hankRow.locator('.tag').count()).toBe(0);
+    const irisRow = iris.locator('[data-conversation="Book club"]');
+    await irisRow.waitFor({ timeout: 20_000 });
+    await expect.poll(() => irisRow.locator('.tag').textContent()).toBe('Message request');
+    await irisRow.click();
+    const request = iris.getByRole('region', { name: 'Group request' });
+    await request.getByText('gwen', { exact: true }).waitFor();
+    expect(await iris.getByLabel('Message').count()).toBe(0);
+    await request.getByRole('button', { name: 'Accept' }).click();
+    await request.waitFor({ state: 'detached' });
+    await hankRow.click();
+    await expect.poll(() => systemLines(hank), { timeout: 15_000 }).toContainEqual(expect.stringMatching(/^gwen created the group/));
+
+    // Everyone sees each message, incoming ones under their sender's name.
+    await say(gwen, 'Welcome to the book club');
+    for (const p of [hank, iris]) await expect.poll(() => incoming(p), { timeout: 15_000 }).toEqual(['gwen|Welcome to the book club']);
+    await hank.getByLabel('Message').pressSequentially('Tha');
+    await header.locator('.typing').getByText('hank is typing…').waitFor({ timeout: 15_000 });
+    await say(hank, 'Thanks gwen! I am halfway through chapter 3');
+    await say(iris, 'Hello both');
+    await expect.poll(() => incoming(gwen), { timeout: 15_000 }).toEqual(['hank|Thanks gwen! I am halfway through chapter 3', 'iris|Hello both']);
+    await expect.poll(() => incoming(hank), { timeout: 15_000 }).toEqual(['gwen|Welcome to the book club', 'iris|Hello both']);
+    await expect.poll(() => incoming(iris), { timeout: 15_000 }).toEqual(['gwen|Welcome to the book club', 'hank|Thanks gwen! I am halfway through chapter 3']);
+    // The list names the last sender, and the group's initials stand for it.
+    const gwenRow = gwen.locator('[data-conversation="Book club"]');
+    await expect.poll(() => gwenRow.locator('.preview').textContent()).toBe('iris: Hello both');
+    expect(await gwenRow.locator('.avatar-small').textContent()).toBe('BC');
+    await say(gwen, 'Next meeting on Thursday at 8?');
+    await hank.locator('.messages').getByText('Next meeting on Thursday at 8?').waitFor({ timeout: 15_000 });
+    await gwen.screenshot({ path: join(ARTIFACTS, 'web-group-chat.png') });
+    await hank.screenshot({ path: join(ARTIFACTS, 'web-group-chat-member.png') });
+  });
+
+  it('an admin removes a member after a confirmation: they are told "... removed you" and can no longer send; admin rights, renaming and leaving reach everyone', async () => {
+    const nora = await person('nora');
+    const otto = await person('otto');
+    const pete = await person('pete');
+    await createGroup(nora, 'Trip', ['otto', 'pete']);
+    for (const p of [otto, pete]) {
+      await p.locator('[data-conversation="Trip"]').click({ timeout: 20_000 });
+      await p.getByRole('region', { name: 'Group request' }).getByRole('button', { name: 'Accept' }).click();
+    }
+    await say(pete, 'pete was here');
+    await nora.locator('.messages').getByText('pete was here').waitFor({ timeout: 15_000 });
+
+    // Nora's group info: members with the admin marked; she makes Otto an admin.
+    await nora.getByRole('button', { name: 'Group info' }).click();
+    const info = nora.getByRole('dialog', { name: 'Group info' });
+    const member = (name: string) => info.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: name });
+    await expect.poll(() => member('You').locator('.tag').textContent()).toBe('Admin');
+    expect(await member('otto').locator('.tag').count()).toBe(0);
+    await info.getByRole('button', { name: 'Make admin otto' }).click();
+    await expect.poll(() => member('otto').locator('.tag').textContent(), { timeout: 15_000 }).toBe('Admin');
+    await nora.screenshot({ path: join(ARTIFACTS, 'web-group-info.png') });
+
+    // Removing asks first; Cancel and Escape change nothing.
+    await info.getByRole('button', { name: 'Remove pete' }).click();
+    const confirm = nora.getByRole('dialog', { name: 'Remove pete?' });
+    await confirm.waitFor();
+    await nora.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    await info.waitFor();
+    await info.getByRole('button', { name: 'Remove pete' }).click();
+    await confirm.getByRole('button', { name: 'Remove' }).click();
+    await confirm.waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(() => member('pete').count(), { timeout: 15_000 }).toBe(0);
+    await info.getByRole('button', { name: 'Done' }).click();
+    await nora.locator('.conversation > header').getByText('2 members').waitFor();
+
+    // Pete is told, and his composer gives way to why he cannot send.
+    await expect.poll(() => systemLines(pete), { timeout: 15_000 }).toContainEqual('nora removed you');
+    await pete.getByText("You can't send messages to this group because you're no longer a member.").waitFor();
+    expect(await pete.getByLabel('Message').count()).toBe(0);
+    await pete.locator('.conversation > header').getByText('You are no longer a member').waitFor();
+    await pete.screenshot({ path: join(ARTIFACTS, 'web-group-removed.png') });
+    await expect.poll(() => systemLines(otto), { timeout: 15_000 }).toEqual(expect.arrayContaining(['nora made you an admin', 'nora removed pete']));
+
+    // Otto, now an admin, renames it; everyone sees the new name.
+    await otto.getByRole('button', { name: 'Group info' }).click();
+    const ottoInfo = otto.getByRole('dialog', { name: 'Group info' });
+    await ottoInfo.getByRole('button', { name: 'Rename group' }).click();
+    await ottoInfo.getByLabel('Group name').fill('Trip to Lisbon');
+    await ottoInfo.getByRole('button', { name: 'Save' }).click();
+    await ottoInfo.getByRole('heading', { name: 'Trip to Lisbon' }).waitFor({ timeout: 15_000 });
+    await nora.locator('.conversation > header').getByText('Trip to Lisbon').waitFor({ timeout: 15_000 });
+    await expect.poll(() => systemLines(nora), { timeout: 15_000 }).toContainEqual('otto changed the group name to "Trip to Lisbon"');
+
+    // Otto leaves, after a confirmation; Nora is told and the group is hers alone.
+    await ottoInfo.getByRole('button', { name: 'Leave group' }).click();
+    await otto.getByRole('dialog', { name: 'Leave Trip to Lisbon?' }).getByRole('button', { name: 'Leave group' }).click();
+    await ottoInfo.waitFor({ state: 'detached', timeout: 15_000 });
+    await otto.getByText("You can't send messages to this group because you're no longer a member.").waitFor({ timeout: 15_000 });
+    await expect.poll(() => systemLines(nora), { timeout: 15_000 }).toContainEqual('otto left');
+    await nora.locator('.conversation > header').getByText('1 member', { exact: true }).waitFor();
+    await say(nora, 'just me now');
+    await nora.locator('.messages li.out').filter({ hasText: 'just me now' }).waitFor();
+  });
+});
+
+describe('web linked devices', () => {
+  const sdkPeople: TestClient[] = [];
+  afterEach(() => {
+    for (const p of sdkPeople.splice(0)) p.client.close();
+  });
+
+  it("a second browser links by the code it shows, entered in the first browser's Settings: it gets the account's groups and messages; unlinking it there leaves it on a screen that says so, from which it can link again", async () => {
+    const lara = await person('lara');
+    const mona = await person('mona');
+    await befriend(mona, 'mona', lara, 'lara');
+    await createGroup(lara, 'Choir', ['mona']);
+
+    // The new browser shows its code: grouped for reading aloud, and as a QR code.
+    const laptop = await newBrowser('lara-laptop');
+    const code = await showLinkCode(laptop);
+    expect(code).toMatch(/^([a-z2-9]{4} ){6}[a-z2-9]{2}$/);
+    await laptop.getByRole('img', { name: 'QR code of the link code' }).waitFor();
+    await laptop.getByRole('status').getByText('Waiting for a linked device to enter the code').waitFor();
+    await laptop.screenshot({ path: join(ARTIFACTS, 'web-link-code.png') });
+
+    // Lara enters it under Settings, Linked devices.
+    await lara.getByRole('button', { name: 'Settings' }).click();
+    const settings = lara.getByRole('dialog', { name: 'Settings' });
+    const devices = settings.getByRole('list', { name: 'Your devices' });
+    await expect.poll(() => devices.getByRole('listitem').count(), { timeout: 15_000 }).toBe(1);
+    await settings.getByRole('button', { name: 'Link a new device' }).click();
+    // A mistyped code is refused with what to do.
+    await settings.getByLabel('Code shown on the new device').fill('not a code');
+    await settings.getByRole('button', { name: 'Link device' }).click();
+    await settings.getByRole('alert').getByText(/^That is not a link code/).waitFor();
+    await settings.getByLabel('Code shown on the new device').fill(code);
+    await settings.getByRole('button', { name: 'Link device' }).click();
+    await settings.getByText(/^Device 2 is linked/).waitFor({ timeout: 30_000 });
+    await expect.poll(() => devices.getByRole('listitem').count()).toBe(2);
+    const thisOne = devices.locator('li[aria-current="true"]');
+    await thisOne.getByText('This device').waitFor();
+    await devices.getByRole('listitem').filter({ hasText: 'Chrome on Linux' }).getByText(/last seen/).waitFor();
+    await lara.screenshot({ path: join(ARTIFACTS, 'web-linked-devices.png') });
+
+    // The laptop opens the messenger with the account's group (no messages on it yet).
+    const choir = laptop.locator('[data-conversation="Choir"]');
+    await choir.waitFor({ timeout: 30_000 });
+    await expect.poll(() => choir.locator('.preview').textContent()).toBe('No messages yet');
+    // What is sent to the account reaches it: a direct message from a contact (no request: contacts came over) and a group message.
+    await say(mona, 'hello to both your devices');
+    const monaRow = laptop.locator('[data-conversation="mona"]');
+    await monaRow.click({ timeout: 20_000 });
+    await laptop.locator('.messages').getByText('hello to both your devices').waitFor();
+    expect(await monaRow.locator('.tag').count()).toBe(0);
+    await mona.locator('[data-conversation="Choir"]').click({ timeout: 20_000 });
+    await say(mona, 'practice at 7');
+    await choir.click();
+    await expect.poll(() => incoming(laptop), { timeout: 15_000 }).toEqual(['mona|practice at 7']);
+    // And what the laptop sends reaches the others, and shows on Lara's first browser as hers.
+    await say(laptop, 'see you there');
+    await expect.poll(() => incoming(mona), { timeout: 15_000 }).toContainEqual('lara|see you there');
+    await lara.getByRole('button', { name: 'Done' }).click();
+    await lara.locator('[data-conversation="Choir"]').click();
+    await lara.locator('.messages li.out').filter({ hasText: 'see you there' }).waitFor({ timeout: 15_000 });
+
+    // Lara unlinks the laptop, after a confirmation.
+    await lara.getByRole('button', { name: 'Settings' }).click();
+    await settings.getByRole('button', { name: 'Unlink Chrome on Linux' }).click();
+    const confirm = lara.getByRole('dialog', { name: 'Unlink Chrome on Linux?' });
+    await confirm.getByRole('button', { name: 'Unlink' }).click();
+    await expect.poll(() => devices.getByRole('listitem').count(), { timeout: 15_000 }).toBe(1);
+    await laptop.getByRole('heading', { name: 'This browser was unlinked' }).waitFor({ timeout: 20_000 });
+    await laptop.screenshot({ path: join(ARTIFACTS, 'web-unlinked.png') });
+    // After a reload it still knows (the server says so), and it can be linked again with a new code.
+    await laptop.reload();
+    await laptop.getByRole('heading', { name: 'This browser was unlinked' }).waitFor({ timeout: 20_000 });
+    await laptop.getByRole('button', { name: 'Link this browser again' }).click();
+    const again = laptop.locator('.link-code');
+    await again.waitFor({ timeout: 15_000 });
+    expect(await again.textContent()).not.toBe(code);
+
+    // This time Lara scans the QR code. Chromium on Linux has no BarcodeDetector, so her page gets
+    // one that reads what the QR code carries, as Chrome on Android or macOS would from the camera.
+    const payload = `parley:link:${await again.getAttribute('data-code')}`;
+    await lara.context().addInitScript((p: string) => {
+      (window as unknown as { BarcodeDetector: unknown }).BarcodeDetector = class {
+        static getSupportedFormats = async () => ['qr_code'];
+        async detect(source: HTMLVideoElement) {
+          return source.srcObject ? [{ rawValue: p }] : [];
+        }
+      };
+    }, payload);
+    await lara.reload();
+    await lara.getByRole('button', { name: 'Settings' }).click();
+    await settings.getByRole('button', { name: 'Link a new device' }).click();
+    await settings.getByRole('button', { name: 'Scan QR code' }).click();
+    await settings.getByText(/^Device 3 is linked/).waitFor({ timeout: 30_000 });
+    await laptop.locator('[data-conversation="Choir"]').waitFor({ timeout: 30_000 });
+    // The camera was on for the scan only.
+    expect(await localTracks(lara)).toEqual({ opened: 1, live: 0 });
+  });
+
+  it('an account registered with the SDK links a web browser by the code the browser shows', async () => {
+    const sol = sdkClient(server.url, tempDir('sdk-sol'));
+    const tia = sdkClient(server.url, tempDir('sdk-tia'));
+    sdkPeople.push(sol, tia);
+    for (const [p, name] of [[sol, 'sol'], [tia, 'tia']] as const) {
+      await p.client.register(name);
+      await p.client.connect();
+    }
+    const film = await sol.client.groups.create('Film night', ['tia']);
+
+    const page = await newBrowser('sol-web');
+    const code = await showLinkCode(page);
+    expect(await sol.client.devices.link(code)).toBe(2);
+    await page.locator('[data-conversation="Film night"]').waitFor({ timeout: 30_000 });
+    await tia.client.sendText('sol', 'for every device of sol');
+    await page.locator('[data-conversation="tia"]').click({ timeout: 20_000 });
+    await page.locator('.messages').getByText('for every device of sol').waitFor();
+    // Tia writes to the group once she has its key (and so its name).
+    await tia.waitFor(() => tia.client.groups.list().some((g) => g.groupId === film.groupId && g.name === 'Film night'), 20_000);
+    await tia.client.groups.send(film.groupId, 'popcorn?');
+    await page.locator('[data-conversation="Film night"]').click();
+    await expect.poll(() => incoming(page), { timeout: 15_000 }).toEqual(['tia|popcorn?']);
   });
 });

@@ -9,7 +9,6 @@ import type { ClientEvent, ParleyClient } from '@parley/client';
 import { explain } from '../errors.ts';
 import { notifyInBackground } from '../session/notify.ts';
 import { browserCallDeps } from './browser-call.ts';
-import type { CallLengths } from './call-lengths.ts';
 import { CallController, type CallKind, type CallState } from './call-controller.ts';
 
 /** How long an ended call's screen stays, saying how it ended. */
@@ -32,7 +31,6 @@ const NO_SUBSCRIPTION = () => () => undefined;
 export function useCall(
   client: ParleyClient,
   relayOnly: boolean,
-  callLengths: CallLengths,
   hooks: { onChange: () => void; onError: (message: string) => void },
 ): CallHandle {
   const relayRef = useRef(relayOnly);
@@ -53,10 +51,8 @@ export function useCall(
       const s = next.state;
       if (s.phase !== 'ended' || dismissTimer) return;
       off();
-      // The conversation shows an answered call with its length (the SDK's log has no place for it).
-      if (s.answeredAt !== undefined) callLengths.record(s.callId, s.connectedAt !== undefined ? ((s.endedAt ?? s.connectedAt) - s.connectedAt) / 1000 : null);
       hooksRef.current.onChange();
-      // Again once the SDK logged the ending: the conversation's call line comes from that log.
+      // Again once the SDK stored the ending: the conversation's call line ("Voice call, 2:05") is its system message.
       void next.settled.then(() => hooksRef.current.onChange());
       if (s.end?.kind === 'failed') return;
       dismissTimer = setTimeout(() => {
@@ -65,7 +61,7 @@ export function useCall(
         setCall(undefined);
       }, ENDED_SCREEN_MS);
     });
-  }, [callLengths]);
+  }, []);
 
   useEffect(
     () =>

@@ -6,6 +6,7 @@
  * While the person is at the bottom, it follows new messages.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type Ref } from 'react';
+import { colour } from '../ui/Avatar.tsx';
 import { clockTime } from '../ui/time.ts';
 import { MessageBody } from './MessageBody.tsx';
 import { Ticks } from './Ticks.tsx';
@@ -116,6 +117,11 @@ function Row(props: { row: TimelineRow; linksAllowed: boolean; position: number;
   return (
     <li ref={props.measure} data-key={row.key} className={m.direction === 'out' ? 'out' : 'in'} aria-posinset={props.position} aria-setsize={props.count}>
       <div className="bubble">
+        {row.sender && (
+          <span className="sender" style={{ color: colour(m.senderAccountId) }}>
+            {row.sender}
+          </span>
+        )}
         <MessageBody text={m.body} linksAllowed={props.linksAllowed} />
         <span className="meta">
           {clockTime(m.timestamp)} {m.direction === 'out' && <Ticks status={m.status} />}

@@ -1,53 +1,63 @@
 /**
- * Conversations, newest activity first, with unread counts and message requests
- * marked. Each is a button in a list: reached with Tab, opened with Enter; its
- * name is the username, its description the rest.
+ * Conversations (direct chats and groups), newest activity first, keyed by
+ * ConversationId, with unread counts and requests marked. Each is a button in a
+ * list: reached with Tab, opened with Enter; its name is the person's username or
+ * the group's name, its description the rest. `data-conversation` carries that
+ * name too, for tests and styling.
  */
-import type { ParleyClient } from '@parley/client';
-import { isCallNote } from '../conversation/timeline.ts';
+import type { ConversationId, ConversationSummary } from '@parley/client';
+import { Avatar } from '../ui/Avatar.tsx';
 import { clockTime } from '../ui/time.ts';
+import type { NameOf } from './names.ts';
+import { previewText } from './preview.ts';
 
-export type ConversationSummary = ReturnType<ParleyClient['conversations']>[number];
-
-export function ConversationList(props: { conversations: readonly ConversationSummary[]; open: string | undefined; onSelect: (username: string) => void }) {
+export function ConversationList(props: { conversations: readonly ConversationSummary[]; open: ConversationId | undefined; nameOf: NameOf; onSelect: (id: ConversationId) => void }) {
   const { conversations, open, onSelect } = props;
   return (
     <ul className="conversations" aria-label="Conversations">
-      {conversations.map((summary) => {
-        const c = { ...summary, username: summary.username ?? summary.title, last: summary.last! };
-        const id = `conversation-${c.username}`;
-        const preview = c.last.direction === 'out' && !isCallNote(c.last) ? `You: ${c.last.body}` : c.last.body;
+      {conversations.map((c, i) => {
+        const dom = `conversation-${i}`;
+        const group = c.kind === 'group';
         return (
-          <li key={c.username}>
+          <li key={c.id}>
             <button
               type="button"
               className="conversation-item"
-              data-conversation={c.username}
-              aria-current={c.username === open ? 'true' : undefined}
-              aria-label={c.username}
-              aria-describedby={[c.request && `${id}-tag`, `${id}-preview`, c.unread > 0 && `${id}-unread`].filter(Boolean).join(' ')}
-              onClick={() => onSelect(c.username)}
+              data-conversation={c.title}
+              data-conversation-id={c.id}
+              aria-current={c.id === open ? 'true' : undefined}
+              aria-label={c.title}
+              aria-describedby={[group && `${dom}-kind`, c.request && `${dom}-tag`, `${dom}-preview`, c.unread > 0 && `${dom}-unread`].filter(Boolean).join(' ')}
+              onClick={() => onSelect(c.id)}
             >
-              <span className="row">
-                <span className="name">
-                  {c.username}{' '}
-                  {c.request && (
-                    <span className="tag" id={`${id}-tag`}>
-                      Message request
+              <Avatar name={c.title} colourKey={c.id} group={group} />
+              <span className="item-text">
+                <span className="row">
+                  <span className="name">
+                    {c.title}
+                    {group && (
+                      <span className="visually-hidden" id={`${dom}-kind`}>
+                        Group
+                      </span>
+                    )}{' '}
+                    {c.request && (
+                      <span className="tag" id={`${dom}-tag`}>
+                        Message request
+                      </span>
+                    )}
+                  </span>
+                  {c.last && <span className="muted small">{clockTime(c.last.timestamp)}</span>}
+                </span>
+                <span className="row">
+                  <span className="preview" id={`${dom}-preview`}>
+                    {previewText(c, props.nameOf)}
+                  </span>
+                  {c.unread > 0 && (
+                    <span className="badge" id={`${dom}-unread`} aria-label={`${c.unread} unread`}>
+                      {c.unread}
                     </span>
                   )}
                 </span>
-                <span className="muted small">{clockTime(c.last.timestamp)}</span>
-              </span>
-              <span className="row">
-                <span className="preview" id={`${id}-preview`}>
-                  {preview}
-                </span>
-                {c.unread > 0 && (
-                  <span className="badge" id={`${id}-unread`} aria-label={`${c.unread} unread`}>
-                    {c.unread}
-                  </span>
-                )}
               </span>
             </button>
           </li>

@@ -1,12 +1,18 @@
-/** The sidebar: who is signed in, the way to settings and the call log, new chat, the conversation list. */
-import { ConversationList, type ConversationSummary } from './ConversationList.tsx';
+/** The sidebar: who is signed in, settings and the call log, new chat and new group, the conversation list. */
+import type { ConversationId, ConversationSummary, ParleyClient } from '@parley/client';
+import { ConversationList } from './ConversationList.tsx';
+import type { NameOf } from './names.ts';
 import { NewChat } from './NewChat.tsx';
 
 export function Sidebar(props: {
+  client: ParleyClient;
   username: string;
   conversations: readonly ConversationSummary[];
-  open: string | undefined;
-  onSelect: (username: string) => void;
+  open: ConversationId | undefined;
+  nameOf: NameOf;
+  onSelect: (id: ConversationId) => void;
+  onNewChat: (id: ConversationId, username: string) => void;
+  onNewGroup: () => void;
   onSettings: () => void;
   onCallLog: () => void;
 }) {
@@ -15,6 +21,9 @@ export function Sidebar(props: {
       <header>
         <strong>{props.username}</strong>
         <nav className="sidebar-actions" aria-label="Account">
+          <button className="link small" onClick={props.onNewGroup}>
+            New group
+          </button>
           <button className="link small" onClick={props.onSettings}>
             Settings
           </button>
@@ -23,8 +32,8 @@ export function Sidebar(props: {
           </button>
         </nav>
       </header>
-      <NewChat onStart={props.onSelect} />
-      <ConversationList conversations={props.conversations} open={props.open} onSelect={props.onSelect} />
+      <NewChat client={props.client} onOpen={props.onNewChat} />
+      <ConversationList conversations={props.conversations} open={props.open} nameOf={props.nameOf} onSelect={props.onSelect} />
     </aside>
   );
 }

@@ -1,14 +1,25 @@
-/** Opens this browser profile's SDK client once; says why if it cannot. */
-import { useEffect, useState } from 'react';
+/** Opens this browser profile's SDK client once; says why if it cannot; can start over with an empty profile. */
+import { useCallback, useEffect, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import { explain } from '../errors.ts';
-import { openClient } from './open-client.ts';
+import { forgetProfile, openClient } from './open-client.ts';
 
-export function useClient(): { client: ParleyClient | undefined; error: string | undefined } {
+export function useClient(): { client: ParleyClient | undefined; error: string | undefined; startOver: () => Promise<void> } {
   const [client, setClient] = useState<ParleyClient>();
   const [error, setError] = useState<string>();
   useEffect(() => {
     openClient().then(setClient, (e) => setError(explain(e)));
   }, []);
-  return { client, error };
+  const startOver = useCallback(async () => {
+    if (!client) return;
+    // Unmount everything that uses the old client first; then delete its data and open a fresh one.
+    setClient(undefined);
+    try {
+      await forgetProfile(client);
+      setClient(await openClient());
+    } catch (e) {
+      setError(explain(e));
+    }
+  }, [client]);
+  return { client, error, startOver };
 }

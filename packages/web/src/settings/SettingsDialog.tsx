@@ -1,25 +1,31 @@
-/** The settings screen, reached from the sidebar header. */
+/** The settings screen, reached from the sidebar header: calls and privacy, and the account's linked devices. */
+import type { ParleyClient } from '@parley/client';
+import { LinkedDevices } from '../devices/LinkedDevices.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import type { SettingsStore } from './settings.ts';
 import { useSettings } from './use-settings.ts';
 
-export function SettingsDialog({ store, onClose }: { store: SettingsStore; onClose: () => void }) {
+export function SettingsDialog({ store, client, onClose }: { store: SettingsStore; client: ParleyClient; onClose: () => void }) {
   const settings = useSettings(store);
   return (
-    <Dialog label="Settings" onClose={onClose}>
+    <Dialog label="Settings" onClose={onClose} className="settings">
       <h2>Settings</h2>
-      <label className="setting">
-        <input type="checkbox" checked={settings.strict || settings.relayCalls} disabled={settings.strict} onChange={(e) => store.update({ relayCalls: e.target.checked })} />
-        Relay calls (hide my IP address)
-      </label>
-      <p className="muted small">Calls go through the server's relay, so the other side never learns your network address. A call may sound a little later.</p>
-      <label className="setting">
-        <input type="checkbox" checked={settings.strict} onChange={(e) => store.update({ strict: e.target.checked })} />
-        Strict mode (calls always relayed)
-      </label>
-      <p className="muted small">
-        For people who may be targeted. Calls only from contacts, no media or link previews from strangers, and a decision on every changed safety number are always on; strict mode also relays every call.
-      </p>
+      <section className="settings-section" aria-labelledby="calls-title">
+        <h3 id="calls-title">Calls and privacy</h3>
+        <label className="setting">
+          <input type="checkbox" checked={settings.strict || settings.relayCalls} disabled={settings.strict} onChange={(e) => store.update({ relayCalls: e.target.checked })} />
+          Relay calls (hide my IP address)
+        </label>
+        <p className="muted small">Calls go through the server's relay, so the other side never learns your network address. A call may sound a little later.</p>
+        <label className="setting">
+          <input type="checkbox" checked={settings.strict} onChange={(e) => store.update({ strict: e.target.checked })} />
+          Strict mode (calls always relayed)
+        </label>
+        <p className="muted small">
+          For people who may be targeted. Calls only from contacts, no media or link previews from strangers, and a decision on every changed safety number are always on; strict mode also relays every call.
+        </p>
+      </section>
+      <LinkedDevices client={client} />
       <button onClick={onClose}>Done</button>
     </Dialog>
   );

@@ -13,3 +13,20 @@ export function duration(totalSeconds: number): string {
   const ss = String(s % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
+
+/** When something last happened, as people say it: "just now", "5 minutes ago", "3 hours ago", "yesterday", else the date. */
+export function timeAgo(ts: number, now: number): string {
+  const s = Math.max(0, Math.floor((now - ts) / 1000));
+  if (s < 60) return 'just now';
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'} ago`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  if (h < 48) return 'yesterday';
+  return calendarDate(ts);
+}
+
+/** A day, e.g. "3 Dec 2026" (in the browser's language). */
+export function calendarDate(ts: number): string {
+  return new Date(ts).toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' });
+}
