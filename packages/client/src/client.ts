@@ -21,7 +21,7 @@ import { onGroupKeys } from './groups/sender-keys.ts';
 import { requireAccount, type ClientContext } from './internal/context.ts';
 import { Mutex } from './internal/mutex.ts';
 import { uuid } from './internal/random.ts';
-import { handleEnvelope, type PipelineDeps } from './receive/pipeline.ts';
+import { handleEnvelope, WaitingForKeys, type PipelineDeps } from './receive/pipeline.ts';
 import { requestRetry, retryHandler, RetryLimiter } from './retry/retry.ts';
 import { safetyNumber, trust } from './sessions/sessions.ts';
 import type { AccountInfo, CallLogEntry, ConversationId, GroupRecord, StoredMessage } from './storage/records.ts';
@@ -87,6 +87,7 @@ export class ParleyClient {
     const limiter = new RetryLimiter(this.ctx.now);
     this.pipeline = {
       ctx: this.ctx,
+      waiting: new WaitingForKeys(),
       handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter) },
       onUndecryptable: (e) => requestRetry(this.ctx, limiter, e),
       ack: (id) => this.connection?.ack(id),

@@ -1,6 +1,5 @@
 /** This account's devices: listing them (with their names, which only our devices can read) and unlinking one. */
 import { WireError } from '@parley/wire';
-import { ProtocolAddress } from '@parley/protocol';
 import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { openDeviceName } from './names.ts';
@@ -29,13 +28,11 @@ export async function listDevices(ctx: ClientContext): Promise<DeviceInfo[]> {
   }));
 }
 
-/** Records which devices our account has (for sync messages); sessions with removed ones go. */
+/** Records which devices our account has (for sync messages). Sessions with removed ones stay, to read what they sent before. */
 export async function rememberOwnDevices(ctx: ClientContext, deviceIds: readonly number[]): Promise<void> {
   const me = requireAccount(ctx);
   await ctx.lock.run(() =>
     ctx.store.transaction(async (tx) => {
-      const self = tx.contacts.byId(me.accountId);
-      for (const d of self?.deviceIds ?? []) if (!deviceIds.includes(d)) await tx.protocol.deleteSession(new ProtocolAddress(me.accountId, d));
       tx.contacts.save({ accountId: me.accountId, username: me.username, deviceIds: [...deviceIds].sort((a, b) => a - b), accepted: true });
     }),
   );

@@ -41,6 +41,8 @@ export async function refreshGroup(ctx: ClientContext, groupId: string): Promise
   const saved = await ctx.store.transaction(async (tx) => {
     const prev = tx.groups.get(groupId);
     let next = fromServer(prev, res);
+    const gone = (prev?.members ?? []).filter((m) => !next.members.some((x) => x.accountId === m.accountId));
+    if (gone.length) next = { ...next, departed: { ...(prev?.departed ?? {}), ...Object.fromEntries(gone.map((m) => [m.accountId, ctx.now()])) } };
     if (prev?.senderKey) {
       const before = new Map<string, number>(prev.members.flatMap((m) => m.devices.map((d) => [`${m.accountId}.${d.deviceId}`, d.registrationId] as const)));
       const after = new Map<string, number>(next.members.flatMap((m) => m.devices.map((d) => [`${m.accountId}.${d.deviceId}`, d.registrationId] as const)));

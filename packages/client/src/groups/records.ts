@@ -41,7 +41,10 @@ export function isMember(g: GroupRecord | undefined, accountId: string): boolean
  * or, in a group we are out of, a member when we left and writing before that.
  */
 export function wasMemberAt(g: GroupRecord | undefined, accountId: string, ts: number): boolean {
-  if (!g || !g.members.some((m) => m.accountId === accountId)) return false;
+  if (!g) return false;
+  const departed = g.departed?.[accountId];
+  if (departed !== undefined && ts <= departed && !g.members.some((m) => m.accountId === accountId)) return true;
+  if (!g.members.some((m) => m.accountId === accountId)) return false;
   return g.active || (g.leftAt !== undefined && ts <= g.leftAt);
 }
 

@@ -10,7 +10,6 @@ import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { groupSendBody, type GroupOutgoing } from '../transport/http.ts';
 import { refreshGroup } from './groups.ts';
-import { memberDevices } from './records.ts';
 import { ensureSenderKey } from './sender-keys.ts';
 
 async function deliver(ctx: ClientContext, groupId: string, req: GroupOutgoing): Promise<void> {
@@ -35,8 +34,7 @@ export async function sendToGroup(ctx: ClientContext, groupId: string, plaintext
     if (!g?.active) throw new ClientError('NOT_A_MEMBER', 'you are no longer a member of this group');
     const distributionId = await ensureSenderKey(ctx, groupId);
     g = ctx.store.groups.get(groupId)!;
-    const devices = memberDevices(g, me);
-    if (devices.length === 0) return; // alone in the group: nobody to send to
+    // Even when our record says we are alone, the server decides: it may know a device we do not.
     const message = await ctx.store.transaction(async (tx) => groupEncrypt(new ProtocolAddress(me.accountId, me.deviceId), distributionId, tx.protocol, plaintext));
     const recipients = g.members
       .map((m) => ({ accountId: m.accountId, devices: m.devices.filter((d) => !(m.accountId === me.accountId && d.deviceId === me.deviceId)) }))

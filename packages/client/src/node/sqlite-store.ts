@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, row_id);
 CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
+CREATE INDEX IF NOT EXISTS sent_log_by_time ON sent_log (timestamp);
 `;
 const SCHEMA_VERSION = 2;
 
@@ -326,14 +327,18 @@ export class SqliteClientStore implements ClientStore {
     };
   }
 
+  private sent(r: Row): SentRecord {
+    const rec: SentRecord = { conversation: r.conversation as ConversationId, timestamp: r.timestamp as number, content: u8(r.content as Buffer), sentAt: r.sent_at as number };
+    return r.recipients ? { ...rec, recipients: JSON.parse(r.recipients as string) as string[] } : rec;
+  }
+
   private sentLogView(check: () => void): SentLogWrite {
     return {
       get: (c, ts) => {
         const r = this.q('SELECT * FROM sent_log WHERE conversation = ? AND timestamp = ?').get(c, ts) as Row | undefined;
-        if (!r) return undefined;
-        const rec: SentRecord = { conversation: r.conversation as ConversationId, timestamp: r.timestamp as number, content: u8(r.content as Buffer), sentAt: r.sent_at as number };
-        return r.recipients ? { ...rec, recipients: JSON.parse(r.recipients as string) as string[] } : rec;
+        return r ? this.sent(r) : undefined;
       },
+      at: (ts) => (this.q('SELECT * FROM sent_log WHERE timestamp = ?').all(ts) as Row[]).map((r) => this.sent(r)),
       add: (r) => {
         check();
         this.q('INSERT OR REPLACE INTO sent_log (conversation, timestamp, content, sent_at, recipients) VALUES (?, ?, ?, ?, ?)').run(r.conversation, r.timestamp, r.content, r.sentAt, r.recipients ? JSON.stringify(r.recipients) : null);

@@ -13,6 +13,7 @@
 import {
   DuplicateMessage,
   groupDecrypt,
+  NoSenderKeyState,
   PreKeySignalMessage,
   ProtocolAddress,
   ProtocolError,
@@ -56,7 +57,10 @@ async function decrypt(tx: StoreTx, e: EnvelopeFrame): Promise<Uint8Array> {
     if (e.messageType === 'prekey') return await signalDecryptPreKey(PreKeySignalMessage.deserialize(bytes), from, tx.protocol, tx.protocol, tx.protocol, tx.protocol, tx.protocol);
     return await signalDecrypt(SignalMessage.deserialize(bytes), from, tx.protocol, tx.protocol);
   } catch (err) {
-    if (err instanceof DuplicateMessage) throw err;
+    // Why a group "duplicate" is worth asking about: a sender key handed over late (in a
+    // retry answer) starts at the sender's current iteration, so a message sent just
+    // before looks already used. A real duplicate costs one re-send, dropped by id.
+    if (err instanceof DuplicateMessage && e.messageType !== 'senderkey') throw err;
     throw new Undecryptable(err);
   }
 }
@@ -68,8 +72,35 @@ function groupOf(e: EnvelopeFrame, c: Content): string | undefined {
   return undefined;
 }
 
+/**
+ * Group messages that arrived before the sender's key (reordered on the way): kept in
+ * memory, bounded, and decrypted again when that device's keys arrive. The retry
+ * request goes out anyway, so a crash that loses these loses nothing.
+ */
+export class WaitingForKeys {
+  private readonly byDevice = new Map<string, EnvelopeFrame[]>();
+  private count = 0;
+  static readonly MAX = 500;
+
+  add(e: EnvelopeFrame): void {
+    if (this.count >= WaitingForKeys.MAX) return;
+    const k = `${e.sourceAccountId}.${e.sourceDeviceId}`;
+    this.byDevice.set(k, [...(this.byDevice.get(k) ?? []), e]);
+    this.count++;
+  }
+
+  take(accountId: string, deviceId: number): EnvelopeFrame[] {
+    const k = `${accountId}.${deviceId}`;
+    const list = this.byDevice.get(k) ?? [];
+    this.byDevice.delete(k);
+    this.count -= list.length;
+    return list;
+  }
+}
+
 export interface PipelineDeps {
   readonly ctx: ClientContext;
+  readonly waiting: WaitingForKeys;
   readonly handlers: HandlerTable;
   /** Called (after the ack) for an envelope that could not be decrypted. */
   readonly onUndecryptable: (e: EnvelopeFrame) => Promise<void>;
@@ -149,6 +180,13 @@ async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch:
       };
       const handler = deps.handlers[content.kind] as ContentHandler;
       await handler(ctx, tx, received, fx);
+      if (content.kind === 'group-keys') {
+        // Messages of this device that came before its key can be read now.
+        const early = deps.waiting.take(e.sourceAccountId, e.sourceDeviceId);
+        if (early.length) fx.after.push(async () => {
+          for (const x of early) await processEnvelope({ ...deps, ack: () => undefined }, x, true).catch(() => undefined);
+        });
+      }
       if ((await tx.protocol.getTrustLevel(new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId))) === 'changed') {
         fx.after.push(async () => {
           const key = await ctx.store.protocol.getIdentity(new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId));
@@ -160,6 +198,7 @@ async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch:
     if (err instanceof GroupBehind) throw err;
     if (err instanceof Undecryptable) {
       undecryptable = true;
+      if (e.messageType === 'senderkey' && err.reason instanceof NoSenderKeyState) deps.waiting.add(e);
       fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err.reason instanceof ProtocolError || err.reason instanceof Error ? err.reason.message : String(err.reason) });
     } else if (!(err instanceof DuplicateMessage)) {
       // A handler failed: nothing it wrote was kept. Tell the app; the envelope is not retried forever.

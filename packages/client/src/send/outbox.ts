@@ -102,9 +102,9 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
         if (e.code === 'MISMATCHED_DEVICES') {
           const gone = (e.details.extraDevices as number[] | undefined) ?? [];
           const added = (e.details.missingDevices as number[] | undefined) ?? [];
+          // Gone devices: no longer encrypted for (their sessions stay, to read what they sent before).
           await store.transaction(async (tx) => {
             const c = tx.contacts.byUsername(user)!;
-            for (const d of gone) await tx.protocol.deleteSession(new ProtocolAddress(c.accountId, d));
             tx.contacts.save({ ...c, deviceIds: c.deviceIds.filter((d) => !gone.includes(d)) });
           });
           if (added.length) {

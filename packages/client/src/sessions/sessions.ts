@@ -60,9 +60,9 @@ export async function startSessions(ctx: ClientContext, tx: StoreTx, res: Bundle
   }
   const prev = tx.contacts.byId(res.accountId) ?? tx.contacts.byUsername(res.username);
   const fetched = new Set(list.map((b) => b.deviceId));
-  // Devices we asked for that the server no longer has are gone (unlinked).
+  // Devices we asked for that the server no longer has are gone (unlinked): we stop
+  // encrypting for them; their sessions stay, to read what they sent before.
   const kept = only ? (prev?.deviceIds ?? []).filter((d) => !only.includes(d) || fetched.has(d)) : [];
-  for (const d of only ?? []) if (!fetched.has(d)) await tx.protocol.deleteSession(new ProtocolAddress(res.accountId, d));
   const ids = new Set([...kept, ...fetched]);
   const self = res.accountId === me.accountId;
   tx.contacts.save({ ...(prev ?? {}), accountId: res.accountId, username: res.username, deviceIds: [...ids].sort((x, y) => x - y), ...(self ? { accepted: true } : {}) });

@@ -155,6 +155,8 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       expect(s.groups.get(g.groupId)).toEqual(g);
       expect(s.groups.all()).toHaveLength(1);
       expect(s.sentLog.get(withBob, 10)?.content).toEqual(new Uint8Array([7]));
+      expect(s.sentLog.at(11).map((r) => r.timestamp)).toEqual([11]);
+      expect(s.sentLog.at(12)).toEqual([]);
       await s.transaction(async (tx) => tx.sentLog.prune(150));
       expect(s.sentLog.get(withBob, 10)).toBeUndefined();
       expect(s.sentLog.get(withBob, 11)).toEqual({ conversation: withBob, timestamp: 11, content: new Uint8Array([8]), sentAt: 200, recipients: [BOB] });

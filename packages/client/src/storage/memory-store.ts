@@ -282,6 +282,7 @@ export class MemoryClientStore implements ClientStore {
   private sentLogView(check: () => void): SentLogWrite {
     return {
       get: (c, ts) => this.get('sentlog', `${c}|${ts}`) as SentRecord | undefined,
+      at: (ts) => [...this.rows('sentlog').values()].filter((r) => (r as SentRecord).timestamp === ts) as SentRecord[],
       add: (r) => {
         check();
         this.put('sentlog', `${r.conversation}|${r.timestamp}`, { ...r, content: r.content.slice(), ...(r.recipients ? { recipients: [...r.recipients] } : {}) });

@@ -73,6 +73,8 @@ export interface GroupRecord {
   readonly active: boolean;
   /** When we found ourselves out of the group (ms): what members sent before that still arrives. */
   readonly leftAt?: number;
+  /** Members who left or were removed, and when we learnt it (ms): what they sent before still arrives. */
+  readonly departed?: Readonly<Record<string, number>>;
   /**
    * Our current sender key for this group: its distribution id and the member devices
    * ("accountId.deviceId") that have it. Cleared when someone leaves, so it rotates.

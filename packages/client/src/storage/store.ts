@@ -60,6 +60,8 @@ export interface GroupsWrite extends GroupsRead {
 
 export interface SentLogRead {
   get(conversation: ConversationId, timestamp: number): SentRecord | undefined;
+  /** Everything we sent at `timestamp` (ms), in any conversation. */
+  at(timestamp: number): SentRecord[];
 }
 export interface SentLogWrite extends SentLogRead {
   add(r: SentRecord): void;
