@@ -67,7 +67,9 @@ export async function refreshGroup(ctx: ClientContext, groupId: string): Promise
 export function resolveGroup(ctx: ClientContext, ref: string): GroupRecord {
   const byId = ctx.store.groups.get(ref.toLowerCase());
   if (byId) return byId;
-  const named = ctx.store.groups.all().filter((g) => g.name === ref && g.active);
+  const all = ctx.store.groups.all().filter((g) => g.name === ref);
+  // Groups we are in come first; one we left is still found by its name (to read it, or be told we left).
+  const named = all.some((g) => g.active) ? all.filter((g) => g.active) : all;
   if (named.length === 1) return named[0]!;
   if (named.length > 1) throw new ClientError('UNKNOWN_GROUP', `several of your groups are called "${ref}"; use the group id (parley groups lists them)`);
   throw new ClientError('UNKNOWN_GROUP', `you are in no group called "${ref}"; parley groups lists yours`);
