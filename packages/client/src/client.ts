@@ -190,6 +190,22 @@ export class ParleyClient {
     return listConversations(this.ctx);
   }
 
+  /** A person's username by account id: a contact, or a member of one of our groups ("someone" if unknown). */
+  displayName(accountId: string): string {
+    const c = this.opts.store.contacts.byId(accountId);
+    if (c) return c.username;
+    for (const g of this.opts.store.groups.all()) {
+      const m = g.members.find((x) => x.accountId === accountId);
+      if (m) return m.username;
+    }
+    return 'someone';
+  }
+
+  /** The account behind a username (UNKNOWN_USER if none), without starting a session or using a prekey. */
+  async lookup(username: string): Promise<{ accountId: string; username: string }> {
+    return this.http.lookup(username.toLowerCase());
+  }
+
   /** The conversation a username, group name or id names (undefined for someone we never talked to). */
   conversation(ref: string): ConversationId | undefined {
     return findConversation(this.ctx, ref);

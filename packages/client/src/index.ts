@@ -11,6 +11,7 @@ export { MemoryClientStore } from './storage/memory-store.ts';
 export type { ConversationSummary } from './conversations/conversations.ts';
 export { directConversation, groupConversation, isConversationId, parseConversation } from './conversations/ids.ts';
 export { groupTitle } from './groups/records.ts';
+export { MAX_GROUP_NAME_LENGTH } from './groups/attributes.ts';
 export type { DeviceInfo } from './devices/devices.ts';
 export type { LinkProgress } from './devices/link.ts';
 export { parseLinkCode } from './devices/provisioning.ts';

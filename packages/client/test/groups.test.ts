@@ -51,6 +51,9 @@ describe('groups', () => {
       const texts = p.client.messages(conv).filter((m) => m.kind === 'text').map((m) => m.body);
       expect(texts, p.name).toEqual([`hello from alice ${canary}`, 'bob here', 'carl too']);
     }
+    // Names of members we never chatted with come from the group.
+    expect(carl.client.displayName(bob.client.account!.accountId)).toBe('bob');
+    expect(carl.client.displayName('00000000-0000-4000-8000-000000000000')).toBe('someone');
     const line = alice.client.conversations().find((c) => c.id === conv)!;
     expect(line).toMatchObject({ kind: 'group', title: `Hiking ${canary}`, request: false });
     // Neither the name nor the texts are anywhere in what the server stored.

@@ -57,3 +57,16 @@ describe('IdbClientStore migration', () => {
     again.close();
   });
 });
+
+describe('IdbClientStore.delete', () => {
+  it('removes the profile: opening it again finds nothing', async () => {
+    const name = fresh();
+    const s = await IdbClientStore.open(name);
+    await s.transaction(async (tx) => tx.contacts.save({ accountId: 'x', username: 'xavier', deviceIds: [1] }));
+    s.close();
+    await IdbClientStore.delete(name);
+    const again = await IdbClientStore.open(name);
+    expect(again.contacts.all()).toEqual([]);
+    again.close();
+  });
+});

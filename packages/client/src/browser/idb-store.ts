@@ -88,4 +88,13 @@ export class IdbClientStore extends MemoryClientStore {
   override close(): void {
     this.db.close();
   }
+
+  /** Deletes profile `name`'s database (after an unlink, or to start over); close it first. */
+  static delete(name: string, factory: IDBFactory = indexedDB): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const r = factory.deleteDatabase(`parley-${name}`);
+      r.onsuccess = () => resolve();
+      r.onerror = () => reject(r.error);
+    });
+  }
 }

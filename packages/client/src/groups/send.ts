@@ -9,21 +9,9 @@ import { WireError } from '@parley/wire';
 import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { groupSendBody, type GroupOutgoing } from '../transport/http.ts';
+import { deliver } from '../send/deliver.ts';
 import { refreshGroup } from './groups.ts';
 import { ensureSenderKey } from './sender-keys.ts';
-
-async function deliver(ctx: ClientContext, groupId: string, req: GroupOutgoing): Promise<void> {
-  const conn = ctx.connection();
-  if (conn?.ready) {
-    try {
-      await conn.sendGroup(groupId, groupSendBody(req));
-      return;
-    } catch (e) {
-      if (!(e instanceof WireError) || (e.code !== 'SERVER_UNREACHABLE' && e.code !== 'TIMEOUT')) throw e;
-    }
-  }
-  await ctx.http.sendGroupMessage(groupId, req);
-}
 
 /** Encrypts `plaintext` with our sender key and sends it to every member device. Caller holds the lock. */
 export async function sendToGroup(ctx: ClientContext, groupId: string, plaintext: Uint8Array, opts: { timestamp: number; ephemeral?: boolean }): Promise<void> {
@@ -40,7 +28,8 @@ export async function sendToGroup(ctx: ClientContext, groupId: string, plaintext
       .map((m) => ({ accountId: m.accountId, devices: m.devices.filter((d) => !(m.accountId === me.accountId && d.deviceId === me.deviceId)) }))
       .filter((r) => r.devices.length > 0);
     try {
-      await deliver(ctx, groupId, { timestamp: opts.timestamp, ...(opts.ephemeral ? { ephemeral: true } : {}), content: message.serialize(), recipients });
+      const req: GroupOutgoing = { timestamp: opts.timestamp, ...(opts.ephemeral ? { ephemeral: true } : {}), content: message.serialize(), recipients };
+      await deliver(ctx, (conn) => conn.sendGroup(groupId, groupSendBody(req)), () => ctx.http.sendGroupMessage(groupId, req));
       return;
     } catch (e) {
       if (e instanceof WireError && (e.code === 'MISMATCHED_DEVICES' || e.code === 'STALE_DEVICES')) {

@@ -12,30 +12,13 @@ import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { identityChanged, fetchBundles, reportIdentityChange, startSessions, unknownUser } from '../sessions/sessions.ts';
 import { sendBody, type OutgoingMessages } from '../transport/http.ts';
+import { deliver } from './deliver.ts';
 
 export interface SendOptions {
   /** The content's timestamp (the sender's clock); recipients see it as the envelope's. */
   readonly timestamp: number;
   /** Call signaling and typing: the server drops them after a minute. */
   readonly ephemeral?: boolean;
-}
-
-/**
- * Hands encrypted copies to the server: over the live socket when it is up (one frame,
- * no HTTP exchange), else, or when the socket drops before answering, over HTTP. A
- * retry after a lost answer may store a copy twice; recipients drop it by message id.
- */
-async function deliver(ctx: ClientContext, username: string, req: OutgoingMessages): Promise<void> {
-  const conn = ctx.connection();
-  if (conn?.ready) {
-    try {
-      await conn.send(username, sendBody(req));
-      return;
-    } catch (e) {
-      if (!(e instanceof WireError) || (e.code !== 'SERVER_UNREACHABLE' && e.code !== 'TIMEOUT')) throw e;
-    }
-  }
-  await ctx.http.sendMessages(username, req);
 }
 
 /**
@@ -95,7 +78,8 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
       }
       if (messages.length === 0) return;
       try {
-        await deliver(ctx, user, { timestamp: opts.timestamp, ...(opts.ephemeral ? { ephemeral: true } : {}), messages });
+        const req: OutgoingMessages = { timestamp: opts.timestamp, ...(opts.ephemeral ? { ephemeral: true } : {}), messages };
+        await deliver(ctx, (conn) => conn.send(user, sendBody(req)), () => ctx.http.sendMessages(user, req));
         return;
       } catch (e) {
         if (!(e instanceof WireError)) throw e;
