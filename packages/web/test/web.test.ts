@@ -112,14 +112,23 @@ async function person(name: string, url = server.url, opts: { backgroundTab?: bo
     };
   });
   const page = await context.newPage();
+  const errors: string[] = [];
+  consoleErrors.set(page, errors);
   page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
-  page.on('console', (m) => { if (m.type() === 'error') console.error(`[${name} console]`, m.text().slice(0, 600)); });
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    errors.push(m.text());
+    console.error(`[${name} console]`, m.text().slice(0, 600));
+  });
   await page.goto(url);
   await page.getByLabel('Choose a username').fill(name);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
   return page;
 }
+
+/** Every error a page logged to its console (a failed request shows there too). */
+const consoleErrors = new WeakMap<Page, string[]>();
 
 /** Tracks the page's microphone and camera opened, and how many of them are still live. */
 const localTracks = (p: Page) =>
@@ -224,6 +233,9 @@ describe('web calls', () => {
     await carl.getByRole('button', { name: 'Hang up' }).click();
     await dana.getByText('Call ended').waitFor({ timeout: 15_000 });
     expect(await dana.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.connectionState)).toBe('closed');
+    // A whole call on a server without a TURN relay (a normal setup) logs no error in either console.
+    expect(consoleErrors.get(carl)).toEqual([]);
+    expect(consoleErrors.get(dana)).toEqual([]);
   });
 
   it('a video call carries video both ways; camera off and mute are local switches', async () => {
