@@ -53,13 +53,20 @@ function key(shared: Uint8Array, code: LinkCode): Uint8Array {
   return deriveKey(shared, new TextEncoder().encode(code.secret), `Parley provisioning v1 ${code.channelId}`);
 }
 
-const aad = (code: LinkCode) => new TextEncoder().encode(`parley provisioning ${code.channelId}`);
+/** Bound to the channel and to the sender's ephemeral key exactly as sent (X25519 would ignore a flipped top bit). */
+function aad(code: LinkCode, ephemeral: Uint8Array): Uint8Array {
+  const prefix = new TextEncoder().encode(`parley provisioning ${code.channelId} `);
+  const out = new Uint8Array(prefix.length + ephemeral.length);
+  out.set(prefix);
+  out.set(ephemeral, prefix.length);
+  return out;
+}
 
 /** Existing device: encrypts `plaintext` to the new device's channel key. Output: our ephemeral key (33) ‖ sealed. */
 export function encryptProvisioning(theirKey: PublicKey, code: LinkCode, plaintext: Uint8Array): Uint8Array {
   const eph = PrivateKey.generate();
-  const sealed = seal(key(eph.agree(theirKey), code), plaintext, aad(code));
   const pub = eph.publicKey().serialize();
+  const sealed = seal(key(eph.agree(theirKey), code), plaintext, aad(code, pub));
   const out = new Uint8Array(pub.length + sealed.length);
   out.set(pub);
   out.set(sealed, pub.length);
@@ -70,7 +77,7 @@ export function encryptProvisioning(theirKey: PublicKey, code: LinkCode, plainte
 export function decryptProvisioning(ours: PrivateKey, code: LinkCode, message: Uint8Array): Uint8Array {
   try {
     const theirs = PublicKey.deserialize(message.subarray(0, 33));
-    return open(key(ours.agree(theirs), code), message.subarray(33), aad(code));
+    return open(key(ours.agree(theirs), code), message.subarray(33), aad(code, message.subarray(0, 33)));
   } catch (e) {
     if (e instanceof SealError || e instanceof InvalidKey) {
       throw new ClientError('LINK_FAILED', 'the linking message could not be opened (it was altered, or meant for another code); start linking again on the new device');
