@@ -26,18 +26,42 @@ function list(names: string[]): string {
 }
 
 /** "alice added bob and carl": one sentence per change, from our point of view. */
-export function describeUpdate(ev: GroupUpdateEvent, name: (accountId: string) => string, meId: string, g: GroupRecord | undefined): string[] {
-  const who = (id: string) => (id === meId ? 'you' : name(id));
-  const actor = ev.actor === meId ? 'You' : name(ev.actor);
+export function describeUpdate(ev: GroupUpdateEvent, name: (accountId: string) => string | undefined, meId: string, g: GroupRecord | undefined): string[] {
+  const known = (id: string) => (id === meId ? 'you' : name(id));
+  /** Names we know, and how many others ("bob, carl and 1,021 others"). */
+  const people = (ids: readonly string[]) => {
+    const named = ids.map(known).filter((x): x is string => !!x);
+    const others = ids.length - named.length;
+    return list(others ? [...named, `${others.toLocaleString('en-US')} ${named.length ? 'others' : others === 1 ? 'person' : 'people'}`] : named);
+  };
+  const who = (id: string) => known(id) ?? 'someone';
+  const actor = ev.actor === meId ? 'You' : who(ev.actor);
   const lines: string[] = [];
   if (ev.created) lines.push(`${actor} created the group${g?.name ? ` "${g.name}"` : ''}`);
-  if (ev.added?.length) lines.push(`${actor} added ${list(ev.added.map(who))}`);
-  if (ev.removed?.length) lines.push(`${actor} removed ${list(ev.removed.map(who))}`);
+  if (ev.added?.length) lines.push(`${actor} added ${people(ev.added)}`);
+  if (ev.removed?.length) lines.push(`${actor} removed ${people(ev.removed)}`);
   if (ev.left) lines.push(`${actor} left`);
   if (ev.promoted?.length) lines.push(`${actor} made ${list(ev.promoted.map(who))} ${ev.promoted.length > 1 ? 'admins' : 'an admin'}`);
   if (ev.demoted?.length) lines.push(`${actor} removed ${list(ev.demoted.map(who))} as admin`);
   if (ev.attributesChanged && !ev.created) lines.push(`${actor} changed the group name${g?.name ? ` to "${g.name}"` : ''}`);
   return lines;
+}
+
+/** Groups above this many members are fetched lazily after a change (one fetch per member otherwise lands at once). */
+export const EAGER_REFRESH_MAX_MEMBERS = 256;
+
+function isLarge(before: GroupRecord | undefined, ev: GroupUpdateEvent): boolean {
+  return (before?.members.length ?? 0) > EAGER_REFRESH_MAX_MEMBERS || (ev.added?.length ?? 0) > EAGER_REFRESH_MAX_MEMBERS;
+}
+
+/** Fetches a stale group after a random delay of up to 30 s (spreading a large group's members out), unless fetched before. */
+function refreshLater(ctx: ClientContext, groupId: string): void {
+  const t = setTimeout(() => {
+    ctx.later(async () => {
+      if (ctx.store.groups.get(groupId)?.stale) await refreshGroup(ctx, groupId);
+    }, `refresh of group ${groupId}`);
+  }, Math.floor(Math.random() * 30_000));
+  (t as { unref?: () => void }).unref?.();
 }
 
 /** Handles one group-update envelope (under the lock); returns the events to emit after it committed. */
@@ -47,19 +71,31 @@ export async function onGroupUpdate(ctx: ClientContext, e: EnvelopeFrame): Promi
   const me = requireAccount(ctx);
   const before = ctx.store.groups.get(ev.groupId);
   let after: GroupRecord | undefined;
-  try {
-    after = await refreshGroup(ctx, ev.groupId);
-  } catch {
-    // Offline or the server failed: remember to refetch before the next send.
-    after = await ctx.store.transaction(async (tx) => {
+  const markStale = () =>
+    ctx.store.transaction(async (tx) => {
       const g: GroupRecord = { ...(tx.groups.get(ev.groupId) ?? { groupId: ev.groupId, revision: 0, members: [], active: true }), stale: true };
       tx.groups.save(g);
       return g;
     });
+  if (before && before.revision >= ev.revision && !before.stale) {
+    // Already fetched at (or past) this revision, e.g. while reading an earlier message.
+    after = before;
+  } else if (isLarge(before, ev)) {
+    // Why not fetch now: every member would fetch the same large group at the same moment.
+    // It is fetched before we next send, or when a timer spreads the fetches out.
+    after = await markStale();
+    refreshLater(ctx, ev.groupId);
+  } else {
+    try {
+      after = await refreshGroup(ctx, ev.groupId);
+    } catch {
+      // Offline or the server failed: remember to refetch before the next send.
+      after = await markStale();
+    }
   }
-  const names = new Map<string, string>();
+  const names = new Map<string, string>([[ev.actor, e.sourceUsername]]);
   for (const m of [...(before?.members ?? []), ...(after?.members ?? [])]) names.set(m.accountId, m.username);
-  const name = (id: string) => names.get(id) ?? ctx.store.contacts.byId(id)?.username ?? 'someone';
+  const name = (id: string) => names.get(id) ?? ctx.store.contacts.byId(id)?.username;
   const lines = describeUpdate(ev, name, me.accountId, after);
   const weJoined = ev.actor !== me.accountId && (ev.created || ev.added?.includes(me.accountId)) && !before?.accepted;
   const events: ClientEvent[] = [{ type: 'group', groupId: ev.groupId }];

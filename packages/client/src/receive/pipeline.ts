@@ -129,11 +129,8 @@ async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch:
     return;
   }
   const me = requireAccount(ctx);
-  // A group message for a group we must refetch first (network, outside the transaction).
-  if (e.groupId) {
-    const g = ctx.store.groups.get(e.groupId);
-    if (!g || g.stale) await refreshGroup(ctx, e.groupId).catch(() => undefined);
-  }
+  // A group message for a group we do not know yet: fetch it first (network, outside the transaction).
+  if (e.groupId && !ctx.store.groups.get(e.groupId)) await refreshGroup(ctx, e.groupId).catch(() => undefined);
   const fx: Effects = { events: [], after: [] };
   let undecryptable = false;
   try {
@@ -163,8 +160,14 @@ async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch:
       // Group content from someone our record does not list as a member is dropped, once we
       // know our record is current (updates can arrive after the messages they allow).
       if (groupId && !wasMemberAt(group, e.sourceAccountId, content.ts)) {
-        if (mayRefetch && (!group || group.stale || group.active)) throw new GroupBehind(groupId);
-        return;
+        // A stale record of a large group (fetched lazily) is not asked: the server only
+        // fans out a member's message, and a member's keys only open what the server fanned
+        // out, so the sender is trusted until the fetch.
+        const lazy = !!group?.stale && group.active && (e.messageType === 'senderkey' || content.kind === 'group-keys');
+        if (!lazy) {
+          if (mayRefetch && (!group || group.stale || group.active)) throw new GroupBehind(groupId);
+          return;
+        }
       }
       // A blocked sender's messages are decrypted (to keep the session in step) and dropped; their rings are still logged.
       if (rel === 'blocked' && content.kind !== 'call') return;
