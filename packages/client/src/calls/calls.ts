@@ -22,6 +22,8 @@ import type { StoreTx } from '../storage/store.ts';
 
 /** An unanswered call stops ringing after this long on both sides (the server drops call messages after a minute too). */
 export const RING_TIMEOUT_MS = 60_000;
+/** A stranger's rings leave one missed-call line per this long (each is still logged). */
+export const STRANGER_NOTE_INTERVAL_MS = 3600_000;
 
 interface ActiveCall {
   readonly callId: string;
@@ -48,6 +50,12 @@ export class Calls {
   constructor(
     private readonly ctx: ClientContext,
     private readonly ringTimeoutMs = RING_TIMEOUT_MS,
+    /** How a call message reaches the peer (the outbox; tests record instead). */
+    private readonly deliver: (peer: string, call: CallMessage) => Promise<void> = (peer, call) => {
+      const content: Content = { v: 1, kind: 'call', id: ctx.newId(), ts: ctx.now(), call };
+      // Ephemeral: the server keeps call messages for a minute at most.
+      return sendToAccount(ctx, peer, encodeContent(content), { timestamp: content.ts, ephemeral: true });
+    },
   ) {}
 
   private log(tx: StoreTx, a: ActiveCall, event: CallLogEntry['event']): void {
@@ -70,9 +78,7 @@ export class Calls {
   }
 
   private send(peer: string, call: CallMessage): Promise<void> {
-    const content: Content = { v: 1, kind: 'call', id: this.ctx.newId(), ts: this.ctx.now(), call };
-    // Ephemeral: the server keeps call messages for a minute at most.
-    return sendToAccount(this.ctx, peer, encodeContent(content), { timestamp: content.ts, ephemeral: true });
+    return this.deliver(peer, call);
   }
 
   /** Runs `fn` once the ring timeout has passed; never keeps a Node process alive by itself. */
@@ -96,8 +102,11 @@ export class Calls {
       tx.callLog.append({ callId: c.callId, peer, direction: 'in', media: c.media, event: ring === 'ring' ? 'ring' : ring === 'missed-call' ? 'stranger' : 'blocked', timestamp: ctx.now() });
       if (ring === 'log-only') return;
       if (ring === 'missed-call') {
-        // Strangers' calls do not ring: they land as a missed call in the message request.
-        const m = tx.messages.add({ conversation: r.conversation, direction: 'in', kind: 'system', clientId: r.content.id, senderAccountId: r.sender.accountId, timestamp: r.content.ts, body: `Missed ${noun(c.media)} call`, status: 'received' });
+        // Strangers' calls do not ring: they land as a missed call in the message request,
+        // one per caller per hour (every attempt is still in the call log above).
+        const recent = tx.messages.list(r.conversation).some((x) => x.kind === 'system' && x.senderAccountId === r.sender.accountId && x.timestamp > ctx.now() - STRANGER_NOTE_INTERVAL_MS);
+        if (recent) return;
+        const m = tx.messages.add({ conversation: r.conversation, direction: 'in', kind: 'system', clientId: r.content.id, senderAccountId: r.sender.accountId, timestamp: ctx.now(), body: `Missed ${noun(c.media)} call`, status: 'received' });
         if (m) fx.events.push({ type: 'message', message: m });
         return;
       }
