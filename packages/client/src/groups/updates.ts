@@ -51,7 +51,7 @@ export function describeUpdate(ev: GroupUpdateEvent, name: (accountId: string) =
 export const EAGER_REFRESH_MAX_MEMBERS = 256;
 
 function isLarge(before: GroupRecord | undefined, ev: GroupUpdateEvent): boolean {
-  return (before?.members.length ?? 0) > EAGER_REFRESH_MAX_MEMBERS || (ev.added?.length ?? 0) > EAGER_REFRESH_MAX_MEMBERS;
+  return Math.max(before?.members.length ?? 0, ev.added?.length ?? 0, ev.memberCount ?? 0) > EAGER_REFRESH_MAX_MEMBERS;
 }
 
 /** Fetches a stale group after a random delay of up to 30 s (spreading a large group's members out), unless fetched before. */

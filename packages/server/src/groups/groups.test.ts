@@ -28,7 +28,7 @@ describe('creating groups', () => {
       { accountId: alice!.accountId, username: 'alice', role: 'admin', devices: [{ deviceId: 1, registrationId: 10 }, { deviceId: 2, registrationId: 60 }] },
       { accountId: bob!.accountId, username: 'bob', role: 'member', devices: [{ deviceId: 1, registrationId: 11 }] },
     ]);
-    for (const c of [alice!, alice2, bob!]) expect(await events(t, c)).toEqual([{ groupId: g.groupId, revision: 0, actor: alice!.accountId, created: true }]);
+    for (const c of [alice!, alice2, bob!]) expect(await events(t, c)).toEqual([{ groupId: g.groupId, revision: 0, actor: alice!.accountId, created: true, memberCount: 2 }]);
     expect(await events(t, carol!)).toEqual([]);
     const [env] = await t.storage.pending(bob!.accountId, 1, 0, 1);
     expect(env).toMatchObject({ sourceAccountId: alice!.accountId, sourceUsername: 'alice', sourceDeviceId: 1, timestamp: 777, serverTimestamp: 777, groupId: g.groupId });

@@ -76,7 +76,7 @@ export const groupsPlugin: FastifyPluginAsync<GroupsOptions> = async (app, { sto
     const r = readBody(req, createGroupRequest);
     const members = planCreate(a.accountId, r.members);
     await checkJoining(members.map((m) => m.accountId));
-    const event: GroupUpdateEvent = { groupId: r.groupId, revision: 0, actor: a.accountId, created: true };
+    const event: GroupUpdateEvent = { groupId: r.groupId, revision: 0, actor: a.accountId, created: true, memberCount: members.length };
     const w = await storage.createGroup({ groupId: r.groupId, encryptedAttributes: r.encryptedAttributes, members }, updateEnvelope(a, event), now());
     if (w.status !== 'done') throw new WireError('CONFLICT', 'a group with this id exists; choose another id');
     sends.wake(w.envelopes);

@@ -81,6 +81,8 @@ export const groupUpdateEvent = object(
   { groupId, revision, actor: accountId },
   {
     created: bool,
+    /** With `created`: how many members the group starts with (clients fetch large groups lazily). */
+    memberCount: int(1, LIMITS.maxGroupMembers),
     added: others,
     removed: others,
     left: bool,
