@@ -101,8 +101,12 @@ export class Db {
     return unavailable(e) ? new StorageUnavailable(e instanceof Error ? e.message : String(e)) : e;
   }
 
-  async close(): Promise<void> {
-    await this.pool.end();
+  private closing: Promise<void> | undefined;
+
+  /** Ends the pool (once: closing again waits for the first). */
+  close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
   }
 }
 
