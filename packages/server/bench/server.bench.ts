@@ -19,6 +19,10 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 4000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
+/** A directory: the servers run with --cpu-prof and write their profiles there. */
+const PROFILE = process.env.BENCH_PROFILE;
+/** Comma-separated: only these runs (ws, http, bare). */
+const ONLY = process.env.BENCH_ONLY?.split(',');
 const PAYLOAD = new Uint8Array(400).map((_, i) => (i * 7) & 255); // a ~400-byte Signal message
 
 function rssKb(pid: number): number {
@@ -37,7 +41,8 @@ async function settledRssKb(pid: number): Promise<number> {
 }
 
 function startProcess(args: string[], pattern: RegExp): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((res, rej) => {
     let out = '';
     const t = setTimeout(() => rej(new Error(`did not start: ${out}`)), 20_000);
@@ -52,6 +57,13 @@ function startProcess(args: string[], pattern: RegExp): Promise<{ proc: ChildPro
     proc.stdout!.on('data', on);
     proc.stderr!.on('data', on);
   });
+}
+
+/** SIGKILL, or SIGINT when profiling (the profile is written at a clean exit). */
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill(PROFILE ? 'SIGINT' : 'SIGKILL');
+  await exited;
 }
 
 function pct(sorted: number[], p: number): number {
@@ -187,8 +199,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
     (cb) => (onDelivered = cb),
   );
   for (const u of users) u.ws?.close();
-  proc.kill('SIGKILL');
-  await new Promise((r) => proc.once('exit', r));
+  await stopProcess(proc);
   rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
   return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb };
@@ -224,20 +235,22 @@ async function benchBare(): Promise<Result> {
     (cb) => (onDelivered = cb),
   );
   for (const s of sockets) s.close();
-  proc.kill('SIGKILL');
+  await stopProcess(proc);
   latencies.sort((a, b) => a - b);
   return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb };
 }
 
 console.log(`bench:server  (${CLIENTS} clients, ${MESSAGES} messages of ${PAYLOAD.length} bytes, window ${WINDOW}; loopback)`);
-const parley = await benchParley('ws');
-const parleyHttp = await benchParley('http');
-const bare = await benchBare();
+const skipped: Result = { rate: NaN, p50: NaN, p99: NaN, rssPerConnKb: NaN };
+const parley = !ONLY || ONLY.includes('ws') ? await benchParley('ws') : skipped;
+const parleyHttp = !ONLY || ONLY.includes('http') ? await benchParley('http') : skipped;
+const bare = !ONLY || ONLY.includes('bare') ? await benchBare() : skipped;
 for (const [name, r] of [
   ['parley (ws sends)', parley],
   ['parley (http sends)', parleyHttp],
   ['bare-ws', bare],
 ] as const) {
+  if (Number.isNaN(r.rate)) continue;
   console.log(`${name}: delivered ${r.rate.toFixed(0)} msg/s, send-to-deliver p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, server RSS ${r.rssPerConnKb.toFixed(1)} KiB/connection`);
 }
 console.log(`delivered: parley ${parley.rate.toFixed(0)} msg/s, bare-ws ${bare.rate.toFixed(0)} msg/s, ratio ${(parley.rate / bare.rate).toFixed(2)}`);

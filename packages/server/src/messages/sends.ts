@@ -7,7 +7,7 @@
  * stored envelopes to the delivery hub (also for group updates).
  */
 import { WireError, type SendRequest, type SendResponse } from '@parley/wire';
-import { findAccount } from '../accounts/lookup.ts';
+import { AccountCache } from '../accounts/lookup.ts';
 import type { Authed } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope } from '../storage/storage.ts';
@@ -28,15 +28,17 @@ export interface SendsDeps {
 
 export class Sends {
   private readonly batcher: EnqueueBatcher;
+  private readonly accounts: AccountCache;
 
   constructor(private readonly deps: SendsDeps) {
     this.batcher = new EnqueueBatcher(deps.storage);
+    this.accounts = new AccountCache(deps.storage);
   }
 
   /** One 1:1 send, over HTTP or the socket. Resolves once stored durably. */
   async acceptSend(sender: Authed, toUsername: string, s: SendRequest, via: Transport): Promise<SendResponse> {
     const { storage } = this.deps;
-    const target = await findAccount(storage, toUsername);
+    const target = await this.accounts.find(toUsername);
     // Sends to oneself cover one's other devices (sync messages), never the sending one.
     const devices = (await storage.devices(target.id)).filter((d) => !(target.id === sender.accountId && d.deviceId === sender.deviceId));
     const want = new Set(devices.map((d) => d.deviceId));

@@ -243,6 +243,7 @@ export class SqliteStorage implements Storage {
       queueLength: d.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ?'),
       ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
       dropEphemeral: d.prepare('DELETE FROM envelopes WHERE ephemeral = 1 AND server_timestamp < ?'),
+      fullQueuesOfOne: d.prepare('SELECT account_id, device_id FROM envelopes WHERE account_id = ? GROUP BY device_id HAVING COUNT(*) >= ? ORDER BY device_id'),
       fullQueues: d.prepare(
         'SELECT account_id, device_id FROM envelopes WHERE account_id IN (SELECT value FROM json_each(?)) ' +
           'GROUP BY account_id, device_id HAVING COUNT(*) >= ? ORDER BY account_id, device_id',
@@ -609,7 +610,8 @@ export class SqliteStorage implements Storage {
 
   async fullQueues(accountIds: readonly string[], limit: number): Promise<DeviceAddress[]> {
     if (accountIds.length === 0) return [];
-    const rows = this.stmts.fullQueues.all(JSON.stringify(accountIds), limit) as Array<{ account_id: string; device_id: number }>;
+    // One account (every 1:1 send): the index range alone, no JSON list to parse.
+    const rows = (accountIds.length === 1 ? this.stmts.fullQueuesOfOne.all(accountIds[0], limit) : this.stmts.fullQueues.all(JSON.stringify(accountIds), limit)) as Array<{ account_id: string; device_id: number }>;
     return rows.map((r) => ({ accountId: r.account_id, deviceId: r.device_id }));
   }
 
