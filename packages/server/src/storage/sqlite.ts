@@ -2,6 +2,9 @@
  * SQLite storage (better-sqlite3, WAL, synchronous=FULL so an envelope is on disk
  * before the sender hears OK). The embedded default under ./data.
  *
+ * Device lists are cached (every send reads the recipient's): this process is the
+ * only writer of its SQLite file, and every write to devices drops the entry.
+ *
  * better-sqlite3 is synchronous: each method does its work at once and answers a
  * settled promise, so a transaction never spans an await (no other request can
  * interleave with one). The schema is the first version's tables plus numbered,
@@ -149,6 +152,8 @@ interface EnvelopeSqlRow {
   group_id: string | null;
 }
 
+const DEVICE_LISTS_CACHED = 10_000;
+
 const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name';
 
 export class SqliteStorage implements Storage {
@@ -285,6 +290,7 @@ export class SqliteStorage implements Storage {
   }
 
   private insertDevice(accountId: string, deviceId: number, device: NewDevice, keys: InitialKeys, at: number): void {
+    this.deviceLists.delete(accountId);
     this.stmts.insertDevice.run(accountId, deviceId, device.registrationId, device.passwordHash, at, at, device.encryptedName ?? null);
     const { signedPreKey: spk, pqLastResort: kem } = keys;
     this.stmts.upsertSigned.run(accountId, deviceId, 'ec', spk.keyId, spk.publicKey, spk.signature);
@@ -329,8 +335,17 @@ export class SqliteStorage implements Storage {
     return r ? this.deviceRow(r) : undefined;
   }
 
+  /** Accounts' device lists, the most recent DEVICE_LISTS_CACHED of them. */
+  private readonly deviceLists = new Map<string, readonly DeviceRow[]>();
+
   async devices(accountId: string): Promise<DeviceRow[]> {
-    return (this.stmts.devices.all(accountId) as DeviceSqlRow[]).map((r) => this.deviceRow(r));
+    let list = this.deviceLists.get(accountId);
+    if (!list) {
+      list = (this.stmts.devices.all(accountId) as DeviceSqlRow[]).map((r) => this.deviceRow(r));
+      if (this.deviceLists.size >= DEVICE_LISTS_CACHED) this.deviceLists.delete(this.deviceLists.keys().next().value!);
+      this.deviceLists.set(accountId, list);
+    }
+    return [...list];
   }
 
   async unlinkedAt(accountId: string, deviceId: number): Promise<number | undefined> {
@@ -338,6 +353,7 @@ export class SqliteStorage implements Storage {
   }
 
   async touchDevice(accountId: string, deviceId: number, at: number): Promise<void> {
+    this.deviceLists.delete(accountId);
     this.relaxed(() => this.stmts.touchDevice.run(at, accountId, deviceId));
   }
 
@@ -363,6 +379,7 @@ export class SqliteStorage implements Storage {
   }
 
   async unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean> {
+    this.deviceLists.delete(accountId);
     return this.db
       .transaction(() => {
         if (this.stmts.deleteDevice.run(accountId, deviceId).changes === 0) return false;
