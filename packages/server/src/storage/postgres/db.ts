@@ -42,18 +42,40 @@ export type Query = (text: string, values?: readonly unknown[]) => Promise<pg.Qu
 
 export class Db {
   readonly pool: pg.Pool;
+  /** A few connections with synchronous_commit off, for writes whose loss in a crash is harmless (acks). */
+  private readonly relaxedPool: pg.Pool;
 
   constructor(opts: DbOptions) {
-    this.pool = new pg.Pool({
-      connectionString: opts.connectionString,
-      max: opts.poolSize ?? 10,
-      types,
-      // Why: while the database is down, a request fails within seconds with UNAVAILABLE instead of hanging.
-      connectionTimeoutMillis: 5_000,
-      ...(opts.options ? { options: opts.options } : {}),
-    });
-    // An idle connection that breaks (the server restarted) is dropped by the pool; nothing to do.
-    this.pool.on('error', () => undefined);
+    const pool = (max: number, options: string) => {
+      const p = new pg.Pool({
+        connectionString: opts.connectionString,
+        max,
+        types,
+        // Why: while the database is down, a request fails within seconds with UNAVAILABLE instead of hanging.
+        connectionTimeoutMillis: 5_000,
+        ...(options ? { options } : {}),
+      });
+      // An idle connection that breaks (the server restarted) is dropped by the pool; nothing to do.
+      p.on('error', () => undefined);
+      return p;
+    };
+    this.pool = pool(opts.poolSize ?? 10, opts.options ?? '');
+    this.relaxedPool = pool(2, `${opts.options ?? ''} -c synchronous_commit=off`.trim());
+  }
+
+  /**
+   * One statement, atomic by itself (no BEGIN/COMMIT round trips), retried like a
+   * transaction on a deadlock; `relaxed`: committed with synchronous_commit off.
+   */
+  async statement(text: string, values: readonly unknown[], relaxed = false): Promise<pg.QueryResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await (relaxed ? this.relaxedPool : this.pool).query(text, values as unknown[]);
+      } catch (e) {
+        if (retryable(e) && attempt < 5) continue;
+        throw this.mapped(e);
+      }
+    }
   }
 
   /** One statement outside a transaction; `array`: rows as arrays (cheaper for thousands of rows). */
@@ -105,7 +127,7 @@ export class Db {
 
   /** Ends the pool (once: closing again waits for the first). */
   close(): Promise<void> {
-    this.closing ??= this.pool.end();
+    this.closing ??= Promise.all([this.pool.end(), this.relaxedPool.end()]).then(() => undefined);
     return this.closing;
   }
 }

@@ -94,6 +94,49 @@ async function insertEnvelopes(q: Query, envelopes: ReadonlyArray<{ e: NewEnvelo
   );
 }
 
+/**
+ * 1:1 envelopes only (the common batch): the ids and the rows in one statement, so
+ * one round trip and one commit. The queue heads are locked in (account, device)
+ * order as in `takeIds`; each envelope's id is its head's previous value plus its
+ * rank among this batch's envelopes for that device, in batch order.
+ */
+const ENQUEUE_ONE_STATEMENT = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::text[], $9::bytea[], $10::bool[], $11::text[])
+    WITH ORDINALITY AS t(a, d, sa, su, sd, ts, sts, mt, c, eph, g, o)
+), counts AS (
+  SELECT a, d, COUNT(*)::bigint AS n FROM input GROUP BY a, d
+), heads AS (
+  INSERT INTO queue_heads (account_id, device_id, last_id) SELECT a, d, n FROM counts ORDER BY a, d
+  ON CONFLICT (account_id, device_id) DO UPDATE SET last_id = queue_heads.last_id + excluded.last_id
+  RETURNING account_id, device_id, last_id
+), numbered AS (
+  SELECT i.*, h.last_id - c.n + ROW_NUMBER() OVER (PARTITION BY i.a, i.d ORDER BY i.o) AS id
+  FROM input i JOIN counts c ON c.a = i.a AND c.d = i.d JOIN heads h ON h.account_id = i.a AND h.device_id = i.d
+), stored AS (
+  INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id)
+  SELECT a, d, id, sa, su, sd, ts, sts, mt, c, eph, g FROM numbered
+)
+SELECT id FROM numbered ORDER BY o`;
+
+async function enqueueEnvelopes(db: Db, envelopes: readonly NewEnvelope[]): Promise<number[]> {
+  const col = <T>(f: (e: NewEnvelope) => T) => envelopes.map(f);
+  const r = await db.statement(ENQUEUE_ONE_STATEMENT, [
+    col((e) => e.destinationAccountId),
+    col((e) => e.destinationDeviceId),
+    col((e) => e.sourceAccountId),
+    col((e) => e.sourceUsername),
+    col((e) => e.sourceDeviceId),
+    col((e) => e.timestamp),
+    col((e) => e.serverTimestamp),
+    col((e) => e.messageType),
+    col((e) => e.content),
+    col((e) => e.ephemeral),
+    col((e) => e.groupId ?? null),
+  ]);
+  return (r.rows as Array<{ id: number }>).map((row) => row.id);
+}
+
 interface EnvelopeSqlRow {
   id: number;
   source_account_id: string;
@@ -110,6 +153,13 @@ interface EnvelopeSqlRow {
 export function messageQueue(db: Db): MessageQueue {
   return {
     async enqueueBatch(items) {
+      if (items.every((i) => 'envelopes' in i)) {
+        const all = items.flatMap((i) => ('envelopes' in i ? i.envelopes : []));
+        if (all.length === 0) return items.map(() => []);
+        const ids = await enqueueEnvelopes(db, all);
+        let at = 0;
+        return items.map((i) => ('envelopes' in i ? ids.slice(at, (at += i.envelopes.length)) : []));
+      }
       return db.tx(async (q) => {
         // Group revisions are read FOR SHARE: a group change (FOR UPDATE) waits for this commit, or this read waits for it.
         const guarded = [...new Set(items.flatMap((i) => ('fanout' in i && i.ifGroupRevision ? [i.ifGroupRevision.groupId] : [])))];
@@ -181,17 +231,12 @@ export function messageQueue(db: Db): MessageQueue {
       if (items.length === 0) return 0;
       const sorted = [...items].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.deviceId - b.deviceId || a.id - b.id));
       // Why relaxed (synchronous_commit off): a lost ack only means a redelivery, which clients drop as a duplicate.
-      return db.tx(
-        async (q) =>
-          (
-            await q('DELETE FROM envelopes WHERE (account_id, device_id, id) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[]))', [
-              sorted.map((i) => i.accountId),
-              sorted.map((i) => i.deviceId),
-              sorted.map((i) => i.id),
-            ])
-          ).rowCount ?? 0,
+      const r = await db.statement(
+        'DELETE FROM envelopes WHERE (account_id, device_id, id) IN (SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[]))',
+        [sorted.map((i) => i.accountId), sorted.map((i) => i.deviceId), sorted.map((i) => i.id)],
         true,
       );
+      return r.rowCount ?? 0;
     },
     async dropExpiredEphemeral(olderThan) {
       return (await db.query('DELETE FROM envelopes WHERE ephemeral AND server_timestamp < $1', [olderThan])).rowCount ?? 0;
