@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { base64Encode } from '@parley/wire';
@@ -70,7 +70,15 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** CPU time (user + system) a process has used, in ms: unlike throughput, hardly moved by other load on the machine. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 interface Result {
+  /** Server CPU per delivered message, µs. */
+  cpuUs: number;
   rate: number;
   p50: number;
   p99: number;
@@ -177,6 +185,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
   );
   const rssPerConnKb = ((await settledRssKb(proc.pid!)) - rssBefore) / CLIENTS;
   const payload = base64Encode(PAYLOAD);
+  const cpuBefore = cpuMs(proc.pid!);
   const { rate, latencies } = await drive(
     label,
     async (from, to, id) => {
@@ -198,11 +207,12 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
     },
     (cb) => (onDelivered = cb),
   );
+  const cpuUs = ((cpuMs(proc.pid!) - cpuBefore) * 1000) / MESSAGES;
   for (const u of users) u.ws?.close();
   await stopProcess(proc);
   rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
-  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb };
+  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb, cpuUs };
 }
 
 async function benchBare(): Promise<Result> {
@@ -229,19 +239,21 @@ async function benchBare(): Promise<Result> {
   const rssPerConnKb = ((await settledRssKb(proc.pid!)) - rssBefore) / CLIENTS;
   const payload = base64Encode(PAYLOAD);
   const byIndex = (i: number) => sockets[i]!;
+  const cpuBefore = cpuMs(proc.pid!);
   const { rate, latencies } = await drive(
     'bare-ws',
     async (from, to, id) => byIndex(from).send(JSON.stringify({ to: String(to), payload, sent: id })),
     (cb) => (onDelivered = cb),
   );
+  const cpuUs = ((cpuMs(proc.pid!) - cpuBefore) * 1000) / MESSAGES;
   for (const s of sockets) s.close();
   await stopProcess(proc);
   latencies.sort((a, b) => a - b);
-  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb };
+  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb, cpuUs };
 }
 
-console.log(`bench:server  (${CLIENTS} clients, ${MESSAGES} messages of ${PAYLOAD.length} bytes, window ${WINDOW}; loopback)`);
-const skipped: Result = { rate: NaN, p50: NaN, p99: NaN, rssPerConnKb: NaN };
+console.log(`bench:server  (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${CLIENTS} clients, ${MESSAGES} messages of ${PAYLOAD.length} bytes, window ${WINDOW}; loopback)`);
+const skipped: Result = { rate: NaN, p50: NaN, p99: NaN, rssPerConnKb: NaN, cpuUs: NaN };
 const parley = !ONLY || ONLY.includes('ws') ? await benchParley('ws') : skipped;
 const parleyHttp = !ONLY || ONLY.includes('http') ? await benchParley('http') : skipped;
 const bare = !ONLY || ONLY.includes('bare') ? await benchBare() : skipped;
@@ -251,6 +263,6 @@ for (const [name, r] of [
   ['bare-ws', bare],
 ] as const) {
   if (Number.isNaN(r.rate)) continue;
-  console.log(`${name}: delivered ${r.rate.toFixed(0)} msg/s, send-to-deliver p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, server RSS ${r.rssPerConnKb.toFixed(1)} KiB/connection`);
+  console.log(`${name}: delivered ${r.rate.toFixed(0)} msg/s, send-to-deliver p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, server RSS ${r.rssPerConnKb.toFixed(1)} KiB/connection, server CPU ${r.cpuUs.toFixed(0)} µs/message`);
 }
 console.log(`delivered: parley ${parley.rate.toFixed(0)} msg/s, bare-ws ${bare.rate.toFixed(0)} msg/s, ratio ${(parley.rate / bare.rate).toFixed(2)}`);

@@ -13,9 +13,15 @@ import type { WireError } from '@parley/wire';
 import type { DestinedEnvelope, DeviceAddress, EnvelopeFields } from '../storage/storage.ts';
 import type { DeliveryHub } from './delivery.ts';
 
-/** Envelopes just committed: each with its own fields (1:1 sends, group updates), or one shared content for many devices (a group message). */
+/**
+ * Envelopes just committed: each with its own fields (1:1 sends, group updates), or
+ * one shared content for many devices (a group message). `read`: they were written
+ * outside the send path, whose answers come in commit order (group updates), so
+ * this node's connections read their queues instead of sending them from memory
+ * (an envelope of a send committed earlier but not yet answered must not be skipped).
+ */
 export type Stored =
-  | { readonly envelopes: readonly DestinedEnvelope[] }
+  | { readonly envelopes: readonly DestinedEnvelope[]; readonly read?: boolean }
   | { readonly fields: EnvelopeFields; readonly to: readonly DeviceAddress[]; readonly ids: readonly number[] };
 
 export interface Router {
@@ -32,7 +38,9 @@ export interface Router {
 /** Hands stored envelopes to this node's connections (only devices connected here cost anything). */
 export function deliverHere(hub: DeliveryHub, s: Stored): void {
   if ('envelopes' in s) {
-    for (const { destination: d, ...e } of s.envelopes) if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, [e]);
+    for (const { destination: d, ...e } of s.envelopes) {
+      if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, s.read ? undefined : [e]);
+    }
     return;
   }
   // Up to ~6,000 destinations: envelopes are built only for devices connected here.

@@ -99,8 +99,8 @@ export class Sends {
     return true;
   }
 
-  /** Hands stored envelopes (a group change's updates) to their devices' connections. */
+  /** Hands stored envelopes (a group change's updates) to their devices' connections, which read them from their queues. */
   wake(envelopes: readonly DestinedEnvelope[]): void {
-    this.deps.router.stored({ envelopes });
+    this.deps.router.stored({ envelopes, read: true });
   }
 }
