@@ -129,7 +129,7 @@ export class RedisCluster implements ClusterLink, Presence {
       conn.on('close', () => c.down());
       conn.on('ready', () => void c.recover());
     }
-    c.announcer = setInterval(() => void c.announce().catch(() => c.down()), c.ttl / 3);
+    c.announcer = setInterval(() => void c.announce().catch(() => c.failed()), c.ttl / 3);
     c.announcer.unref();
     return c;
   }
@@ -157,13 +157,20 @@ export class RedisCluster implements ClusterLink, Presence {
 
   // ---- presence
 
+  /** Never fails: without Redis the device is announced with all the others when it is back (`recover`). */
   async held(accountId: string, deviceId: number): Promise<void> {
     const key = PRESENCE + accountId;
-    await this.cmd.pipeline().hset(key, `${deviceId}/${this.nodeId}`, '1').pexpire(key, this.ttl).exec().then(this.checked);
+    await this.cmd
+      .pipeline()
+      .hset(key, `${deviceId}/${this.nodeId}`, '1')
+      .pexpire(key, this.ttl)
+      .exec()
+      .then(this.checked)
+      .catch(() => this.failed());
   }
 
   released(accountId: string, deviceId: number): void {
-    this.cmd.hdel(PRESENCE + accountId, `${deviceId}/${this.nodeId}`).catch(() => this.down());
+    this.cmd.hdel(PRESENCE + accountId, `${deviceId}/${this.nodeId}`).catch(() => this.failed());
   }
 
   /** A pipeline's per-command errors as a rejection. */
@@ -180,6 +187,11 @@ export class RedisCluster implements ClusterLink, Presence {
       for (const d of devices.slice(i, i + ANNOUNCE_CHUNK)) p.hset(PRESENCE + d.accountId, `${d.deviceId}/${this.nodeId}`, '1').pexpire(PRESENCE + d.accountId, this.ttl);
       this.checked(await p.exec());
     }
+  }
+
+  /** A command failed: Redis is down if the connection is (a lone failed command leaves the link up). */
+  private failed(): void {
+    if (this.cmd.status !== 'ready') this.down();
   }
 
   private down(): void {
@@ -217,7 +229,7 @@ export class RedisCluster implements ClusterLink, Presence {
     const hub = this.hub!;
     deliverHere(hub, s);
     if (!this.healthy) return;
-    this.publishStored(s).catch(() => this.down());
+    this.publishStored(s).catch(() => this.failed());
   }
 
   private async publishStored(s: Stored): Promise<void> {
@@ -268,7 +280,7 @@ export class RedisCluster implements ClusterLink, Presence {
 
   private broadcast(m: BroadcastMessage): void {
     if (!this.healthy) return;
-    this.cmd.publish(BROADCAST, JSON.stringify(m)).catch(() => this.down());
+    this.cmd.publish(BROADCAST, JSON.stringify(m)).catch(() => this.failed());
   }
 
   private onMessage(channel: string, raw: string): void {
