@@ -14,7 +14,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { base64Encode } from '@parley/wire';
@@ -48,7 +49,7 @@ export async function freshDatabase(serverUrl: string, name: string): Promise<st
 export function startNode(index: number, env: { databaseUrl: string; redisUrl?: string; extraArgs?: string[] }): Promise<Node> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'packages/server/src/main.ts', '--port', '0', '--log-level', 'warn', '--bundle-fetches-per-minute', '1000000', '--data-dir', `/tmp/parley-node-unused`, ...(env.extraArgs ?? [])],
+    ['--import', 'tsx', 'packages/server/src/main.ts', '--port', '0', '--log-level', 'warn', '--bundle-fetches-per-minute', '1000000', '--data-dir', join(tmpdir(), 'parley-node-unused'), ...(env.extraArgs ?? [])],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
