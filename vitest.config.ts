@@ -20,6 +20,19 @@ export default defineConfig({
       },
       {
         test: {
+          // The server's plugin tests again, every app over PostgreSQL (a throwaway server per file).
+          name: 'node-postgres',
+          sequence: { groupOrder: 0 },
+          environment: 'node',
+          include: ['packages/server/src/**/*.test.ts'],
+          exclude: ['**/node_modules/**', 'packages/server/src/storage/**', 'packages/server/src/cluster/**'],
+          env: { PARLEY_TEST_STORAGE: 'postgres' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'chromium',
           // After the Node project, not beside it: the end-to-end tests start servers,
           // CLI processes and browsers of their own, and two cores are few.

@@ -1,15 +1,21 @@
 #!/usr/bin/env node
 // Installs, from Debian's packages, the programs the test suite drives:
-// Chromium (the protocol suite and the web app run in it) and coturn (relayed
-// calls). Runs before `npm test`.
-import { existsSync } from 'node:fs';
+// Chromium (the protocol suite and the web app run in it), coturn (relayed
+// calls), PostgreSQL and Redis (the server's shared engines: tests start
+// throwaway servers of their own on loopback, packages/server/src/testing/engines.ts).
+// Runs before `npm test`.
+import { existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 const needed = [
   { bin: '/usr/bin/chromium', pkg: 'chromium' },
   { bin: '/usr/bin/turnserver', pkg: 'coturn' },
+  { bin: '/usr/bin/redis-server', pkg: 'redis-server' },
 ];
+const postgresInstalled = () =>
+  existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`));
 const missing = needed.filter((n) => !existsSync(n.bin));
+if (!postgresInstalled()) missing.push({ pkg: 'postgresql' });
 if (missing.length === 0) process.exit(0);
 
 const pkgs = missing.map((m) => m.pkg);

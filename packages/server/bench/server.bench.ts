@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { base64Encode } from '@parley/wire';
@@ -19,6 +19,10 @@ const ROOT = resolve(import.meta.dirname, '../../..');
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 4000);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
+/** A directory: the servers run with --cpu-prof and write their profiles there. */
+const PROFILE = process.env.BENCH_PROFILE;
+/** Comma-separated: only these runs (ws, http, bare). */
+const ONLY = process.env.BENCH_ONLY?.split(',');
 const PAYLOAD = new Uint8Array(400).map((_, i) => (i * 7) & 255); // a ~400-byte Signal message
 
 function rssKb(pid: number): number {
@@ -37,7 +41,8 @@ async function settledRssKb(pid: number): Promise<number> {
 }
 
 function startProcess(args: string[], pattern: RegExp): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const profile = PROFILE ? ['--cpu-prof', '--cpu-prof-dir', PROFILE] : [];
+  const proc = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((res, rej) => {
     let out = '';
     const t = setTimeout(() => rej(new Error(`did not start: ${out}`)), 20_000);
@@ -54,11 +59,26 @@ function startProcess(args: string[], pattern: RegExp): Promise<{ proc: ChildPro
   });
 }
 
+/** SIGKILL, or SIGINT when profiling (the profile is written at a clean exit). */
+async function stopProcess(proc: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill(PROFILE ? 'SIGINT' : 'SIGKILL');
+  await exited;
+}
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** CPU time (user + system) a process has used, in ms: unlike throughput, hardly moved by other load on the machine. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 interface Result {
+  /** Server CPU per delivered message, µs. */
+  cpuUs: number;
   rate: number;
   p50: number;
   p99: number;
@@ -165,6 +185,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
   );
   const rssPerConnKb = ((await settledRssKb(proc.pid!)) - rssBefore) / CLIENTS;
   const payload = base64Encode(PAYLOAD);
+  const cpuBefore = cpuMs(proc.pid!);
   const { rate, latencies } = await drive(
     label,
     async (from, to, id) => {
@@ -186,12 +207,12 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
     },
     (cb) => (onDelivered = cb),
   );
+  const cpuUs = ((cpuMs(proc.pid!) - cpuBefore) * 1000) / MESSAGES;
   for (const u of users) u.ws?.close();
-  proc.kill('SIGKILL');
-  await new Promise((r) => proc.once('exit', r));
+  await stopProcess(proc);
   rmSync(dataDir, { recursive: true, force: true });
   latencies.sort((a, b) => a - b);
-  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb };
+  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb, cpuUs };
 }
 
 async function benchBare(): Promise<Result> {
@@ -218,26 +239,30 @@ async function benchBare(): Promise<Result> {
   const rssPerConnKb = ((await settledRssKb(proc.pid!)) - rssBefore) / CLIENTS;
   const payload = base64Encode(PAYLOAD);
   const byIndex = (i: number) => sockets[i]!;
+  const cpuBefore = cpuMs(proc.pid!);
   const { rate, latencies } = await drive(
     'bare-ws',
     async (from, to, id) => byIndex(from).send(JSON.stringify({ to: String(to), payload, sent: id })),
     (cb) => (onDelivered = cb),
   );
+  const cpuUs = ((cpuMs(proc.pid!) - cpuBefore) * 1000) / MESSAGES;
   for (const s of sockets) s.close();
-  proc.kill('SIGKILL');
+  await stopProcess(proc);
   latencies.sort((a, b) => a - b);
-  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb };
+  return { rate, p50: pct(latencies, 50), p99: pct(latencies, 99), rssPerConnKb, cpuUs };
 }
 
-console.log(`bench:server  (${CLIENTS} clients, ${MESSAGES} messages of ${PAYLOAD.length} bytes, window ${WINDOW}; loopback)`);
-const parley = await benchParley('ws');
-const parleyHttp = await benchParley('http');
-const bare = await benchBare();
+console.log(`bench:server  (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; ${CLIENTS} clients, ${MESSAGES} messages of ${PAYLOAD.length} bytes, window ${WINDOW}; loopback)`);
+const skipped: Result = { rate: NaN, p50: NaN, p99: NaN, rssPerConnKb: NaN, cpuUs: NaN };
+const parley = !ONLY || ONLY.includes('ws') ? await benchParley('ws') : skipped;
+const parleyHttp = !ONLY || ONLY.includes('http') ? await benchParley('http') : skipped;
+const bare = !ONLY || ONLY.includes('bare') ? await benchBare() : skipped;
 for (const [name, r] of [
   ['parley (ws sends)', parley],
   ['parley (http sends)', parleyHttp],
   ['bare-ws', bare],
 ] as const) {
-  console.log(`${name}: delivered ${r.rate.toFixed(0)} msg/s, send-to-deliver p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, server RSS ${r.rssPerConnKb.toFixed(1)} KiB/connection`);
+  if (Number.isNaN(r.rate)) continue;
+  console.log(`${name}: delivered ${r.rate.toFixed(0)} msg/s, send-to-deliver p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, server RSS ${r.rssPerConnKb.toFixed(1)} KiB/connection, server CPU ${r.cpuUs.toFixed(0)} µs/message`);
 }
 console.log(`delivered: parley ${parley.rate.toFixed(0)} msg/s, bare-ws ${bare.rate.toFixed(0)} msg/s, ratio ${(parley.rate / bare.rate).toFixed(2)}`);

@@ -18,8 +18,9 @@ import { installErrorHandling } from './errors/errors.ts';
 import { GroupSends } from './groups/group-sends.ts';
 import { groupsPlugin } from './groups/groups.ts';
 import { keysPlugin } from './keys/keys.ts';
-import { DeliveryHub } from './messages/delivery.ts';
+import { DeliveryHub, type Presence } from './messages/delivery.ts';
 import { messagesPlugin } from './messages/messages.ts';
+import { LocalRouter, type Router } from './messages/router.ts';
 import { Sends } from './messages/sends.ts';
 import { createMetrics, metricsPlugin, trackConnections } from './metrics/metrics.ts';
 import { installRequestParsing } from './requests.ts';
@@ -49,6 +50,16 @@ export interface AppDeps {
   readonly serverSecret: Uint8Array;
   /** The clock (ms since the epoch); every time the server stamps or compares comes from it. */
   readonly now?: () => number;
+  /** In a cluster: the link to the other nodes (cluster/redis-cluster.ts). Default: one node. */
+  readonly cluster?: ClusterLink;
+}
+
+/** What a node needs from the cluster it is part of. */
+export interface ClusterLink {
+  /** Where the hub records which devices this node holds. */
+  readonly presence: Presence;
+  /** The router that reaches this hub's connections and the other nodes'. */
+  router(hub: DeliveryHub): Router;
 }
 
 export interface ParleyApp {
@@ -73,9 +84,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
 
   const metrics = createMetrics();
   const auth = new Authenticator({ storage, serverSecret, now });
-  const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'));
+  const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'), deps.cluster?.presence);
   trackConnections(metrics, () => hub.size);
-  const sends = new Sends({ storage, hub, metrics, now, maxQueuedPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice });
+  const router = deps.cluster ? deps.cluster.router(hub) : new LocalRouter(hub);
+  const sends = new Sends({ storage, router, metrics, now, maxQueuedPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice });
   const groupSends = new GroupSends({ storage, sends, now });
 
   installRequestParsing(app, config.minClientVersion);
@@ -96,7 +108,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
   await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
-  await app.register(devicesPlugin, { storage, auth, hub, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
+  await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });
   if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });
 
@@ -105,6 +117,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     hub,
     async close() {
       await app.close();
+      await router.close();
       await storage.close();
     },
   };

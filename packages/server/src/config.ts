@@ -6,8 +6,13 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
-  /** `sqlite:<path>` (default: <dataDir>/parley.sqlite); PostgreSQL comes later. */
+  /** `sqlite:<path>` (default: <dataDir>/parley.sqlite) or `postgres://...` (shared by a cluster's nodes). */
   readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  /** `redis://...`: presence and cross-node wake-ups (with PostgreSQL only). */
+  readonly redisUrl: string | undefined;
+  /** The server secret as 64 hex digits (every node of a cluster the same); default: <dataDir>/server-secret. */
+  readonly serverSecret: Uint8Array | undefined;
   readonly minClientVersion: string;
   readonly bundleFetchesPerMinute: number;
   readonly maxBodyBytes: number;
@@ -24,7 +29,10 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'host', env: 'PARLEY_HOST', def: '127.0.0.1', doc: 'address to listen on (0.0.0.0 for all interfaces)' },
   { flag: 'port', env: 'PARLEY_PORT', def: '8080', doc: 'TCP port (0 picks a free one)' },
   { flag: 'data-dir', env: 'PARLEY_DATA_DIR', def: './data', doc: 'directory for the database and the server secret' },
-  { flag: 'database-url', env: 'PARLEY_DATABASE_URL', def: '', doc: 'sqlite:<file> (default <data-dir>/parley.sqlite)' },
+  { flag: 'database-url', env: 'PARLEY_DATABASE_URL', def: '', doc: 'sqlite:<file> (default <data-dir>/parley.sqlite) or postgres://user:password@host:port/db (shared by several nodes)' },
+  { flag: 'database-pool-size', env: 'PARLEY_DATABASE_POOL_SIZE', def: '10', doc: 'PostgreSQL connections per node' },
+  { flag: 'redis-url', env: 'PARLEY_REDIS_URL', def: '', doc: 'redis://host:port: presence and delivery across nodes (needs a postgres:// database)' },
+  { flag: 'server-secret', env: 'PARLEY_SERVER_SECRET', def: '', doc: 'the key of stored password hashes, 64 hex digits, the same on every node (default: <data-dir>/server-secret; required with postgres://)' },
   { flag: 'min-client-version', env: 'PARLEY_MIN_CLIENT_VERSION', def: '0.1.0', doc: 'clients below this get UPGRADE_REQUIRED' },
   { flag: 'bundle-fetches-per-minute', env: 'PARLEY_BUNDLE_FETCHES_PER_MINUTE', def: '60', doc: 'prekey bundle fetches allowed per requesting account and per target account' },
   { flag: 'max-body-bytes', env: 'PARLEY_MAX_BODY_BYTES', def: '1048576', doc: 'largest HTTP request body accepted (bytes)' },
@@ -35,6 +43,12 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'ping-interval-ms', env: 'PARLEY_PING_INTERVAL_MS', def: '25000', doc: 'how often sockets are pinged; one that missed the previous ping is closed' },
   { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
 ];
+
+function secretHex(v: string): Uint8Array | undefined {
+  if (v === '') return undefined;
+  if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new Error('--server-secret must be 64 hex digits (openssl rand -hex 32)');
+  return new Uint8Array(Buffer.from(v, 'hex'));
+}
 
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServerConfig {
   const values = new Map<string, string>();
@@ -64,6 +78,9 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     port,
     dataDir: values.get('data-dir')!,
     databaseUrl: values.get('database-url') || undefined,
+    databasePoolSize: positive('database-pool-size'),
+    redisUrl: values.get('redis-url') || undefined,
+    serverSecret: secretHex(values.get('server-secret') ?? ''),
     minClientVersion: values.get('min-client-version')!,
     bundleFetchesPerMinute: perMinute,
     logLevel: values.get('log-level')!,

@@ -1,6 +1,8 @@
 // @parley/server: re-exports only.
-export { buildApp, type AppConfig, type AppDeps, type ParleyApp } from './app.ts';
+export { buildApp, type AppConfig, type AppDeps, type ClusterLink, type ParleyApp } from './app.ts';
 export { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
 export { SqliteStorage } from './storage/sqlite.ts';
+export { openPostgresStorage, type PostgresOptions } from './storage/postgres/postgres.ts';
+export { RedisCluster, type RedisClusterOptions } from './cluster/redis-cluster.ts';
 export type { Storage } from './storage/storage.ts';
 export { loadServerSecret } from './auth/credentials.ts';

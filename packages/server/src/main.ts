@@ -1,13 +1,36 @@
 /**
- * `npm start`: the Parley server with the embedded defaults (SQLite under
- * ./data, http://localhost:8080). Prints where it listens.
+ * `npm start`: the Parley server. With nothing set, the embedded single node
+ * (SQLite under ./data, http://localhost:8080). With PARLEY_DATABASE_URL=postgres://...
+ * and PARLEY_REDIS_URL=redis://..., one of many stateless nodes sharing them
+ * (docs/DEPLOY.md). Prints where it listens.
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildApp } from './app.ts';
-import { parseConfig, SETTINGS } from './config.ts';
+import { buildApp, type ClusterLink } from './app.ts';
+import { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
 import { loadServerSecret } from './auth/credentials.ts';
+import { RedisCluster } from './cluster/redis-cluster.ts';
+import { openPostgresStorage } from './storage/postgres/postgres.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
+import type { Storage } from './storage/storage.ts';
+
+function fail(message: string, code = 2): never {
+  console.error(`parley-server: ${message}`);
+  process.exit(code);
+}
+
+async function openStorage(config: ServerConfig, dataDir: string): Promise<{ storage: Storage; shared: boolean }> {
+  const url = config.databaseUrl ?? `sqlite:${join(dataDir, 'parley.sqlite')}`;
+  if (url.startsWith('sqlite:')) return { storage: new SqliteStorage(url.slice('sqlite:'.length)), shared: false };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      return { storage: await openPostgresStorage({ connectionString: url, poolSize: config.databasePoolSize }), shared: true };
+    } catch (e) {
+      fail(`cannot open the PostgreSQL database ${url.replace(/:[^:@/]*@/, ':***@')}: ${(e as Error).message}; check that it runs and the URL`, 1);
+    }
+  }
+  fail(`unsupported --database-url ${url}; use sqlite:<file> or postgres://user:password@host:port/database`);
+}
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help')) {
@@ -19,28 +42,37 @@ async function main(): Promise<void> {
   try {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (e) {
-    console.error(`parley-server: ${(e as Error).message}`);
-    process.exit(2);
+    fail((e as Error).message);
   }
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const url = config.databaseUrl ?? `sqlite:${join(dataDir, 'parley.sqlite')}`;
-  if (!url.startsWith('sqlite:')) {
-    console.error(`parley-server: unsupported PARLEY_DATABASE_URL ${url}; use sqlite:<file> (PostgreSQL support comes later)`);
-    process.exit(2);
+  const { storage, shared } = await openStorage(config, dataDir);
+  if (config.redisUrl && !shared) fail('--redis-url needs a shared database: set --database-url postgres://...');
+  // Why: each node would otherwise make its own secret, and no node could check passwords set through another.
+  if (shared && !config.serverSecret) fail('with a postgres:// database, set PARLEY_SERVER_SECRET to the same 64 hex digits on every node (openssl rand -hex 32)');
+  let cluster: (ClusterLink & { nodeId: string }) | undefined;
+  if (config.redisUrl) {
+    try {
+      cluster = await RedisCluster.connect({
+        url: config.redisUrl,
+        log: { warn: (m) => console.warn(`parley-server: ${m}`), info: (m) => console.log(`parley-server: ${m}`) },
+      });
+    } catch (e) {
+      fail((e as Error).message, 1);
+    }
   }
-  const storage = new SqliteStorage(url.slice('sqlite:'.length));
-  const server = await buildApp(config, { storage, serverSecret: loadServerSecret(dataDir) });
+  const serverSecret = config.serverSecret ?? loadServerSecret(dataDir);
+  const server = await buildApp(config, { storage, serverSecret, ...(cluster ? { cluster } : {}) });
   try {
     await server.app.listen({ host: config.host, port: config.port });
   } catch (e) {
-    console.error(`parley-server: cannot listen on ${config.host}:${config.port}: ${(e as Error).message}; choose another --port`);
-    process.exit(1);
+    fail(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}; choose another --port`, 1);
   }
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const shown = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
-  console.log(`Parley server listening on http://${shown}:${port} (data in ${dataDir}${config.webRoot ? '; web app at /' : ''})`);
+  const where = shared ? `PostgreSQL${cluster ? ` + Redis, node ${cluster.nodeId}` : ', single node'}` : `data in ${dataDir}`;
+  console.log(`Parley server listening on http://${shown}:${port} (${where}${config.webRoot ? '; web app at /' : ''})`);
   const stop = () => {
     void server.close().then(() => process.exit(0));
   };

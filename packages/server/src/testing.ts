@@ -2,17 +2,24 @@
  * Test support for the server's plugin tests (imported by *.test.ts only): an app
  * over a fresh SQLite file, on `inject()` or a real loopback port; registered
  * accounts with their credentials; sockets that collect frames.
+ *
+ * With PARLEY_TEST_STORAGE=postgres (the `node-postgres` test project), every app
+ * is over PostgreSQL instead: one throwaway server per test file, a schema per app.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
+import pg from 'pg';
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { base64Encode, groupResponse, type Decoder, type GroupResponse } from '@parley/wire';
 import { buildApp, type AppConfig, type ParleyApp } from './app.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
+import { openPostgresStorage } from './storage/postgres/postgres.ts';
+import type { Storage } from './storage/storage.ts';
+import { startPostgres, type PostgresServer } from './testing/engines.ts';
 
 /** Headers every client request carries. */
 export const V = { 'x-parley-version': '0.1.0', 'content-type': 'application/json' } as const;
@@ -24,9 +31,31 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/** Which storage the apps of this run use. */
+export const TEST_STORAGE = process.env.PARLEY_TEST_STORAGE === 'postgres' ? 'postgres' : 'sqlite';
+
+let postgres: Promise<PostgresServer> | undefined;
+let schemas = 0;
+afterAll(async () => {
+  if (postgres) await (await postgres).stop();
+  postgres = undefined;
+});
+
+async function openTestStorage(dir: string): Promise<Storage> {
+  if (TEST_STORAGE === 'sqlite') return new SqliteStorage(join(dir, 'db.sqlite'));
+  postgres ??= startPostgres({ fsync: false });
+  const server = await postgres;
+  const schema = `app${schemas++}`;
+  const c = new pg.Client(server.url);
+  await c.connect();
+  await c.query(`CREATE SCHEMA ${schema}`);
+  await c.end();
+  return openPostgresStorage({ connectionString: server.url, options: `-c search_path=${schema}`, poolSize: 4 });
+}
+
 export interface TestApp {
   readonly app: ParleyApp;
-  readonly storage: SqliteStorage;
+  readonly storage: Storage;
   /** Sends an HTTP request through `inject()`. */
   req(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, headers?: Record<string, string>, payload?: unknown): Promise<Res>;
 }
@@ -46,7 +75,7 @@ export interface AppOptions extends Partial<AppConfig> {
 export async function makeApp(opts: AppOptions = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
   dirs.push(dir);
-  const storage = new SqliteStorage(join(dir, 'db.sqlite'));
+  const storage = await openTestStorage(dir);
   const { now, ...config } = opts;
   const app = await buildApp(
     { minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent', ...config },

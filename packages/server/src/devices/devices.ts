@@ -18,7 +18,7 @@ import {
 } from '@parley/wire';
 import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret } from '../auth/credentials.ts';
-import type { DeliveryHub } from '../messages/delivery.ts';
+import type { Router } from '../messages/router.ts';
 import { RateLimiter } from '../rate-limit.ts';
 import { readBody } from '../requests.ts';
 import type { DeviceStore, ProvisioningStore } from '../storage/storage.ts';
@@ -27,7 +27,8 @@ import { provisioningPlugin } from './provisioning.ts';
 export interface DevicesOptions {
   readonly storage: DeviceStore & ProvisioningStore;
   readonly auth: Authenticator;
-  readonly hub: DeliveryHub;
+  /** Closes an unlinked device's sockets on every node; carries provisioning wake-ups. */
+  readonly router: Router;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
   readonly provisioningPollMs: number;
@@ -39,10 +40,10 @@ const MAX_DEVICE_ID = 127;
 const SWEEP_MS = 60_000;
 
 export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opts) => {
-  const { storage, auth, hub, serverSecret, now } = opts;
+  const { storage, auth, router, serverSecret, now } = opts;
   const tokensByAccount = new RateLimiter(LIMITS.linkTokensPerMinute, 60_000, now);
 
-  await app.register(provisioningPlugin, { storage, auth, serverSecret, now, pollMs: opts.provisioningPollMs });
+  await app.register(provisioningPlugin, { storage, auth, router, serverSecret, now, pollMs: opts.provisioningPollMs });
 
   app.post('/v1/devices/link-token', async (req) => {
     const a = await auth.request(req);
@@ -87,7 +88,7 @@ export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opt
     if (target === 1) throw new WireError('FORBIDDEN', 'the first device cannot be unlinked');
     if (a.deviceId !== 1 && a.deviceId !== target) throw new WireError('FORBIDDEN', 'only the first device may unlink other devices');
     if (!(await storage.unlinkDevice(a.accountId, target, now()))) throw new WireError('NOT_FOUND', `no device ${target}`);
-    hub.disconnect(a.accountId, target, new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account'));
+    router.disconnect(a.accountId, target, new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account'));
     return reply.status(204).send();
   });
 

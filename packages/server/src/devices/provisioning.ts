@@ -25,11 +25,14 @@ import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret, secretMatches } from '../auth/credentials.ts';
 import { RateLimiter } from '../rate-limit.ts';
 import { readBody } from '../requests.ts';
+import type { Router } from '../messages/router.ts';
 import type { ProvisioningStore } from '../storage/storage.ts';
 
 export interface ProvisioningOptions {
   readonly storage: ProvisioningStore;
   readonly auth: Authenticator;
+  /** Carries "a message was stored" to the node where the channel's poll waits. */
+  readonly router: Pick<Router, 'provisioned' | 'onProvisioned'>;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
   /** How long a message poll waits (LIMITS.provisioningPollMs; shorter in tests). */
@@ -78,8 +81,9 @@ class Polls {
   }
 }
 
-export const provisioningPlugin: FastifyPluginAsync<ProvisioningOptions> = async (app, { storage, auth, serverSecret, now, pollMs }) => {
+export const provisioningPlugin: FastifyPluginAsync<ProvisioningOptions> = async (app, { storage, auth, router, serverSecret, now, pollMs }) => {
   const polls = new Polls(LIMITS.maxProvisioningPolls);
+  router.onProvisioned((id) => polls.wake(id));
   const opensByAddress = new RateLimiter(LIMITS.provisioningChannelsPerMinute, 60_000, now);
   app.addHook('preClose', async () => polls.release());
 
@@ -114,7 +118,7 @@ export const provisioningPlugin: FastifyPluginAsync<ProvisioningOptions> = async
     const r = await storage.putChannelMessage(id, message, now());
     if (r === 'expired') throw expired();
     if (r === 'conflict') throw new WireError('CONFLICT', 'this link code was already answered');
-    polls.wake(id);
+    router.provisioned(id);
     return reply.status(204).send();
   });
 

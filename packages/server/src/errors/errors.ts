@@ -2,16 +2,19 @@
  * The one error handler: every failure leaves as `{error: {code, message, ...}}`
  * with the HTTP status of its code in wire's ERROR_TABLE (via WireError.status);
  * anything that is not a WireError is a bug, logged at error level and answered
- * INTERNAL without details. Unknown endpoints get NOT_FOUND. Installed on the
+ * INTERNAL without details, except storage being unreachable (UNAVAILABLE, 503). Unknown endpoints get NOT_FOUND. Installed on the
  * root instance by the composition root, so it covers every plugin.
  */
 import type { FastifyInstance } from 'fastify';
 import { WireError } from '@parley/wire';
 import type { Metrics } from '../metrics/metrics.ts';
+import { StorageUnavailable } from '../storage/storage.ts';
 
 /** A thrown value as the WireError the client sees (Fastify's own errors mapped to codes). */
 export function toWireError(err: unknown, maxBodyBytes: number): WireError | undefined {
   if (err instanceof WireError) return err;
+  // Why not INTERNAL: the database restarting is no bug, and the client may retry (its copy stored twice is dropped by message id).
+  if (err instanceof StorageUnavailable) return new WireError('UNAVAILABLE', 'the database cannot be reached');
   const code = (err as { code?: string }).code;
   const status = (err as { statusCode?: number }).statusCode;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new WireError('PAYLOAD_TOO_LARGE', `body larger than ${maxBodyBytes} bytes`);

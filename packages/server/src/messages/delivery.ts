@@ -2,8 +2,10 @@
  * Live delivery over WebSockets. Each authenticated connection drains its
  * device's queue in id order, keeping at most LIMITS.maxUnackedEnvelopes in
  * flight (so a slow reader cannot make the server buffer without bound);
- * envelopes are deleted only when acknowledged. Presence is in-process here;
- * a Redis-backed hub will implement the same `notify` for several nodes.
+ * envelopes are deleted only when acknowledged. The hub knows only this
+ * process's connections; in a cluster it records which devices it holds in a
+ * `Presence` (Redis, cluster/redis-cluster.ts), and other nodes' writes reach
+ * `notify` through the router.
  *
  * Storage is async, so a queue read can be in progress while new envelopes are
  * stored: one read at a time per connection, and a notify during it makes the
@@ -43,8 +45,21 @@ export function closeWith(ws: WebSocket, e: WireError): void {
   ws.close(ERROR_TABLE[e.code].wsClose, e.code);
 }
 
+type DeviceAddressList = Array<{ accountId: string; deviceId: number }>;
+
 function key(accountId: string, deviceId: number): string {
   return `${accountId}.${deviceId}`;
+}
+
+/**
+ * Which node holds which device's connections, shared by the nodes of a cluster.
+ * `held` resolves once other nodes can see it: the hub reads the queue only then,
+ * so an envelope stored by another node is either in that read or woken after it.
+ */
+export interface Presence {
+  held(accountId: string, deviceId: number): Promise<void>;
+  /** The device's last connection on this node is gone. */
+  released(accountId: string, deviceId: number): void;
 }
 
 /** Disconnections remembered for sockets whose authentication was in progress meanwhile. */
@@ -62,7 +77,13 @@ export class DeliveryHub {
     private readonly onDelivered: () => void,
     /** A storage failure in the background (a read or an ack): logged, never thrown at a caller. */
     private readonly onError: (e: unknown) => void,
-  ) {}
+    private readonly presence?: Presence,
+  ) {
+    this.dense = queue.queueIdsDense === true;
+  }
+
+  /** Queue ids are gapless (see MessageQueue.queueIdsDense). */
+  private readonly dense: boolean;
 
   get size(): number {
     let n = 0;
@@ -100,14 +121,42 @@ export class DeliveryHub {
     let set = this.connections.get(k);
     if (!set) this.connections.set(k, (set = new Set()));
     set.add(c);
-    this.pump(c);
+    if (!this.presence) {
+      this.pump(c);
+      return;
+    }
+    // Read the queue only once other nodes can find this device (see Presence.held).
+    this.presence.held(c.accountId, c.deviceId).then(
+      () => this.pump(c),
+      (e: unknown) => {
+        // Without presence, other nodes' writes reach this connection at the next resync.
+        this.onError(e);
+        this.pump(c);
+      },
+    );
   }
 
   remove(c: Connection): void {
     const k = key(c.accountId, c.deviceId);
     const set = this.connections.get(k);
     set?.delete(c);
-    if (set && set.size === 0) this.connections.delete(k);
+    if (set && set.size === 0) {
+      this.connections.delete(k);
+      this.presence?.released(c.accountId, c.deviceId);
+    }
+  }
+
+  /** The devices with a connection here (to announce them again after Redis lost its data). */
+  devices(): DeviceAddressList {
+    return [...this.connections.values()].map((set) => {
+      const c = set.values().next().value!;
+      return { accountId: c.accountId, deviceId: c.deviceId };
+    });
+  }
+
+  /** Every connection reads its queue (wake-ups may have been lost: Redis was unreachable). */
+  resync(): void {
+    for (const set of this.connections.values()) for (const c of set) this.pump(c);
   }
 
   /** Whether the device has a connection here (so waking it is worth building its envelopes). */
@@ -127,7 +176,8 @@ export class DeliveryHub {
         c.caughtUp &&
         c.ws.readyState === c.ws.OPEN &&
         c.inFlight + fresh.length <= LIMITS.maxUnackedEnvelopes &&
-        fresh.every((e) => e.id > c.lastSentId);
+        // Dense ids: only the very next ones, else a write by another node could be overtaken.
+        fresh.every((e, i) => (this.dense ? e.id === c.lastSentId + 1 + i : e.id > c.lastSentId));
       if (direct) this.sendBatch(c, fresh);
       else this.pump(c);
     }

@@ -7,18 +7,19 @@
  * stored envelopes to the delivery hub (also for group updates).
  */
 import { WireError, type SendRequest, type SendResponse } from '@parley/wire';
-import { findAccount } from '../accounts/lookup.ts';
+import { AccountCache } from '../accounts/lookup.ts';
 import type { Authed } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope } from '../storage/storage.ts';
-import type { DeliveryHub } from './delivery.ts';
 import { EnqueueBatcher } from './enqueue-batcher.ts';
+import type { Router } from './router.ts';
 
 export type Transport = 'http' | 'ws';
 
 export interface SendsDeps {
   readonly storage: AccountStore & DeviceStore & MessageQueue;
-  readonly hub: DeliveryHub;
+  /** Hands committed envelopes to their devices' connections, here and on other nodes. */
+  readonly router: Router;
   readonly metrics: Metrics;
   readonly now: () => number;
   /** Envelopes a device's queue may hold before senders get RATE_LIMITED. */
@@ -27,15 +28,17 @@ export interface SendsDeps {
 
 export class Sends {
   private readonly batcher: EnqueueBatcher;
+  private readonly accounts: AccountCache;
 
   constructor(private readonly deps: SendsDeps) {
     this.batcher = new EnqueueBatcher(deps.storage);
+    this.accounts = new AccountCache(deps.storage);
   }
 
   /** One 1:1 send, over HTTP or the socket. Resolves once stored durably. */
   async acceptSend(sender: Authed, toUsername: string, s: SendRequest, via: Transport): Promise<SendResponse> {
     const { storage } = this.deps;
-    const target = await findAccount(storage, toUsername);
+    const target = await this.accounts.find(toUsername);
     // Sends to oneself cover one's other devices (sync messages), never the sending one.
     const devices = (await storage.devices(target.id)).filter((d) => !(target.id === sender.accountId && d.deviceId === sender.deviceId));
     const want = new Set(devices.map((d) => d.deviceId));
@@ -83,24 +86,21 @@ export class Sends {
     const ids = await this.batcher.add(item);
     if (ids === 'group-changed') return false;
     this.deps.metrics.accepted.inc({ transport: via }, ids.length);
-    const { hub } = this.deps;
     if ('envelopes' in item) {
-      item.envelopes.forEach(({ destinationAccountId, destinationDeviceId, ...fields }, i) => {
-        hub.notify(destinationAccountId, destinationDeviceId, [{ ...fields, id: ids[i]! }]);
-      });
+      const envelopes = item.envelopes.map(({ destinationAccountId, destinationDeviceId, ...fields }, i): DestinedEnvelope => ({
+        ...fields,
+        id: ids[i]!,
+        destination: { accountId: destinationAccountId, deviceId: destinationDeviceId },
+      }));
+      this.deps.router.stored({ envelopes });
     } else {
-      // Up to ~6,000 destinations: envelopes are built only for devices connected here.
-      const { envelope, to } = item.fanout;
-      to.forEach((d, i) => {
-        if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, [{ ...envelope, id: ids[i]! }]);
-      });
+      this.deps.router.stored({ fields: item.fanout.envelope, to: item.fanout.to, ids });
     }
     return true;
   }
 
-  /** Hands stored envelopes (a group change's updates) to their devices' connections. */
+  /** Hands stored envelopes (a group change's updates) to their devices' connections, which read them from their queues. */
   wake(envelopes: readonly DestinedEnvelope[]): void {
-    const { hub } = this.deps;
-    for (const { destination: d, ...e } of envelopes) if (hub.connected(d.accountId, d.deviceId)) hub.notify(d.accountId, d.deviceId, [e]);
+    this.deps.router.stored({ envelopes, read: true });
   }
 }

@@ -21,6 +21,7 @@ import {
   type SendResponse,
 } from '@parley/wire';
 import type { Authenticator, Authed } from '../auth/auth.ts';
+import { toWireError } from '../errors/errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { closeWith, newConnection, type Connection, type DeliveryHub } from './delivery.ts';
 import type { Transport } from './sends.ts';
@@ -90,8 +91,9 @@ export class SocketServer {
       .then(
         (r) => answer({ type: 'sent', requestId, serverTimestamp: r.serverTimestamp }),
         (e: unknown) => {
-          if (!(e instanceof WireError)) log.error({ err: e }, 'send over websocket failed');
-          refuse(e instanceof WireError ? e : new WireError('INTERNAL', 'internal error'));
+          const we = toWireError(e, LIMITS.maxClientFrameBytes);
+          if (!we) log.error({ err: e }, 'send over websocket failed');
+          refuse(we ?? new WireError('INTERNAL', 'internal error'));
         },
       )
       .finally(() => this.sendsInFlight.set(ws, (this.sendsInFlight.get(ws) ?? 1) - 1));
@@ -151,8 +153,9 @@ export class SocketServer {
           hub.ack(conn, frame.id);
         }
       } catch (e) {
-        const we = e instanceof WireError ? e : new WireError('INTERNAL', 'internal error');
-        if (!(e instanceof WireError)) log.error({ err: e }, 'websocket handler failed');
+        const known = toWireError(e, LIMITS.maxClientFrameBytes);
+        if (!known) log.error({ err: e }, 'websocket handler failed');
+        const we = known ?? new WireError('INTERNAL', 'internal error');
         metrics.errors.inc({ code: we.code });
         closeWith(ws, we);
       }

@@ -2,12 +2,23 @@
  * SQLite storage (better-sqlite3, WAL, synchronous=FULL so an envelope is on disk
  * before the sender hears OK). The embedded default under ./data.
  *
+ * Enqueues, the hot path, commit without waiting for the disk and are answered
+ * only once an fsync of the WAL file, run off the event loop (libuv's thread
+ * pool), has covered them (`WalSync`): the same guarantee as synchronous=FULL,
+ * without stopping every connection for each fsync, and one fsync covers every
+ * commit made while the previous one ran. Answers come in commit order.
+ *
+ * Device lists are cached (every send reads the recipient's): this process is the
+ * only writer of its SQLite file, and every write to devices drops the entry.
+ *
  * better-sqlite3 is synchronous: each method does its work at once and answers a
  * settled promise, so a transaction never spans an await (no other request can
  * interleave with one). The schema is the first version's tables plus numbered,
  * additive migrations (`PRAGMA user_version`), so data directories made by earlier
  * versions keep working.
  */
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
   AccountRow,
@@ -149,13 +160,76 @@ interface EnvelopeSqlRow {
   group_id: string | null;
 }
 
+const DEVICE_LISTS_CACHED = 10_000;
+
+/**
+ * Makes relaxed (synchronous=NORMAL) WAL commits durable off the event loop: an
+ * fsync of the WAL file covers every commit appended before it. Waiters are
+ * answered in commit order; at most one fsync runs at a time.
+ */
+class WalSync {
+  private fd: number | undefined;
+  private committed = 0;
+  private syncing = false;
+  private readonly waiting: Array<{ seq: number; resolve: () => void; reject: (e: unknown) => void }> = [];
+
+  constructor(private readonly walPath: string) {}
+
+  /** Call right after a relaxed commit: resolves once it is on disk. */
+  committedNow(): Promise<void> {
+    const seq = ++this.committed;
+    const done = new Promise<void>((resolve, reject) => this.waiting.push({ seq, resolve, reject }));
+    this.next();
+    return done;
+  }
+
+  private next(): void {
+    if (this.syncing || this.waiting.length === 0) return;
+    if (this.fd === undefined) {
+      this.fd = openSync(this.walPath, 'r');
+      // The WAL file's directory entry, once: a new file is durable only with it.
+      const dir = openSync(dirname(this.walPath), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
+    }
+    this.syncing = true;
+    const upTo = this.committed;
+    // fdatasync, as SQLite itself syncs its WAL: the data, not the file's times.
+    fdatasync(this.fd, (err) => {
+      this.syncing = false;
+      while (this.waiting.length > 0 && this.waiting[0]!.seq <= upTo) {
+        const w = this.waiting.shift()!;
+        if (err) w.reject(err);
+        else w.resolve();
+      }
+      this.next();
+    });
+  }
+
+  /** Makes everything durable now (the store is closing). */
+  close(): void {
+    if (this.fd === undefined) return;
+    fdatasyncSync(this.fd);
+    for (const w of this.waiting.splice(0)) w.resolve();
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
 const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name';
 
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly stmts;
 
+  /** Durability of relaxed enqueue commits (none for an in-memory database: every commit is FULL then). */
+  private readonly walSync: WalSync | undefined;
+
   constructor(path: string) {
+    this.walSync = path === ':memory:' || path === '' ? undefined : new WalSync(`${path}-wal`);
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -243,6 +317,7 @@ export class SqliteStorage implements Storage {
       queueLength: d.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ?'),
       ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
       dropEphemeral: d.prepare('DELETE FROM envelopes WHERE ephemeral = 1 AND server_timestamp < ?'),
+      fullQueuesOfOne: d.prepare('SELECT account_id, device_id FROM envelopes WHERE account_id = ? GROUP BY device_id HAVING COUNT(*) >= ? ORDER BY device_id'),
       fullQueues: d.prepare(
         'SELECT account_id, device_id FROM envelopes WHERE account_id IN (SELECT value FROM json_each(?)) ' +
           'GROUP BY account_id, device_id HAVING COUNT(*) >= ? ORDER BY account_id, device_id',
@@ -284,6 +359,7 @@ export class SqliteStorage implements Storage {
   }
 
   private insertDevice(accountId: string, deviceId: number, device: NewDevice, keys: InitialKeys, at: number): void {
+    this.deviceLists.delete(accountId);
     this.stmts.insertDevice.run(accountId, deviceId, device.registrationId, device.passwordHash, at, at, device.encryptedName ?? null);
     const { signedPreKey: spk, pqLastResort: kem } = keys;
     this.stmts.upsertSigned.run(accountId, deviceId, 'ec', spk.keyId, spk.publicKey, spk.signature);
@@ -328,8 +404,17 @@ export class SqliteStorage implements Storage {
     return r ? this.deviceRow(r) : undefined;
   }
 
+  /** Accounts' device lists, the most recent DEVICE_LISTS_CACHED of them. */
+  private readonly deviceLists = new Map<string, readonly DeviceRow[]>();
+
   async devices(accountId: string): Promise<DeviceRow[]> {
-    return (this.stmts.devices.all(accountId) as DeviceSqlRow[]).map((r) => this.deviceRow(r));
+    let list = this.deviceLists.get(accountId);
+    if (!list) {
+      list = (this.stmts.devices.all(accountId) as DeviceSqlRow[]).map((r) => this.deviceRow(r));
+      if (this.deviceLists.size >= DEVICE_LISTS_CACHED) this.deviceLists.delete(this.deviceLists.keys().next().value!);
+      this.deviceLists.set(accountId, list);
+    }
+    return [...list];
   }
 
   async unlinkedAt(accountId: string, deviceId: number): Promise<number | undefined> {
@@ -337,6 +422,7 @@ export class SqliteStorage implements Storage {
   }
 
   async touchDevice(accountId: string, deviceId: number, at: number): Promise<void> {
+    this.deviceLists.delete(accountId);
     this.relaxed(() => this.stmts.touchDevice.run(at, accountId, deviceId));
   }
 
@@ -362,6 +448,7 @@ export class SqliteStorage implements Storage {
   }
 
   async unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean> {
+    this.deviceLists.delete(accountId);
     return this.db
       .transaction(() => {
         if (this.stmts.deleteDevice.run(accountId, deviceId).changes === 0) return false;
@@ -537,6 +624,14 @@ export class SqliteStorage implements Storage {
   // ---- message queue
 
   async enqueueBatch(items: readonly EnqueueItem[]): Promise<EnqueueResult[]> {
+    if (!this.walSync) return this.enqueueNow(items);
+    // Why relaxed: the fsync that makes it durable runs off the event loop, and the caller hears of it only after.
+    const results = this.relaxed(() => this.enqueueNow(items));
+    await this.walSync.committedNow();
+    return results;
+  }
+
+  private enqueueNow(items: readonly EnqueueItem[]): EnqueueResult[] {
     return this.db
       .transaction(() =>
         items.map((item): EnqueueResult => {
@@ -609,7 +704,8 @@ export class SqliteStorage implements Storage {
 
   async fullQueues(accountIds: readonly string[], limit: number): Promise<DeviceAddress[]> {
     if (accountIds.length === 0) return [];
-    const rows = this.stmts.fullQueues.all(JSON.stringify(accountIds), limit) as Array<{ account_id: string; device_id: number }>;
+    // One account (every 1:1 send): the index range alone, no JSON list to parse.
+    const rows = (accountIds.length === 1 ? this.stmts.fullQueuesOfOne.all(accountIds[0], limit) : this.stmts.fullQueues.all(JSON.stringify(accountIds), limit)) as Array<{ account_id: string; device_id: number }>;
     return rows.map((r) => ({ accountId: r.account_id, deviceId: r.device_id }));
   }
 
@@ -624,6 +720,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    this.walSync?.close();
     this.db.close();
   }
 }

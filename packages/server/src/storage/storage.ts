@@ -275,6 +275,13 @@ export interface KeyStore {
 
 export interface MessageQueue {
   /**
+   * True when a queue's ids are 1, 2, 3, ... with no gaps (PostgreSQL): then an
+   * envelope whose id follows the last one a connection sent can go out without a
+   * read, even when other nodes write the same queue. Otherwise ids only increase
+   * (SQLite, one process, where every write is seen in order).
+   */
+  readonly queueIdsDense?: boolean;
+  /**
    * Several callers' envelopes in one durable transaction (group commit): all or
    * nothing; an item whose group revision check fails stores nothing and is answered
    * 'group-changed', the others are stored.
@@ -293,4 +300,16 @@ export interface MessageQueue {
 
 export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore {
   close(): Promise<void>;
+}
+
+/**
+ * The storage engine cannot be reached (a networked database restarting or
+ * unreachable): nothing was written, or a commit's outcome is unknown. Retryable;
+ * answered UNAVAILABLE. An adapter throws it instead of its driver's errors.
+ */
+export class StorageUnavailable extends Error {
+  override readonly name = 'StorageUnavailable';
+  constructor(readonly reason: string) {
+    super(`storage unavailable: ${reason}`);
+  }
 }

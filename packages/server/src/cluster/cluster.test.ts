@@ -1,0 +1,157 @@
+// Three Parley nodes as real processes on a real PostgreSQL and Redis (throwaway,
+// loopback; testing/engines.ts), with clients spread over them: messages cross
+// nodes; a node killed with SIGKILL, Redis restarted and PostgreSQL restarted
+// under steady load lose nothing that was acknowledged to its sender, and every
+// message reaches each recipient's application exactly once (testing/cluster.ts).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../testing/engines.ts';
+import { createGroup, freshDatabase, Ledger, LoadClient, registerAccounts, settle, startNode, steadyLoad, type Node } from '../testing/cluster.ts';
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPostgres(), startRedis()]);
+}, 120_000);
+afterAll(async () => {
+  await postgres?.stop();
+  await redis?.stop();
+});
+
+let nodes: Node[] = [];
+let clients: LoadClient[] = [];
+let db = 0;
+afterEach(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await Promise.all(nodes.map((n) => n.kill()));
+  nodes = [];
+});
+
+async function cluster(k: number): Promise<{ ports: () => number[] }> {
+  const databaseUrl = await freshDatabase(postgres.url, `cluster${db++}`);
+  // The first node migrates alone; the others start together (and find nothing to do).
+  nodes = await Promise.all(Array.from({ length: k }, (_, i) => startNode(i, { databaseUrl, redisUrl: redis.url })));
+  return { ports: () => nodes.filter((n) => n.alive).map((n) => n.port) };
+}
+
+/** `n` accounts, client i connected to node i mod k. */
+async function connectedClients(n: number, ports: () => number[], ledger: Ledger, prefix: string): Promise<LoadClient[]> {
+  const accounts = await registerAccounts(ports()[0]!, n, prefix);
+  clients = accounts.map((a) => new LoadClient(a, ports, ledger, a.index));
+  await Promise.all(clients.map((c) => c.connect()));
+  return clients;
+}
+
+describe('cluster: three nodes on PostgreSQL and Redis', () => {
+  it('clients spread over the nodes exchange 1:1 and group messages across nodes, a 1,024-member group included', async () => {
+    const { ports } = await cluster(3);
+    const ledger = new Ledger();
+    const cs = await connectedClients(1024, ports, ledger, 'spread');
+    expect(new Set(cs.map((c) => c.connectedTo)).size).toBe(3);
+    const deadline = performance.now() + 90_000;
+    // 1:1: each of the first 30 clients to the next one, which is on another node.
+    await Promise.all(
+      cs.slice(0, 30).map(async (c, i) => {
+        const to = cs[i + 1]!;
+        expect(to.connectedTo).not.toBe(c.connectedTo);
+        ledger.sending(`one-${i}`);
+        expect((await c.sendTo(to.account, `one-${i}`, deadline)).acked).toBe(true);
+        ledger.ack(`one-${i}`, [to.account.index]);
+      }),
+    );
+    // A group of 1,024 members (the most allowed) spread over the three nodes: one send reaches every other member.
+    const members = cs.map((c) => c.account);
+    const groupId = await createGroup(ports()[1]!, members[0]!, members.slice(1));
+    ledger.sending('group-0');
+    expect((await cs[5]!.sendToGroup(groupId, members, 'group-0', deadline)).acked).toBe(true);
+    ledger.ack('group-0', members.filter((m) => m.index !== 5).map((m) => m.index));
+    await settle(ledger, 60_000);
+    expect(ledger.missing()).toBe(0);
+    expect(ledger.duplicated).toBe(0);
+    expect(ledger.deliveries).toBe(30 + 1023);
+  }, 240_000);
+
+  it('a node killed with SIGKILL under steady load: its clients reconnect to the others, every acknowledged message arrives exactly once', async () => {
+    const { ports } = await cluster(3);
+    const ledger = new Ledger();
+    const cs = await connectedClients(30, ports, ledger, 'kill');
+    const result = await steadyLoad(cs, ledger, {
+      durationMs: 6_000,
+      ratePerSecond: 300,
+      settleMs: 60_000,
+      tag: 'kill',
+      during: [{ atMs: 2_000, run: () => nodes[1]!.kill() }],
+    });
+    await settle(ledger, 60_000);
+    expect(cs.every((c) => c.connectedTo !== nodes[1]!.port)).toBe(true);
+    expect(ledger.acked).toBeGreaterThan(500);
+    expect(result.notAcked).toBe(0);
+    expect(ledger.missing()).toBe(0);
+    expect(ledger.duplicated).toBe(0);
+    expect(result.errors.get('INTERNAL')).toBeUndefined();
+  }, 240_000);
+
+  it('Redis restarted mid-load: delivery resumes and nothing is lost', async () => {
+    const { ports } = await cluster(3);
+    const ledger = new Ledger();
+    const cs = await connectedClients(30, ports, ledger, 'redis');
+    const result = await steadyLoad(cs, ledger, {
+      durationMs: 6_000,
+      ratePerSecond: 300,
+      settleMs: 60_000,
+      tag: 'redis',
+      during: [
+        {
+          atMs: 2_000,
+          run: async () => {
+            await redis.kill();
+            await new Promise((r) => setTimeout(r, 1_000));
+            await redis.start();
+          },
+        },
+      ],
+    });
+    await settle(ledger, 60_000);
+    expect(ledger.acked).toBeGreaterThan(500);
+    expect(result.notAcked).toBe(0);
+    expect(ledger.missing()).toBe(0);
+    expect(ledger.duplicated).toBe(0);
+    // After the restart, wake-ups cross nodes again (not only the resync's reads).
+    const a = cs[0]!;
+    const b = cs.find((c) => c.connectedTo !== a.connectedTo)!;
+    ledger.sending('after-redis');
+    expect((await a.sendTo(b.account, 'after-redis', performance.now() + 5_000)).acked).toBe(true);
+    ledger.ack('after-redis', [b.account.index]);
+    await settle(ledger, 2_000);
+    expect(ledger.missing()).toBe(0);
+  }, 240_000);
+
+  it('PostgreSQL restarted mid-load: senders get UNAVAILABLE while it is down, nothing acknowledged is lost', async () => {
+    const { ports } = await cluster(3);
+    const ledger = new Ledger();
+    const cs = await connectedClients(30, ports, ledger, 'pg');
+    const result = await steadyLoad(cs, ledger, {
+      durationMs: 6_000,
+      ratePerSecond: 300,
+      settleMs: 60_000,
+      tag: 'pg',
+      during: [
+        {
+          atMs: 2_000,
+          run: async () => {
+            await postgres.kill();
+            await new Promise((r) => setTimeout(r, 1_500));
+            await postgres.start();
+          },
+        },
+      ],
+    });
+    await settle(ledger, 60_000);
+    expect(result.errors.get('UNAVAILABLE') ?? 0).toBeGreaterThan(0);
+    expect(result.errors.get('INTERNAL')).toBeUndefined();
+    expect(ledger.acked).toBeGreaterThan(500);
+    expect(result.notAcked).toBe(0);
+    expect(ledger.missing()).toBe(0);
+    expect(ledger.duplicated).toBe(0);
+  }, 240_000);
+});
