@@ -2,5 +2,7 @@
 export { buildApp, type AppConfig, type AppDeps, type ParleyApp } from './app.ts';
 export { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
 export { SqliteStorage } from './storage/sqlite.ts';
+export { LocalDiskBlobStore } from './attachments/local-disk.ts';
+export type { BlobStore } from './attachments/blob-store.ts';
 export type { Storage } from './storage/storage.ts';
 export { loadServerSecret } from './auth/credentials.ts';

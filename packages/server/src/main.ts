@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './app.ts';
 import { parseConfig, SETTINGS } from './config.ts';
+import { LocalDiskBlobStore } from './attachments/local-disk.ts';
 import { loadServerSecret } from './auth/credentials.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 
@@ -30,7 +31,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const storage = new SqliteStorage(url.slice('sqlite:'.length));
-  const server = await buildApp(config, { storage, serverSecret: loadServerSecret(dataDir) });
+  const server = await buildApp(
+    { ...config, attachmentTtlMs: config.attachmentTtlDays * 24 * 3600_000 },
+    { storage, serverSecret: loadServerSecret(dataDir), blobs: new LocalDiskBlobStore(join(dataDir, 'attachments')) },
+  );
   try {
     await server.app.listen({ host: config.host, port: config.port });
   } catch (e) {
