@@ -30,7 +30,11 @@ export type ClientEvent =
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
   | { type: 'contacts' }
   /** Messages changed without arriving (read on another device, a conversation deleted). */
-  | { type: 'messages'; conversation?: ConversationId };
+  | { type: 'messages'; conversation?: ConversationId }
+  /** A message's attachment changed state (downloaded, invalid, expired); `message` is as stored now. */
+  | { type: 'attachment'; message: StoredMessage }
+  /** A download is under way: `done` of `total` bytes (ciphertext), at most every 1%. */
+  | { type: 'attachment-progress'; message: StoredMessage; done: number; total: number };
 
 export type Listener = (e: ClientEvent) => void;
 
