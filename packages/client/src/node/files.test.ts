@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runAttachmentFilesCompliance } from '../attachments/files-compliance.ts';
 import { bytesSource, readAll } from '../attachments/files.ts';
 import { DirectoryAttachmentFiles, fileSource, saveAttachment } from './files.ts';
 
@@ -12,6 +13,21 @@ const root = mkdtempSync(join(tmpdir(), 'parley-files-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 const fresh = () => join(root, `d${n++}`);
+const dirs = new WeakMap<object, string>();
+
+runAttachmentFilesCompliance('DirectoryAttachmentFiles', {
+  async open() {
+    const dir = fresh();
+    const f = new DirectoryAttachmentFiles(dir);
+    dirs.set(f, dir);
+    return f;
+  },
+  async reopen(f) {
+    const g = new DirectoryAttachmentFiles(dirs.get(f)!);
+    dirs.set(g, dirs.get(f)!);
+    return g;
+  },
+});
 
 describe('DirectoryAttachmentFiles', () => {
   it('spools resume across instances; committed files replace, discarded ones vanish; modes 0700/0600', async () => {
