@@ -10,7 +10,7 @@ import { calls } from './commands/calls.ts';
 import { accept, block, requests, safetyNumber, trust } from './commands/contacts.ts';
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
-import { chat, inbox, send } from './commands/messages.ts';
+import { chat, files, inbox, send } from './commands/messages.ts';
 import type { Command } from './commands/types.ts';
 
 const COMMANDS: Record<string, Command> = {
@@ -18,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   whoami,
   send,
   inbox,
+  files,
   chat,
   requests,
   accept,
@@ -33,7 +34,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function usage(): string {
-  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(27)}${c.summary}`);
+  const lines = Object.values(COMMANDS).map((c) => `  ${c.usage.padEnd(27)}${c.usage.length >= 27 ? '  ' : ''}${c.summary}`);
   return `Usage: parley [--server URL] [--profile NAME] <command>
 
 Commands:

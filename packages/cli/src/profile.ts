@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ClientError, createClient, type ParleyClient } from '@parley/client';
-import { nodeWebSocket, SqliteClientStore } from '@parley/client/node';
+import { DirectoryAttachmentFiles, nodeWebSocket, SqliteClientStore } from '@parley/client/node';
 import { UsageError, type Args } from './args.ts';
 
 export function openClient(args: Args): ParleyClient {
@@ -13,7 +13,8 @@ export function openClient(args: Args): ParleyClient {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const store = new SqliteClientStore(join(dir, 'state.sqlite'));
   const serverUrl = args.server ?? store.account.get()?.serverUrl ?? 'http://localhost:8080';
-  return createClient({ serverUrl, store, createWebSocket: nodeWebSocket });
+  // Attachments download when a command asks (inbox --save-dir, files), not in the background.
+  return createClient({ serverUrl, store, createWebSocket: nodeWebSocket, attachmentFiles: new DirectoryAttachmentFiles(join(dir, 'attachments')), autoDownloadMaxBytes: 0 });
 }
 
 /** Runs `fn` with the profile's client, closing it after. */

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { KeyPair } from '@parley/protocol';
 import { WireError } from '@parley/wire';
+import { bytesSource } from '@parley/client';
 import { cli, CLI, removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from './harness.ts';
 
 const servers: RunningServer[] = [];
@@ -72,6 +73,11 @@ describe('end to end through a real server', () => {
     await alice.waitFor((e) => e.type === 'call' && e.event === 'ice' && e.candidate === `candidate:${canary}`);
     await alice.client.hangupCall(callId);
     await bob.waitFor((e) => e.type === 'call' && e.event === 'ended');
+    // A file's bytes and its name travel encrypted too (the blob store is under the data dir).
+    const file = new TextEncoder().encode(`attachment ${canary} `.repeat(5000));
+    await alice.client.attachments.send('bob', bytesSource(file), { fileName: `notes-${canary}.txt`, contentType: 'text/plain' });
+    const downloaded = await bob.waitFor((e) => e.type === 'attachment' && e.message.attachment?.state === 'downloaded');
+    expect(downloaded.type === 'attachment' && downloaded.message.attachment?.fileName).toBe(`notes-${canary}.txt`);
     // Connected clients hand their messages to the server over the socket, not one HTTP request each.
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(Number(/parley_messages_accepted_total\{transport="ws"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(51);
@@ -82,6 +88,7 @@ describe('end to end through a real server', () => {
     // Every file the server wrote (database, WAL, secret), not just the main database.
     const files = readdirSync(s.dataDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
     expect(files.map((f) => f.name)).toContain('parley.sqlite');
+    expect(files.some((f) => f.parentPath.endsWith('attachments'))).toBe(true);
     for (const f of files) {
       const p = join(f.parentPath, f.name);
       expect(readFileSync(p).includes(Buffer.from('CANARY-7f3a9c')), `${p} holds plaintext`).toBe(false);

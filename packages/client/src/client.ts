@@ -7,6 +7,8 @@
  */
 import { LIMITS, type EnvelopeFrame, type WireError } from '@parley/wire';
 import { register } from './account/register.ts';
+import { Attachments, type SendAttachmentOptions, type TransferOptions } from './attachments/attachments.ts';
+import { MemoryAttachmentFiles, toBlob, type AttachmentFiles, type AttachmentSource } from './attachments/files.ts';
 import { topUpPreKeys } from './account/prekeys.ts';
 import { Calls, RING_TIMEOUT_MS } from './calls/calls.ts';
 import { acceptRequest, blockContact, deleteConversation, isRequest, unblockContact } from './contacts/contacts.ts';
@@ -42,7 +44,18 @@ export interface ClientOptions {
   readonly ringTimeoutMs?: number;
   /** Reconnect after this long without a frame from the server (default LIMITS.clientIdleTimeoutMs). */
   readonly idleTimeoutMs?: number;
+  /** Where downloaded attachments (and downloads in progress) are kept (default: in memory). */
+  readonly attachmentFiles?: AttachmentFiles;
+  /**
+   * Attachments from contacts (and our own other devices, and accepted groups) up to this
+   * size download by themselves as they arrive; 0 turns that off. Default 16 MiB.
+   */
+  readonly autoDownloadMaxBytes?: number;
 }
+
+/** Default for `ClientOptions.autoDownloadMaxBytes`. */
+export const AUTO_DOWNLOAD_MAX_BYTES = 16 * 1024 * 1024;
+
 
 /** Where test-support.ts finds a client's context; not part of the API. */
 export const CONTEXT = Symbol('parley.client.context');
@@ -52,6 +65,7 @@ export class ParleyClient {
   private readonly ctx: ClientContext;
   private readonly bus = new EventBus();
   private readonly calls: Calls;
+  private readonly transfers: Attachments;
   private readonly pipeline: PipelineDeps;
   private connection: ServerConnection | undefined;
   private closed = false;
@@ -84,6 +98,11 @@ export class ParleyClient {
     };
     Object.defineProperty(this, CONTEXT, { value: this.ctx, enumerable: false });
     this.calls = new Calls(this.ctx, opts.ringTimeoutMs ?? RING_TIMEOUT_MS);
+    this.transfers = new Attachments(this.ctx, opts.attachmentFiles ?? new MemoryAttachmentFiles(), opts.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES);
+    // Every message that arrives with an attachment (after its commit) may download by itself.
+    this.bus.on((e) => {
+      if (e.type === 'message' && e.message.attachment) this.transfers.schedule(e.message);
+    });
     const limiter = new RetryLimiter(this.ctx.now);
     this.pipeline = {
       ctx: this.ctx,
@@ -158,6 +177,7 @@ export class ParleyClient {
       .then((list) => rememberOwnDevices(this.ctx, list.map((d) => d.deviceId)))
       .catch(() => undefined);
     void this.topUpPreKeys().catch(() => undefined);
+    void this.transfers.prune().catch(() => undefined);
   }
 
   private async receive(e: EnvelopeFrame): Promise<void> {
@@ -174,6 +194,7 @@ export class ParleyClient {
   close(): void {
     this.closed = true;
     this.calls.close();
+    this.transfers.close();
     this.disconnect();
     this.opts.store.close();
   }
@@ -240,12 +261,16 @@ export class ParleyClient {
     return isRequest(this.ctx, username);
   }
 
-  acceptRequest(username: string): Promise<void> {
-    return acceptRequest(this.ctx, username);
+  /** Accepts a message request; what its conversation holds of attachments starts downloading. */
+  async acceptRequest(username: string): Promise<void> {
+    await acceptRequest(this.ctx, username);
+    const id = findConversation(this.ctx, username);
+    if (id) this.transfers.scheduleConversation(id);
   }
 
-  blockContact(username: string): Promise<void> {
-    return blockContact(this.ctx, username);
+  async blockContact(username: string): Promise<void> {
+    await blockContact(this.ctx, username);
+    await this.transfers.prune();
   }
 
   unblockContact(username: string): Promise<void> {
@@ -255,6 +280,7 @@ export class ParleyClient {
   async deleteConversation(conversation: string): Promise<void> {
     const id = isConversationId(conversation) ? conversation : findConversation(this.ctx, conversation);
     if (id) await deleteConversation(this.ctx, id);
+    await this.transfers.prune();
   }
 
   safetyNumber(username: string): Promise<{ displayable: string; scannable: Uint8Array }> {
@@ -274,11 +300,41 @@ export class ParleyClient {
     rename: (group: string, name: string): Promise<GroupRecord> => renameGroup(this.ctx, group, name),
     setAdmin: (group: string, username: string, admin: boolean): Promise<GroupRecord> => setAdmin(this.ctx, group, username, admin),
     leave: (group: string): Promise<void> => leaveGroup(this.ctx, group),
-    accept: (group: string): Promise<void> => acceptGroup(this.ctx, group),
+    accept: async (group: string): Promise<void> => {
+      await acceptGroup(this.ctx, group);
+      this.transfers.scheduleConversation(`group:${resolveGroup(this.ctx, group).groupId}`);
+    },
     list: (): GroupRecord[] => listGroups(this.ctx),
     /** The group named by its id or (unique) name. */
     get: (group: string): GroupRecord => resolveGroup(this.ctx, group),
     send: (group: string, text: string): Promise<StoredMessage> => sendText(this.ctx, `group:${resolveGroup(this.ctx, group).groupId}`, text),
+    /** Sends a file to the group (see `attachments.send`). */
+    sendAttachment: (group: string, source: AttachmentSource, options?: SendAttachmentOptions): Promise<StoredMessage> =>
+      this.attachments.send(`group:${resolveGroup(this.ctx, group).groupId}`, source, options),
+  };
+
+  // ---- attachments
+
+  readonly attachments = {
+    /**
+     * Encrypts `source` under a fresh key, uploads it in chunks (resuming after failures;
+     * `onProgress` as it goes), then sends the message that points to it to a username or
+     * a conversation. Resolves with the stored message once the server has it for every device.
+     */
+    send: (to: string, source: AttachmentSource, options: SendAttachmentOptions = {}): Promise<StoredMessage> => this.transfers.send(to, source, options),
+    /**
+     * Downloads, verifies (length, MAC, digest) and decrypts a message's attachment onto this
+     * device, resuming after failures. ATTACHMENT_FROM_STRANGER before a request is accepted;
+     * ATTACHMENT_INVALID (and nothing kept) if it does not verify; ATTACHMENT_UNAVAILABLE once
+     * it expired on the server. Resolves with the message in its new state.
+     */
+    download: (message: StoredMessage, options?: TransferOptions): Promise<StoredMessage> => this.transfers.download(message, options),
+    /** The plaintext of a downloaded attachment, read by offset. */
+    open: (message: StoredMessage): Promise<AttachmentSource> => this.transfers.open(message),
+    /** A downloaded attachment as a Blob of its content type (for `URL.createObjectURL`). */
+    blob: async (message: StoredMessage): Promise<Blob> => toBlob(await this.transfers.open(message), message.attachment?.contentType ?? 'application/octet-stream'),
+    /** Whether the message's attachment may be downloaded and shown (ours, a contact's, an accepted group's). */
+    allowed: (message: StoredMessage): boolean => this.transfers.allowed(message),
   };
 
   // ---- calls

@@ -8,7 +8,13 @@ export type ClientErrorCode =
   | 'NOT_A_MEMBER'
   | 'SEND_FAILED'
   | 'LINK_FAILED'
-  | 'INVALID_LINK_CODE';
+  | 'INVALID_LINK_CODE'
+  /** A download did not verify (length, MAC or digest): nothing of it was kept. */
+  | 'ATTACHMENT_INVALID'
+  /** The attachment is gone from the server (expired), or the message has none. */
+  | 'ATTACHMENT_UNAVAILABLE'
+  /** From someone who is not a contact (or a group not accepted): accept the request first. */
+  | 'ATTACHMENT_FROM_STRANGER';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

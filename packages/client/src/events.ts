@@ -32,7 +32,11 @@ export type ClientEvent =
   /** Messages changed without arriving (read on another device, a conversation deleted). */
   | { type: 'messages'; conversation?: ConversationId }
   /** Work the SDK did in the background failed (a receipt, a retry, a key top-up); for logs, not for people. */
-  | { type: 'background-error'; task: string; error: string };
+  | { type: 'background-error'; task: string; error: string }
+  /** A message's attachment changed state (downloaded, invalid, expired); `message` is as stored now. */
+  | { type: 'attachment'; message: StoredMessage }
+  /** A download is under way: `done` of `total` bytes (ciphertext), at most every 1%. */
+  | { type: 'attachment-progress'; message: StoredMessage; done: number; total: number };
 
 export type Listener = (e: ClientEvent) => void;
 

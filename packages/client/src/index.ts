@@ -1,10 +1,14 @@
 // @parley/client: the SDK core (no Node APIs). Re-exports only.
-export { createClient, ParleyClient, type ClientOptions } from './client.ts';
+export { createClient, ParleyClient, AUTO_DOWNLOAD_MAX_BYTES, type ClientOptions } from './client.ts';
+export type { AttachmentMeta, SendAttachmentOptions, TransferOptions } from './attachments/attachments.ts';
+export { MemoryAttachmentFiles, bytesSource, blobSource, readAll, toBlob, type AttachmentFiles, type AttachmentSource, type AttachmentSink, type Spool } from './attachments/files.ts';
+export type { AttachmentPointer } from './content/attachment.ts';
+export { safeFileName } from './attachments/file-name.ts';
 export type { ClientEvent, Listener } from './events.ts';
 export { ClientError, type ClientErrorCode } from './errors.ts';
 export { encodeContent, decodeContent, ContentError, type Content, type ContentKind } from './content/codec.ts';
 export type { CallMessage } from './content/call.ts';
-export type { AccountInfo, Contact, ConversationId, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
+export type { AccountInfo, AttachmentState, Contact, ConversationId, StoredAttachment, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
 export type { ClientStore, StoreTx } from './storage/store.ts';
 export { StoreMisuse } from './storage/store.ts';
 export { MemoryClientStore } from './storage/memory-store.ts';

@@ -19,7 +19,11 @@ describe('linked devices', () => {
     const alice2 = await linkedDevice(server, alice);
     expect(alice2.client.account).toMatchObject({ accountId: alice.client.account!.accountId, username: 'alice', deviceId: 2 });
     expect((await alice2.store.protocol.getIdentityKeyPair()).privateKey.serialize()).toEqual(secret);
-    const files = Buffer.concat(readdirSync(server.dataDir).map((f) => readFileSync(join(server.dataDir, f))));
+    const files = Buffer.concat(
+      readdirSync(server.dataDir, { recursive: true, withFileTypes: true })
+        .filter((f) => f.isFile())
+        .map((f) => readFileSync(join(f.parentPath, f.name))),
+    );
     expect(files.includes(Buffer.from(secret))).toBe(false);
     const list = await alice2.client.devices.list();
     expect(list.map((d) => [d.deviceId, d.current])).toEqual([[1, false], [2, true]]);

@@ -14,9 +14,10 @@ afterAll(stopAll);
 const isText = (body: string) => (e: ClientEvent) => e.type === 'message' && e.message.body === body;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Every file the server wrote, as one byte string, to look for what must not be there. */
+/** Every file the server wrote (blobs under attachments/ too), as one byte string, to look for what must not be there. */
 function serverBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+  return Buffer.concat(files.map((f) => readFileSync(join(f.parentPath, f.name))));
 }
 
 async function everyoneHas(people: Person[], body: string): Promise<void> {

@@ -6,8 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, SqliteStorage, type ParleyApp } from '@parley/server';
-import { createClient, MemoryClientStore, type ClientEvent, type ClientStore, type ParleyClient, type WebSocketFactory } from '../src/index.ts';
+import { buildApp, LocalDiskBlobStore, SqliteStorage, type ParleyApp } from '@parley/server';
+import { createClient, MemoryClientStore, type ClientEvent, type ClientOptions, type ClientStore, type ParleyClient, type WebSocketFactory } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node/index.ts';
 
 const dirs: string[] = [];
@@ -27,12 +27,18 @@ export interface TestServer {
   readonly dataDir: string;
 }
 
-export async function startServer(config: { bundleFetchesPerMinute?: number; maxQueuedPerDevice?: number } = {}): Promise<TestServer> {
+export async function startServer(config: { bundleFetchesPerMinute?: number; maxQueuedPerDevice?: number; maxAttachmentBytes?: number } = {}): Promise<TestServer> {
   const dataDir = tempDir('srv');
   const storage = new SqliteStorage(join(dataDir, 'parley.sqlite'));
   const app = await buildApp(
-    { minClientVersion: '0.1.0', bundleFetchesPerMinute: config.bundleFetchesPerMinute ?? 600, logLevel: 'silent', ...(config.maxQueuedPerDevice ? { maxQueuedPerDevice: config.maxQueuedPerDevice } : {}) },
-    { storage, serverSecret: new Uint8Array(32).fill(9) },
+    {
+      minClientVersion: '0.1.0',
+      bundleFetchesPerMinute: config.bundleFetchesPerMinute ?? 600,
+      logLevel: 'silent',
+      ...(config.maxQueuedPerDevice ? { maxQueuedPerDevice: config.maxQueuedPerDevice } : {}),
+      ...(config.maxAttachmentBytes ? { maxAttachmentBytes: config.maxAttachmentBytes } : {}),
+    },
+    { storage, serverSecret: new Uint8Array(32).fill(9), blobs: new LocalDiskBlobStore(join(dataDir, 'attachments')) },
   );
   apps.push(app);
   await app.app.listen({ host: '127.0.0.1', port: 0 });
@@ -51,8 +57,11 @@ export interface Person {
   receives(body: string, timeoutMs?: number): Promise<ClientEvent>;
 }
 
-export function person(server: { url: string }, name: string, store: ClientStore = new MemoryClientStore(), createWebSocket: WebSocketFactory = nodeWebSocket): Person {
-  const client = createClient({ serverUrl: server.url, store, createWebSocket });
+/** Options beside the server, store and sockets (attachment files, auto-download, fetch). */
+export type PersonOptions = Omit<Partial<ClientOptions>, 'serverUrl' | 'store' | 'createWebSocket'>;
+
+export function person(server: { url: string }, name: string, store: ClientStore = new MemoryClientStore(), createWebSocket: WebSocketFactory = nodeWebSocket, options: PersonOptions = {}): Person {
+  const client = createClient({ ...options, serverUrl: server.url, store, createWebSocket });
   clients.push(client);
   const events: ClientEvent[] = [];
   const waiters: Array<{ pred: (e: ClientEvent) => boolean; resolve: (e: ClientEvent) => void }> = [];
@@ -79,16 +88,16 @@ export function person(server: { url: string }, name: string, store: ClientStore
 }
 
 /** A registered, connected person. */
-export async function registered(server: { url: string }, name: string, store?: ClientStore, createWebSocket?: WebSocketFactory): Promise<Person> {
-  const p = person(server, name, store, createWebSocket);
+export async function registered(server: { url: string }, name: string, store?: ClientStore, createWebSocket?: WebSocketFactory, options?: PersonOptions): Promise<Person> {
+  const p = person(server, name, store, createWebSocket, options);
   await p.client.register(name);
   await p.client.connect();
   return p;
 }
 
 /** Links a new device to `existing`'s account (both sides, as the CLI and web app do); returns it connected. */
-export async function linkedDevice(server: { url: string }, existing: Person, name = `${existing.name}-2`, store?: ClientStore, createWebSocket?: WebSocketFactory): Promise<Person> {
-  const p = person(server, name, store, createWebSocket);
+export async function linkedDevice(server: { url: string }, existing: Person, name = `${existing.name}-2`, store?: ClientStore, createWebSocket?: WebSocketFactory, options?: PersonOptions): Promise<Person> {
+  const p = person(server, name, store, createWebSocket, options);
   let code: (c: string) => void = () => undefined;
   const shown = new Promise<string>((r) => (code = r));
   const linking = p.client.devices.linkAsNew(`test device ${name}`, { onCode: (text) => code(text) });

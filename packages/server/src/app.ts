@@ -12,6 +12,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from '@parley/wire';
 import { accountsPlugin } from './accounts/accounts.ts';
+import { attachmentsPlugin } from './attachments/attachments.ts';
+import type { BlobStore } from './attachments/blob-store.ts';
+import { AttachmentService } from './attachments/service.ts';
 import { Authenticator } from './auth/auth.ts';
 import { devicesPlugin } from './devices/devices.ts';
 import { installErrorHandling } from './errors/errors.ts';
@@ -43,6 +46,12 @@ export interface AppConfig {
   readonly pingIntervalMs?: number;
   /** How long a provisioning message poll waits (default LIMITS.provisioningPollMs). */
   readonly provisioningPollMs?: number;
+  /** The largest attachment in plaintext bytes (default LIMITS.maxAttachmentBytes). */
+  readonly maxAttachmentBytes?: number;
+  /** How long a finished attachment is kept (default LIMITS.attachmentTtlMs). */
+  readonly attachmentTtlMs?: number;
+  /** How often expired attachments and abandoned uploads are deleted (default 5 minutes). */
+  readonly attachmentSweepMs?: number;
 }
 
 export interface AppDeps {
@@ -50,6 +59,8 @@ export interface AppDeps {
   readonly serverSecret: Uint8Array;
   /** The clock (ms since the epoch); every time the server stamps or compares comes from it. */
   readonly now?: () => number;
+  /** Where attachment ciphertext is kept; without one the server has no attachment endpoints. */
+  readonly blobs?: BlobStore;
   /** In a cluster: the link to the other nodes (cluster/redis-cluster.ts). Default: one node. */
   readonly cluster?: ClusterLink;
 }
@@ -65,6 +76,8 @@ export interface ClusterLink {
 export interface ParleyApp {
   readonly app: FastifyInstance;
   readonly hub: DeliveryHub;
+  /** Attachment uploads, downloads and their sweeper (when the server has a blob store). */
+  readonly attachments: AttachmentService | undefined;
   /** Stops the server (sockets, timers) and closes storage. */
   close(): Promise<void>;
 }
@@ -110,11 +123,29 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
   await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });
+  const attachments = deps.blobs
+    ? new AttachmentService({
+        storage,
+        blobs: deps.blobs,
+        now,
+        limits: {
+          maxAttachmentBytes: config.maxAttachmentBytes ?? LIMITS.maxAttachmentBytes,
+          chunkBytes: LIMITS.attachmentChunkBytes,
+          ttlMs: config.attachmentTtlMs ?? LIMITS.attachmentTtlMs,
+          uploadWindowMs: LIMITS.attachmentUploadWindowMs,
+          maxPendingUploads: LIMITS.maxPendingUploadsPerAccount,
+        },
+      })
+    : undefined;
+  if (attachments) {
+    await app.register(attachmentsPlugin, { service: attachments, auth, now, chunkBytes: LIMITS.attachmentChunkBytes, sweepIntervalMs: config.attachmentSweepMs ?? 5 * 60_000 });
+  }
   if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });
 
   return {
     app,
     hub,
+    attachments,
     async close() {
       await app.close();
       await router.close();

@@ -2,6 +2,8 @@
  * Server settings from flags (`--port 8080`) or PARLEY_* environment variables;
  * flags win. `npm start` with nothing set is a working single-node deployment.
  */
+import { attachmentCiphertextSize, LIMITS } from '@parley/wire';
+
 export interface ServerConfig {
   readonly host: string;
   readonly port: number;
@@ -23,6 +25,11 @@ export interface ServerConfig {
   readonly turnUrls: string[];
   readonly turnSecret: string | undefined;
   readonly pingIntervalMs: number;
+  /** The largest attachment (plaintext bytes); its encrypted, padded size is what clients upload. */
+  readonly maxAttachmentBytes: number;
+  readonly attachmentTtlDays: number;
+  /** Where attachment ciphertext is kept; default <dataDir>/attachments. Several nodes need one shared directory. */
+  readonly attachmentsDir: string | undefined;
 }
 
 export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
@@ -41,6 +48,9 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'turn-urls', env: 'PARLEY_TURN_URLS', def: '', doc: 'comma-separated TURN URLs handed to clients for calls (e.g. turn:127.0.0.1:3478)' },
   { flag: 'turn-secret', env: 'PARLEY_TURN_SECRET', def: '', doc: "shared secret of the TURN server (coturn's static-auth-secret)" },
   { flag: 'ping-interval-ms', env: 'PARLEY_PING_INTERVAL_MS', def: '25000', doc: 'how often sockets are pinged; one that missed the previous ping is closed' },
+  { flag: 'max-attachment-bytes', env: 'PARLEY_MAX_ATTACHMENT_BYTES', def: '104857600', doc: 'largest attachment (file, image, voice note) in bytes; uploads are its encrypted, padded size' },
+  { flag: 'attachment-ttl-days', env: 'PARLEY_ATTACHMENT_TTL_DAYS', def: '30', doc: 'days a finished attachment is kept before it is deleted from disk' },
+  { flag: 'attachments-dir', env: 'PARLEY_ATTACHMENTS_DIR', def: '', doc: 'directory of encrypted attachments (default <data-dir>/attachments); several nodes must share one (docs/DEPLOY.md)' },
   { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
 ];
 
@@ -71,7 +81,14 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got ${values.get(flag)}`);
     return n;
   };
+  const maxAttachmentBytes = positive('max-attachment-bytes');
+  if (attachmentCiphertextSize(maxAttachmentBytes) > LIMITS.attachmentSizeCap) {
+    throw new Error(`--max-attachment-bytes must leave room for padding and encryption under ${LIMITS.attachmentSizeCap} bytes, got ${maxAttachmentBytes}`);
+  }
   return {
+    maxAttachmentBytes,
+    attachmentTtlDays: positive('attachment-ttl-days'),
+    attachmentsDir: values.get('attachments-dir') || undefined,
     maxBodyBytes: positive('max-body-bytes'),
     maxQueuedPerDevice: positive('max-queued-per-device'),
     host: values.get('host')!,

@@ -4,5 +4,7 @@ export { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
 export { SqliteStorage } from './storage/sqlite.ts';
 export { openPostgresStorage, type PostgresOptions } from './storage/postgres/postgres.ts';
 export { RedisCluster, type RedisClusterOptions } from './cluster/redis-cluster.ts';
+export { LocalDiskBlobStore } from './attachments/local-disk.ts';
+export type { BlobStore } from './attachments/blob-store.ts';
 export type { Storage } from './storage/storage.ts';
 export { loadServerSecret } from './auth/credentials.ts';

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp, type ClusterLink } from './app.ts';
 import { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
+import { LocalDiskBlobStore } from './attachments/local-disk.ts';
 import { loadServerSecret } from './auth/credentials.ts';
 import { RedisCluster } from './cluster/redis-cluster.ts';
 import { openPostgresStorage } from './storage/postgres/postgres.ts';
@@ -62,7 +63,11 @@ async function main(): Promise<void> {
     }
   }
   const serverSecret = config.serverSecret ?? loadServerSecret(dataDir);
-  const server = await buildApp(config, { storage, serverSecret, ...(cluster ? { cluster } : {}) });
+  const blobs = new LocalDiskBlobStore(config.attachmentsDir ?? join(dataDir, 'attachments'));
+  const server = await buildApp(
+    { ...config, attachmentTtlMs: config.attachmentTtlDays * 24 * 3600_000 },
+    { storage, serverSecret, blobs, ...(cluster ? { cluster } : {}) },
+  );
   try {
     await server.app.listen({ host: config.host, port: config.port });
   } catch (e) {

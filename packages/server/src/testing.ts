@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { base64Encode, groupResponse, type Decoder, type GroupResponse } from '@parley/wire';
 import { buildApp, type AppConfig, type ParleyApp } from './app.ts';
+import { LocalDiskBlobStore } from './attachments/local-disk.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 import { openPostgresStorage } from './storage/postgres/postgres.ts';
 import type { Storage } from './storage/storage.ts';
@@ -56,13 +57,18 @@ async function openTestStorage(dir: string): Promise<Storage> {
 export interface TestApp {
   readonly app: ParleyApp;
   readonly storage: Storage;
+  /** The data directory: the database, and attachment blobs under `attachments/`. */
+  readonly dir: string;
   /** Sends an HTTP request through `inject()`. */
-  req(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, headers?: Record<string, string>, payload?: unknown): Promise<Res>;
+  req(method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, headers?: Record<string, string>, payload?: unknown): Promise<Res>;
 }
 
 export interface Res {
   readonly statusCode: number;
   readonly body: string;
+  /** The body as bytes (binary answers). */
+  readonly rawBody?: Buffer;
+  readonly headers?: Record<string, string | string[] | number | undefined>;
   /** The parsed body (checked field by field by the tests). */
   json(): any;
 }
@@ -79,15 +85,17 @@ export async function makeApp(opts: AppOptions = {}): Promise<TestApp> {
   const { now, ...config } = opts;
   const app = await buildApp(
     { minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent', ...config },
-    { storage, serverSecret: new Uint8Array(32).fill(7), ...(now ? { now } : {}) },
+    { storage, serverSecret: new Uint8Array(32).fill(7), blobs: new LocalDiskBlobStore(join(dir, 'attachments')), ...(now ? { now } : {}) },
   );
   apps.push(app);
   return {
     app,
     storage,
+    dir,
     async req(method, url, headers = {}, payload) {
-      const r = await app.app.inject({ method, url, headers: { ...V, ...headers }, ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }) });
-      return { statusCode: r.statusCode, body: r.body, json: () => r.json() };
+      const body = payload === undefined ? {} : { payload: typeof payload === 'string' || payload instanceof Uint8Array ? (payload as string | Buffer) : JSON.stringify(payload) };
+      const r = await app.app.inject({ method, url, headers: { ...V, ...headers }, ...body });
+      return { statusCode: r.statusCode, body: r.body, rawBody: r.rawPayload, headers: r.headers, json: () => r.json() };
     },
   };
 }

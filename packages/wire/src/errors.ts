@@ -8,6 +8,7 @@
 export type WireErrorCode =
   | 'BAD_REQUEST'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RANGE_NOT_SATISFIABLE'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -37,6 +38,7 @@ export interface ErrorSpec {
 export const ERROR_TABLE: Record<WireErrorCode, ErrorSpec> = {
   BAD_REQUEST: { status: 400, wsClose: 4400, hint: 'the request was malformed; update Parley or report a bug' },
   PAYLOAD_TOO_LARGE: { status: 413, wsClose: 1009, hint: 'the request is larger than the server accepts; send less at once' },
+  RANGE_NOT_SATISFIABLE: { status: 416, wsClose: 4416, hint: 'the requested byte range is outside the file; ask again from its start' },
   UNAUTHORIZED: { status: 401, wsClose: 4401, hint: 'the device credentials were refused; register again or check the profile' },
   FORBIDDEN: { status: 403, wsClose: 4403, hint: 'this account may not do that' },
   NOT_FOUND: { status: 404, wsClose: 4404, hint: 'no such resource' },

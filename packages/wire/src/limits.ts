@@ -46,4 +46,20 @@ export const LIMITS = {
   provisioningChannelsPerMinute: 20,
   /** Link tokens one account may ask for per minute. */
   linkTokensPerMinute: 10,
+  /** The largest attachment (plaintext bytes) a server accepts by default (`--max-attachment-bytes`); its encrypted, padded size is what is uploaded. */
+  maxAttachmentBytes: 100 * 1024 * 1024,
+  /** No server stores a blob larger than this (bounds every size field of the attachment endpoints). */
+  attachmentSizeCap: 2 ** 31,
+  /** One `PUT /v1/attachments/:id` chunk: what an interrupted upload redoes at most; the HTTP body limit of that route. */
+  attachmentChunkBytes: 1024 * 1024,
+  /** A finished upload is kept this long by default (`--attachment-ttl-days`), then deleted from disk. */
+  attachmentTtlMs: 30 * 24 * 3600_000,
+  /** An upload not finished this long after it began is abandoned and deleted. */
+  attachmentUploadWindowMs: 24 * 3600_000,
+  /** Uploads one account may begin per minute. */
+  attachmentsPerMinute: 30,
+  /** Unfinished uploads one account may have at once (each reserves disk space). */
+  maxPendingUploadsPerAccount: 10,
+  /** Attachment downloads (GET and HEAD requests) one network address may make per minute. */
+  attachmentDownloadsPerMinute: 600,
 } as const;

@@ -1,7 +1,9 @@
 /** `groups` and `group create|add|remove|leave|send|rename`. */
 import { groupTitle, type GroupRecord } from '@parley/client';
 import { UsageError, type Args } from '../args.ts';
+import { formatBytes } from '../output.ts';
 import { requireRegistered, withClient } from '../profile.ts';
+import { sendFile } from './files.ts';
 import type { Command } from './types.ts';
 
 function describe(g: GroupRecord, me: string): string {
@@ -23,7 +25,7 @@ export const groups: Command = {
     }),
 };
 
-const SUB: Record<string, { usage: string; min: number; run(client: Parameters<Parameters<typeof withClient>[1]>[0], rest: string[]): Promise<void> }> = {
+const SUB: Record<string, { usage: string; min: number; run(client: Parameters<Parameters<typeof withClient>[1]>[0], rest: string[], args: Args): Promise<void> }> = {
   create: {
     usage: 'group create <name> <username>...',
     min: 1,
@@ -67,10 +69,18 @@ const SUB: Record<string, { usage: string; min: number; run(client: Parameters<P
     },
   },
   send: {
-    usage: 'group send <group> <text>',
-    min: 2,
-    async run(client, [group, ...text]) {
-      const title = groupTitle(client.groups.get(group!));
+    usage: 'group send <group> [--file <path>] <text>',
+    min: 1,
+    async run(client, [group, ...text], args) {
+      const g = client.groups.get(group!);
+      const title = groupTitle(g);
+      const file = args.options.file;
+      if (file) {
+        const m = await sendFile(client, `group:${g.groupId}`, file, text.join(' '));
+        console.log(`Sent ${m.attachment!.fileName ?? 'the file'} (${formatBytes(m.attachment!.size)}) to "${title}".`);
+        return;
+      }
+      if (text.length === 0) throw new UsageError(`usage: parley ${this.usage}`);
       await client.groups.send(group!, text.join(' '));
       console.log(`Sent to "${title}".`);
     },
@@ -89,7 +99,7 @@ export const group: Command = {
     if (rest.length < s.min) throw new UsageError(`usage: parley ${s.usage}`);
     return withClient(args, async (client) => {
       requireRegistered(client, args);
-      await s.run(client, rest);
+      await s.run(client, rest, args);
       return 0;
     });
   },

@@ -1,20 +1,29 @@
 /** `send`, `inbox` and the interactive `chat`. */
 import { createInterface } from 'node:readline';
-import type { ParleyClient } from '@parley/client';
+import { ClientError, type ParleyClient } from '@parley/client';
 import { need } from '../args.ts';
-import { describeError, formatMessage } from '../output.ts';
+import { describeError, formatBytes, formatMessage } from '../output.ts';
 import { openClient, requireRegistered, withClient } from '../profile.ts';
+import { saveFile, sendFile } from './files.ts';
 import type { Command } from './types.ts';
 
 export const send: Command = {
-  usage: 'send <username> <text>',
-  summary: 'send an end-to-end encrypted message (to every device of theirs)',
+  usage: 'send <username> [--file <path>] <text>',
+  summary: 'send an end-to-end encrypted message, or a file with an optional caption (to every device of theirs)',
   async run(args) {
-    need(args, 2, this.usage);
+    const file = args.options.file;
+    need(args, file ? 1 : 2, this.usage);
     return withClient(args, async (client) => {
       requireRegistered(client, args);
-      await client.sendText(args.rest[0]!, args.rest.slice(1).join(' '));
-      console.log(`Sent to ${args.rest[0]!.toLowerCase()}.`);
+      const to = args.rest[0]!;
+      const text = args.rest.slice(1).join(' ');
+      if (file) {
+        const m = await sendFile(client, to, file, text);
+        console.log(`Sent ${m.attachment!.fileName ?? 'the file'} (${formatBytes(m.attachment!.size)}) to ${to.toLowerCase()}.`);
+      } else {
+        await client.sendText(to, text);
+        console.log(`Sent to ${to.toLowerCase()}.`);
+      }
       return 0;
     });
   },
@@ -29,20 +38,47 @@ export async function fetchNew(client: ParleyClient): Promise<{ lost: unknown }>
 }
 
 export const inbox: Command = {
-  usage: 'inbox',
-  summary: 'fetch and print messages (direct and group) that arrived while you were away',
+  usage: 'inbox [--save-dir <dir>]',
+  summary: 'fetch and print messages (direct and group) that arrived while you were away; save their files into <dir>',
   run: (args) =>
     withClient(args, async (client) => {
       requireRegistered(client, args);
+      const saveDir = args.options['save-dir'];
       const { lost } = await fetchNew(client);
       const unseen = client.messages(undefined, true);
       if (unseen.length === 0 && !lost) console.log('No new messages.');
-      for (const m of unseen) console.log(formatMessage(client, m));
+      for (const m of unseen) {
+        console.log(formatMessage(client, m));
+        if (m.attachment && saveDir) await saveFile(client, m, saveDir);
+      }
+      if (!saveDir && unseen.some((m) => m.attachment)) console.log('(files are not saved; `parley files <username|group> --save-dir <dir>` saves them)');
       await client.markSeen(unseen);
       // What arrived is shown first; then why the rest did not.
       if (lost) throw lost;
       return 0;
     }),
+};
+
+export const files: Command = {
+  usage: 'files <username|group> [--save-dir <dir>]',
+  summary: "list a conversation's files; with --save-dir, download and save them into <dir>",
+  async run(args) {
+    need(args, 1, this.usage);
+    return withClient(args, async (client) => {
+      requireRegistered(client, args);
+      const ref = args.rest[0]!;
+      const id = client.conversation(ref);
+      if (!id) throw new ClientError('UNKNOWN_USER', `no conversation with ${ref}`);
+      const withFiles = client.messages(id).filter((m) => m.attachment);
+      if (withFiles.length === 0) console.log('No files in this conversation.');
+      const saveDir = args.options['save-dir'];
+      for (const m of withFiles) {
+        console.log(formatMessage(client, m));
+        if (saveDir) await saveFile(client, m, saveDir);
+      }
+      return 0;
+    });
+  },
 };
 
 export const chat: Command = {

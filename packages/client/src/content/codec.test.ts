@@ -142,3 +142,75 @@ describe('group, sync and retry content', () => {
     }
   });
 });
+
+describe('attachment pointers', () => {
+  const head = { v: 1 as const, id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 7 };
+  const pointer = {
+    id: 'AbCdEfGhIjKlMnOpQrStUvWxYz012-_9',
+    key: new Uint8Array(64).fill(1),
+    digest: new Uint8Array(32).fill(2),
+    size: 5_000_000,
+    contentType: 'image/jpeg',
+    fileName: 'Bergtour 2024 – Gipfel.jpg',
+    width: 4000,
+    height: 3000,
+    thumbnail: new Uint8Array(900).fill(3),
+  };
+  const withFile: Content[] = [
+    { ...head, kind: 'text', text: 'the summit', attachment: pointer },
+    { ...head, kind: 'text', text: '', attachment: { id: pointer.id, key: pointer.key, digest: pointer.digest, size: 0, contentType: 'application/octet-stream' } },
+    { ...head, kind: 'text', text: '', group: '00112233445566778899aabbccddeeff', attachment: { ...pointer, contentType: 'audio/ogg', durationMs: 12_000, voiceNote: true } },
+    { ...head, kind: 'sync', sync: { type: 'sent', to: 'direct:0b4e2a3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c', text: '', attachment: pointer } },
+  ];
+
+  it('round-trip inside text and sent-sync content, and fit in one message with a thumbnail and a long caption', () => {
+    for (const c of withFile) expect(decodeContent(encodeContent(c))).toEqual(c);
+    const long: Content = { ...head, kind: 'text', text: 'x'.repeat(16 * 1024), attachment: { ...pointer, fileName: 'n'.repeat(255), thumbnail: new Uint8Array(4096) } };
+    expect(decodeContent(encodeContent(long))).toEqual(long);
+  });
+
+  it('refuse keys, digests, sizes, types, names and thumbnails outside their bounds', () => {
+    const b64 = (n: number) => Buffer.alloc(n, 1).toString('base64');
+    const base = { ...pointer, key: b64(64), digest: b64(32), thumbnail: b64(10) };
+    const bad: Array<Record<string, unknown>> = [
+      { key: b64(32) },
+      { key: b64(65) },
+      { digest: b64(31) },
+      { id: '../../../../etc/passwd/aaaaaaaaa' },
+      { id: 'short' },
+      { size: -1 },
+      { size: 2 ** 31 + 1 },
+      { size: 1.5 },
+      { contentType: 'image/JPEG' },
+      { contentType: 'text/html; charset=utf-8' },
+      { contentType: 'image' },
+      { contentType: '' },
+      { fileName: '' },
+      { fileName: 'n'.repeat(256) },
+      { width: 0 },
+      { height: 70_000 },
+      { durationMs: 25 * 3600_000 },
+      { voiceNote: 'yes' },
+      { thumbnail: b64(4097) },
+      { url: 'https://evil.example/x.jpg' },
+    ];
+    for (const change of bad) {
+      expect(() => decodeContent(padJson({ ...head, kind: 'text', text: '', attachment: { ...base, ...change } })), JSON.stringify(change)).toThrow(ContentError);
+    }
+  });
+
+  it('property: any pointer field replaced by arbitrary JSON is a ContentError or a pointer that encodes back the same', () => {
+    const raw = JSON.parse(new TextDecoder().decode(encodeContent(withFile[0]!).subarray(0, encodeContent(withFile[0]!).lastIndexOf(0x80)))) as { attachment: Record<string, unknown> };
+    fc.assert(
+      fc.property(fc.constantFrom(...Object.keys(raw.attachment), 'extra'), fc.jsonValue(), (key, value) => {
+        try {
+          const out = decodeContent(padJson({ ...raw, attachment: { ...raw.attachment, [key]: value } }));
+          expect(decodeContent(encodeContent(out))).toEqual(out);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ContentError);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+});

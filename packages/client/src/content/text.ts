@@ -1,5 +1,9 @@
-/** A chat message: text, in a direct chat or (with `group`) in a group. */
+/**
+ * A chat message: text, in a direct chat or (with `group`) in a group, with an
+ * optional attachment (the text is then its caption, possibly empty).
+ */
 import { groupId, object, oneOf, str } from '@parley/wire';
+import { attachmentPointer, type AttachmentPointer } from './attachment.ts';
 import { header, MAX_TEXT_LENGTH } from './fields.ts';
 
 export interface TextContent {
@@ -7,6 +11,7 @@ export interface TextContent {
   readonly text: string;
   /** The group it was written in; must match the envelope's group. */
   readonly group?: string;
+  readonly attachment?: AttachmentPointer;
 }
 
-export const textContent = object({ ...header, kind: oneOf('text'), text: str(MAX_TEXT_LENGTH) }, { group: groupId });
+export const textContent = object({ ...header, kind: oneOf('text'), text: str(MAX_TEXT_LENGTH) }, { group: groupId, attachment: attachmentPointer });

@@ -1,9 +1,11 @@
 /**
- * Chat messages in conversations: sending text (to a person, to every device of
- * theirs and to our other devices; or to a group), receiving it, delivery and
+ * Chat messages in conversations: sending text, or an uploaded attachment with a
+ * caption (to a person, to every device of theirs and to our other devices; or to
+ * a group), receiving it, delivery and
  * read receipts, typing, and marking what the user has seen. Receipts and typing
  * go only to contacts and accepted groups (contacts/policy.ts).
  */
+import type { AttachmentPointer } from '../content/attachment.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_IDS_PER_MESSAGE, MAX_TEXT_LENGTH } from '../content/fields.ts';
 import { groupAccepted, policy } from '../contacts/policy.ts';
@@ -13,7 +15,7 @@ import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import { establish } from '../sessions/sessions.ts';
-import type { ConversationId, StoredMessage } from '../storage/records.ts';
+import type { AttachmentState, ConversationId, StoredMessage } from '../storage/records.ts';
 import { sendSync, syncSent } from '../sync/sync.ts';
 import { directConversation, isConversationId, parseConversation } from './ids.ts';
 
@@ -44,14 +46,44 @@ export async function sendToConversation(ctx: ClientContext, conversation: Conve
   else await sendToAccount(ctx, usernameOf(ctx, p.accountId), plaintext, { timestamp: content.ts, ...opts });
 }
 
+/** The conversation `to` names (a ConversationId, or a username: a session is started with a new person). */
+export function resolveTarget(ctx: ClientContext, to: string): Promise<ConversationId> {
+  requireAccount(ctx);
+  return ctx.lock.run(() => target(ctx, to));
+}
+
 /** Sends a text message; resolves when the server has stored it for every device. */
 export async function sendText(ctx: ClientContext, to: string, text: string): Promise<StoredMessage> {
+  if (text.length === 0) throw new ClientError('SEND_FAILED', `a message must be 1..${MAX_TEXT_LENGTH} characters`);
+  return sendMessage(ctx, to, text);
+}
+
+/**
+ * Sends a message: text, or an uploaded attachment with an optional caption (`state`:
+ * what this device holds of it). `id` is the message's content id (the caller may need
+ * it beforehand). Resolves when the server has stored it for every device.
+ */
+export async function sendMessage(
+  ctx: ClientContext,
+  to: string,
+  text: string,
+  attachment?: { readonly pointer: AttachmentPointer; readonly state: AttachmentState },
+  id: string = ctx.newId(),
+): Promise<StoredMessage> {
   const me = requireAccount(ctx);
-  if (text.length === 0 || text.length > MAX_TEXT_LENGTH) throw new ClientError('SEND_FAILED', `a message must be 1..${MAX_TEXT_LENGTH} characters`);
+  if (text.length > MAX_TEXT_LENGTH || (text.length === 0 && !attachment)) throw new ClientError('SEND_FAILED', `a message must be 1..${MAX_TEXT_LENGTH} characters`);
   return ctx.lock.run(async () => {
     const conversation = await target(ctx, to);
     const p = parseConversation(conversation);
-    const content: Content = { v: 1, kind: 'text', id: ctx.newId(), ts: ctx.now(), text, ...(p.kind === 'group' ? { group: p.groupId } : {}) };
+    const content: Content = {
+      v: 1,
+      kind: 'text',
+      id,
+      ts: ctx.now(),
+      text,
+      ...(p.kind === 'group' ? { group: p.groupId } : {}),
+      ...(attachment ? { attachment: attachment.pointer } : {}),
+    };
     await sendToConversation(ctx, conversation, content);
     const stored = await ctx.store.transaction(async (tx) => {
       if (p.kind === 'direct') {
@@ -65,10 +97,20 @@ export async function sendText(ctx: ClientContext, to: string, text: string): Pr
       tx.sentLog.prune(ctx.now() - SENT_LOG_MS);
       const recipients = p.kind === 'group' ? tx.groups.get(p.groupId)!.members.map((m) => m.accountId) : [p.accountId];
       tx.sentLog.add({ conversation, timestamp: content.ts, content: encodeContent(content), sentAt: ctx.now(), recipients });
-      return tx.messages.add({ conversation, direction: 'out', kind: 'text', clientId: content.id, senderAccountId: me.accountId, timestamp: content.ts, body: text, status: 'sent' })!;
+      return tx.messages.add({
+        conversation,
+        direction: 'out',
+        kind: 'text',
+        clientId: content.id,
+        senderAccountId: me.accountId,
+        timestamp: content.ts,
+        body: text,
+        status: 'sent',
+        ...(attachment ? { attachment: { ...attachment.pointer, state: attachment.state } } : {}),
+      })!;
     });
     // A group message reaches our other devices by itself; a direct one is told to them.
-    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text).catch(() => undefined);
+    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer).catch(() => undefined);
     return stored;
   });
 }
@@ -103,6 +145,8 @@ export const onText: ContentHandler<'text'> = (ctx, tx, r, fx) => {
     timestamp: r.content.ts,
     body: r.content.text,
     status: r.fromSelf ? 'sent' : 'received',
+    // Stored for anyone we keep messages from; downloaded only for contacts (attachments/).
+    ...(r.content.attachment ? { attachment: { ...r.content.attachment, state: 'remote' as const } } : {}),
   });
   if (!m) return;
   fx.events.push({ type: 'message', message: m });

@@ -35,6 +35,31 @@ runClientStoreCompliance('SqliteClientStore', {
 });
 
 describe('SqliteClientStore migration', () => {
+  it('a profile from before attachments keeps its messages and takes messages with attachments', () => {
+    const path = freshPath();
+    const v2 = new SqliteClientStore(path);
+    v2.close();
+    // What version 2 wrote: the messages table without the attachment column.
+    const old = new Database(path);
+    old.exec(`
+      DROP TABLE messages;
+      CREATE TABLE messages (row_id INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
+        timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT 'text', UNIQUE (sender_account, client_id));
+      INSERT INTO messages (conversation, direction, client_id, sender_account, timestamp, body, status) VALUES ('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'in', 'aaaaaaaa-1', '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 1, 'hi', 'received');
+      PRAGMA user_version = 2;
+    `);
+    old.close();
+    const s = new SqliteClientStore(path);
+    expect(s.messages.list().map((m) => [m.body, m.attachment])).toEqual([['hi', undefined]]);
+    const attachment = { id: 'A'.repeat(32), key: new Uint8Array(64), digest: new Uint8Array(32), size: 1, contentType: 'text/plain', state: 'remote' as const };
+    return s
+      .transaction(async (tx) => tx.messages.add({ conversation: 'direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', direction: 'in', kind: 'text', clientId: 'aaaaaaaa-2', senderAccountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', timestamp: 2, body: '', status: 'received', attachment }))
+      .then(() => {
+        expect(s.messages.find('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'aaaaaaaa-2')?.attachment).toEqual(attachment);
+        s.close();
+      });
+  });
+
   it('a profile from before conversation ids keeps its history, under the contact\'s conversation', () => {
     const path = freshPath();
     const old = new Database(path);

@@ -22,7 +22,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, SentRecord, StoredMessage } from '../storage/records.ts';
+import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, SentRecord, StoredAttachment, StoredMessage } from '../storage/records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS messages (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT,
   conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
   timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
-  kind TEXT NOT NULL DEFAULT 'text',
+  kind TEXT NOT NULL DEFAULT 'text', attachment TEXT,
   UNIQUE (sender_account, client_id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, row_id);
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NU
 CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
 CREATE INDEX IF NOT EXISTS sent_log_by_time ON sent_log (timestamp);
 `;
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 
@@ -128,6 +128,8 @@ export class SqliteClientStore implements ClientStore {
         this.db.exec("UPDATE messages SET conversation = 'direct:' || (SELECT account_id FROM contacts WHERE username = messages.conversation) WHERE conversation IN (SELECT username FROM contacts)");
         this.db.exec("UPDATE messages SET kind = 'system' WHERE client_id LIKE 'call-%'");
       }
+      // Version 3: messages may carry an attachment (its pointer and state, as JSON).
+      if (had('messages') && !cols('messages').includes('attachment')) this.db.exec('ALTER TABLE messages ADD COLUMN attachment TEXT');
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
@@ -244,6 +246,7 @@ export class SqliteClientStore implements ClientStore {
       body: r.body as string,
       status: r.status as MessageStatus,
       seen: r.seen === 1,
+      ...(typeof r.attachment === 'string' ? { attachment: fromJson<StoredAttachment>(r.attachment) } : {}),
     };
   }
 
@@ -265,7 +268,7 @@ export class SqliteClientStore implements ClientStore {
       },
       add: (m) => {
         check();
-        const r = this.q('INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+        const r = this.q('INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
           m.conversation,
           m.direction,
           m.kind,
@@ -275,8 +278,16 @@ export class SqliteClientStore implements ClientStore {
           m.body,
           m.status,
           m.seen ? 1 : 0,
+          m.attachment ? toJson(m.attachment) : null,
         );
         return r.changes > 0 ? { ...m, rowId: Number(r.lastInsertRowid), seen: !!m.seen } : undefined;
+      },
+      setAttachmentState: (sender, clientId, state) => {
+        check();
+        const r = this.q('SELECT attachment FROM messages WHERE sender_account = ? AND client_id = ?').get(sender, clientId) as { attachment: string | null } | undefined;
+        if (!r?.attachment) return;
+        const a = fromJson<StoredAttachment>(r.attachment);
+        this.q('UPDATE messages SET attachment = ? WHERE sender_account = ? AND client_id = ?').run(toJson({ ...a, state }), sender, clientId);
       },
       setStatus: (sender, ids, status) => {
         check();

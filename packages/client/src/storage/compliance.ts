@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { IdentityKeyPair, KeyPair, ProtocolAddress, SenderKeyRecord, SessionRecord } from '@parley/protocol';
 import { runStoreCompliance } from '@parley/protocol/store-compliance';
-import type { AccountInfo, ConversationId, GroupRecord, NewMessage } from './records.ts';
+import type { AccountInfo, ConversationId, GroupRecord, NewMessage, StoredAttachment } from './records.ts';
 import { StoreMisuse, type ClientStore } from './store.ts';
 
 export interface StoreFactory {
@@ -122,6 +122,49 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       expect(s.messages.find(BOB, 'aaaaaaaa-1')).toBeUndefined();
       const again = await s.transaction(async (tx) => tx.messages.add(msg('aaaaaaaa-1'))!);
       expect(again.rowId).toBeGreaterThan(ids[2]!);
+    });
+
+    it('messages keep their attachment by value; only its state changes', async () => {
+      const s = await factory.open();
+      const attachment: StoredAttachment = {
+        id: 'AbCdEfGhIjKlMnOpQrStUvWxYz012-_9',
+        key: new Uint8Array(64).fill(7),
+        digest: new Uint8Array(32).fill(8),
+        size: 123456,
+        contentType: 'image/jpeg',
+        fileName: '../../etc/passwd',
+        width: 640,
+        height: 480,
+        thumbnail: new Uint8Array([1, 2, 3]),
+        state: 'remote',
+      };
+      const m = await s.transaction(async (tx) => {
+        tx.messages.add(msg('eeeeeeee-1'));
+        return tx.messages.add(msg('eeeeeeee-2', { body: '', attachment }))!;
+      });
+      expect(m.attachment).toEqual(attachment);
+      expect(s.messages.find(BOB, 'eeeeeeee-2')?.attachment).toEqual(attachment);
+      expect(s.messages.find(BOB, 'eeeeeeee-1')?.attachment).toBeUndefined();
+      await s.transaction(async (tx) => {
+        tx.messages.setAttachmentState(BOB, 'eeeeeeee-2', 'downloaded');
+        tx.messages.setAttachmentState(BOB, 'eeeeeeee-1', 'invalid');
+        tx.messages.setAttachmentState(BOB, 'ffffffff-0', 'invalid');
+      });
+      expect(s.messages.list(withBob).map((x) => x.attachment?.state)).toEqual([undefined, 'downloaded']);
+      expect(s.messages.find(BOB, 'eeeeeeee-2')).toEqual({ ...m, attachment: { ...attachment, state: 'downloaded' } });
+      // A failed transaction leaves the state as it was.
+      await expect(
+        s.transaction(async (tx) => {
+          tx.messages.setAttachmentState(BOB, 'eeeeeeee-2', 'expired');
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(s.messages.find(BOB, 'eeeeeeee-2')?.attachment?.state).toBe('downloaded');
+      if (factory.reopen) {
+        const again = await factory.reopen(s);
+        expect(again.messages.find(BOB, 'eeeeeeee-2')?.attachment).toEqual({ ...attachment, state: 'downloaded' });
+        again.close();
+      }
     });
 
     it('the call log only grows, in order', async () => {

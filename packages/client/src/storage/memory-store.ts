@@ -230,7 +230,7 @@ export class MemoryClientStore implements ClientStore {
         if (this.messageByKey(m.senderAccountId, m.clientId)) return undefined;
         const rows = [...this.rows('messages').keys()] as number[];
         const next = Math.max((this.get('kv', 'message-row') as number | undefined) ?? 0, rows.length ? rows[rows.length - 1]! : 0) + 1;
-        const stored: StoredMessage = { ...m, rowId: next, seen: m.seen ?? false };
+        const stored: StoredMessage = { ...m, rowId: next, seen: m.seen ?? false, ...(m.attachment ? { attachment: structuredClone(m.attachment) } : {}) };
         // Why a counter: a row id is never reused, even after its conversation was deleted.
         this.put('kv', 'message-row', next);
         this.put('messages', next, stored);
@@ -242,6 +242,11 @@ export class MemoryClientStore implements ClientStore {
           const m = this.messageByKey(sender, id);
           if (m && m.status !== status) this.put('messages', m.rowId, { ...m, status });
         }
+      },
+      setAttachmentState: (sender, clientId, state) => {
+        check();
+        const m = this.messageByKey(sender, clientId);
+        if (m?.attachment && m.attachment.state !== state) this.put('messages', m.rowId, { ...m, attachment: { ...m.attachment, state } });
       },
       markSeen: (rowIds) => {
         check();

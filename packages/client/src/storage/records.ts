@@ -2,6 +2,7 @@
  * The records the SDK keeps on the device, beside the protocol's own (sessions,
  * identities, prekeys, sender keys). Plain immutable data; stores copy on write.
  */
+import type { AttachmentPointer } from '../content/attachment.ts';
 
 /** A conversation: a direct chat with an account, or a group. Never a username. */
 export type ConversationId = `direct:${string}` | `group:${string}`;
@@ -27,6 +28,22 @@ export interface Contact {
 
 export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'received';
 
+/** Where a message's attachment stands on this device. */
+export type AttachmentState =
+  /** Only on the server: not downloaded (yet). */
+  | 'remote'
+  /** Downloaded, verified and decrypted, and kept on this device (`client.attachments.open`). */
+  | 'downloaded'
+  /** What the server had did not verify (digest, MAC or size): nothing of it was kept, and it is not fetched again. */
+  | 'invalid'
+  /** The server no longer has it (it expired); it cannot be downloaded any more. */
+  | 'expired';
+
+/** A message's attachment: the pointer from the message (key included) and its state here. */
+export interface StoredAttachment extends AttachmentPointer {
+  readonly state: AttachmentState;
+}
+
 export interface StoredMessage {
   readonly rowId: number;
   readonly conversation: ConversationId;
@@ -36,9 +53,12 @@ export interface StoredMessage {
   readonly clientId: string;
   readonly senderAccountId: string;
   readonly timestamp: number;
+  /** The text; for a message with an attachment, its caption (possibly empty). */
   readonly body: string;
   readonly status: MessageStatus;
   readonly seen: boolean;
+  /** A file, image or voice note sent with the message. */
+  readonly attachment?: StoredAttachment;
 }
 export type NewMessage = Omit<StoredMessage, 'rowId' | 'seen'> & { readonly seen?: boolean };
 

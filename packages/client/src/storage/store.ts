@@ -8,7 +8,7 @@
  * SQLite (Node) and IndexedDB (browsers).
  */
 import type { IdentityKeyPair, ProtocolAddress, ProtocolStore, PublicKey, SenderKeyStore, SessionRecord, TrustLevel } from '@parley/protocol';
-import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, NewMessage, SentRecord, StoredMessage } from './records.ts';
+import type { AccountInfo, AttachmentState, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, NewMessage, SentRecord, StoredMessage } from './records.ts';
 
 export interface AccountRead {
   get(): AccountInfo | undefined;
@@ -38,6 +38,8 @@ export interface MessagesWrite extends MessagesRead {
   /** Inserts a message; undefined when (sender, clientId) is already stored (a duplicate). */
   add(m: NewMessage): StoredMessage | undefined;
   setStatus(senderAccountId: string, clientIds: readonly string[], status: MessageStatus): void;
+  /** Moves a message's attachment to `state`; nothing happens for a message without one. */
+  setAttachmentState(senderAccountId: string, clientId: string, state: AttachmentState): void;
   markSeen(rowIds: readonly number[]): void;
   deleteConversation(conversation: ConversationId): void;
 }

@@ -4,6 +4,7 @@
  * newly linked device gets our contacts and groups. Sync messages are accepted
  * only from our own account.
  */
+import type { AttachmentPointer } from '../content/attachment.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_SYNC_ITEMS, type SyncMessage } from '../content/sync.ts';
 import { directConversation, parseConversation } from '../conversations/ids.ts';
@@ -21,11 +22,11 @@ export async function sendSync(ctx: ClientContext, sync: SyncMessage, id = ctx.n
   await sendToAccount(ctx, me.username, encodeContent(content), { timestamp: ts });
 }
 
-/** A message we sent, for our other devices' history. */
-export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string): Promise<void> {
+/** A message we sent (with its attachment's pointer), for our other devices' history. */
+export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string, attachment?: AttachmentPointer): Promise<void> {
   const p = parseConversation(to);
   const username = p.kind === 'direct' ? ctx.store.contacts.byId(p.accountId)?.username : undefined;
-  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}) }, id, ts);
+  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}), ...(attachment ? { attachment } : {}) }, id, ts);
 }
 
 /** Everything a newly linked device should know: our contacts and groups (with their keys). */
@@ -58,7 +59,17 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
         tx.contacts.save({ accountId: p.accountId, username: s.username, deviceIds: c?.deviceIds ?? [], accepted: true, blocked: false });
       }
       if (p.kind === 'group' && !tx.groups.get(p.groupId)?.active) return;
-      const m = tx.messages.add({ conversation: to, direction: 'out', kind: 'text', clientId: r.content.id, senderAccountId: me.accountId, timestamp: r.content.ts, body: s.text, status: 'sent' });
+      const m = tx.messages.add({
+        conversation: to,
+        direction: 'out',
+        kind: 'text',
+        clientId: r.content.id,
+        senderAccountId: me.accountId,
+        timestamp: r.content.ts,
+        body: s.text,
+        status: 'sent',
+        ...(s.attachment ? { attachment: { ...s.attachment, state: 'remote' as const } } : {}),
+      });
       if (m) fx.events.push({ type: 'message', message: m });
       return;
     }

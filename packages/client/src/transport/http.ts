@@ -9,6 +9,11 @@ import {
   accountLookupResponse,
   accountResponse,
   array,
+  attachmentUploadResponse,
+  type AttachmentUpload,
+  contentRange,
+  int,
+  LIMITS,
   base64Encode,
   bundleResponse,
   channelKeyResponse,
@@ -55,7 +60,10 @@ const b64 = base64Encode;
 const MAX_ANSWER_CHARS = 4 * 1024 * 1024;
 
 /** The only details of an error body a client acts on. */
-const errorDetails = object({}, { missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6), requiredVersion: str(32) });
+const errorDetails = object(
+  {},
+  { missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6), requiredVersion: str(32), committed: int(0, LIMITS.attachmentSizeCap), size: int(0, LIMITS.attachmentSizeCap) },
+);
 const nothing: Decoder<undefined> = (v, p) => (v === undefined ? undefined : invalid(p, 'expected no body'));
 
 interface SignedKeyBytes {
@@ -86,9 +94,17 @@ export class HttpTransport {
    * One request. `decode` checks the answer (a 204 or empty body reaches it as undefined).
    * `auth`: false for unauthenticated endpoints; extra headers in `headers`.
    */
-  async request<T>(method: string, path: string, body: unknown, decode: Decoder<T>, opts: { auth?: boolean; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    decode: Decoder<T>,
+    opts: { auth?: boolean; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const headers: Record<string, string> = { [CLIENT_VERSION_HEADER]: this.opts.version ?? PARLEY_VERSION, ...opts.headers };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // Bytes go as they are (attachment chunks); anything else as JSON.
+    const raw = body instanceof Uint8Array;
+    if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
     if (opts.auth !== false) headers.authorization = this.authHeader();
     let res: Response;
     let text: string;
@@ -96,13 +112,12 @@ export class HttpTransport {
       res = await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
         headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? this.opts.timeoutMs ?? 15_000),
+        ...(body === undefined ? {} : { body: raw ? (body as BodyInit) : JSON.stringify(body) }),
+        signal: this.signal(opts.timeoutMs, opts.signal),
       });
       text = await res.text();
     } catch (e) {
-      const timeout = (e as Error).name === 'TimeoutError';
-      throw new WireError(timeout ? 'TIMEOUT' : 'SERVER_UNREACHABLE', `${timeout ? 'no answer from' : 'cannot reach'} ${this.baseUrl}`);
+      throw this.networkError(e, opts.signal);
     }
     let json: unknown;
     try {
@@ -110,20 +125,7 @@ export class HttpTransport {
     } catch {
       json = undefined;
     }
-    if (!res.ok) {
-      const err = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined;
-      const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
-      const code = isWireErrorCode(e.code) ? e.code : res.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
-      const message = typeof e.message === 'string' ? e.message.slice(0, 1000) : `HTTP ${res.status}`;
-      const { code: _c, message: _m, ...rest } = e;
-      let details: Record<string, unknown> = {};
-      try {
-        details = { ...errorDetails(rest, 'error') };
-      } catch {
-        details = {};
-      }
-      throw new WireError(code, message, details);
-    }
+    if (!res.ok) throw this.errorFrom(res, json);
     try {
       return decode(res.status === 204 ? undefined : json, 'answer');
     } catch (e) {
@@ -131,6 +133,35 @@ export class HttpTransport {
       throw new WireError('INTERNAL', `the server at ${this.baseUrl} answered ${method} ${path.split('?')[0]} with something unexpected (${(e as Error).message})`);
     }
   }
+
+  private signal(timeoutMs: number | undefined, signal: AbortSignal | undefined): AbortSignal {
+    const timeout = AbortSignal.timeout(timeoutMs ?? this.opts.timeoutMs ?? 15_000);
+    return signal ? AbortSignal.any([timeout, signal]) : timeout;
+  }
+
+  /** A failed fetch as the WireError a caller acts on (or the caller's own abort, as is). */
+  private networkError(e: unknown, signal: AbortSignal | undefined): unknown {
+    if (signal?.aborted) return signal.reason;
+    const timeout = (e as Error).name === 'TimeoutError';
+    return new WireError(timeout ? 'TIMEOUT' : 'SERVER_UNREACHABLE', `${timeout ? 'no answer from' : 'cannot reach'} ${this.baseUrl}`);
+  }
+
+  /** An error answer as a WireError with only the details a client acts on. */
+  private errorFrom(res: Response, json: unknown): WireError {
+    const err = typeof json === 'object' && json !== null ? (json as { error?: unknown }).error : undefined;
+    const e = (typeof err === 'object' && err !== null ? err : {}) as Record<string, unknown>;
+    const code = isWireErrorCode(e.code) ? e.code : res.status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
+    const message = typeof e.message === 'string' ? e.message.slice(0, 1000) : `HTTP ${res.status}`;
+    const { code: _c, message: _m, ...rest } = e;
+    let details: Record<string, unknown> = {};
+    try {
+      details = { ...errorDetails(rest, 'error') };
+    } catch {
+      details = {};
+    }
+    return new WireError(code, message, details);
+  }
+
 
   // ---- accounts
 
@@ -215,6 +246,110 @@ export class HttpTransport {
 
   sendGroupMessage(groupId: string, req: GroupOutgoing): Promise<{ serverTimestamp: number }> {
     return this.request('PUT', `/v1/groups/${groupId}/messages`, groupSendBody(req), sendResponse);
+  }
+
+  // ---- attachments
+
+  /** Reserves an upload of exactly `size` bytes of ciphertext. */
+  createAttachment(size: number, signal?: AbortSignal): Promise<AttachmentUpload> {
+    return this.request('POST', '/v1/attachments', { size }, attachmentUploadResponse, signal ? { signal } : {});
+  }
+
+  /** Where an upload stands (how much the server has committed). */
+  attachmentUpload(id: string, signal?: AbortSignal): Promise<AttachmentUpload> {
+    return this.request('GET', `/v1/attachments/${encodeURIComponent(id)}/upload`, undefined, attachmentUploadResponse, signal ? { signal } : {});
+  }
+
+  /** One chunk at `offset` (what the server has committed); CONFLICT with `committed` otherwise. */
+  putAttachmentChunk(id: string, offset: number, chunk: Uint8Array, signal?: AbortSignal): Promise<AttachmentUpload> {
+    return this.request('PUT', `/v1/attachments/${encodeURIComponent(id)}?offset=${offset}`, chunk, attachmentUploadResponse, { timeoutMs: 120_000, ...(signal ? { signal } : {}) });
+  }
+
+  /**
+   * Starts downloading an attachment's ciphertext from byte `from` (no credentials: the id
+   * is the capability). Answers where the body starts, the blob's whole size and the body
+   * stream; the caller reads it (`idleMs` without a byte aborts it) or cancels it.
+   */
+  async downloadAttachment(
+    id: string,
+    from: number,
+    opts: { signal?: AbortSignal; idleMs?: number } = {},
+  ): Promise<{ start: number; total: number; body: AsyncIterable<Uint8Array>; cancel(): Promise<void> }> {
+    const headers: Record<string, string> = { [CLIENT_VERSION_HEADER]: this.opts.version ?? PARLEY_VERSION };
+    if (from > 0) headers.range = `bytes=${from}-`;
+    const abort = new AbortController();
+    const idleMs = opts.idleMs ?? 30_000;
+    let timer = setTimeout(() => abort.abort(new WireError('TIMEOUT', `no data from ${this.baseUrl} for ${idleMs / 1000} s`)), idleMs);
+    const signal = opts.signal ? AbortSignal.any([abort.signal, opts.signal]) : abort.signal;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}/v1/attachments/${encodeURIComponent(id)}`, { headers, signal });
+    } catch (e) {
+      clearTimeout(timer);
+      if (abort.signal.aborted) throw abort.signal.reason;
+      throw this.networkError(e, opts.signal);
+    }
+    if (!res.ok || !res.body) {
+      clearTimeout(timer);
+      let json: unknown;
+      try {
+        const text = await res.text();
+        json = text.length <= MAX_ANSWER_CHARS ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      throw this.errorFrom(res, json);
+    }
+    let start = 0;
+    let total: number;
+    try {
+      if (res.status === 206) {
+        const r = contentRange(res.headers.get('content-range') ?? undefined, 'Content-Range');
+        start = r.start;
+        total = r.size;
+        if (r.end !== total - 1) throw new Error('a range that stops before the end');
+      } else {
+        total = int(0, LIMITS.attachmentSizeCap)(Number(res.headers.get('content-length') ?? 'x'), 'Content-Length');
+      }
+    } catch (e) {
+      clearTimeout(timer);
+      await res.body.cancel().catch(() => undefined);
+      throw new WireError('INTERNAL', `the server at ${this.baseUrl} answered a download with unexpected headers (${(e as Error).message})`);
+    }
+    const reader = res.body.getReader();
+    const baseUrl = this.baseUrl;
+    const body: AsyncIterable<Uint8Array> = {
+      async *[Symbol.asyncIterator]() {
+        try {
+          for (;;) {
+            let step: ReadableStreamReadResult<Uint8Array>;
+            try {
+              step = await reader.read();
+            } catch (e) {
+              if (abort.signal.aborted) throw abort.signal.reason;
+              if (opts.signal?.aborted) throw opts.signal.reason;
+              throw new WireError('SERVER_UNREACHABLE', `the download from ${baseUrl} broke off (${(e as Error).message})`);
+            }
+            if (step.done) return;
+            clearTimeout(timer);
+            timer = setTimeout(() => abort.abort(new WireError('TIMEOUT', `no data from ${baseUrl} for ${idleMs / 1000} s`)), idleMs);
+            yield step.value;
+          }
+        } finally {
+          clearTimeout(timer);
+          await reader.cancel().catch(() => undefined);
+        }
+      },
+    };
+    return {
+      start,
+      total,
+      body,
+      cancel: async () => {
+        clearTimeout(timer);
+        await reader.cancel().catch(() => undefined);
+      },
+    };
   }
 
   // ---- devices and provisioning

@@ -430,5 +430,49 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         ]);
       });
     });
+
+    describe('attachments', () => {
+      const A = 'a'.repeat(32);
+      const B = 'b'.repeat(32);
+      const C = 'c'.repeat(32);
+      const owner = randomUUID();
+      const upload = (id: string, size = 100, createdAt = 1_000, expiresAt = 2_000) => ({ id, ownerAccountId: owner, ownerDeviceId: 2, size, createdAt, expiresAt });
+
+      it('an upload commits forward only from where it is; finishing sets its final expiry', async () => {
+        const s = await fresh();
+        expect(await s.createAttachment(upload(A))).toBe(true);
+        expect(await s.createAttachment(upload(A, 5))).toBe(false);
+        expect(await s.attachment(A)).toEqual({ ...upload(A), committed: 0 });
+        expect(await s.attachment(B)).toBeUndefined();
+        expect(await s.commitAttachment(A, 0, 40, 9_000)).toBe(true);
+        // Stale `from`: someone else moved it first; nothing changes.
+        expect(await s.commitAttachment(A, 0, 60, 9_000)).toBe(false);
+        // Past the size: refused.
+        expect(await s.commitAttachment(A, 40, 101, 9_000)).toBe(false);
+        expect(await s.attachment(A)).toMatchObject({ committed: 40, expiresAt: 2_000 });
+        expect(await s.commitAttachment(A, 40, 100, 9_000)).toBe(true);
+        expect(await s.attachment(A)).toMatchObject({ committed: 100, expiresAt: 9_000 });
+        expect(await s.commitAttachment(B, 0, 1, 9_000)).toBe(false);
+      });
+
+      it('counts unfinished uploads per account; lists expired ones; deletes', async () => {
+        const s = await fresh();
+        await s.createAttachment(upload(A, 100, 1_000, 2_000));
+        await s.createAttachment(upload(B, 10, 1_000, 3_000));
+        await s.createAttachment({ ...upload(C, 10, 1_000, 1_500), ownerAccountId: randomUUID() });
+        expect(await s.pendingUploads(owner)).toBe(2);
+        await s.commitAttachment(B, 0, 10, 50_000);
+        expect(await s.pendingUploads(owner)).toBe(1);
+        expect(await s.expiredAttachments(1_499, 10)).toEqual([]);
+        expect(await s.expiredAttachments(2_000, 10)).toEqual([C, A]);
+        expect(await s.expiredAttachments(2_000, 1)).toEqual([C]);
+        expect(await s.existingAttachments([A, B, 'd'.repeat(32)])).toEqual(new Set([A, B]));
+        expect(await s.existingAttachments([])).toEqual(new Set());
+        await s.deleteAttachment(A);
+        await s.deleteAttachment(A);
+        expect(await s.attachment(A)).toBeUndefined();
+        expect(await s.expiredAttachments(100_000, 10)).toEqual([C, B]);
+      });
+    });
   });
 }

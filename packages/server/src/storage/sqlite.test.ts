@@ -56,6 +56,8 @@ describe('sqlite: data written by the first version', () => {
         ['whisper', undefined],
         ['group-update', 'ab'.repeat(16)],
       ]);
+      expect(await s.createAttachment({ id: 'x'.repeat(32), ownerAccountId: id, ownerDeviceId: 1, size: 10, createdAt: 8, expiresAt: 9 })).toBe(true);
+      expect(await s.pendingUploads(id)).toBe(1);
     } finally {
       await s.close();
     }

@@ -42,6 +42,7 @@ import type {
   NewDevice,
   NewEnvelope,
   NewGroup,
+  AttachmentRecord,
   ProvisioningChannel,
   Storage,
   StoredEnvelope,
@@ -130,6 +131,15 @@ const MIGRATIONS: readonly string[] = [
     role TEXT NOT NULL, joined_at INTEGER NOT NULL, UNIQUE (group_id, account_id)
   );
   CREATE INDEX group_members_by_account ON group_members (account_id, seq);
+  `,
+  // 3: attachment uploads (metadata; the bytes are in the blob store).
+  `
+  CREATE TABLE attachments (
+    id TEXT PRIMARY KEY, owner_account_id TEXT NOT NULL, owner_device_id INTEGER NOT NULL,
+    size INTEGER NOT NULL, committed INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX attachments_by_expiry ON attachments (expires_at);
+  CREATE INDEX attachments_unfinished_by_owner ON attachments (owner_account_id) WHERE committed < size;
   `,
 ];
 
@@ -318,6 +328,17 @@ export class SqliteStorage implements Storage {
       ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
       dropEphemeral: d.prepare('DELETE FROM envelopes WHERE ephemeral = 1 AND server_timestamp < ?'),
       fullQueuesOfOne: d.prepare('SELECT account_id, device_id FROM envelopes WHERE account_id = ? GROUP BY device_id HAVING COUNT(*) >= ? ORDER BY device_id'),
+      insertAttachment: d.prepare(
+        'INSERT OR IGNORE INTO attachments (id, owner_account_id, owner_device_id, size, committed, created_at, expires_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
+      ),
+      attachment: d.prepare('SELECT id, owner_account_id, owner_device_id, size, committed, created_at, expires_at FROM attachments WHERE id = ?'),
+      commitAttachment: d.prepare(
+        'UPDATE attachments SET committed = @to, expires_at = CASE WHEN @to = size THEN @finished ELSE expires_at END WHERE id = @id AND committed = @from AND @to <= size',
+      ),
+      pendingUploads: d.prepare('SELECT COUNT(*) AS n FROM attachments WHERE owner_account_id = ? AND committed < size'),
+      expiredAttachments: d.prepare('SELECT id FROM attachments WHERE expires_at <= ? ORDER BY expires_at LIMIT ?').pluck(),
+      existingAttachments: d.prepare('SELECT id FROM attachments WHERE id IN (SELECT value FROM json_each(?))').pluck(),
+      deleteAttachment: d.prepare('DELETE FROM attachments WHERE id = ?'),
       fullQueues: d.prepare(
         'SELECT account_id, device_id FROM envelopes WHERE account_id IN (SELECT value FROM json_each(?)) ' +
           'GROUP BY account_id, device_id HAVING COUNT(*) >= ? ORDER BY account_id, device_id',
@@ -717,6 +738,42 @@ export class SqliteStorage implements Storage {
 
   async dropExpiredEphemeral(olderThan: number): Promise<number> {
     return this.stmts.dropEphemeral.run(olderThan).changes;
+  }
+
+  // ---- attachments
+
+  async createAttachment(a: Omit<AttachmentRecord, 'committed'>): Promise<boolean> {
+    return this.stmts.insertAttachment.run(a.id, a.ownerAccountId, a.ownerDeviceId, a.size, a.createdAt, a.expiresAt).changes === 1;
+  }
+
+  async attachment(id: string): Promise<AttachmentRecord | undefined> {
+    const r = this.stmts.attachment.get(id) as
+      | { id: string; owner_account_id: string; owner_device_id: number; size: number; committed: number; created_at: number; expires_at: number }
+      | undefined;
+    return r
+      ? { id: r.id, ownerAccountId: r.owner_account_id, ownerDeviceId: r.owner_device_id, size: r.size, committed: r.committed, createdAt: r.created_at, expiresAt: r.expires_at }
+      : undefined;
+  }
+
+  async commitAttachment(id: string, from: number, to: number, finishedExpiresAt: number): Promise<boolean> {
+    return this.stmts.commitAttachment.run({ id, from, to, finished: finishedExpiresAt }).changes === 1;
+  }
+
+  async pendingUploads(accountId: string): Promise<number> {
+    return (this.stmts.pendingUploads.get(accountId) as { n: number }).n;
+  }
+
+  async expiredAttachments(now: number, limit: number): Promise<string[]> {
+    return this.stmts.expiredAttachments.all(now, limit) as string[];
+  }
+
+  async existingAttachments(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    return new Set(this.stmts.existingAttachments.all(JSON.stringify(ids)) as string[]);
+  }
+
+  async deleteAttachment(id: string): Promise<void> {
+    this.stmts.deleteAttachment.run(id);
   }
 
   async close(): Promise<void> {

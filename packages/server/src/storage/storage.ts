@@ -1,6 +1,6 @@
 /**
  * The server's storage interface, split by concept (accounts, devices, keys, the
- * message queue, groups, provisioning channels); `Storage` combines them. Every method is async so that a
+ * message queue, groups, provisioning channels, attachment uploads); `Storage` combines them. Every method is async so that a
  * networked database (PostgreSQL) can implement it; SQLite does now. Every adapter
  * runs the one compliance suite in `compliance.ts`.
  *
@@ -298,7 +298,49 @@ export interface MessageQueue {
   dropExpiredEphemeral(olderThan: number): Promise<number>;
 }
 
-export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore {
+/**
+ * An attachment's metadata (its bytes are in the blob store, under its id): who
+ * uploads it, how large it will be, how much of it is durable, and when it goes.
+ */
+export interface AttachmentRecord {
+  /** Random, unguessable (the download capability); also the blob's key. */
+  readonly id: string;
+  readonly ownerAccountId: string;
+  readonly ownerDeviceId: number;
+  /** The exact size of the finished blob. */
+  readonly size: number;
+  /** Bytes durable in the blob store; the upload is finished when this is `size`. */
+  readonly committed: number;
+  readonly createdAt: number;
+  /** Unfinished: when the upload is abandoned. Finished: when the blob is deleted. */
+  readonly expiresAt: number;
+}
+
+/**
+ * Attachment uploads. Storage keeps only metadata; the server deletes a blob
+ * before its record, so a record can outlive its blob briefly but a blob never
+ * outlives its record for long (the sweeper deletes blobs without one).
+ */
+export interface AttachmentStore {
+  /** Records a new upload (committed 0); false if the id is taken (the caller draws another). */
+  createAttachment(a: Omit<AttachmentRecord, 'committed'>): Promise<boolean>;
+  attachment(id: string): Promise<AttachmentRecord | undefined>;
+  /**
+   * Moves `committed` from `from` to `to`, only if it is still `from` (else false, nothing
+   * changes). When `to` reaches the size, the upload is finished and `expiresAt` becomes
+   * `finishedExpiresAt`.
+   */
+  commitAttachment(id: string, from: number, to: number, finishedExpiresAt: number): Promise<boolean>;
+  /** How many unfinished uploads the account has. */
+  pendingUploads(accountId: string): Promise<number>;
+  /** Up to `limit` ids of attachments expired at `now` (finished or abandoned), oldest first. */
+  expiredAttachments(now: number, limit: number): Promise<string[]>;
+  /** Which of these ids have a record (one query, however many). */
+  existingAttachments(ids: readonly string[]): Promise<Set<string>>;
+  deleteAttachment(id: string): Promise<void>;
+}
+
+export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore, AttachmentStore {
   close(): Promise<void>;
 }
 

@@ -7,4 +7,5 @@ export * from './groups.ts';
 export * from './devices.ts';
 export * from './provisioning.ts';
 export * from './turn.ts';
+export * from './attachments.ts';
 export * from './frames.ts';

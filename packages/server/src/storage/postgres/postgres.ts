@@ -1,8 +1,8 @@
 /**
  * The PostgreSQL storage adapter: one pool, the schema migrated at start-up
  * (schema.ts), and one module per concept (accounts, devices, keys, queue,
- * groups, provisioning), combined here into `Storage`. A new concept (attachment
- * metadata) is one more module and one more migration.
+ * groups, provisioning, attachment metadata), combined here into `Storage`. A new
+ * concept is one more module and one more migration.
  *
  * Durability: PostgreSQL's defaults (fsync, synchronous_commit on), so a send's
  * transaction is on disk (and on synchronous replicas, where configured) before the
@@ -11,6 +11,7 @@
  */
 import type { Storage } from '../storage.ts';
 import { accountStore } from './accounts.ts';
+import { attachmentStore } from './attachments.ts';
 import { Db, type DbOptions } from './db.ts';
 import { deviceStore } from './devices.ts';
 import { groupStore } from './groups.ts';
@@ -37,6 +38,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     ...messageQueue(db),
     ...groupStore(db),
     ...provisioningStore(db),
+    ...attachmentStore(db),
     queueIdsDense: true,
     close: () => db.close(),
   };

@@ -83,6 +83,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX group_members_by_account ON group_members (account_id, seq);
   `,
+  // 2: attachment uploads (metadata; the bytes are in the blob store).
+  `
+  CREATE TABLE attachments (
+    id text PRIMARY KEY, owner_account_id text NOT NULL, owner_device_id integer NOT NULL,
+    size bigint NOT NULL, committed bigint NOT NULL DEFAULT 0, created_at bigint NOT NULL, expires_at bigint NOT NULL
+  );
+  CREATE INDEX attachments_by_expiry ON attachments (expires_at);
+  CREATE INDEX attachments_unfinished_by_owner ON attachments (owner_account_id) WHERE committed < size;
+  `,
 ];
 
 /** Any constant: the advisory lock every starting node takes while it migrates. */
