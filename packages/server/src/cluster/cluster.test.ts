@@ -3,7 +3,12 @@
 // nodes; a node killed with SIGKILL, Redis restarted and PostgreSQL restarted
 // under steady load lose nothing that was acknowledged to its sender, and every
 // message reaches each recipient's application exactly once (testing/cluster.ts).
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { LIMITS } from '@parley/wire';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../testing/engines.ts';
 import { createGroup, freshDatabase, Ledger, LoadClient, registerAccounts, settle, startNode, steadyLoad, type Node } from '../testing/cluster.ts';
 
@@ -27,10 +32,10 @@ afterEach(async () => {
   nodes = [];
 });
 
-async function cluster(k: number): Promise<{ ports: () => number[] }> {
+async function cluster(k: number, extraArgs: string[] = []): Promise<{ ports: () => number[] }> {
   const databaseUrl = await freshDatabase(postgres.url, `cluster${db++}`);
   // The first node migrates alone; the others start together (and find nothing to do).
-  nodes = await Promise.all(Array.from({ length: k }, (_, i) => startNode(i, { databaseUrl, redisUrl: redis.url })));
+  nodes = await Promise.all(Array.from({ length: k }, (_, i) => startNode(i, { databaseUrl, redisUrl: redis.url, extraArgs })));
   return { ports: () => nodes.filter((n) => n.alive).map((n) => n.port) };
 }
 
@@ -153,5 +158,40 @@ describe('cluster: three nodes on PostgreSQL and Redis', () => {
     expect(result.notAcked).toBe(0);
     expect(ledger.missing()).toBe(0);
     expect(ledger.duplicated).toBe(0);
+  }, 240_000);
+
+  it('an attachment uploaded in chunks through two nodes downloads whole through the third (a shared --attachments-dir, metadata in PostgreSQL)', async () => {
+    const blobDir = mkdtempSync(join(tmpdir(), 'parley-cluster-blobs-'));
+    try {
+      const { ports } = await cluster(3, ['--attachments-dir', blobDir]);
+      const [alice] = await registerAccounts(ports()[0]!, 1, 'files');
+      const [p0, p1, p2] = ports() as [number, number, number];
+      const headers = { 'x-parley-version': '0.1.0', authorization: alice!.auth };
+      const chunk = LIMITS.attachmentChunkBytes;
+      const data = randomBytes(chunk + 4321);
+      const begun = await fetch(`http://127.0.0.1:${p0}/v1/attachments`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ size: data.length }),
+      });
+      expect(begun.status).toBe(201);
+      const { attachmentId } = (await begun.json()) as { attachmentId: string };
+      const put = (port: number, offset: number, bytes: Uint8Array) =>
+        fetch(`http://127.0.0.1:${port}/v1/attachments/${attachmentId}?offset=${offset}`, {
+          method: 'PUT',
+          headers: { ...headers, 'content-type': 'application/octet-stream' },
+          body: bytes,
+        });
+      expect((await put(p0, 0, data.subarray(0, chunk))).status).toBe(200);
+      // The same first chunk again through another node: the committed offset has moved, so it is refused.
+      expect((await put(p1, 0, data.subarray(0, chunk))).status).toBe(409);
+      expect((await put(p1, chunk, data.subarray(chunk))).status).toBe(200);
+      const got = await fetch(`http://127.0.0.1:${p2}/v1/attachments/${attachmentId}`, { headers: { 'x-parley-version': '0.1.0' } });
+      expect(got.status).toBe(200);
+      expect(Buffer.from(await got.arrayBuffer()).equals(data)).toBe(true);
+      expect(readdirSync(blobDir)).toEqual([attachmentId]);
+    } finally {
+      rmSync(blobDir, { recursive: true, force: true });
+    }
   }, 240_000);
 });
