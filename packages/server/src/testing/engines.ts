@@ -153,10 +153,15 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   const killNow = () => {
     const pid = postmaster();
     if (pid) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
+      // Why: backends notice their postmaster's death only when they next wait, so on a
+      // loaded machine one could still answer a query on an open connection; killing them
+      // with it makes "the database died" instant, as a crashed host is.
+      for (const p of [pid, ...childrenOf(pid)]) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
     }
     running.delete(killNow);
@@ -184,6 +189,23 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
       dirs.delete(dir);
     },
   };
+}
+
+/** Pids whose parent is `pid` (from /proc; Linux only, as the engines are). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The command may contain spaces and parentheses: the parent pid is the second field after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
 }
 
 function portInUse(port: number): Promise<boolean> {
