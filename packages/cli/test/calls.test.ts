@@ -114,6 +114,25 @@ describe('calls', () => {
     ]);
   });
 
+  it('strangers who ring and hang up at once are marked in the log, and three of them make `calls` warn', async () => {
+    const { s, alice, bob, bobDir } = await contacts();
+    const prank = sdkClient(s.url, tempDir('prank'));
+    await prank.client.register('prankc');
+    await prank.client.connect();
+    for (let i = 0; i < 3; i++) {
+      const id = await prank.client.startCall('callb', 'audio');
+      await prank.client.hangupCall(id);
+    }
+    await bob.waitFor((e) => e.type === 'call-warning');
+    expect(bob.client.callLog().filter((e) => e.event === 'hung-up-early')).toHaveLength(3);
+    expect(bob.client.callSuspicion()).toEqual({ count: 3, callers: ['prankc'], warn: true });
+    for (const c of [alice, bob, prank]) c.client.close();
+    const out = await cli(dirname(bobDir), ['--profile', basename(bobDir), 'calls']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('incoming voice call from prankc: hung up before or right after ringing');
+    expect(out.stdout).toMatch(/Warning: 3 calls in the last day from people not in your contacts \(prankc\)/);
+  });
+
   it('a call nobody answers stops ringing on both sides after the ring timeout, logged as missed', async () => {
     const { alice, bob } = await contacts({ ringTimeoutMs: 1500 });
     const callId = await alice.client.startCall('callb', 'audio');

@@ -11,6 +11,7 @@ import { Attachments, type SendAttachmentOptions, type TransferOptions } from '.
 import { MemoryAttachmentFiles, toBlob, type AttachmentFiles, type AttachmentSource } from './attachments/files.ts';
 import { topUpPreKeys } from './account/prekeys.ts';
 import { Calls, RING_TIMEOUT_MS } from './calls/calls.ts';
+import type { CallSuspicion } from './calls/suspicion.ts';
 import { acceptRequest, blockContact, deleteConversation, isRequest, unblockContact } from './contacts/contacts.ts';
 import { findConversation, listConversations, type ConversationSummary } from './conversations/conversations.ts';
 import { isConversationId } from './conversations/ids.ts';
@@ -366,6 +367,14 @@ export class ParleyClient {
   /** The append-only call log. */
   callLog(): CallLogEntry[] {
     return this.opts.store.callLog.list();
+  }
+
+  /**
+   * Strangers' calls of the last day that hung up before or right after ringing, and
+   * whether they make a pattern to warn about (the app offers strict mode then).
+   */
+  callSuspicion(): CallSuspicion {
+    return this.calls.suspicion();
   }
 
   /** TURN credentials for relaying calls; undefined when the server has no relay. */

@@ -25,6 +25,11 @@ export type ClientEvent =
   | { type: 'identity-changed'; username: string; safetyNumber: string }
   | { type: 'connection'; state: ConnectionState; error?: WireError }
   | { type: 'decrypt-error'; from: string; error: string }
+  /**
+   * Strangers' calls that hung up before or right after ringing make a pattern seen in
+   * targeted attacks: show a warning offering strict mode (`count` in the last day, by `callers`).
+   */
+  | { type: 'call-warning'; count: number; callers: readonly string[] }
   /** A group's membership, name or our place in it changed. */
   | { type: 'group'; groupId: string }
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */

@@ -12,6 +12,13 @@ export const calls: Command = {
       const log = client.callLog();
       if (log.length === 0) console.log('No calls yet.');
       for (const e of log) console.log(`[${formatTime(e.timestamp)}] ${describeCallLogEntry(e)}`);
+      const s = client.callSuspicion();
+      if (s.warn) {
+        console.log(
+          `Warning: ${s.count} calls in the last day from people not in your contacts (${s.callers.join(', ')}) hung up before or right after ringing. ` +
+            'Targeted attacks on messengers have used such calls: do not call them back, `parley block <username>` them, and turn on strict mode in the web app (Settings).',
+        );
+      }
       return 0;
     }),
 };

@@ -63,7 +63,7 @@ async function setup() {
     events.emitAll(fx.events);
     for (const a of fx.after) await a();
   };
-  return { store, calls, heard, sent, receive };
+  return { store, calls, heard, sent, receive, wait: (ms: number) => void (clock += ms) };
 }
 
 const incomingMessage = fc.record({
@@ -140,5 +140,42 @@ describe('the call state machine', () => {
     expect(store.callLog.list().filter((e) => e.event === 'stranger')).toHaveLength(30);
     expect(store.messages.list(`direct:${PEOPLE.sam.accountId}`).map((m) => m.body)).toEqual(['Missed voice call']);
     expect(heard.filter((e) => e.type === 'call')).toEqual([]);
+  });
+
+  it("strangers' calls that hang up before or right after ringing are marked; three in a day raise one warning an hour, naming the callers", async () => {
+    const { store, calls, heard, receive, wait } = await setup();
+    // A stranger rings and hangs up a second later: marked.
+    await receive('sam', { type: 'ring', callId: CALL_IDS[0]!, media: 'video' });
+    await receive('sam', { type: 'hangup', callId: CALL_IDS[0]! });
+    // A stranger who lets it ring for 30 s before hanging up: not marked.
+    await receive('sam', { type: 'ring', callId: CALL_IDS[1]!, media: 'audio' });
+    wait(30_000);
+    await receive('sam', { type: 'hangup', callId: CALL_IDS[1]! });
+    // A contact's quick hang-up is not a sign of anything.
+    await receive('cara', { type: 'ring', callId: 'c'.repeat(32), media: 'audio' });
+    await receive('cara', { type: 'hangup', callId: 'c'.repeat(32) });
+    const marked = () => store.callLog.list().filter((e) => e.event === 'hung-up-early');
+    expect(marked().map((e) => [e.peer, e.callId, e.media])).toEqual([['sam', CALL_IDS[0], 'video']]);
+    expect(calls.suspicion()).toEqual({ count: 1, callers: ['sam'], warn: false });
+    expect(heard.filter((e) => e.type === 'call-warning')).toEqual([]);
+    // A hang-up with no ring before it (the ring never came, or was dropped): marked too.
+    await receive('sam', { type: 'hangup', callId: 'd'.repeat(32) });
+    await receive('sam', { type: 'ring', callId: 'e'.repeat(32), media: 'audio' });
+    await receive('sam', { type: 'hangup', callId: 'e'.repeat(32) });
+    expect(marked()).toHaveLength(3);
+    expect(heard.filter((e) => e.type === 'call-warning')).toEqual([{ type: 'call-warning', count: 3, callers: ['sam'] }]);
+    expect(calls.suspicion().warn).toBe(true);
+    // A fourth within the hour is marked but does not warn again; after an hour it does.
+    await receive('sam', { type: 'hangup', callId: 'f'.repeat(32) });
+    expect(heard.filter((e) => e.type === 'call-warning')).toHaveLength(1);
+    wait(3600_000);
+    await receive('sam', { type: 'hangup', callId: '1'.repeat(32) });
+    expect(heard.filter((e) => e.type === 'call-warning')).toHaveLength(2);
+    // A day later the pattern has passed.
+    wait(25 * 3600_000);
+    expect(calls.suspicion()).toEqual({ count: 0, callers: [], warn: false });
+    // Marking never rings, never reaches the app as a call event, and leaves one missed-call line.
+    expect(heard.filter((e) => e.type === 'call' && e.peer === 'sam')).toEqual([]);
+    calls.close();
   });
 });

@@ -19,6 +19,7 @@ import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import type { CallLogEntry } from '../storage/records.ts';
 import type { StoreTx } from '../storage/store.ts';
+import { callSuspicion, isEarlyHangup } from './suspicion.ts';
 
 /** An unanswered call stops ringing after this long on both sides (the server drops call messages after a minute too). */
 export const RING_TIMEOUT_MS = 60_000;
@@ -46,6 +47,8 @@ function lengthNote(a: ActiveCall, now: number): string {
 export class Calls {
   private readonly calls = new Map<string, ActiveCall>();
   private readonly ringTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** When the last call-warning was raised (ms); at most one an hour. */
+  private lastWarning = -Infinity;
 
   constructor(
     private readonly ctx: ClientContext,
@@ -139,7 +142,10 @@ export class Calls {
     // Why: anything but a ring for an unknown call, from someone else, from a stranger, or
     // (for the callee) before the local user accepted, is dropped unseen: no SDP or
     // candidate reaches the app before the answer.
-    if (!policy.actsOnCallSignals(r.relationship)) return;
+    if (!policy.actsOnCallSignals(r.relationship)) {
+      if (c.type === 'hangup' && r.relationship === 'stranger') this.markEarlyHangup(tx, fx, c.callId, peer);
+      return;
+    }
     const call = this.calls.get(c.callId);
     if (!call || call.peer !== peer || call.state === 'ended') return;
     const base = { callId: call.callId, peer, media: call.media };
@@ -178,6 +184,28 @@ export class Calls {
         return;
     }
   };
+
+  /**
+   * A stranger's hang-up before or right after their ring is marked in the call log;
+   * when the marks make a pattern, a `call-warning` (at most one per hour).
+   */
+  private markEarlyHangup(tx: StoreTx, fx: Parameters<ContentHandler<'call'>>[3], callId: string, peer: string): void {
+    const now = this.ctx.now();
+    const log = tx.callLog.list();
+    if (!isEarlyHangup(log, callId, peer, now)) return;
+    const ring = log.find((e) => e.callId === callId && e.peer === peer);
+    tx.callLog.append({ callId, peer, direction: 'in', media: ring?.media ?? 'audio', event: 'hung-up-early', timestamp: now });
+    const s = callSuspicion(tx.callLog.list(), now);
+    if (s.warn && now - this.lastWarning >= 3600_000) {
+      this.lastWarning = now;
+      fx.events.push({ type: 'call-warning', count: s.count, callers: s.callers });
+    }
+  }
+
+  /** The marked calls of the last day and whether they are a pattern (for a warning with a switch to strict mode). */
+  suspicion(): ReturnType<typeof callSuspicion> {
+    return callSuspicion(this.ctx.store.callLog.list(), this.ctx.now());
+  }
 
   /** Rings `username`. Only a `ring` is sent; the offer follows after they accept. */
   async start(username: string, media: 'audio' | 'video'): Promise<string> {

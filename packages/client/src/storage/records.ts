@@ -68,7 +68,8 @@ export interface CallLogEntry {
   readonly peer: string;
   readonly direction: 'in' | 'out';
   readonly media: 'audio' | 'video';
-  readonly event: 'ring' | 'answered' | 'declined' | 'missed' | 'busy' | 'ended' | 'blocked' | 'stranger';
+  /** `hung-up-early`: a stranger hung up before their ring or within seconds of it (calls/suspicion.ts). */
+  readonly event: 'ring' | 'answered' | 'declined' | 'missed' | 'busy' | 'ended' | 'blocked' | 'stranger' | 'hung-up-early';
   readonly timestamp: number;
 }
 
