@@ -5,13 +5,14 @@
  * groups/, devices/, sync/, retry/, receive/). It holds no logic of its own beyond
  * the connection's lifecycle.
  */
-import { LIMITS, type EnvelopeFrame, type WireError } from '@parley/wire';
+import { LIMITS, type EnvelopeFrame, type Feature, type WireError } from '@parley/wire';
 import { register } from './account/register.ts';
 import { Attachments, type SendAttachmentOptions, type TransferOptions } from './attachments/attachments.ts';
 import { MemoryAttachmentFiles, toBlob, type AttachmentFiles, type AttachmentSource } from './attachments/files.ts';
 import { topUpPreKeys } from './account/prekeys.ts';
 import { Calls, RING_TIMEOUT_MS } from './calls/calls.ts';
 import type { CallSuspicion } from './calls/suspicion.ts';
+import { MemoryNoticeKeeper, Notices, type NoticeCheck, type NoticeKeeper, type SecurityNotice } from './notices/notices.ts';
 import { acceptRequest, blockContact, deleteConversation, isRequest, unblockContact } from './contacts/contacts.ts';
 import { findConversation, listConversations, type ConversationSummary } from './conversations/conversations.ts';
 import { isConversationId } from './conversations/ids.ts';
@@ -52,6 +53,10 @@ export interface ClientOptions {
    * size download by themselves as they arrive; 0 turns that off. Default 16 MiB.
    */
   readonly autoDownloadMaxBytes?: number;
+  /** Where this device keeps the operator's security notices and pinned key (default: in memory). */
+  readonly noticeKeeper?: NoticeKeeper;
+  /** The operator's notice key, when the app ships with it; otherwise the first one seen is pinned. */
+  readonly noticeKey?: Uint8Array;
 }
 
 /** Default for `ClientOptions.autoDownloadMaxBytes`. */
@@ -66,6 +71,7 @@ export class ParleyClient {
   private readonly ctx: ClientContext;
   private readonly bus = new EventBus();
   private readonly calls: Calls;
+  private readonly securityNotices: Notices;
   private readonly transfers: Attachments;
   private readonly pipeline: PipelineDeps;
   private connection: ServerConnection | undefined;
@@ -98,7 +104,8 @@ export class ParleyClient {
       },
     };
     Object.defineProperty(this, CONTEXT, { value: this.ctx, enumerable: false });
-    this.calls = new Calls(this.ctx, opts.ringTimeoutMs ?? RING_TIMEOUT_MS);
+    this.securityNotices = new Notices(opts.noticeKeeper ?? new MemoryNoticeKeeper(), opts.noticeKey);
+    this.calls = new Calls(this.ctx, opts.ringTimeoutMs ?? RING_TIMEOUT_MS, undefined, (f) => this.securityNotices.isDisabled(f));
     this.transfers = new Attachments(this.ctx, opts.attachmentFiles ?? new MemoryAttachmentFiles(), opts.autoDownloadMaxBytes ?? AUTO_DOWNLOAD_MAX_BYTES);
     // Every message that arrives with an attachment (after its commit) may download by itself.
     this.bus.on((e) => {
@@ -178,6 +185,7 @@ export class ParleyClient {
       .then((list) => rememberOwnDevices(this.ctx, list.map((d) => d.deviceId)))
       .catch(() => undefined);
     void this.topUpPreKeys().catch(() => undefined);
+    void this.checkNotices().catch(() => undefined);
     void this.transfers.prune().catch(() => undefined);
   }
 
@@ -375,6 +383,29 @@ export class ParleyClient {
    */
   callSuspicion(): CallSuspicion {
     return this.calls.suspicion();
+  }
+
+  /**
+   * Fetches the operator's security notices and the server's kill switch (also done on
+   * every connect). Fresh, verified notices are kept and announced as `security-notice`
+   * events; forged, altered, misaddressed, expired and replayed ones are refused.
+   */
+  async checkNotices(): Promise<NoticeCheck> {
+    const a = requireAccount(this.ctx);
+    const res = await this.http.notices();
+    const check = this.securityNotices.apply(res, a.username, this.ctx.now());
+    for (const notice of check.fresh) this.bus.emit({ type: 'security-notice', notice });
+    return check;
+  }
+
+  /** Every security notice this device accepted, newest first. */
+  notices(): SecurityNotice[] {
+    return this.securityNotices.list();
+  }
+
+  /** Whether the server has switched a feature off for everyone (as of the last check). */
+  featureDisabled(feature: Feature): boolean {
+    return this.securityNotices.isDisabled(feature);
   }
 
   /** TURN credentials for relaying calls; undefined when the server has no relay. */

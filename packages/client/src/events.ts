@@ -5,6 +5,7 @@
  */
 import type { WireError } from '@parley/wire';
 import type { ConversationId, StoredMessage } from './storage/records.ts';
+import type { SecurityNotice } from './notices/notices.ts';
 import type { ConnectionState } from './transport/socket.ts';
 
 export type ClientEvent =
@@ -30,6 +31,8 @@ export type ClientEvent =
    * targeted attacks: show a warning offering strict mode (`count` in the last day, by `callers`).
    */
   | { type: 'call-warning'; count: number; callers: readonly string[] }
+  /** The operator sent a verified security notice ("update now"): show it; it is kept (client.notices()). */
+  | { type: 'security-notice'; notice: SecurityNotice }
   /** A group's membership, name or our place in it changed. */
   | { type: 'group'; groupId: string }
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */

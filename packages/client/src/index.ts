@@ -20,6 +20,7 @@ export type { DeviceInfo } from './devices/devices.ts';
 export type { LinkProgress } from './devices/link.ts';
 export { parseLinkCode } from './devices/provisioning.ts';
 export { describeCallLogEntry } from './calls/describe.ts';
+export { checkNotices, MemoryNoticeKeeper, type KeptNotices, type NoticeCheck, type NoticeKeeper, type NoticeRejection, type SecurityNotice } from './notices/notices.ts';
 export { EARLY_HANGUP_MS, SUSPICIOUS_CALLS_THRESHOLD, SUSPICION_WINDOW_MS, type CallSuspicion } from './calls/suspicion.ts';
 export { RING_TIMEOUT_MS } from './calls/calls.ts';
 export { HttpTransport, type Credentials } from './transport/http.ts';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildApp, LocalDiskBlobStore, SqliteStorage, type ParleyApp } from '@parley/server';
 import { createClient, MemoryClientStore, type ClientEvent, type ClientOptions, type ClientStore, type ParleyClient, type WebSocketFactory } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node/index.ts';
+import type { Feature, NoticesFile } from '@parley/wire';
 
 const dirs: string[] = [];
 const apps: ParleyApp[] = [];
@@ -27,7 +28,9 @@ export interface TestServer {
   readonly dataDir: string;
 }
 
-export async function startServer(config: { bundleFetchesPerMinute?: number; maxQueuedPerDevice?: number; maxAttachmentBytes?: number } = {}): Promise<TestServer> {
+export async function startServer(
+  config: { bundleFetchesPerMinute?: number; maxQueuedPerDevice?: number; maxAttachmentBytes?: number; notices?: NoticesFile; disabledFeatures?: readonly Feature[] } = {},
+): Promise<TestServer> {
   const dataDir = tempDir('srv');
   const storage = new SqliteStorage(join(dataDir, 'parley.sqlite'));
   const app = await buildApp(
@@ -37,6 +40,8 @@ export async function startServer(config: { bundleFetchesPerMinute?: number; max
       logLevel: 'silent',
       ...(config.maxQueuedPerDevice ? { maxQueuedPerDevice: config.maxQueuedPerDevice } : {}),
       ...(config.maxAttachmentBytes ? { maxAttachmentBytes: config.maxAttachmentBytes } : {}),
+      ...(config.notices ? { notices: config.notices } : {}),
+      ...(config.disabledFeatures ? { disabledFeatures: config.disabledFeatures } : {}),
     },
     { storage, serverSecret: new Uint8Array(32).fill(9), blobs: new LocalDiskBlobStore(join(dataDir, 'attachments')) },
   );

@@ -10,7 +10,7 @@
  * instance before the plugins, which inherit them.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { LIMITS } from '@parley/wire';
+import { LIMITS, type Feature, type NoticesFile } from '@parley/wire';
 import { accountsPlugin } from './accounts/accounts.ts';
 import { attachmentsPlugin } from './attachments/attachments.ts';
 import type { BlobStore } from './attachments/blob-store.ts';
@@ -28,6 +28,7 @@ import { Sends } from './messages/sends.ts';
 import { createMetrics, metricsPlugin, trackConnections } from './metrics/metrics.ts';
 import { installRequestParsing } from './requests.ts';
 import type { Storage } from './storage/storage.ts';
+import { noticesPlugin } from './notices/notices.ts';
 import { turnPlugin } from './turn/turn.ts';
 import { webPlugin } from './web/web.ts';
 
@@ -52,6 +53,10 @@ export interface AppConfig {
   readonly attachmentTtlMs?: number;
   /** How often expired attachments and abandoned uploads are deleted (default 5 minutes). */
   readonly attachmentSweepMs?: number;
+  /** The operator's signed security notices (`--notices-file`). */
+  readonly notices?: NoticesFile | undefined;
+  /** The kill switch: features every client must stop offering (`--disabled-features`). */
+  readonly disabledFeatures?: readonly Feature[];
 }
 
 export interface AppDeps {
@@ -123,6 +128,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
   await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });
+  await app.register(noticesPlugin, { auth, now, notices: config.notices, disabledFeatures: config.disabledFeatures ?? [] });
   const attachments = deps.blobs
     ? new AttachmentService({
         storage,
@@ -138,7 +144,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       })
     : undefined;
   if (attachments) {
-    await app.register(attachmentsPlugin, { service: attachments, auth, now, chunkBytes: LIMITS.attachmentChunkBytes, sweepIntervalMs: config.attachmentSweepMs ?? 5 * 60_000 });
+    await app.register(attachmentsPlugin, { service: attachments, auth, now, disabled: config.disabledFeatures?.includes('attachments') ?? false, chunkBytes: LIMITS.attachmentChunkBytes, sweepIntervalMs: config.attachmentSweepMs ?? 5 * 60_000 });
   }
   if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });
 

@@ -2,7 +2,7 @@
  * Server settings from flags (`--port 8080`) or PARLEY_* environment variables;
  * flags win. `npm start` with nothing set is a working single-node deployment.
  */
-import { attachmentCiphertextSize, LIMITS } from '@parley/wire';
+import { attachmentCiphertextSize, FEATURES, LIMITS, type Feature } from '@parley/wire';
 
 export interface ServerConfig {
   readonly host: string;
@@ -30,6 +30,9 @@ export interface ServerConfig {
   readonly attachmentTtlDays: number;
   /** Where attachment ciphertext is kept; default <dataDir>/attachments. Several nodes need one shared directory. */
   readonly attachmentsDir: string | undefined;
+  /** The operator's signed notices (a file written by `npm run notice`). */
+  readonly noticesFile: string | undefined;
+  readonly disabledFeatures: readonly Feature[];
 }
 
 export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
@@ -51,6 +54,8 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'max-attachment-bytes', env: 'PARLEY_MAX_ATTACHMENT_BYTES', def: '104857600', doc: 'largest attachment (file, image, voice note) in bytes; uploads are its encrypted, padded size' },
   { flag: 'attachment-ttl-days', env: 'PARLEY_ATTACHMENT_TTL_DAYS', def: '30', doc: 'days a finished attachment is kept before it is deleted from disk' },
   { flag: 'attachments-dir', env: 'PARLEY_ATTACHMENTS_DIR', def: '', doc: 'directory of encrypted attachments (default <data-dir>/attachments); several nodes must share one (docs/DEPLOY.md)' },
+  { flag: 'notices-file', env: 'PARLEY_NOTICES_FILE', def: '', doc: 'signed security notices to hand to clients (written by npm run notice; SECURITY.md)' },
+  { flag: 'disabled-features', env: 'PARLEY_DISABLED_FEATURES', def: '', doc: `kill switch: comma-separated features every client stops offering (${FEATURES.join(', ')})` },
   { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
 ];
 
@@ -58,6 +63,12 @@ function secretHex(v: string): Uint8Array | undefined {
   if (v === '') return undefined;
   if (!/^[0-9a-fA-F]{64}$/.test(v)) throw new Error('--server-secret must be 64 hex digits (openssl rand -hex 32)');
   return new Uint8Array(Buffer.from(v, 'hex'));
+}
+
+function features(v: string): Feature[] {
+  const out = v.split(',').map((f) => f.trim()).filter(Boolean);
+  for (const f of out) if (!(FEATURES as readonly string[]).includes(f)) throw new Error(`--disabled-features: unknown feature "${f}"; use ${FEATURES.join(', ')}`);
+  return [...new Set(out)] as Feature[];
 }
 
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ServerConfig {
@@ -89,6 +100,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     maxAttachmentBytes,
     attachmentTtlDays: positive('attachment-ttl-days'),
     attachmentsDir: values.get('attachments-dir') || undefined,
+    noticesFile: values.get('notices-file') || undefined,
+    disabledFeatures: features(values.get('disabled-features') ?? ''),
     maxBodyBytes: positive('max-body-bytes'),
     maxQueuedPerDevice: positive('max-queued-per-device'),
     host: values.get('host')!,

@@ -8,3 +8,4 @@ export { LocalDiskBlobStore } from './attachments/local-disk.ts';
 export type { BlobStore } from './attachments/blob-store.ts';
 export type { Storage } from './storage/storage.ts';
 export { loadServerSecret } from './auth/credentials.ts';
+export { signNotice, rawPublicKey, noticesFileText } from './notices/operator.ts';

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { buildApp, type ClusterLink } from './app.ts';
 import { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
 import { LocalDiskBlobStore } from './attachments/local-disk.ts';
+import { loadNoticesFile } from './notices/notices.ts';
 import { loadServerSecret } from './auth/credentials.ts';
 import { RedisCluster } from './cluster/redis-cluster.ts';
 import { openPostgresStorage } from './storage/postgres/postgres.ts';
@@ -63,9 +64,15 @@ async function main(): Promise<void> {
     }
   }
   const serverSecret = config.serverSecret ?? loadServerSecret(dataDir);
+  let notices;
+  try {
+    notices = config.noticesFile ? loadNoticesFile(config.noticesFile) : undefined;
+  } catch (e) {
+    fail((e as Error).message);
+  }
   const blobs = new LocalDiskBlobStore(config.attachmentsDir ?? join(dataDir, 'attachments'));
   const server = await buildApp(
-    { ...config, attachmentTtlMs: config.attachmentTtlDays * 24 * 3600_000 },
+    { ...config, attachmentTtlMs: config.attachmentTtlDays * 24 * 3600_000, notices },
     { storage, serverSecret, blobs, ...(cluster ? { cluster } : {}) },
   );
   try {

@@ -9,6 +9,7 @@
  * State: the calls in progress (memory only; a restart ends them) and ring timers.
  */
 import { encodeContent, type Content } from '../content/codec.ts';
+import { WireError, type Feature } from '@parley/wire';
 import type { CallMessage } from '../content/call.ts';
 import { policy } from '../contacts/policy.ts';
 import { directConversation } from '../conversations/ids.ts';
@@ -59,7 +60,13 @@ export class Calls {
       // Ephemeral: the server keeps call messages for a minute at most.
       return sendToAccount(ctx, peer, encodeContent(content), { timestamp: content.ts, ephemeral: true });
     },
+    /** The server's kill switch (notices/notices.ts): calls, or video calls, switched off for everyone. */
+    private readonly switchedOff: (f: Feature) => boolean = () => false,
   ) {}
+
+  private callsOff(media: 'audio' | 'video'): boolean {
+    return this.switchedOff('calls') || (media === 'video' && this.switchedOff('video-calls'));
+  }
 
   private log(tx: StoreTx, a: ActiveCall, event: CallLogEntry['event']): void {
     tx.callLog.append({ callId: a.callId, peer: a.peer, direction: a.direction, media: a.media, event, timestamp: this.ctx.now() });
@@ -101,9 +108,10 @@ export class Calls {
     if (r.fromSelf || r.group) return;
     if (c.type === 'ring') {
       const ring = policy.ringsFor(r.relationship);
+      const off = this.callsOff(c.media);
       // Why first: every call attempt is on the local log before anything else happens with it.
-      tx.callLog.append({ callId: c.callId, peer, direction: 'in', media: c.media, event: ring === 'ring' ? 'ring' : ring === 'missed-call' ? 'stranger' : 'blocked', timestamp: ctx.now() });
-      if (ring === 'log-only') return;
+      tx.callLog.append({ callId: c.callId, peer, direction: 'in', media: c.media, event: ring === 'log-only' ? 'blocked' : off ? 'switched-off' : ring === 'ring' ? 'ring' : 'stranger', timestamp: ctx.now() });
+      if (ring === 'log-only' || off) return;
       if (ring === 'missed-call') {
         // Strangers' calls do not ring: they land as a missed call in the message request,
         // one per caller per hour (every attempt is still in the call log above).
@@ -210,6 +218,7 @@ export class Calls {
   /** Rings `username`. Only a `ring` is sent; the offer follows after they accept. */
   async start(username: string, media: 'audio' | 'video'): Promise<string> {
     const me = requireAccount(this.ctx);
+    if (this.callsOff(media)) throw new WireError('FEATURE_DISABLED', `${media === 'video' ? 'video calls are' : 'calls are'} switched off on this server for now`);
     const peer = username.toLowerCase();
     const callId = hex(randomBytes(16));
     await this.ctx.lock.run(async () => {

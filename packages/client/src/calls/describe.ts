@@ -13,6 +13,7 @@ const EVENT_TEXT: Record<CallLogEntry['event'], string> = {
   ended: 'ended',
   blocked: 'blocked (not shown)',
   stranger: 'from someone not in your contacts (did not ring)',
+  'switched-off': 'not shown (the server has switched calls off for now)',
   'hung-up-early': 'hung up before or right after ringing (a pattern of targeted attacks when repeated)',
 };
 

@@ -68,8 +68,11 @@ export interface CallLogEntry {
   readonly peer: string;
   readonly direction: 'in' | 'out';
   readonly media: 'audio' | 'video';
-  /** `hung-up-early`: a stranger hung up before their ring or within seconds of it (calls/suspicion.ts). */
-  readonly event: 'ring' | 'answered' | 'declined' | 'missed' | 'busy' | 'ended' | 'blocked' | 'stranger' | 'hung-up-early';
+  /**
+   * `hung-up-early`: a stranger hung up before their ring or within seconds of it (calls/suspicion.ts);
+   * `switched-off`: a ring not shown because the server's kill switch has calls off.
+   */
+  readonly event: 'ring' | 'answered' | 'declined' | 'missed' | 'busy' | 'ended' | 'blocked' | 'stranger' | 'hung-up-early' | 'switched-off';
   readonly timestamp: number;
 }
 

@@ -36,6 +36,8 @@ import {
   sendResponse,
   str,
   turnCredentialsResponse,
+  noticesResponse,
+  type NoticesResponse,
   WireError,
   type AccountResponse,
   type BundleResponse,
@@ -216,6 +218,11 @@ export class HttpTransport {
   turnCredentials(): Promise<{ urls: readonly string[]; username: string; credential: string; ttl: number } | undefined> {
     const maybe: Decoder<ReturnType<typeof turnCredentialsResponse> | undefined> = (v, p) => (v === undefined ? undefined : turnCredentialsResponse(v, p));
     return this.request('GET', '/v1/turn', undefined, maybe);
+  }
+
+  /** The operator's signed notices for this account and the features the server switched off. */
+  notices(): Promise<NoticesResponse> {
+    return this.request('GET', '/v1/notices', undefined, noticesResponse);
   }
 
   // ---- groups

@@ -25,6 +25,8 @@ export interface AttachmentsOptions {
   readonly auth: Authenticator;
   readonly now: () => number;
   readonly chunkBytes: number;
+  /** The kill switch: no new uploads (downloads of what exists go on). */
+  readonly disabled?: boolean;
   /** How often expired blobs and abandoned uploads are deleted. */
   readonly sweepIntervalMs: number;
 }
@@ -47,7 +49,7 @@ function sliceHeaders(reply: FastifyReply, s: BlobSlice): void {
   if (s.status === 206) void reply.header('content-range', `bytes ${s.start}-${s.end - 1}/${s.size}`);
 }
 
-export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (app, { service, auth, now, chunkBytes, sweepIntervalMs }) => {
+export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (app, { service, auth, now, chunkBytes, sweepIntervalMs, disabled = false }) => {
   const createsByAccount = new RateLimiter(LIMITS.attachmentsPerMinute, 60_000, now);
   const downloadsByAddress = new RateLimiter(LIMITS.attachmentDownloadsPerMinute, 60_000, now);
 
@@ -63,6 +65,7 @@ export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (
   app.post('/v1/attachments', async (req, reply) => {
     const a = await auth.request(req);
     const { size } = readBody(req, createAttachmentRequest);
+    if (disabled) throw new WireError('FEATURE_DISABLED', 'attachments are switched off on this server for now');
     if (!createsByAccount.take(a.accountId)) throw new WireError('RATE_LIMITED', 'too many uploads begun; wait a minute');
     return reply.status(201).send(await service.create(a, size));
   });

@@ -9,3 +9,4 @@ export * from './provisioning.ts';
 export * from './turn.ts';
 export * from './attachments.ts';
 export * from './frames.ts';
+export * from './notices.ts';
