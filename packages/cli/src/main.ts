@@ -11,6 +11,7 @@ import { accept, block, requests, safetyNumber, trust } from './commands/contact
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
 import { chat, files, inbox, send } from './commands/messages.ts';
+import { notices } from './commands/notices.ts';
 import type { Command } from './commands/types.ts';
 
 const COMMANDS: Record<string, Command> = {
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   'safety-number': safetyNumber,
   trust,
   calls,
+  notices,
   groups,
   group,
   link,

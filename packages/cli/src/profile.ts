@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ClientError, createClient, type ParleyClient } from '@parley/client';
-import { DirectoryAttachmentFiles, nodeWebSocket, SqliteClientStore } from '@parley/client/node';
+import { DirectoryAttachmentFiles, FileNoticeKeeper, nodeWebSocket, SqliteClientStore } from '@parley/client/node';
 import { UsageError, type Args } from './args.ts';
 
 export function openClient(args: Args): ParleyClient {
@@ -14,7 +14,14 @@ export function openClient(args: Args): ParleyClient {
   const store = new SqliteClientStore(join(dir, 'state.sqlite'));
   const serverUrl = args.server ?? store.account.get()?.serverUrl ?? 'http://localhost:8080';
   // Attachments download when a command asks (inbox --save-dir, files), not in the background.
-  return createClient({ serverUrl, store, createWebSocket: nodeWebSocket, attachmentFiles: new DirectoryAttachmentFiles(join(dir, 'attachments')), autoDownloadMaxBytes: 0 });
+  return createClient({
+    serverUrl,
+    store,
+    createWebSocket: nodeWebSocket,
+    attachmentFiles: new DirectoryAttachmentFiles(join(dir, 'attachments')),
+    autoDownloadMaxBytes: 0,
+    noticeKeeper: new FileNoticeKeeper(join(dir, 'notices.json')),
+  });
 }
 
 /** Runs `fn` with the profile's client, closing it after. */

@@ -5,6 +5,7 @@ import { need } from '../args.ts';
 import { describeError, formatBytes, formatMessage } from '../output.ts';
 import { openClient, requireRegistered, withClient } from '../profile.ts';
 import { saveFile, sendFile } from './files.ts';
+import { checkNoticesFirst } from './notices.ts';
 import type { Command } from './types.ts';
 
 export const send: Command = {
@@ -44,6 +45,7 @@ export const inbox: Command = {
     withClient(args, async (client) => {
       requireRegistered(client, args);
       const saveDir = args.options['save-dir'];
+      await checkNoticesFirst(client);
       const { lost } = await fetchNew(client);
       const unseen = client.messages(undefined, true);
       if (unseen.length === 0 && !lost) console.log('No new messages.');

@@ -2,3 +2,4 @@
 export { SqliteClientStore } from './sqlite-store.ts';
 export { nodeWebSocket } from './ws.ts';
 export { DirectoryAttachmentFiles, fileSource, saveAttachment } from './files.ts';
+export { FileNoticeKeeper } from './notice-file.ts';
