@@ -224,7 +224,7 @@ function FileCard(props: AttachmentViewProps & { note?: string }) {
 
 function VoiceNote({ client, message }: { client: ParleyClient; message: StoredMessage & { readonly attachment: StoredAttachment } }) {
   const { url, error } = useBlobUrl(client, message, true);
-  const label = `Voice message, ${voiceLength(message.attachment.durationMs)}`;
+  const label = `Voice note, ${voiceLength(message.attachment.durationMs)}`;
   if (error) return <span className="error small">{error}</span>;
   return (
     <div className="voice-note" data-attachment="voice">

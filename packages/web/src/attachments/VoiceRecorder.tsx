@@ -1,6 +1,6 @@
 /**
  * Recording a voice note. The microphone opens only when the person presses
- * "Record voice message" (never before), and closes when they send or cancel, or
+ * "Record a voice note" (never before), and closes when they send or cancel, or
  * when this goes away. While recording: the time so far, Cancel, and Send.
  */
 import { useEffect, useRef, useState } from 'react';
@@ -63,7 +63,7 @@ export function VoiceRecorder({ onRecorded, disabled }: { onRecorded: (audio: Bl
 
   if (recording) {
     return (
-      <span className="recorder" role="group" aria-label="Recording a voice message">
+      <span className="recorder" role="group" aria-label="Recording a voice note">
         <span className="rec-dot" aria-hidden="true" />
         <span className="small" role="timer">
           {voiceLength(now - recording.started)}
@@ -72,14 +72,14 @@ export function VoiceRecorder({ onRecorded, disabled }: { onRecorded: (audio: Bl
           Cancel
         </button>
         <button type="button" onClick={() => stop(true)}>
-          Send voice message
+          Send voice note
         </button>
       </span>
     );
   }
   return (
     <>
-      <button type="button" className="icon-button" aria-label="Record voice message" title="Record voice message" disabled={disabled} onClick={() => void start()}>
+      <button type="button" className="icon-button" aria-label="Record a voice note" title="Record a voice note" disabled={disabled} onClick={() => void start()}>
         <svg viewBox="0 0 24 24" aria-hidden="true">
           <path d="M12 15a3 3 0 0 0 3-3V6a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.9V21h2v-2.1a7 7 0 0 0 6-6.9h-2z" />
         </svg>
