@@ -59,7 +59,7 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   const [newChats, setNewChats] = useState<Readonly<Record<ConversationId, string>>>({});
   const [dialog, setDialog] = useState<OpenDialog>();
   /** The first message that was unread when the open conversation was opened (for the unread marker). */
-  const [unreadFrom, setUnreadFrom] = useState<number>();
+  const [unread, setUnread] = useState<{ from: number; count: number }>();
   const [transfers] = useState(() => new Transfers());
   const prefs = useSettings(settings);
   const markRead = useCallback(
@@ -74,7 +74,8 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   const nameOf = useMemo(() => accountNames(client, conversations), [client, conversations]);
   const view = useMemo(() => (open ? conversationView(client, conversations, open, newChats[open]) : undefined), [client, conversations, open, newChats]);
   const select = (id: ConversationId) => {
-    setUnreadFrom(client.messages(id, true).find((m) => m.direction === 'in' && m.kind === 'text')?.rowId);
+    const unseen = client.messages(id, true).filter((m) => m.direction === 'in' && m.kind === 'text');
+    setUnread(unseen[0] ? { from: unseen[0].rowId, count: unseen.length } : undefined);
     setOpen(id);
     askForNotifications();
     void markRead(id).then(session.refresh);
@@ -151,7 +152,7 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
             changedIdentities={session.changedIdentities}
             inCall={!!call.state && call.state.phase !== 'ended'}
             transfers={transfers}
-            unreadFrom={unreadFrom}
+            unread={unread}
             onBack={() => {
               const was = view.id;
               setOpen(undefined);

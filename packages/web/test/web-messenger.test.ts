@@ -335,8 +335,21 @@ describe('web messenger screens', () => {
     await befriend(mel, ned, 'ned', 'mel');
     await createGroupWith(mel, 'Weekend', ['ned']);
     await say(mel, 'Who is in for Saturday? 🚲');
+    const dir = tempDir('files');
+    writeFileSync(join(dir, 'route.png'), gradientPng(480, 320));
+    await mel.getByLabel('Files to send').setInputFiles(join(dir, 'route.png'));
+    await say(mel, 'This is the route 🗺️');
+    await mel.getByRole('button', { name: 'Open photo route.png' }).waitFor({ timeout: 30_000 });
     await screenshot(mel, 'web-conversation-list');
     await expectAccessible(mel, 'conversation list and group');
+    // Ned (Mel's contact) has the group with the photo, under Mel's name.
+    await ned.locator('[data-conversation="Weekend"]').click({ timeout: 20_000 });
+    await ned.getByRole('button', { name: 'Open photo route.png' }).waitFor({ timeout: 30_000 });
+    await say(ned, 'I am in! 👍');
+    await expect.poll(() => imagesDecoded(ned)).toBe(true);
+    expect(await ned.locator('.messages li.in .sender').first().textContent()).toBe('mel');
+    await screenshot(ned, 'web-group-chat-images');
+    await expectAccessible(ned, 'group with a photo');
   });
 });
 

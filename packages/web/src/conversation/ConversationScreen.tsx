@@ -31,8 +31,8 @@ export function ConversationScreen(props: {
   changedIdentities: Readonly<Record<string, string>>;
   inCall: boolean;
   transfers: Transfers;
-  /** The first message that was unread when the conversation was opened (its row id). */
-  unreadFrom: number | undefined;
+  /** The first message that was unread when the conversation was opened (its row id), and how many were. */
+  unread: { readonly from: number; readonly count: number } | undefined;
   onBack: () => void;
   onSent: () => void;
   onTrusted: (username: string) => void;
@@ -55,8 +55,8 @@ export function ConversationScreen(props: {
   const uploads = useMemo(() => transfers.uploads.filter((u) => u.conversation === view.id), [transfers.uploads, view.id]);
   const group = view.kind === 'group';
   const rows = useMemo(
-    () => buildTimeline(client.messages(view.id), { ...(group ? { senderName: nameOf } : {}), ...(props.unreadFrom !== undefined ? { unreadFrom: props.unreadFrom } : {}) }),
-    [client, view.id, group, nameOf, version, props.unreadFrom],
+    () => buildTimeline(client.messages(view.id), { ...(group ? { senderName: nameOf } : {}), ...(props.unread ? { unreadFrom: props.unread.from, unreadCount: props.unread.count } : {}) }),
+    [client, view.id, group, nameOf, version, props.unread],
   );
   const canSend = !(view.kind === 'direct' && view.request) && !(view.kind === 'group' && (!view.active || view.request));
   const composerTarget = { client, to: view.sendTo, conversation: view.id, transfers: props.transfers, onSent: props.onSent, onIdentityChanged: (username: string) => setIdentityWarning(username) };

@@ -93,6 +93,8 @@ describe('timeline', () => {
     expect(r.kind === 'message' && r.runStart).toBe(true);
     expect(buildTimeline(list, { now, unreadFrom: list[4]!.rowId }).map((x) => x.unread)).toEqual([undefined, undefined, undefined, undefined, '1 unread message']);
     expect(buildTimeline(list, { now }).every((x) => x.unread === undefined)).toBe(true);
+    // The number stays what it was when the conversation opened.
+    expect(buildTimeline(list, { now, unreadFrom: list[2]!.rowId, unreadCount: 1 })[2]!.unread).toBe('1 unread message');
   });
 
   it('builds 10,000 rows quickly (the virtualized list rebuilds them on every change)', () => {

@@ -51,6 +51,8 @@ export interface TimelineOptions {
   readonly senderName?: (accountId: string) => string;
   /** The row id of the first message that was unread when the conversation was opened. */
   readonly unreadFrom?: number;
+  /** How many were unread then (the marker keeps that number as more arrive); default: all incoming from `unreadFrom` on. */
+  readonly unreadCount?: number;
   /** For day labels ("Today", "Yesterday"); default Date.now(). */
   readonly now?: number;
 }
@@ -58,7 +60,7 @@ export interface TimelineOptions {
 /** The rows for `messages` (stored order). */
 export function buildTimeline(messages: readonly StoredMessage[], options: TimelineOptions | ((accountId: string) => string) = {}): TimelineRow[] {
   const { senderName, unreadFrom, now = Date.now() } = typeof options === 'function' ? { senderName: options } : options;
-  const unreadCount = unreadFrom === undefined ? 0 : messages.filter((m) => m.rowId >= unreadFrom && m.direction === 'in' && !isSystemLine(m)).length;
+  const unreadCount = unreadFrom === undefined ? 0 : ((typeof options === 'function' ? undefined : options.unreadCount) ?? messages.filter((m) => m.rowId >= unreadFrom && m.direction === 'in' && !isSystemLine(m)).length);
   const unreadRow = unreadFrom !== undefined && unreadCount > 0 ? messages.find((m) => m.rowId >= unreadFrom && m.direction === 'in' && !isSystemLine(m))?.rowId : undefined;
   // Why day starts are computed once: 10,000 messages must not format 30,000 dates.
   const days = messages.map((m) => dayStart(m.timestamp));
