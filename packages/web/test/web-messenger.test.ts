@@ -346,6 +346,7 @@ describe('web messenger screens', () => {
     await ned.locator('[data-conversation="Weekend"]').click({ timeout: 20_000 });
     await ned.getByRole('button', { name: 'Open photo route.png' }).waitFor({ timeout: 30_000 });
     await say(ned, 'I am in! 👍');
+    await ned.locator('.messages li.out').filter({ hasText: 'I am in!' }).waitFor({ timeout: 15_000 });
     await expect.poll(() => imagesDecoded(ned)).toBe(true);
     expect(await ned.locator('.messages li.in .sender').first().textContent()).toBe('mel');
     await screenshot(ned, 'web-group-chat-images');
