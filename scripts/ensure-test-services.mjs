@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs, from Debian's packages, the programs the test suite drives:
 // Chromium (the protocol suite and the web app run in it), coturn (relayed
-// calls), PostgreSQL and Redis (the server's shared engines: tests start
+// calls), an emoji font (the web app's emoji render in screenshots as on people's
+// systems, which have one), PostgreSQL and Redis (the server's shared engines: tests start
 // throwaway servers of their own on loopback, packages/server/src/testing/engines.ts).
 // Runs before `npm test`.
 import { existsSync, readdirSync } from 'node:fs';
@@ -11,6 +12,7 @@ const needed = [
   { bin: '/usr/bin/chromium', pkg: 'chromium' },
   { bin: '/usr/bin/turnserver', pkg: 'coturn' },
   { bin: '/usr/bin/redis-server', pkg: 'redis-server' },
+  { bin: '/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf', pkg: 'fonts-noto-color-emoji' },
 ];
 const postgresInstalled = () =>
   existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/postgres`));

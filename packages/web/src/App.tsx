@@ -3,12 +3,15 @@
  * browser to an existing account, then the messenger (sidebar, open conversation,
  * the call screen and dialogs over them), or the screen that says this browser was
  * unlinked. Each screen lives in its own folder; the state that spans screens comes
- * from the session and call hooks. The open conversation is a ConversationId.
+ * from the session and call hooks, and files moving from Transfers. The open
+ * conversation is a ConversationId. On a narrow window the sidebar and the open
+ * conversation take turns (style.css), and "Back" closes the conversation.
  */
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { ConversationId, ParleyClient } from '@parley/client';
 import { CallScreen } from './call/CallScreen.tsx';
 import { useCall } from './call/use-call.ts';
+import { Transfers } from './attachments/transfers.ts';
 import { CallLogDialog } from './call-log/CallLogDialog.tsx';
 import { ConversationScreen } from './conversation/ConversationScreen.tsx';
 import { conversationView } from './conversation/view.ts';
@@ -55,23 +58,34 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   /** Usernames of direct chats opened before the SDK knows the person (no message yet). */
   const [newChats, setNewChats] = useState<Readonly<Record<ConversationId, string>>>({});
   const [dialog, setDialog] = useState<OpenDialog>();
-  const session = useSession(client, open);
-  const relayOnly = callsRelayed(useSettings(settings));
+  /** The first message that was unread when the open conversation was opened (for the unread marker). */
+  const [unread, setUnread] = useState<{ from: number; count: number }>();
+  const [transfers] = useState(() => new Transfers());
+  const prefs = useSettings(settings);
+  const markRead = useCallback(
+    // Why markSeen when receipts are off: the conversation is read here, and nobody is told.
+    (id: ConversationId) => (settings.get().readReceipts ? client.markRead(id) : client.markSeen(client.messages(id, true))),
+    [client, settings],
+  );
+  const session = useSession(client, open, markRead, transfers);
+  const relayOnly = callsRelayed(prefs);
   const call = useCall(client, relayOnly, { onChange: session.refresh, onError: session.report });
   const conversations = useMemo(() => client.conversations(), [client, session.version]);
   const nameOf = useMemo(() => accountNames(client, conversations), [client, conversations]);
   const view = useMemo(() => (open ? conversationView(client, conversations, open, newChats[open]) : undefined), [client, conversations, open, newChats]);
   const select = (id: ConversationId) => {
+    const unseen = client.messages(id, true).filter((m) => m.direction === 'in' && m.kind === 'text');
+    setUnread(unseen[0] ? { from: unseen[0].rowId, count: unseen.length } : undefined);
     setOpen(id);
     askForNotifications();
-    void client.markRead(id).then(session.refresh);
+    void markRead(id).then(session.refresh);
   };
   const closeDialog = () => setDialog(undefined);
 
   if (session.unlinked) return <UnlinkedScreen username={me.username} onLinkAgain={() => onStartOver(true)} onNewAccount={() => onStartOver(false)} />;
 
   return (
-    <div className="app">
+    <div className={view ? 'app conversation-open' : 'app'}>
       <Sidebar
         client={client}
         username={me.username}
@@ -137,6 +151,14 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
             typing={session.typing[view.id] ?? {}}
             changedIdentities={session.changedIdentities}
             inCall={!!call.state && call.state.phase !== 'ended'}
+            transfers={transfers}
+            unread={unread}
+            onBack={() => {
+              const was = view.id;
+              setOpen(undefined);
+              // Keyboard users land on the conversation they left.
+              requestAnimationFrame(() => document.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(was)}"]`)?.focus());
+            }}
             onSent={session.refresh}
             onTrusted={session.trusted}
             onClosed={() => {

@@ -528,11 +528,11 @@ describe('web app', () => {
     // Dirk opens Cleo's message request with the keyboard only.
     const row = dirk.locator('[data-conversation="cleo"]');
     await row.waitFor({ timeout: 20_000 });
-    expect(await row.evaluate((el) => el.tagName)).toBe('BUTTON');
+    expect(await row.getByRole('button').evaluate((el) => el.tagName)).toBe('BUTTON');
     expect(await dirk.getByRole('list', { name: 'Conversations' }).getByRole('button', { name: 'cleo', exact: true }).count()).toBe(1);
     await dirk.getByLabel('Start a chat by username').focus();
     await dirk.keyboard.press('Tab');
-    expect(await dirk.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.conversation)).toBe('cleo');
+    expect(await dirk.evaluate(() => (document.activeElement?.closest('[data-conversation]') as HTMLElement | null)?.dataset.conversation)).toBe('cleo');
     await dirk.keyboard.press('Enter');
     await dirk.getByRole('region', { name: 'Message request' }).waitFor();
     await dirk.getByRole('button', { name: 'Accept' }).click();

@@ -21,6 +21,8 @@ export function typingText(names: readonly string[], group: boolean): string | u
 
 export function ConversationHeader(props: {
   view: ConversationView;
+  /** Back to the conversation list (shown on narrow screens only). */
+  onBack: () => void;
   /** When each person last said they started typing here (0: they stopped). */
   typing: Readonly<Record<string, number>>;
   inCall: boolean;
@@ -42,6 +44,11 @@ export function ConversationHeader(props: {
   const members = view.kind === 'group' ? (view.active ? `${view.group.members.length} member${view.group.members.length === 1 ? '' : 's'}` : 'You are no longer a member') : undefined;
   return (
     <header>
+      <button type="button" className="icon-button back" aria-label="Back to conversations" title="Back to conversations" onClick={props.onBack}>
+        <svg viewBox="0 0 24 24" aria-hidden="true">
+          <path d="M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z" />
+        </svg>
+      </button>
       <span className="header-who">
         <Avatar name={view.title} colourKey={view.id} group={view.kind === 'group'} size={38} />
         <span className="header-text">
@@ -57,21 +64,33 @@ export function ConversationHeader(props: {
           <>
             {!view.request && (
               <>
-                <button className="link" disabled={props.inCall} onClick={() => props.onCall('audio')}>
-                  Voice call
+                <button className="link header-action" disabled={props.inCall} onClick={() => props.onCall('audio')} title="Voice call">
+                  <svg viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z" />
+                  </svg>
+                  <span className="action-label">Voice call</span>
                 </button>
-                <button className="link" disabled={props.inCall} onClick={() => props.onCall('video')}>
-                  Video call
+                <button className="link header-action" disabled={props.inCall} onClick={() => props.onCall('video')} title="Video call">
+                  <svg viewBox="0 0 24 24" aria-hidden="true">
+                    <path d="M17 10.5V7a1 1 0 0 0-1-1H4a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h12a1 1 0 0 0 1-1v-3.5l4 4v-11z" />
+                  </svg>
+                  <span className="action-label">Video call</span>
                 </button>
               </>
             )}
-            <button className="link" onClick={props.onShowSafetyNumber}>
-              Verify safety number
+            <button className="link header-action" onClick={props.onShowSafetyNumber} title="Verify safety number">
+              <svg viewBox="0 0 24 24" aria-hidden="true">
+                <path d="M12 2 4 5v6c0 5.5 3.4 10.3 8 11.6 4.6-1.3 8-6.1 8-11.6V5zm-1.2 14.2-3.5-3.5 1.4-1.4 2.1 2.1 4.9-4.9 1.4 1.4z" />
+              </svg>
+              <span className="action-label">Verify safety number</span>
             </button>
           </>
         ) : (
-          <button className="link" onClick={props.onGroupInfo}>
-            Group info
+          <button className="link header-action" onClick={props.onGroupInfo} title="Group info">
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 15h-2v-6h2zm0-8h-2V7h2z" />
+            </svg>
+            <span className="action-label">Group info</span>
           </button>
         )}
       </span>

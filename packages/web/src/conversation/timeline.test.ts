@@ -44,4 +44,64 @@ describe('timeline', () => {
   it('in a direct conversation, names nobody', () => {
     expect(show(buildTimeline([msg('one'), msg('two')]))).toEqual(['one', 'two']);
   });
+
+  const at = (iso: string) => new Date(iso).getTime();
+  const runs = (rows: ReturnType<typeof buildTimeline>) => rows.map((r) => (r.kind === 'message' ? `${r.runStart ? '[' : ''}${r.message.body}${r.runEnd ? ']' : ''}` : `line:${r.text}`));
+
+  it('groups consecutive messages of one sender into runs, broken by another sender, a system line, a gap of minutes or a new day', () => {
+    const rows = buildTimeline([
+      msg('a1', { timestamp: at('2026-03-02T10:00:00') }),
+      msg('a2', { timestamp: at('2026-03-02T10:01:00') }),
+      msg('mine', { direction: 'out', senderAccountId: 'me', status: 'read', timestamp: at('2026-03-02T10:02:00') }),
+      msg('mine too', { direction: 'out', senderAccountId: 'me', status: 'read', timestamp: at('2026-03-02T10:02:30') }),
+      msg('b1', { timestamp: at('2026-03-02T10:03:00') }),
+      msg('later', { timestamp: at('2026-03-02T10:20:00') }),
+      msg('Missed voice call', { kind: 'system', timestamp: at('2026-03-02T10:21:00') }),
+      msg('after', { timestamp: at('2026-03-02T10:22:00') }),
+      msg('late', { timestamp: at('2026-03-02T23:59:00') }),
+      msg('next day', { timestamp: at('2026-03-03T00:01:00') }),
+    ], { now: at('2026-03-03T12:00:00') });
+    expect(runs(rows)).toEqual(['[a1', 'a2]', '[mine', 'mine too]', '[b1]', '[later]', 'line:Missed voice call', '[after]', '[late]', '[next day]']);
+  });
+
+  it('puts a day separator above the first row of each day: Today, Yesterday, a weekday within the week, else the date', () => {
+    const now = at('2026-03-10T12:00:00');
+    const rows = buildTimeline([
+      msg('old', { timestamp: at('2026-01-05T09:00:00') }),
+      msg('old 2', { timestamp: at('2026-01-05T09:01:00') }),
+      msg('this week', { timestamp: at('2026-03-07T09:00:00') }),
+      msg('yesterday', { timestamp: at('2026-03-09T22:00:00') }),
+      msg('call', { kind: 'system', timestamp: at('2026-03-10T08:00:00') }),
+      msg('today', { timestamp: at('2026-03-10T09:00:00') }),
+    ], { now });
+    expect(rows.map((r) => r.day)).toEqual([new Date(at('2026-01-05T09:00:00')).toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' }), undefined, new Date(at('2026-03-07T09:00:00')).toLocaleDateString([], { weekday: 'long' }), 'Yesterday', 'Today', undefined]);
+  });
+
+  it('marks the first message that was unread when the conversation opened, with how many are unread; our own and system lines do not count', () => {
+    const now = at('2026-03-10T12:00:00');
+    const list = [
+      msg('read', { timestamp: now - 50_000 }),
+      msg('mine', { direction: 'out', senderAccountId: 'me', status: 'read', timestamp: now - 40_000 }),
+      msg('new 1', { timestamp: now - 30_000 }),
+      msg('Missed voice call', { kind: 'system', timestamp: now - 20_000 }),
+      msg('new 2', { timestamp: now - 10_000 }),
+    ];
+    const rows = buildTimeline(list, { now, unreadFrom: list[1]!.rowId });
+    expect(rows.map((r) => r.unread)).toEqual([undefined, undefined, '2 unread messages', undefined, undefined]);
+    // The marker starts a run of its own.
+    const r = rows[2]!;
+    expect(r.kind === 'message' && r.runStart).toBe(true);
+    expect(buildTimeline(list, { now, unreadFrom: list[4]!.rowId }).map((x) => x.unread)).toEqual([undefined, undefined, undefined, undefined, '1 unread message']);
+    expect(buildTimeline(list, { now }).every((x) => x.unread === undefined)).toBe(true);
+    // The number stays what it was when the conversation opened.
+    expect(buildTimeline(list, { now, unreadFrom: list[2]!.rowId, unreadCount: 1 })[2]!.unread).toBe('1 unread message');
+  });
+
+  it('builds 10,000 rows quickly (the virtualized list rebuilds them on every change)', () => {
+    const many = Array.from({ length: 10_000 }, (_, i) => msg(`m${i}`, { timestamp: 1_700_000_000_000 + i * 60_000 }));
+    const t0 = performance.now();
+    const rows = buildTimeline(many, { now: 1_700_000_000_000 + 10_000 * 60_000 });
+    expect(rows).toHaveLength(10_000);
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
 });

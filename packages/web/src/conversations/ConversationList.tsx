@@ -1,9 +1,11 @@
 /**
  * Conversations (direct chats and groups), newest activity first, keyed by
- * ConversationId, with unread counts and requests marked. Each is a button in a
- * list: reached with Tab, opened with Enter; its name is the person's username or
- * the group's name, its description the rest. `data-conversation` carries that
- * name too, for tests and styling.
+ * ConversationId, with unread counts and requests marked. Each row holds one
+ * button, reached with Tab and opened with Enter, whose name is the person's
+ * username or the group's name, exactly what it shows; the rest of the row (a
+ * request tag, the time, the last message, the unread count) is its description.
+ * The button covers the whole row for pointers (style.css). The row carries
+ * `data-conversation` (that name), for tests and styling.
  */
 import type { ConversationId, ConversationSummary } from '@parley/client';
 import { Avatar } from '../ui/Avatar.tsx';
@@ -18,48 +20,47 @@ export function ConversationList(props: { conversations: readonly ConversationSu
       {conversations.map((c, i) => {
         const dom = `conversation-${i}`;
         const group = c.kind === 'group';
+        const current = c.id === open;
         return (
-          <li key={c.id}>
-            <button
-              type="button"
-              className="conversation-item"
-              data-conversation={c.title}
-              data-conversation-id={c.id}
-              aria-current={c.id === open ? 'true' : undefined}
-              aria-label={c.title}
-              aria-describedby={[group && `${dom}-kind`, c.request && `${dom}-tag`, `${dom}-preview`, c.unread > 0 && `${dom}-unread`].filter(Boolean).join(' ')}
-              onClick={() => onSelect(c.id)}
-            >
-              <Avatar name={c.title} colourKey={c.id} group={group} />
-              <span className="item-text">
-                <span className="row">
-                  <span className="name">
+          <li key={c.id} className={current ? 'conversation-row current' : 'conversation-row'} data-conversation={c.title}>
+            <Avatar name={c.title} colourKey={c.id} group={group} />
+            <span className="item-text">
+              <span className="row">
+                <span className="name">
+                  <button
+                    type="button"
+                    className="conversation-item"
+                    data-conversation-id={c.id}
+                    aria-current={current ? 'true' : undefined}
+                    aria-describedby={[group && `${dom}-kind`, c.request && `${dom}-tag`, `${dom}-preview`, c.unread > 0 && `${dom}-unread`].filter(Boolean).join(' ')}
+                    onClick={() => onSelect(c.id)}
+                  >
                     {c.title}
-                    {group && (
-                      <span className="visually-hidden" id={`${dom}-kind`}>
-                        Group
-                      </span>
-                    )}{' '}
-                    {c.request && (
-                      <span className="tag" id={`${dom}-tag`}>
-                        Message request
-                      </span>
-                    )}
-                  </span>
-                  {c.last && <span className="muted small">{clockTime(c.last.timestamp)}</span>}
-                </span>
-                <span className="row">
-                  <span className="preview" id={`${dom}-preview`}>
-                    {previewText(c, props.nameOf)}
-                  </span>
-                  {c.unread > 0 && (
-                    <span className="badge" id={`${dom}-unread`} aria-label={`${c.unread} unread`}>
-                      {c.unread}
+                  </button>
+                  {group && (
+                    <span className="visually-hidden" id={`${dom}-kind`}>
+                      Group
+                    </span>
+                  )}{' '}
+                  {c.request && (
+                    <span className="tag" id={`${dom}-tag`}>
+                      Message request
                     </span>
                   )}
                 </span>
+                {c.last && <span className="muted small time">{clockTime(c.last.timestamp)}</span>}
               </span>
-            </button>
+              <span className="row">
+                <span className="preview" id={`${dom}-preview`}>
+                  {previewText(c, props.nameOf)}
+                </span>
+                {c.unread > 0 && (
+                  <span className="badge" id={`${dom}-unread`} aria-label={`${c.unread} unread`}>
+                    {c.unread}
+                  </span>
+                )}
+              </span>
+            </span>
           </li>
         );
       })}

@@ -19,4 +19,13 @@ describe('conversation preview', () => {
   it('a group without messages says so', () => {
     expect(previewText({ kind: 'group' }, nameOf)).toBe('No messages yet');
   });
+
+  it('says what an attachment is when it has no caption', () => {
+    const a = { id: 'x', key: new Uint8Array(64), digest: new Uint8Array(32), size: 10, state: 'remote' as const };
+    expect(previewText({ kind: 'direct', last: last('', { attachment: { ...a, contentType: 'image/png', fileName: 'cat.png' } }) }, nameOf)).toBe('📷 Photo');
+    expect(previewText({ kind: 'direct', last: last('the view', { attachment: { ...a, contentType: 'image/png' } }) }, nameOf)).toBe('📷 the view');
+    expect(previewText({ kind: 'group', last: last('', { attachment: { ...a, contentType: 'audio/webm', voiceNote: true } }) }, nameOf)).toBe('bob: 🎤 Voice message');
+    expect(previewText({ kind: 'direct', last: last('', { direction: 'out', attachment: { ...a, contentType: 'application/pdf', fileName: 'report.pdf' } }) }, nameOf)).toBe('You: 📄 report.pdf');
+    expect(previewText({ kind: 'direct', request: true, last: last('', { attachment: { ...a, contentType: 'application/pdf', fileName: 'report.pdf' } }) }, nameOf)).toBe('📄 File');
+  });
 });

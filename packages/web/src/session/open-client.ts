@@ -1,16 +1,24 @@
 /**
  * The web app's connection to the SDK: one client per browser profile, its
- * protocol state in IndexedDB, the server the page was loaded from; and forgetting
- * that profile, for a browser that was unlinked and is to be linked again.
+ * protocol state and its attachments in IndexedDB (downloads resume after a
+ * reload), the server the page was loaded from; and forgetting that profile, for
+ * a browser that was unlinked and is to be linked again.
  */
 import { createClient, type ParleyClient, type WebSocketFactory } from '@parley/client';
-import { IdbClientStore } from '@parley/client/browser';
+import { IdbAttachmentFiles, IdbClientStore } from '@parley/client/browser';
 
 const browserWebSocket: WebSocketFactory = (url) => new WebSocket(url) as unknown as ReturnType<WebSocketFactory>;
 
-export async function openClient(profile = 'default'): Promise<ParleyClient> {
+export interface OpenedClient {
+  readonly client: ParleyClient;
+  /** The profile's attachment files (closed by forgetProfile, so their database can be deleted). */
+  readonly files: IdbAttachmentFiles;
+}
+
+export async function openClient(profile = 'default'): Promise<OpenedClient> {
   const store = await IdbClientStore.open(profile);
-  return createClient({ serverUrl: location.origin, store, createWebSocket: browserWebSocket });
+  const files = await IdbAttachmentFiles.open(profile);
+  return { client: createClient({ serverUrl: location.origin, store, createWebSocket: browserWebSocket, attachmentFiles: files }), files };
 }
 
 /**
@@ -18,11 +26,14 @@ export async function openClient(profile = 'default'): Promise<ParleyClient> {
  * browser can be linked or registered anew. Why here: the SDK has no call that
  * deletes a store, so this names IdbClientStore's database (`parley-<profile>`).
  */
-export async function forgetProfile(client: ParleyClient, profile = 'default'): Promise<void> {
+export async function forgetProfile({ client, files }: OpenedClient, profile = 'default'): Promise<void> {
   client.close();
-  await new Promise<void>((resolve, reject) => {
-    const r = indexedDB.deleteDatabase(`parley-${profile}`);
-    r.onsuccess = () => resolve();
-    r.onerror = () => reject(r.error ?? new Error('the browser could not delete the old data'));
-  });
+  files.close();
+  for (const db of [`parley-${profile}`, `parley-${profile}-attachments`]) {
+    await new Promise<void>((resolve, reject) => {
+      const r = indexedDB.deleteDatabase(db);
+      r.onsuccess = () => resolve();
+      r.onerror = () => reject(r.error ?? new Error('the browser could not delete the old data'));
+    });
+  }
 }

@@ -9,6 +9,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { WireError, type ClientEvent, type ConversationId, type ParleyClient } from '@parley/client';
+import { transferKey, type Transfers } from '../attachments/transfers.ts';
 import { explain } from '../errors.ts';
 import { notifyInBackground } from './notify.ts';
 
@@ -32,7 +33,11 @@ export interface Session {
 
 const isUnlinked = (e: unknown) => e instanceof WireError && e.code === 'DEVICE_UNLINKED';
 
-export function useSession(client: ParleyClient, openConversation: ConversationId | undefined): Session {
+/**
+ * `markRead` marks a conversation read (with or without read receipts, as the person
+ * chose); `transfers` gets the SDK's download progress.
+ */
+export function useSession(client: ParleyClient, openConversation: ConversationId | undefined, markRead: (conversation: ConversationId) => Promise<void>, transfers: Transfers): Session {
   const [version, setVersion] = useState(0);
   const [connection, setConnection] = useState<string>();
   const [fatal, setFatal] = useState<string>();
@@ -42,17 +47,22 @@ export function useSession(client: ParleyClient, openConversation: ConversationI
   const refresh = useCallback(() => setVersion((v) => v + 1), []);
   const openRef = useRef(openConversation);
   openRef.current = openConversation;
+  const markReadRef = useRef(markRead);
+  markReadRef.current = markRead;
 
   useEffect(() => {
     /** What the person sees in the open conversation counts as read, as long as the tab is visible. */
     const readIfOpen = (conversation: ConversationId | undefined) => {
-      if (conversation && openRef.current === conversation && !document.hidden) void client.markRead(conversation).then(refresh);
+      if (conversation && openRef.current === conversation && !document.hidden) void markReadRef.current(conversation).then(refresh);
     };
     const failed = (e: WireError) => {
       if (isUnlinked(e)) setUnlinked(true);
       else setFatal(explain(e));
     };
     const off = client.on((e: ClientEvent) => {
+      // Progress moves a file card only; it does not re-read the conversations.
+      if (e.type === 'attachment-progress') return transfers.downloadProgress(transferKey(e.message), e.done, e.total);
+      if (e.type === 'attachment') transfers.downloadEnded(transferKey(e.message));
       if (e.type === 'connection') {
         if (e.state === 'open') setConnection(undefined);
         else if (e.state === 'reconnecting') setConnection(explain(e.error));
@@ -76,7 +86,7 @@ export function useSession(client: ParleyClient, openConversation: ConversationI
     });
     client.connect().catch((e) => (e instanceof WireError ? failed(e) : setFatal(explain(e))));
     const onVisible = () => {
-      if (!document.hidden && openRef.current) void client.markRead(openRef.current).then(refresh);
+      if (!document.hidden && openRef.current) void markReadRef.current(openRef.current).then(refresh);
     };
     document.addEventListener('visibilitychange', onVisible);
     return () => {
@@ -84,7 +94,7 @@ export function useSession(client: ParleyClient, openConversation: ConversationI
       document.removeEventListener('visibilitychange', onVisible);
       client.disconnect();
     };
-  }, [client, refresh]);
+  }, [client, refresh, transfers]);
 
   const trusted = useCallback((username: string) => setChanged(({ [username]: _, ...rest }) => rest), []);
   return { version, refresh, connection, fatal, report: setFatal, unlinked, typing, changedIdentities, trusted };

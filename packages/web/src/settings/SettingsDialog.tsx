@@ -1,22 +1,41 @@
-/** The settings screen, reached from the sidebar header: calls and privacy, and the account's linked devices. */
+/**
+ * The settings screen, reached from the sidebar header (full screen on a phone):
+ * profile, privacy (read receipts, strict mode), calls (relay), and the account's
+ * linked devices. Choices are kept for this browser (settings.ts).
+ */
 import type { ParleyClient } from '@parley/client';
 import { LinkedDevices } from '../devices/LinkedDevices.tsx';
+import { Avatar } from '../ui/Avatar.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import type { SettingsStore } from './settings.ts';
 import { useSettings } from './use-settings.ts';
 
 export function SettingsDialog({ store, client, onClose }: { store: SettingsStore; client: ParleyClient; onClose: () => void }) {
   const settings = useSettings(store);
+  const me = client.account!;
   return (
     <Dialog label="Settings" onClose={onClose} className="settings">
-      <h2>Settings</h2>
-      <section className="settings-section" aria-labelledby="calls-title">
-        <h3 id="calls-title">Calls and privacy</h3>
+      <div className="settings-top">
+        <h2>Settings</h2>
+        <button onClick={onClose}>Done</button>
+      </div>
+      <section className="settings-section profile" aria-labelledby="profile-title">
+        <h3 id="profile-title">Profile</h3>
+        <div className="profile-row">
+          <Avatar name={me.username} colourKey={`direct:${me.accountId}`} size={56} />
+          <span className="profile-text">
+            <strong>{me.username}</strong>
+            <span className="muted small">Your username: people start a chat with you by typing it. This is device {me.deviceId} of your account.</span>
+          </span>
+        </div>
+      </section>
+      <section className="settings-section" aria-labelledby="privacy-title">
+        <h3 id="privacy-title">Privacy</h3>
         <label className="setting">
-          <input type="checkbox" checked={settings.strict || settings.relayCalls} disabled={settings.strict} onChange={(e) => store.update({ relayCalls: e.target.checked })} />
-          Relay calls (hide my IP address)
+          <input type="checkbox" checked={settings.readReceipts} onChange={(e) => store.update({ readReceipts: e.target.checked })} />
+          Read receipts
         </label>
-        <p className="muted small">Calls go through the server's relay, so the other side never learns your network address. A call may sound a little later.</p>
+        <p className="muted small">Tell your contacts when you have read their messages. People who are not your contacts are never told.</p>
         <label className="setting">
           <input type="checkbox" checked={settings.strict} onChange={(e) => store.update({ strict: e.target.checked })} />
           Strict mode (calls always relayed)
@@ -25,8 +44,15 @@ export function SettingsDialog({ store, client, onClose }: { store: SettingsStor
           For people who may be targeted. Calls only from contacts, no media or link previews from strangers, and a decision on every changed safety number are always on; strict mode also relays every call.
         </p>
       </section>
+      <section className="settings-section" aria-labelledby="calls-title">
+        <h3 id="calls-title">Calls</h3>
+        <label className="setting">
+          <input type="checkbox" checked={settings.strict || settings.relayCalls} disabled={settings.strict} onChange={(e) => store.update({ relayCalls: e.target.checked })} />
+          Relay calls (hide my IP address)
+        </label>
+        <p className="muted small">Calls go through the server's relay, so the other side never learns your network address. A call may sound a little later.</p>
+      </section>
       <LinkedDevices client={client} />
-      <button onClick={onClose}>Done</button>
     </Dialog>
   );
 }

@@ -7,14 +7,21 @@ function memoryStorage(initial: Record<string, string> = {}): SettingsStorage & 
 }
 
 describe('settings', () => {
-  it('defaults to direct calls and no strict mode', () => {
-    expect(new SettingsStore(memoryStorage()).get()).toEqual({ relayCalls: false, strict: false });
+  it('defaults to direct calls, no strict mode, and read receipts on', () => {
+    expect(new SettingsStore(memoryStorage()).get()).toEqual({ relayCalls: false, strict: false, readReceipts: true });
+  });
+
+  it('keeps read receipts off once turned off', () => {
+    const storage = memoryStorage();
+    new SettingsStore(storage).update({ readReceipts: false });
+    expect(storage.data.get('parley.readReceipts')).toBe('0');
+    expect(new SettingsStore(storage).get().readReceipts).toBe(false);
   });
 
   it('reads the keys earlier versions wrote, so people keep their choice', () => {
     const s = new SettingsStore(memoryStorage({ 'parley.relayCalls': '1', 'parley.strict': '0' }));
-    expect(s.get()).toEqual({ relayCalls: true, strict: false });
-    expect(new SettingsStore(memoryStorage({ 'parley.strict': '1' })).get()).toEqual({ relayCalls: false, strict: true });
+    expect(s.get()).toEqual({ relayCalls: true, strict: false, readReceipts: true });
+    expect(new SettingsStore(memoryStorage({ 'parley.strict': '1' })).get()).toEqual({ relayCalls: false, strict: true, readReceipts: true });
   });
 
   it('writes changes under the same keys, as "1" or "0", and tells subscribers once per change', () => {
@@ -28,7 +35,7 @@ describe('settings', () => {
     s.update({ relayCalls: false });
     expect(told).toBe(3);
     expect(Object.fromEntries(storage.data)).toEqual({ 'parley.relayCalls': '0', 'parley.strict': '1' });
-    expect(new SettingsStore(storage).get()).toEqual({ relayCalls: false, strict: true });
+    expect(new SettingsStore(storage).get()).toEqual({ relayCalls: false, strict: true, readReceipts: true });
     off();
     s.update({ strict: false });
     expect(told).toBe(3);
@@ -44,9 +51,9 @@ describe('settings', () => {
   });
 
   it('strict mode relays calls whatever the relay setting says', () => {
-    expect(callsRelayed({ relayCalls: false, strict: false })).toBe(false);
-    expect(callsRelayed({ relayCalls: true, strict: false })).toBe(true);
-    expect(callsRelayed({ relayCalls: false, strict: true })).toBe(true);
+    expect(callsRelayed({ relayCalls: false, strict: false, readReceipts: true })).toBe(false);
+    expect(callsRelayed({ relayCalls: true, strict: false, readReceipts: true })).toBe(true);
+    expect(callsRelayed({ relayCalls: false, strict: true, readReceipts: true })).toBe(true);
   });
 
   it('storage that refuses reads or writes (private browsing, full disk) leaves working settings and a warning', () => {
@@ -60,10 +67,10 @@ describe('settings', () => {
       },
     };
     const s = new SettingsStore(broken, (m) => warnings.push(m));
-    expect(s.get()).toEqual({ relayCalls: false, strict: false });
+    expect(s.get()).toEqual({ relayCalls: false, strict: false, readReceipts: true });
     s.update({ relayCalls: true });
     expect(s.get().relayCalls).toBe(true);
-    expect(warnings).toHaveLength(3);
-    expect(warnings[2]).toContain('could not save relayCalls');
+    expect(warnings).toHaveLength(4);
+    expect(warnings[3]).toContain('could not save relayCalls');
   });
 });

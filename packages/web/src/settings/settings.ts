@@ -15,6 +15,11 @@ export interface Settings {
    * an explicit decision on every changed safety number are Parley's defaults anyway.
    */
   readonly strict: boolean;
+  /**
+   * Tell people when I read their messages (on by default, as in WhatsApp and Signal).
+   * Off: conversations are still marked read on this device, and no read receipt is sent.
+   */
+  readonly readReceipts: boolean;
 }
 
 /** The part of the Web Storage API the settings use; localStorage in the app, a Map in tests. */
@@ -26,9 +31,10 @@ export interface SettingsStorage {
 export const SETTINGS_STORAGE_KEYS: { readonly [K in keyof Settings]: string } = {
   relayCalls: 'parley.relayCalls',
   strict: 'parley.strict',
+  readReceipts: 'parley.readReceipts',
 };
 
-export const DEFAULT_SETTINGS: Settings = { relayCalls: false, strict: false };
+export const DEFAULT_SETTINGS: Settings = { relayCalls: false, strict: false, readReceipts: true };
 
 /** Whether calls must use the relay: asked for, or implied by strict mode. */
 export function callsRelayed(s: Settings): boolean {
@@ -74,11 +80,12 @@ export class SettingsStore {
 function read(storage: SettingsStorage, warn: (message: string) => void): Settings {
   const flag = (k: keyof Settings): boolean => {
     try {
-      return storage.getItem(SETTINGS_STORAGE_KEYS[k]) === '1';
+      const v = storage.getItem(SETTINGS_STORAGE_KEYS[k]);
+      return v === null ? DEFAULT_SETTINGS[k] : v === '1';
     } catch (e) {
       warn(`settings: could not read ${k} (${(e as Error)?.message ?? String(e)}); using the default`);
       return DEFAULT_SETTINGS[k];
     }
   };
-  return { relayCalls: flag('relayCalls'), strict: flag('strict') };
+  return { relayCalls: flag('relayCalls'), strict: flag('strict'), readReceipts: flag('readReceipts') };
 }

@@ -30,3 +30,18 @@ export function timeAgo(ts: number, now: number): string {
 export function calendarDate(ts: number): string {
   return new Date(ts).toLocaleDateString([], { day: 'numeric', month: 'short', year: 'numeric' });
 }
+
+/** A day separator's label: "Today", "Yesterday", the weekday within a week, else the date. */
+export function dayLabel(ts: number, now: number): string {
+  const days = Math.round((dayStart(now) - dayStart(ts)) / 86_400_000);
+  if (days === 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  if (days > 1 && days < 7) return new Date(ts).toLocaleDateString([], { weekday: 'long' });
+  return calendarDate(ts);
+}
+
+/** Local midnight of `ts`'s day (ms): equal for two times on the same calendar day. */
+export function dayStart(ts: number): number {
+  const d = new Date(ts);
+  return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+}
