@@ -26,4 +26,4 @@ export { RING_TIMEOUT_MS } from './calls/calls.ts';
 export { HttpTransport, type Credentials } from './transport/http.ts';
 export { ServerConnection, type WebSocketFactory, type MinimalWebSocket, type ConnectionState } from './transport/socket.ts';
 // What apps need from the wire protocol, so they import the SDK only.
-export { WireError, isWireErrorCode, PARLEY_VERSION, type WireErrorCode } from '@parley/wire';
+export { WireError, isWireErrorCode, PARLEY_VERSION, base64Decode, base64Encode, type Feature, type WireErrorCode } from '@parley/wire';

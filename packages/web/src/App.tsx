@@ -22,6 +22,7 @@ import { GroupInfoDialog } from './groups/GroupInfoDialog.tsx';
 import { NewGroupDialog } from './groups/NewGroupDialog.tsx';
 import { RegisterScreen } from './register/RegisterScreen.tsx';
 import { SafetyNumberDialog } from './safety-number/SafetyNumberDialog.tsx';
+import { SecurityAlerts } from './security/SecurityAlerts.tsx';
 import { callsRelayed, type SettingsStore } from './settings/settings.ts';
 import { SettingsDialog } from './settings/SettingsDialog.tsx';
 import { useSettings } from './settings/use-settings.ts';
@@ -136,6 +137,7 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
             {session.fatal}
           </div>
         )}
+        <SecurityAlerts client={client} strict={prefs.strict} onStrict={() => settings.update({ strict: true })} />
         {session.connection && !session.fatal && (
           <div className="banner warn" role="status">
             {session.connection}

@@ -6,6 +6,7 @@
  */
 import { createClient, type ParleyClient, type WebSocketFactory } from '@parley/client';
 import { IdbAttachmentFiles, IdbClientStore } from '@parley/client/browser';
+import { LocalStorageNoticeKeeper } from '../security/notice-keeper.ts';
 
 const browserWebSocket: WebSocketFactory = (url) => new WebSocket(url) as unknown as ReturnType<WebSocketFactory>;
 
@@ -18,7 +19,8 @@ export interface OpenedClient {
 export async function openClient(profile = 'default'): Promise<OpenedClient> {
   const store = await IdbClientStore.open(profile);
   const files = await IdbAttachmentFiles.open(profile);
-  return { client: createClient({ serverUrl: location.origin, store, createWebSocket: browserWebSocket, attachmentFiles: files }), files };
+  const noticeKeeper = new LocalStorageNoticeKeeper(localStorage, `parley.notices.${profile}`);
+  return { client: createClient({ serverUrl: location.origin, store, createWebSocket: browserWebSocket, attachmentFiles: files, noticeKeeper }), files };
 }
 
 /**
