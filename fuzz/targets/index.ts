@@ -1,0 +1,7 @@
+// Every fuzz target, in the order the runner visits them. Re-exports only.
+import type { Target } from '../lib/target.ts';
+import { clientTargets } from './client.ts';
+import { protocolTargets } from './protocol.ts';
+import { clientWireTargets, serverTargets } from './wire.ts';
+
+export const TARGETS: readonly Target[] = [...serverTargets, ...clientWireTargets, ...clientTargets, ...protocolTargets];
