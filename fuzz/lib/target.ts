@@ -32,6 +32,8 @@ export interface Target {
   readonly tail?: number;
   /** The typed rejection. */
   readonly typed: (e: unknown) => boolean;
+  /** Corpus inputs may be refused: they were recorded against another server's state (live targets). */
+  readonly corpusMayBeRefused?: true;
   /** Builds what the decoder needs (keys, stores) from the corpus directory; returns the run function. */
   readonly setup: (dir: string) => Run | Promise<Run>;
 }
