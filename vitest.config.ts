@@ -12,7 +12,7 @@ export default defineConfig({
           name: 'node',
           sequence: { groupOrder: 0 },
           environment: 'node',
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'fuzz/**/*.test.ts'],
           exclude: ['**/node_modules/**', 'packages/client/src/browser/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -18,6 +18,12 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
     console.log(`typecheck ${pkg}/${cfg}: ${ok ? 'ok' : 'FAILED'}`);
   }
 }
+// The fuzz targets and runner (fuzz/), which reach into several packages.
+{
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'fuzz', 'tsconfig.json')], { stdio: 'inherit' });
+  if (r.status !== 0) failed++;
+  console.log(`typecheck fuzz/tsconfig.json: ${r.status === 0 ? 'ok' : 'FAILED'}`);
+}
 if (failed) {
   console.error(`${failed} project(s) failed to type-check; fix the errors above.`);
   process.exit(1);

@@ -4,6 +4,7 @@
  * Unknown keys are rejected; every string, byte field and array has a bound.
  */
 import { WireError } from './errors.ts';
+import { LIMITS } from './limits.ts';
 
 export type Decoder<T> = (value: unknown, path: string) => T;
 
@@ -88,9 +89,36 @@ export function object<R extends Fields, O extends Fields = {}>(required: R, opt
   };
 }
 
-/** Parses JSON text (bounded) then decodes it. */
+/**
+ * Whether JSON text nests arrays and objects deeper than `max` (brackets inside strings
+ * do not count). One pass over the text; malformed text is left to JSON.parse.
+ */
+export function nestedDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/** Below this length deep nesting costs JSON.parse under a millisecond: not worth a scan on the hot path. */
+const DEPTH_SCAN_FROM = 4096;
+
+/** Parses JSON text (bounded in length and nesting) then decodes it. */
 export function decodeJson<T>(text: string, decoder: Decoder<T>, maxLength: number): T {
   if (text.length > maxLength) throw new WireError('PAYLOAD_TOO_LARGE', `message larger than ${maxLength} bytes`);
+  // Why before parsing: JSON.parse's time grows superlinearly with nesting (0.7 s for 1 MiB of "[").
+  if (text.length >= DEPTH_SCAN_FROM && nestedDeeperThan(text, LIMITS.maxJsonDepth)) {
+    throw new WireError('BAD_REQUEST', `body: nested deeper than ${LIMITS.maxJsonDepth} levels`);
+  }
   let v: unknown;
   try {
     v = JSON.parse(text);

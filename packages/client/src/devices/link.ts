@@ -27,6 +27,21 @@ export interface LinkProgress {
   onProgress?(step: string): void;
 }
 
+export type ProvisioningMessage = ReturnType<typeof provisioningMessage>;
+
+/** New device: opens and decodes what the existing device sent through the channel (bytes another device wrote). */
+export function openProvisioningMessage(eph: PrivateKey, code: LinkCode, sealed: Uint8Array): { msg: ProvisioningMessage; identity: IdentityKeyPair } {
+  try {
+    const msg = provisioningMessage(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decryptProvisioning(eph, code, sealed))), 'provisioning');
+    // Inside the try (found by fuzzing): an identity that is not a key pair was an untyped-for-the-caller
+    // InvalidKey escaping linkAsNewDevice instead of LINK_FAILED.
+    return { msg, identity: IdentityKeyPair.deserialize(msg.identity) };
+  } catch (e) {
+    if (e instanceof ClientError) throw e;
+    throw new ClientError('LINK_FAILED', 'the linking message made no sense; update Parley on both devices and start again');
+  }
+}
+
 function expired(): ClientError {
   return new ClientError('LINK_FAILED', 'the link code expired before it was used; start again to get a new code');
 }
@@ -51,14 +66,7 @@ export async function linkAsNewDevice(ctx: ClientContext, deviceName: string, ui
       throw e;
     }
   }
-  let msg: ReturnType<typeof provisioningMessage>;
-  try {
-    msg = provisioningMessage(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decryptProvisioning(eph, code, sealed))), 'provisioning');
-  } catch (e) {
-    if (e instanceof ClientError) throw e;
-    throw new ClientError('LINK_FAILED', 'the linking message made no sense; update Parley on both devices and start again');
-  }
-  const identity = IdentityKeyPair.deserialize(msg.identity);
+  const { msg, identity } = openProvisioningMessage(eph, code, sealed);
   ui.onProgress?.(`linking to ${msg.username}'s account`);
   const keys = initialKeys(identity, ctx.now());
   const regId = registrationId();

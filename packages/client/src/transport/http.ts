@@ -14,6 +14,7 @@ import {
   contentRange,
   int,
   LIMITS,
+  nestedDeeperThan,
   base64Encode,
   bundleResponse,
   channelKeyResponse,
@@ -123,7 +124,8 @@ export class HttpTransport {
     }
     let json: unknown;
     try {
-      json = text && text.length <= MAX_ANSWER_CHARS ? JSON.parse(text) : undefined;
+      // A deeply nested answer is not parsed at all (JSON.parse would stall on it; see LIMITS.maxJsonDepth).
+      json = text && text.length <= MAX_ANSWER_CHARS && !nestedDeeperThan(text, LIMITS.maxJsonDepth) ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
@@ -301,7 +303,7 @@ export class HttpTransport {
       let json: unknown;
       try {
         const text = await res.text();
-        json = text.length <= MAX_ANSWER_CHARS ? JSON.parse(text) : undefined;
+        json = text.length <= MAX_ANSWER_CHARS && !nestedDeeperThan(text, LIMITS.maxJsonDepth) ? JSON.parse(text) : undefined;
       } catch {
         json = undefined;
       }
