@@ -18,6 +18,7 @@ export type ProtocolErrorCode =
   | 'INVALID_KYBER_PREKEY_ID'
   | 'NO_SENDER_KEY_STATE'
   | 'INVALID_SEALED_SENDER'
+  | 'SPQR_REQUIRED'
   | 'INVALID_STATE';
 
 /** Base class: `code` is stable and may cross process boundaries; `message` is for people. */
@@ -110,6 +111,24 @@ export class NoSenderKeyState extends ProtocolError {
 export class InvalidSealedSender extends ProtocolError {
   override readonly name = 'InvalidSealedSender';
   readonly code = 'INVALID_SEALED_SENDER';
+}
+
+/**
+ * The two sides of a session disagree on the post-quantum ratchet (SPQR).
+ * `requiredBy: 'peer'`: the peer uses SPQR from its first message (libsignal 0.92 and
+ * later require it) and this session runs without it; start a new session with SPQR
+ * (the default). `requiredBy: 'local'`: this session requires SPQR and the peer sent a
+ * message without it; the peer's library predates SPQR, or was configured without it.
+ */
+export class SpqrRequired extends ProtocolError {
+  override readonly name = 'SpqrRequired';
+  readonly code = 'SPQR_REQUIRED';
+  constructor(
+    readonly requiredBy: 'peer' | 'local',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A persisted record is corrupt or from an unknown version. */
