@@ -75,7 +75,7 @@ export class SessionState {
   pendingKyberPreKey: PendingKyberPreKey | undefined;
   remoteRegistrationId = 0;
   localRegistrationId = 0;
-  /** SPQR state; always empty here (Parley runs libsignal's no-SPQR mode for now). */
+  /** SPQR state (spqr's PqRatchetState, `spqr/state-codec.ts`); empty when the session runs without SPQR. */
   pqRatchetState: Uint8Array = new Uint8Array(0);
 
   constructor(

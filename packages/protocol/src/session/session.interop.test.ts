@@ -378,7 +378,15 @@ describe('1:1 sessions with libsignal 0.90', () => {
     expect(theirs.registrationId()).toBe(alice.registrationId);
     expect(theirs.preKeyId()).toBe(bundle.preKeyId);
     expect(theirs.signedPreKeyId()).toBe(bundle.signedPreKeyId);
-    expect(SC.SignalMessage.deserialize(ab(PreKeySignalMessage.deserialize(w.body).message.serialize())).pqRatchet().length).toBe(0);
+    // SPQR (mode 'required' by default): epoch 1, chain index 1, the first header chunk.
+    const pq = SC.SignalMessage.deserialize(ab(PreKeySignalMessage.deserialize(w.body).message.serialize())).pqRatchet();
+    expect(toHex(pq.subarray(0, 5))).toBe('0101010100');
+    expect(pq.length).toBe(5 + 32);
+    // Without SPQR no pq_ratchet bytes at all.
+    const carol = new ParleyDevice('carol');
+    await processPreKeyBundle(libsignalBundleToParley(bob.bundleParts()), new ProtocolAddress('bob', 1), carol.store, carol.store, Date.now(), { spqr: 'off' });
+    const w2 = await parleyEncrypt(carol, new ProtocolAddress('bob', 1), 'x');
+    expect(SC.SignalMessage.deserialize(ab(PreKeySignalMessage.deserialize(w2.body).message.serialize())).pqRatchet().length).toBe(0);
   });
 
   it('a peer that reinstalled (new identity) is received, then blocked for sending until approved', async () => {
