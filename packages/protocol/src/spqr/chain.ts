@@ -146,6 +146,11 @@ export class ChainEpochDirection {
     return new ChainEpochDirection(ctr, next.slice(), new KeyHistory(prev.slice(), prev.length));
   }
 
+  /** A copy whose counter, key and skipped keys change independently of this one. */
+  clone(): ChainEpochDirection {
+    return new ChainEpochDirection(this.ctr, this.next, new KeyHistory(this.prev.data.slice(0, this.prev.len), this.prev.len));
+  }
+
   prevBytes(): Uint8Array {
     return this.prev.bytes();
   }
@@ -195,6 +200,12 @@ export class Chain {
     public nextRoot: Uint8Array,
     readonly params: ChainParams,
   ) {}
+
+  /** A copy to work on: the stored chain is never changed by a message that may still fail. */
+  clone(): Chain {
+    const links = this.links.map((l) => ({ send: l.send.clone(), recv: l.recv.clone() }));
+    return new Chain(this.direction, this.currentEpoch, this.sendEpoch, links, this.nextRoot, this.params);
+  }
 
   static create(authKey: Uint8Array, direction: Direction, params: ChainParams): Chain {
     const okm = backend.hkdfSha256(authKey, ZERO_SALT, START, 96);

@@ -179,8 +179,12 @@ export class PolyDecoder {
   static fromParts(ptsNeeded: number, points: readonly (readonly [number, number])[][], isComplete: boolean): PolyDecoder {
     if (points.length !== NUM_POLYS) throw new ErasureCodeError(`decoder needs ${NUM_POLYS} point sets`);
     const pts = points.map((list) => {
-      const set: PointSet = { xs: [], ys: [] };
-      for (const [x, y] of list) insertPoint(set as { xs: number[]; ys: number[] }, x, y);
+      // Fast path: spqr writes each set sorted and without repeats, so it is taken as is.
+      let sorted = true;
+      for (let i = 1; i < list.length && sorted; i++) sorted = list[i - 1]![0] < list[i]![0];
+      if (sorted) return { xs: list.map((p) => p[0]), ys: list.map((p) => p[1]) };
+      const set = { xs: [] as number[], ys: [] as number[] };
+      for (const [x, y] of list) insertPoint(set, x, y);
       return set;
     });
     return new PolyDecoder(ptsNeeded, pts, isComplete);

@@ -66,6 +66,26 @@ export function currentVersion(state: Uint8Array): { version: SpqrVersion; negot
   };
 }
 
+/**
+ * Decoded states by the identity of the bytes this module returned for them: a store that
+ * keeps records as objects hands the same bytes back, and decoding them again was a third
+ * of SPQR's cost. The bytes are never mutated (states are values); the cached chain is
+ * mutable, so each use takes a copy.
+ */
+const decodedStates = new WeakMap<Uint8Array, PqRatchetState>();
+
+function load(bytes: Uint8Array): PqRatchetState {
+  const hit = decodedStates.get(bytes);
+  if (!hit) return decodeState(bytes);
+  return { versionNegotiation: hit.versionNegotiation, chain: hit.chain?.clone(), inner: hit.inner };
+}
+
+function save(s: PqRatchetState): Uint8Array {
+  const bytes = encodeState(s);
+  decodedStates.set(bytes, s);
+  return bytes;
+}
+
 function chainFromNegotiation(vn: VersionNegotiation): Chain {
   if (!vn.chainParams) throw new InvalidState('post-quantum ratchet: chain parameters missing');
   return Chain.create(vn.authKey, directionOf(vn.direction), vn.chainParams);
@@ -79,7 +99,7 @@ function chainOf(s: PqRatchetState): Chain {
 
 /** The `pq_ratchet` bytes for the next message, and its key. */
 export function send(state: Uint8Array, rng: v1.SpqrRandom = v1.systemRandom): SendResult {
-  const s = decodeState(state);
+  const s = load(state);
   if (!s.inner) return { state: new Uint8Array(0), msg: new Uint8Array(0), key: undefined };
   const out = v1.send(s.inner, rng);
   let chain = s.chain;
@@ -100,7 +120,7 @@ export function send(state: Uint8Array, rng: v1.SpqrRandom = v1.systemRandom): S
   }
   return {
     // Sending never changes the version negotiation.
-    state: encodeState({ versionNegotiation: s.versionNegotiation, chain, inner: out.state }),
+    state: save({ versionNegotiation: s.versionNegotiation, chain, inner: out.state }),
     msg: encodeMessage({ epoch: out.msg.epoch, index, payload: out.msg.payload }),
     key,
   };
@@ -113,7 +133,7 @@ export function send(state: Uint8Array, rng: v1.SpqrRandom = v1.systemRandom): S
  * InvalidState for a corrupt state; the stored state is never changed.
  */
 export function recv(state: Uint8Array, msg: Uint8Array): RecvResult {
-  const pre = decodeState(state);
+  const pre = load(state);
   const theirs = messageVersion(msg);
   // A version above ours: ignore its SPQR part and keep ours (spqr's forward compatibility).
   if (theirs === undefined) return { state, key: undefined };
@@ -141,7 +161,7 @@ export function recv(state: Uint8Array, msg: Uint8Array): RecvResult {
   const key = keyEpoch === 0 && m.index === 0 ? undefined : chain.recvKey(keyEpoch, m.index);
   return {
     // Receiving ends the negotiation.
-    state: encodeState({ versionNegotiation: undefined, chain, inner: out.state }),
+    state: save({ versionNegotiation: undefined, chain, inner: out.state }),
     key,
   };
 }

@@ -290,14 +290,32 @@ function values16(v: Uint16Array): Uint8Array {
   return out;
 }
 
+/**
+ * Encoded parts of immutable values, by identity: an encoder's points or coefficients stay
+ * the same object from chunk to chunk (only its index moves), and a decoder or a whole V1
+ * state is often carried over unchanged; encoding them again each message was a third of
+ * SPQR's cost. Values are never mutated, so an entry never goes stale.
+ */
+const encodedValues = new WeakMap<EncoderState, Uint8Array[]>();
+const encodedDecoders = new WeakMap<PolyDecoder, Uint8Array>();
+const encodedV1 = new WeakMap<V1State, Uint8Array>();
+
 function encodeEncoder(e: PolyEncoder): Uint8Array {
   const w = new ProtoWriter().uint32(1, nz(e.idx));
   const field = e.state.kind === 'points' ? 2 : 3;
-  for (const v of e.state.values) w.bytes(field, values16(v));
+  let values = encodedValues.get(e.state);
+  if (!values) encodedValues.set(e.state, (values = e.state.values.map(values16)));
+  for (const v of values) w.bytes(field, v);
   return w.finish();
 }
 
 function encodeDecoder(d: PolyDecoder): Uint8Array {
+  let b = encodedDecoders.get(d);
+  if (!b) encodedDecoders.set(d, (b = encodeDecoderUncached(d)));
+  return b;
+}
+
+function encodeDecoderUncached(d: PolyDecoder): Uint8Array {
   const w = new ProtoWriter().uint32(1, nz(d.ptsNeeded)).uint32(2, NUM_POLYS);
   for (const set of d.pts) {
     const b = new Uint8Array(set.xs.length * 4);
@@ -321,6 +339,12 @@ function encodeUc(s: V1State, ...extra: [number, Uint8Array][]): Uint8Array {
 }
 
 function encodeV1(s: V1State): Uint8Array {
+  let b = encodedV1.get(s);
+  if (!b) encodedV1.set(s, (b = encodeV1Uncached(s)));
+  return b;
+}
+
+function encodeV1Uncached(s: V1State): Uint8Array {
   const c = new ProtoWriter();
   switch (s.kind) {
     case 'keysUnsampled':
