@@ -18,6 +18,7 @@ export type ProtocolErrorCode =
   | 'INVALID_KYBER_PREKEY_ID'
   | 'NO_SENDER_KEY_STATE'
   | 'INVALID_SEALED_SENDER'
+  | 'INVALID_CERTIFICATE'
   | 'SPQR_REQUIRED'
   | 'INVALID_STATE';
 
@@ -107,10 +108,20 @@ export class NoSenderKeyState extends ProtocolError {
   readonly code = 'NO_SENDER_KEY_STATE';
 }
 
-/** A sealed-sender envelope or certificate is malformed, expired or not signed by a trusted root. */
+/** A sealed-sender envelope is malformed, not for us, or fails its MAC (see InvalidCertificate for its certificate). */
 export class InvalidSealedSender extends ProtocolError {
-  override readonly name = 'InvalidSealedSender';
-  readonly code = 'INVALID_SEALED_SENDER';
+  override readonly name: string = 'InvalidSealedSender';
+  readonly code: 'INVALID_SEALED_SENDER' | 'INVALID_CERTIFICATE' = 'INVALID_SEALED_SENDER';
+}
+
+/**
+ * A sender or server certificate is malformed, expired or not signed by a trusted root:
+ * the sender's server (or its clock) is at fault, not the envelope. A subclass of
+ * InvalidSealedSender, so code that catches that one still does.
+ */
+export class InvalidCertificate extends InvalidSealedSender {
+  override readonly name = 'InvalidCertificate';
+  override readonly code = 'INVALID_CERTIFICATE';
 }
 
 /**
