@@ -22,7 +22,7 @@ import type { ProtocolAddress } from '../address.ts';
 import { KeyPair, type PublicKey } from '../curve.ts';
 import { DuplicateMessage, InvalidArgument, InvalidMessage, InvalidState, NoSession, ProtocolError, SpqrRequired, UntrustedIdentity } from '../errors.ts';
 import { decodeMessage as decodePqMessage } from '../spqr/message.ts';
-import { recv as spqrRecv, send as spqrSend } from '../spqr/ratchet.ts';
+import { recvState as spqrRecv, sendState as spqrSend, type SpqrState } from '../spqr/ratchet.ts';
 import { CIPHERTEXT_MESSAGE_CURRENT_VERSION, type CiphertextMessage, PreKeySignalMessage, SignalMessage } from './messages.ts';
 import { createChain, deriveMessageKeys, messageKeySeed, nextChainKey, type ChainKey, type MessageKeys } from './ratchet-keys.ts';
 import type { SessionOptions } from './pqxdh.ts';
@@ -55,7 +55,7 @@ export async function signalEncrypt(
   const state = current.clone();
   const sender = state.senderChain!;
   const chainKey = sender.chainKey;
-  const pq = pqSend(state.pqRatchetState, address);
+  const pq = pqSend(state.spqr, address);
   const keys = deriveMessageKeys(messageKeySeed(chainKey), chainKey.index, pq.key);
   const ciphertext = backend.aes256CbcEncrypt(keys.cipherKey, keys.iv, plaintext);
   const signalMessage = SignalMessage.create(
@@ -69,7 +69,7 @@ export async function signalEncrypt(
     state.remoteIdentity,
     pq.msg,
   );
-  state.pqRatchetState = pq.state;
+  state.spqr = pq.state;
   let result: CiphertextMessage;
   const pending = state.pendingPreKey;
   if (pending) {
@@ -199,7 +199,7 @@ function decryptWithState(state: SessionState, message: SignalMessage): Uint8Arr
   const chainKey = getOrCreateChainKey(state, theirRatchetKey);
   const generator = getOrCreateMessageKeys(state, theirRatchetKey, chainKey, message.counter);
   // SPQR after the Double Ratchet (a duplicate is reported as such), before the MAC.
-  const pq = spqrRecv(state.pqRatchetState, message.pqRatchet);
+  const pq = spqrRecv(state.spqr, message.pqRatchet);
   const keys = generateKeys(generator, pq.key);
   if (!message.verifyMac(state.remoteIdentity, state.localIdentity, keys.macKey)) {
     if (peerRequiresSpqr(state, message)) {
@@ -213,7 +213,7 @@ function decryptWithState(state: SessionState, message: SignalMessage): Uint8Arr
   const plaintext = backend.aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
   if (!plaintext) throw new InvalidMessage('message: failed to decrypt');
   // Committed with the working copy only now that the message authenticated.
-  state.pqRatchetState = pq.state;
+  state.spqr = pq.state;
   state.pendingPreKey = undefined;
   state.pendingKyberPreKey = undefined;
   return plaintext;
@@ -225,7 +225,7 @@ function decryptWithState(state: SessionState, message: SignalMessage): Uint8Arr
  * SPQR never does before it heard from us. That peer requires SPQR (libsignal 0.92+).
  */
 function peerRequiresSpqr(state: SessionState, message: SignalMessage): boolean {
-  if (state.pqRatchetState.length !== 0 || message.pqRatchet[0] !== 1) return false;
+  if (!state.spqr.isEmpty() || message.pqRatchet[0] !== 1) return false;
   try {
     return decodePqMessage(message.pqRatchet).index > 0;
   } catch {
@@ -234,7 +234,7 @@ function peerRequiresSpqr(state: SessionState, message: SignalMessage): boolean 
 }
 
 /** SPQR's part of an outgoing message; a corrupt SPQR state is InvalidState (the record, not the peer, is at fault). */
-function pqSend(pqState: Uint8Array, address: ProtocolAddress): { state: Uint8Array; msg: Uint8Array; key: Uint8Array | undefined } {
+function pqSend(pqState: SpqrState, address: ProtocolAddress): { state: SpqrState; msg: Uint8Array; key: Uint8Array | undefined } {
   try {
     return spqrSend(pqState);
   } catch (e) {

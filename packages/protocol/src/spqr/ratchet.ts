@@ -67,24 +67,48 @@ export function currentVersion(state: Uint8Array): { version: SpqrVersion; negot
 }
 
 /**
- * Decoded states by the identity of the bytes this module returned for them: a store that
- * keeps records as objects hands the same bytes back, and decoding them again was a third
- * of SPQR's cost. The bytes are never mutated (states are values); the cached chain is
- * mutable, so each use takes a copy.
+ * An SPQR state as a session holds it: its bytes, its decoded form, or both, each
+ * computed at most once. A session that stays in memory never encodes its state between
+ * messages (encoding it every message was a third of SPQR's cost); a stored record
+ * encodes it once, when it is serialized. Immutable: a message works on a copy (`load`).
  */
-const decodedStates = new WeakMap<Uint8Array, PqRatchetState>();
+export class SpqrState {
+  private constructor(
+    private encoded: Uint8Array | undefined,
+    private readonly decoded: PqRatchetState | undefined,
+  ) {}
 
-function load(bytes: Uint8Array): PqRatchetState {
-  const hit = decodedStates.get(bytes);
-  if (!hit) return decodeState(bytes);
-  return { versionNegotiation: hit.versionNegotiation, chain: hit.chain?.clone(), inner: hit.inner };
+  /** A state read from a record (decoded when first used). */
+  static fromBytes(bytes: Uint8Array): SpqrState {
+    return new SpqrState(bytes, undefined);
+  }
+
+  /** @internal a state this module built; it is never changed afterwards. */
+  static fromDecoded(s: PqRatchetState): SpqrState {
+    return new SpqrState(undefined, s);
+  }
+
+  /** The stored form (spqr's PqRatchetState protobuf; empty without SPQR). */
+  bytes(): Uint8Array {
+    return (this.encoded ??= encodeState(this.decoded!));
+  }
+
+  /** True for the empty state: a session without SPQR. */
+  isEmpty(): boolean {
+    if (this.encoded) return this.encoded.length === 0;
+    const d = this.decoded!;
+    return !d.versionNegotiation && !d.chain && !d.inner;
+  }
+
+  /** @internal a working copy: its chain (the only mutable part) is this state's own. */
+  load(): PqRatchetState {
+    const d = this.decoded;
+    if (!d) return decodeState(this.encoded!);
+    return { versionNegotiation: d.versionNegotiation, chain: d.chain?.clone(), inner: d.inner };
+  }
 }
 
-function save(s: PqRatchetState): Uint8Array {
-  const bytes = encodeState(s);
-  decodedStates.set(bytes, s);
-  return bytes;
-}
+const EMPTY = SpqrState.fromBytes(new Uint8Array(0));
 
 function chainFromNegotiation(vn: VersionNegotiation): Chain {
   if (!vn.chainParams) throw new InvalidState('post-quantum ratchet: chain parameters missing');
@@ -97,10 +121,16 @@ function chainOf(s: PqRatchetState): Chain {
   return chainFromNegotiation(s.versionNegotiation);
 }
 
-/** The `pq_ratchet` bytes for the next message, and its key. */
+/** The `pq_ratchet` bytes for the next message, and its key (on stored bytes). */
 export function send(state: Uint8Array, rng: v1.SpqrRandom = v1.systemRandom): SendResult {
-  const s = load(state);
-  if (!s.inner) return { state: new Uint8Array(0), msg: new Uint8Array(0), key: undefined };
+  const r = sendState(SpqrState.fromBytes(state), rng);
+  return { ...r, state: r.state.bytes() };
+}
+
+/** `send` on a session's SpqrState. */
+export function sendState(state: SpqrState, rng: v1.SpqrRandom = v1.systemRandom): { state: SpqrState; msg: Uint8Array; key: Uint8Array | undefined } {
+  const s = state.load();
+  if (!s.inner) return { state: EMPTY, msg: new Uint8Array(0), key: undefined };
   const out = v1.send(s.inner, rng);
   let chain = s.chain;
   if (!chain) {
@@ -120,7 +150,7 @@ export function send(state: Uint8Array, rng: v1.SpqrRandom = v1.systemRandom): S
   }
   return {
     // Sending never changes the version negotiation.
-    state: save({ versionNegotiation: s.versionNegotiation, chain, inner: out.state }),
+    state: SpqrState.fromDecoded({ versionNegotiation: s.versionNegotiation, chain, inner: out.state }),
     msg: encodeMessage({ epoch: out.msg.epoch, index, payload: out.msg.payload }),
     key,
   };
@@ -133,7 +163,14 @@ export function send(state: Uint8Array, rng: v1.SpqrRandom = v1.systemRandom): S
  * InvalidState for a corrupt state; the stored state is never changed.
  */
 export function recv(state: Uint8Array, msg: Uint8Array): RecvResult {
-  const pre = load(state);
+  const given = SpqrState.fromBytes(state);
+  const r = recvState(given, msg);
+  return { state: r.state === given ? state : r.state.bytes(), key: r.key };
+}
+
+/** `recv` on a session's SpqrState. */
+export function recvState(state: SpqrState, msg: Uint8Array): { state: SpqrState; key: Uint8Array | undefined } {
+  const pre = state.load();
   const theirs = messageVersion(msg);
   // A version above ours: ignore its SPQR part and keep ours (spqr's forward compatibility).
   if (theirs === undefined) return { state, key: undefined };
@@ -151,7 +188,7 @@ export function recv(state: Uint8Array, msg: Uint8Array): RecvResult {
     // Downgrade to V0: from now on no SPQR, and no more negotiation.
     s = { versionNegotiation: undefined, chain: chainOf(pre), inner: undefined };
   }
-  if (!s.inner) return { state: new Uint8Array(0), key: undefined };
+  if (!s.inner) return { state: EMPTY, key: undefined };
   const m = decodeMessage(msg);
   const out = v1.recv(s.inner, { epoch: m.epoch, payload: m.payload });
   const chain = chainOf(s);
@@ -161,7 +198,7 @@ export function recv(state: Uint8Array, msg: Uint8Array): RecvResult {
   const key = keyEpoch === 0 && m.index === 0 ? undefined : chain.recvKey(keyEpoch, m.index);
   return {
     // Receiving ends the negotiation.
-    state: save({ versionNegotiation: undefined, chain, inner: out.state }),
+    state: SpqrState.fromDecoded({ versionNegotiation: undefined, chain, inner: out.state }),
     key,
   };
 }
