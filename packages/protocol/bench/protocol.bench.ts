@@ -1,5 +1,5 @@
 /**
- * `npm run bench:protocol`: Parley's protocol and libsignal-client 0.90 side by
+ * `npm run bench:protocol`: Parley's protocol and libsignal-client 0.90 and 0.103 side by
  * side in one process, same workloads, same in-memory store style (records kept
  * as objects). Prints one line per row:
  *   <row>: parley <n>/s, libsignal <m>/s, ratio <r>
@@ -11,7 +11,7 @@ import { PublicKey } from '../src/curve.ts';
 import { KemPublicKey } from '../src/kem.ts';
 import * as P from '../src/index.ts';
 import { ParleyDevice } from '../src/test-support/parley-device.ts';
-import { ab, LibsignalPeer } from '../src/test-support/libsignal-peer.ts';
+import { ab, LIB_0103, LibsignalPeer } from '../src/test-support/libsignal-peer.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 /** Alternating slices per row and implementation. */
@@ -148,29 +148,36 @@ async function parleyBurstRow(): Promise<() => Promise<void>> {
 
 // ---- libsignal workloads -------------------------------------------------
 
-/** libsignal stores kept as record objects (no serialization), like Parley's in-memory stores. */
-class FastSessions extends SC.SessionStore {
-  m = new Map<string, SC.SessionRecord>();
-  async saveSession(a: SC.ProtocolAddress, r: SC.SessionRecord) {
-    this.m.set(a.toString(), r);
-  }
-  async getSession(a: SC.ProtocolAddress) {
-    return this.m.get(a.toString()) ?? null;
-  }
-  async getExistingSessions(as: SC.ProtocolAddress[]) {
-    return as.map((a) => this.m.get(a.toString())).filter((x): x is SC.SessionRecord => !!x);
-  }
-}
+type Lib = typeof SC;
 
-function fastPeer(name: string): LibsignalPeer {
-  const p = new LibsignalPeer(name);
-  (p as unknown as { sessions: FastSessions }).sessions = new FastSessions();
+/** libsignal stores kept as record objects (no serialization), like Parley's in-memory stores. */
+function fastSessionsClass(lib: Lib) {
+  return class FastSessions extends lib.SessionStore {
+    m = new Map<string, SC.SessionRecord>();
+    async saveSession(a: SC.ProtocolAddress, r: SC.SessionRecord) {
+      this.m.set(a.toString(), r);
+    }
+    async getSession(a: SC.ProtocolAddress) {
+      return this.m.get(a.toString()) ?? null;
+    }
+    async getExistingSessions(as: SC.ProtocolAddress[]) {
+      return as.map((a) => this.m.get(a.toString())).filter((x): x is SC.SessionRecord => !!x);
+    }
+  };
+}
+const fastSessions = new Map<Lib, ReturnType<typeof fastSessionsClass>>();
+
+function fastPeer(name: string, lib: Lib = SC): LibsignalPeer {
+  const p = new LibsignalPeer(name, 1, undefined, lib);
+  let C = fastSessions.get(lib);
+  if (!C) fastSessions.set(lib, (C = fastSessionsClass(lib)));
+  (p as unknown as { sessions: unknown }).sessions = new C();
   return p;
 }
 
 function scBundle(p: LibsignalPeer): SC.PreKeyBundle {
   const b = p.bundleParts();
-  return SC.PreKeyBundle.new(
+  return p.lib.PreKeyBundle.new(
     b.registrationId,
     b.deviceId,
     b.preKeyId ?? null,
@@ -185,33 +192,33 @@ function scBundle(p: LibsignalPeer): SC.PreKeyBundle {
   );
 }
 
-async function libsignalPair() {
-  const a = fastPeer('a');
-  const b = fastPeer('b');
-  await SC.processPreKeyBundle(scBundle(b), b.address, a.sessions, a.identities);
+async function libsignalPair(lib: Lib = SC) {
+  const a = fastPeer('a', lib);
+  const b = fastPeer('b', lib);
+  await a.processBundle(scBundle(b), b.address);
   await b.decrypt(a.address, await a.encrypt(payload, b.address));
   await a.decrypt(b.address, await b.encrypt(payload, a.address));
   return { a, b };
 }
 
-function scBundleFromBytes(b: BundleBytes): SC.PreKeyBundle {
-  return SC.PreKeyBundle.new(
+function scBundleFromBytes(b: BundleBytes, lib: Lib): SC.PreKeyBundle {
+  return lib.PreKeyBundle.new(
     b.registrationId,
     b.deviceId,
     b.preKeyId ?? null,
-    b.preKey ? SC.PublicKey.deserialize(ab(b.preKey)) : null,
+    b.preKey ? lib.PublicKey.deserialize(ab(b.preKey)) : null,
     b.signedPreKeyId,
-    SC.PublicKey.deserialize(ab(b.signedPreKey)),
+    lib.PublicKey.deserialize(ab(b.signedPreKey)),
     ab(b.signedPreKeySignature),
-    SC.PublicKey.deserialize(ab(b.identityKey)),
+    lib.PublicKey.deserialize(ab(b.identityKey)),
     b.kyberPreKeyId,
-    SC.KEMPublicKey.deserialize(ab(b.kyberPreKey)),
+    lib.KEMPublicKey.deserialize(ab(b.kyberPreKey)),
     ab(b.kyberPreKeySignature),
   );
 }
 
-async function libsignalSetupRow(): Promise<() => Promise<void>> {
-  const b = fastPeer('b');
+async function libsignalSetupRow(lib: Lib = SC): Promise<() => Promise<void>> {
+  const b = fastPeer('b', lib);
   const bundles: BundleBytes[] = [];
   for (let i = 0; i < 50; i++) {
     const x = b.bundleParts();
@@ -226,9 +233,9 @@ async function libsignalSetupRow(): Promise<() => Promise<void>> {
   }
   let i = 0;
   return async () => {
-    const a = fastPeer(`a${i}`);
-    const bundle = scBundleFromBytes(bundles[i++ % bundles.length]!);
-    await SC.processPreKeyBundle(bundle, b.address, a.sessions, a.identities);
+    const a = fastPeer(`a${i}`, lib);
+    const bundle = scBundleFromBytes(bundles[i++ % bundles.length]!, lib);
+    await a.processBundle(bundle, b.address);
     const m = await a.encrypt(payload, b.address);
     const id = bundle.preKeyId();
     const opk = id !== null ? b.preKeys.m.get(id) : undefined;
@@ -237,8 +244,8 @@ async function libsignalSetupRow(): Promise<() => Promise<void>> {
   };
 }
 
-async function libsignalPingPongRow(): Promise<() => Promise<void>> {
-  const { a, b } = await libsignalPair();
+async function libsignalPingPongRow(lib: Lib = SC): Promise<() => Promise<void>> {
+  const { a, b } = await libsignalPair(lib);
   let turn = 0;
   return async () => {
     const [from, to] = turn++ % 2 === 0 ? [a, b] : [b, a];
@@ -247,8 +254,8 @@ async function libsignalPingPongRow(): Promise<() => Promise<void>> {
   };
 }
 
-async function libsignalBurstRow(): Promise<() => Promise<void>> {
-  const { a, b } = await libsignalPair();
+async function libsignalBurstRow(lib: Lib = SC): Promise<() => Promise<void>> {
+  const { a, b } = await libsignalPair(lib);
   return async () => {
     await b.decrypt(a.address, await a.encrypt(payload, b.address));
   };
@@ -307,10 +314,16 @@ async function main() {
   PublicKey.deserialize(SC.PrivateKey.generate().getPublicKey().serialize());
   KemPublicKey.deserialize(SC.KEMKeyPair.generate().getPublicKey().serialize());
 
+  // Parley's sessions run SPQR V1 by default; libsignal 0.90 negotiates V1 with itself too,
+  // so every 1:1 row is the triple ratchet. The "vs 0.103" rows compare against the
+  // libsignal that requires SPQR (spqr 1.5.3), in the same run.
   const rows: Array<[string, () => Promise<() => Promise<void>>, () => Promise<() => Promise<void>>]> = [
-    ['PQXDH session setups/s', parleySetupRow, libsignalSetupRow],
-    ['1:1 messages/s ping-pong', parleyPingPongRow, libsignalPingPongRow],
-    ['1:1 messages/s one-way burst', parleyBurstRow, libsignalBurstRow],
+    ['PQXDH session setups/s', parleySetupRow, () => libsignalSetupRow()],
+    ['1:1 messages/s ping-pong', parleyPingPongRow, () => libsignalPingPongRow()],
+    ['1:1 messages/s one-way burst', parleyBurstRow, () => libsignalBurstRow()],
+    ['SPQR: PQXDH session setups/s vs 0.103', parleySetupRow, () => libsignalSetupRow(LIB_0103)],
+    ['SPQR: 1:1 messages/s ping-pong vs 0.103', parleyPingPongRow, () => libsignalPingPongRow(LIB_0103)],
+    ['SPQR: 1:1 messages/s one-way burst vs 0.103', parleyBurstRow, () => libsignalBurstRow(LIB_0103)],
   ];
   const api = P as unknown as Partial<GroupApi>;
   if (api.groupEncrypt && api.groupDecrypt && api.InMemorySenderKeyStore) {

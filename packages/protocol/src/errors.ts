@@ -18,6 +18,8 @@ export type ProtocolErrorCode =
   | 'INVALID_KYBER_PREKEY_ID'
   | 'NO_SENDER_KEY_STATE'
   | 'INVALID_SEALED_SENDER'
+  | 'INVALID_CERTIFICATE'
+  | 'SPQR_REQUIRED'
   | 'INVALID_STATE';
 
 /** Base class: `code` is stable and may cross process boundaries; `message` is for people. */
@@ -106,10 +108,38 @@ export class NoSenderKeyState extends ProtocolError {
   readonly code = 'NO_SENDER_KEY_STATE';
 }
 
-/** A sealed-sender envelope or certificate is malformed, expired or not signed by a trusted root. */
+/** A sealed-sender envelope is malformed, not for us, or fails its MAC (see InvalidCertificate for its certificate). */
 export class InvalidSealedSender extends ProtocolError {
-  override readonly name = 'InvalidSealedSender';
-  readonly code = 'INVALID_SEALED_SENDER';
+  override readonly name: string = 'InvalidSealedSender';
+  readonly code: 'INVALID_SEALED_SENDER' | 'INVALID_CERTIFICATE' = 'INVALID_SEALED_SENDER';
+}
+
+/**
+ * A sender or server certificate is malformed, expired or not signed by a trusted root:
+ * the sender's server (or its clock) is at fault, not the envelope. A subclass of
+ * InvalidSealedSender, so code that catches that one still does.
+ */
+export class InvalidCertificate extends InvalidSealedSender {
+  override readonly name = 'InvalidCertificate';
+  override readonly code = 'INVALID_CERTIFICATE';
+}
+
+/**
+ * The two sides of a session disagree on the post-quantum ratchet (SPQR).
+ * `requiredBy: 'peer'`: the peer uses SPQR from its first message (libsignal 0.92 and
+ * later require it) and this session runs without it; start a new session with SPQR
+ * (the default). `requiredBy: 'local'`: this session requires SPQR and the peer sent a
+ * message without it; the peer's library predates SPQR, or was configured without it.
+ */
+export class SpqrRequired extends ProtocolError {
+  override readonly name = 'SpqrRequired';
+  readonly code = 'SPQR_REQUIRED';
+  constructor(
+    readonly requiredBy: 'peer' | 'local',
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** A persisted record is corrupt or from an unknown version. */

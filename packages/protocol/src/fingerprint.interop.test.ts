@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import * as SC from '@signalapp/libsignal-client';
 import { PublicKey } from './curve.ts';
-import { createFingerprint } from './fingerprint.ts';
+import { createFingerprint, ScannableFingerprint } from './fingerprint.ts';
 import { utf8 } from './internal/bytes.ts';
 import { ab } from './test-support/libsignal-peer.ts';
 
@@ -20,6 +20,9 @@ describe('safety numbers vs libsignal', () => {
       const bobSide = SC.Fingerprint.new(5200, 2, ab(idb), kb, ab(ida), ka);
       expect(ours.scannable.compare(new Uint8Array(bobSide.scannableFingerprint().toBuffer()))).toBe(true);
       expect(bobSide.scannableFingerprint().compare(SC.ScannableFingerprint._fromBuffer(ab(ours.scannable.serialize())))).toBe(true);
+      // libsignal's bytes deserialize to the same values.
+      const parsed = ScannableFingerprint.deserialize(new Uint8Array(theirs.scannableFingerprint().toBuffer()));
+      expect(parsed.serialize()).toEqual(ours.scannable.serialize());
     }
   });
 });

@@ -43,6 +43,42 @@ describe('safety numbers', () => {
     expect(() => alice.scannable.compare(v1.serialize())).toThrow(InvalidMessage);
   });
 
+  it('deserialize reads what serialize wrote, and what libsignal requires is required', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), (version, local, remote) => {
+        const s = new ScannableFingerprint(version, local, remote);
+        const back = ScannableFingerprint.deserialize(s.serialize());
+        expect(back.version).toBe(version);
+        expect(toHex(back.local)).toBe(toHex(local));
+        expect(toHex(back.remote)).toBe(toHex(remote));
+        expect(toHex(back.serialize())).toBe(toHex(s.serialize()));
+      }),
+      { numRuns: 200 },
+    );
+    const full = alice.scannable.serialize();
+    expect(ScannableFingerprint.deserialize(full).compare(bob.scannable.serialize())).toBe(true);
+    // Missing version (field 1), local (2) or remote (3): refused.
+    expect(() => ScannableFingerprint.deserialize(full.subarray(2))).toThrow(/version missing/);
+    expect(() => ScannableFingerprint.deserialize(Uint8Array.of(0x08, 0x02))).toThrow(/local fingerprint missing/);
+    expect(() => ScannableFingerprint.deserialize(Uint8Array.of(0x08, 0x02, 0x12, 0x00))).toThrow(/local fingerprint missing/);
+    expect(() => ScannableFingerprint.deserialize(new Uint8Array(513))).toThrow(InvalidMessage);
+  });
+
+  it('deserialize rejects malformed input with InvalidMessage only', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 120 }), fc.nat(), (bytes, cut) => {
+        for (const b of [bytes, alice.scannable.serialize().subarray(0, cut % 80)]) {
+          try {
+            ScannableFingerprint.deserialize(b);
+          } catch (e) {
+            expect(e).toBeInstanceOf(InvalidMessage);
+          }
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('compare rejects malformed input with typed errors only', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => {

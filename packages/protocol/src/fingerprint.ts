@@ -15,6 +15,8 @@ import { parseProto, ProtoWriter } from './internal/protobuf.ts';
 export const DEFAULT_FINGERPRINT_ITERATIONS = 5200;
 export const DEFAULT_SCANNABLE_VERSION = 2;
 const MAX_IDENTIFIER_BYTES = 1024;
+/** A scannable fingerprint is about 75 bytes; anything much larger is not one. */
+const MAX_SCANNABLE_BYTES = 512;
 
 function sideHash(iterations: number, id: Uint8Array, key: PublicKey): Uint8Array {
   const k = key.serializedView();
@@ -41,6 +43,25 @@ export class ScannableFingerprint {
     readonly remote: Uint8Array,
   ) {}
 
+  /**
+   * Parses a scannable fingerprint (a scanned QR payload, untrusted), as libsignal's
+   * `ScannableFingerprint::deserialize`: version and both fingerprints must be present.
+   * At most 512 bytes. Throws InvalidMessage for anything else.
+   */
+  static deserialize(bytes: Uint8Array): ScannableFingerprint {
+    if (!(bytes instanceof Uint8Array)) throw new InvalidMessage('scannable fingerprint: expected bytes');
+    if (bytes.length > MAX_SCANNABLE_BYTES) throw new InvalidMessage(`scannable fingerprint: longer than ${MAX_SCANNABLE_BYTES} bytes`);
+    const f = parseProto(
+      bytes,
+      (m) => ({ version: m.uint32(1), local: m.message(2)?.bytes(1), remote: m.message(3)?.bytes(1) }),
+      (r) => new InvalidMessage(`scannable fingerprint: ${r}`),
+    );
+    if (f.version === undefined) throw new InvalidMessage('scannable fingerprint: version missing');
+    if (!f.local) throw new InvalidMessage('scannable fingerprint: local fingerprint missing');
+    if (!f.remote) throw new InvalidMessage('scannable fingerprint: remote fingerprint missing');
+    return new ScannableFingerprint(f.version, f.local.slice(), f.remote.slice());
+  }
+
   serialize(): Uint8Array {
     return new ProtoWriter()
       .uint32(1, this.version)
@@ -55,7 +76,7 @@ export class ScannableFingerprint {
    * different fingerprint version (the other app must be updated).
    */
   compare(scanned: Uint8Array): boolean {
-    if (!(scanned instanceof Uint8Array) || scanned.length > 512) throw new InvalidMessage('scanned fingerprint: not a fingerprint');
+    if (!(scanned instanceof Uint8Array) || scanned.length > MAX_SCANNABLE_BYTES) throw new InvalidMessage('scanned fingerprint: not a fingerprint');
     const f = parseProto(
       scanned,
       (m) => ({ version: m.uint32(1) ?? 0, local: m.message(2)?.bytes(1), remote: m.message(3)?.bytes(1) }),

@@ -6,7 +6,7 @@
  * both signatures, the expiry and the revoked key ids before trusting a sender.
  */
 import { type PrivateKey, PublicKey } from '../curve.ts';
-import { InvalidArgument, InvalidSealedSender } from '../errors.ts';
+import { InvalidArgument, InvalidCertificate } from '../errors.ts';
 import { parsePublicKey } from '../internal/parse-key.ts';
 import { constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -23,7 +23,7 @@ function isDeviceId(id: number): boolean {
 }
 
 function key(bytes: Uint8Array | undefined, what: string): PublicKey {
-  return parsePublicKey(bytes, what, (m) => new InvalidSealedSender(m));
+  return parsePublicKey(bytes, what, (m) => new InvalidCertificate(m));
 }
 
 export class ServerCertificate {
@@ -43,8 +43,8 @@ export class ServerCertificate {
   }
 
   static deserialize(bytes: Uint8Array): ServerCertificate {
-    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_CERTIFICATE_BYTES) throw new InvalidSealedSender('server certificate: missing or too large');
-    const err = (r: string) => new InvalidSealedSender(`server certificate: ${r}`);
+    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_CERTIFICATE_BYTES) throw new InvalidCertificate('server certificate: missing or too large');
+    const err = (r: string) => new InvalidCertificate(`server certificate: ${r}`);
     const outer = parseProto(bytes, (m) => ({ certificate: m.bytes(1), signature: m.bytes(2) }), err);
     if (!outer.certificate || !outer.signature) throw err('certificate or signature missing');
     const inner = parseProto(outer.certificate, (m) => ({ id: m.uint32(1), key: m.bytes(2) }), err);
@@ -106,8 +106,8 @@ export class SenderCertificate {
   }
 
   static deserialize(bytes: Uint8Array): SenderCertificate {
-    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_CERTIFICATE_BYTES) throw new InvalidSealedSender('sender certificate: missing or too large');
-    const err = (r: string) => new InvalidSealedSender(`sender certificate: ${r}`);
+    if (!(bytes instanceof Uint8Array) || bytes.length > MAX_CERTIFICATE_BYTES) throw new InvalidCertificate('sender certificate: missing or too large');
+    const err = (r: string) => new InvalidCertificate(`sender certificate: ${r}`);
     const outer = parseProto(bytes, (m) => ({ certificate: m.bytes(1), signature: m.bytes(2) }), err);
     if (!outer.certificate || !outer.signature) throw err('certificate or signature missing');
     const c = parseProto(

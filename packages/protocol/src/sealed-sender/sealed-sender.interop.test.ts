@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as SC from '@signalapp/libsignal-client';
 import { ProtocolAddress } from '../address.ts';
 import { PrivateKey, PublicKey } from '../curve.ts';
-import { InvalidSealedSender } from '../errors.ts';
+import { InvalidCertificate, InvalidSealedSender } from '../errors.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
 import { ab, LibsignalPeer } from '../test-support/libsignal-peer.ts';
 import { ParleyDevice } from '../test-support/parley-device.ts';
@@ -112,7 +112,7 @@ describe('sealed sender v1 with libsignal 0.90', () => {
     }
     // An expired certificate is refused and nothing is decrypted.
     const sealed = await SC.sealedSenderEncryptMessage(ab(enc.encode('late')), bobSC, aliceCert, alice.sessions, alice.identities);
-    await expect(sealedSenderDecryptMessage(new Uint8Array(sealed), root, Date.now() + 2 * DAY, BOB, 1, stores)).rejects.toThrow(InvalidSealedSender);
+    await expect(sealedSenderDecryptMessage(new Uint8Array(sealed), root, Date.now() + 2 * DAY, BOB, 1, stores)).rejects.toThrow(InvalidCertificate);
   });
 
   it('envelope level: libsignal opens ours and we open theirs; tampering is caught', async () => {

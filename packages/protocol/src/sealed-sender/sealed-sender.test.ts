@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { PrivateKey } from '../curve.ts';
-import { InvalidArgument, InvalidSealedSender, ProtocolError } from '../errors.ts';
+import { InvalidArgument, InvalidCertificate, InvalidSealedSender, ProtocolError } from '../errors.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
 import { processPreKeyBundle } from '../session/session-builder.ts';
 import { ParleyDevice } from '../test-support/parley-device.ts';
@@ -50,9 +50,20 @@ describe('sealed sender (Parley <-> Parley)', () => {
     expect(dec.decode(res.plaintext)).toBe('hello, sealed');
     // Wrong trust root: refused.
     const again = await sealedSenderEncryptMessage(enc.encode('x'), b.address, cert, a.store, a.store);
-    await expect(sealedSenderDecryptMessage(again, PrivateKey.generate().publicKey(), Date.now(), b.address.name, 1, stores)).rejects.toThrow(InvalidSealedSender);
+    // Wrong trust root: the certificate is at fault (InvalidCertificate, still an InvalidSealedSender).
+    const e1 = await sealedSenderDecryptMessage(again, PrivateKey.generate().publicKey(), Date.now(), b.address.name, 1, stores).catch((e: unknown) => e);
+    expect(e1).toBeInstanceOf(InvalidCertificate);
+    expect(e1).toBeInstanceOf(InvalidSealedSender);
+    expect((e1 as InvalidCertificate).code).toBe('INVALID_CERTIFICATE');
     // Self-send: refused.
     await expect(sealedSenderDecryptMessage(again, root, Date.now(), a.address.name, 1, stores)).rejects.toThrow(InvalidSealedSender);
+    // A damaged envelope is the envelope's fault, not a certificate's.
+    const damaged = again.slice();
+    damaged[damaged.length - 1]! ^= 1;
+    const e2 = await sealedSenderDecryptMessage(damaged, root, Date.now(), b.address.name, 1, stores).catch((e: unknown) => e);
+    expect(e2).toBeInstanceOf(InvalidSealedSender);
+    expect(e2).not.toBeInstanceOf(InvalidCertificate);
+    expect((e2 as InvalidSealedSender).code).toBe('INVALID_SEALED_SENDER');
   });
 
   it('a certificate for another identity than the envelope key is refused', () => {
@@ -142,7 +153,7 @@ describe('sender certificate device ids: 1..127, as libsignal\'s DeviceId', () =
   it('parsing refuses 0 and 128 and keeps the low 32 bits of a longer varint, as libsignal', () => {
     expect(SenderCertificate.deserialize(withDevice(127n)).senderDeviceId).toBe(127);
     expect(SenderCertificate.deserialize(withDevice((1n << 32n) + 5n)).senderDeviceId).toBe(5);
-    expect(() => SenderCertificate.deserialize(withDevice(0n))).toThrow(InvalidSealedSender);
+    expect(() => SenderCertificate.deserialize(withDevice(0n))).toThrow(InvalidCertificate);
     expect(() => SenderCertificate.deserialize(withDevice(128n))).toThrow(InvalidSealedSender);
   });
 

@@ -13,7 +13,7 @@
 import { backend } from '#backend';
 import { ProtocolAddress } from '../address.ts';
 import { KeyPair, type PublicKey } from '../curve.ts';
-import { InvalidArgument, InvalidKey, InvalidSealedSender, NoSession } from '../errors.ts';
+import { InvalidArgument, InvalidCertificate, InvalidKey, InvalidSealedSender, NoSession } from '../errors.ts';
 import type { IdentityKeyPair } from '../identity-key.ts';
 import { concat, constantTimeEqual, utf8 } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
@@ -201,7 +201,7 @@ export async function sealedSenderDecryptMessage(
 ): Promise<SealedSenderDecryptionResult> {
   const usmc = sealedSenderDecryptToUsmc(bytes, await stores.identityStore.getIdentityKeyPair());
   const cert = usmc.senderCertificate;
-  if (!cert.validate(trustRoot, timestamp)) throw new InvalidSealedSender('sealed sender: certificate is not valid (untrusted, forged or expired)');
+  if (!cert.validate(trustRoot, timestamp)) throw new InvalidCertificate('sealed sender: the sender certificate is not valid (untrusted, forged or expired)');
   if (cert.senderUuid === localUuid && cert.senderDeviceId === localDeviceId) throw new InvalidSealedSender('sealed sender: message from this device to itself');
   const from = new ProtocolAddress(cert.senderUuid, cert.senderDeviceId);
   let plaintext: Uint8Array;

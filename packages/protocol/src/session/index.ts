@@ -4,4 +4,5 @@ export { SessionRecord, SessionState, MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, MAX_R
 export { PreKeyRecord, SignedPreKeyRecord, KyberPreKeyRecord, type PreKeyBundle } from './prekeys.ts';
 export * from './stores.ts';
 export { processPreKeyBundle } from './session-builder.ts';
+export type { SessionOptions, SpqrMode } from './pqxdh.ts';
 export { signalEncrypt, signalDecrypt, signalDecryptPreKey } from './session-cipher.ts';

@@ -2,6 +2,8 @@
  * The 1:1 wire messages, parsed once into immutable typed values:
  * `SignalMessage` = version byte ‖ protobuf {ratchet_key 1, counter 2,
  * previous_counter 3, ciphertext 4, pq_ratchet 5} ‖ 8-byte truncated HMAC, and
+ * (field 6, `addresses`, from libsignal 0.91, is not written; when present it is
+ * covered by the MAC like every other byte)
  * `PreKeySignalMessage` = version byte ‖ protobuf (wire.proto). The version byte
  * is (message version << 4) | current version (4). Version 3 (X3DH) is rejected.
  */
@@ -67,19 +69,22 @@ export class SignalMessage {
     ciphertext: Uint8Array,
     senderIdentity: PublicKey,
     receiverIdentity: PublicKey,
+    /** The SPQR `pq_ratchet` bytes; empty (not written) without SPQR. */
+    pqRatchet: Uint8Array = new Uint8Array(0),
   ): SignalMessage {
     const body = new ProtoWriter()
       .bytes(1, senderRatchetKey.serializedView())
       .uint32(2, counter)
       .uint32(3, previousCounter)
       .bytes(4, ciphertext)
+      .bytes(5, pqRatchet.length ? pqRatchet : undefined)
       .finish();
     const head = new Uint8Array(1 + body.length);
     head[0] = versionByte(messageVersion);
     head.set(body, 1);
     const mac = computeMac(senderIdentity, receiverIdentity, macKey, head);
     const serialized = concat(head, mac);
-    return new SignalMessage(messageVersion, senderRatchetKey, counter, previousCounter, ciphertext, new Uint8Array(0), serialized);
+    return new SignalMessage(messageVersion, senderRatchetKey, counter, previousCounter, ciphertext, pqRatchet.slice(), serialized);
   }
 
   static deserialize(bytes: Uint8Array): SignalMessage {

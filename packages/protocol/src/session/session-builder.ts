@@ -8,7 +8,7 @@
 import type { ProtocolAddress } from '../address.ts';
 import { KeyPair } from '../curve.ts';
 import { InvalidSignature, UntrustedIdentity } from '../errors.ts';
-import { initializeAliceSession, initializeBobSession } from './pqxdh.ts';
+import { initializeAliceSession, initializeBobSession, type SessionOptions } from './pqxdh.ts';
 import type { PreKeySignalMessage } from './messages.ts';
 import { checkPreKeyBundle, type PreKeyBundle } from './prekeys.ts';
 import { SessionRecord } from './session-state.ts';
@@ -18,6 +18,7 @@ import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, Sig
  * Verifies `bundle` and makes a new session with its device current (the old
  * one is archived). The next `signalEncrypt` produces a PreKeySignalMessage.
  * @param now milliseconds since the Unix epoch (injected clock)
+ * @param options `spqr`: the post-quantum ratchet mode (default `'required'`, as libsignal 0.92+)
  */
 export async function processPreKeyBundle(
   bundle: PreKeyBundle,
@@ -25,6 +26,7 @@ export async function processPreKeyBundle(
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
   now: number = Date.now(),
+  options: SessionOptions = {},
 ): Promise<void> {
   // Shape first: a bundle arrives as JSON, whatever its TypeScript type says.
   const b = checkPreKeyBundle(bundle);
@@ -48,6 +50,7 @@ export async function processPreKeyBundle(
     theirOneTimePreKey: b.preKey,
     theirRatchetKey: b.signedPreKey,
     theirKyberPreKey: b.kyberPreKey,
+    spqr: options.spqr,
   });
   state.pendingPreKey = {
     preKeyId: b.preKeyId,
@@ -85,6 +88,7 @@ export async function processPreKeyMessage(
   preKeyStore: PreKeyStore,
   signedPreKeyStore: SignedPreKeyStore,
   kyberPreKeyStore: KyberPreKeyStore,
+  options: SessionOptions = {},
 ): Promise<PreKeysUsed | undefined> {
   if (!(await identityStore.isTrustedIdentity(address, message.identityKey, 'receiving'))) {
     throw new UntrustedIdentity(address.toString());
@@ -104,6 +108,7 @@ export async function processPreKeyMessage(
     theirIdentity: message.identityKey,
     theirBaseKey: message.baseKey,
     theirKyberCiphertext: message.kyberCiphertext!,
+    spqr: options.spqr,
   });
   state.localRegistrationId = await identityStore.getLocalRegistrationId();
   state.remoteRegistrationId = message.registrationId;

@@ -8,9 +8,11 @@
  *   one that works; a key already used is a DuplicateMessage;
  * - every attempt runs on a copy of the state and the record is stored only after
  *   the MAC verifies and the plaintext decrypts: a failure changes nothing.
- * Runs without the SPQR post-quantum ratchet (libsignal 0.90's V0 mode): never sends
- * pq_ratchet bytes and ignores received ones (they are still covered by the MAC), which
- * libsignal 0.90 accepts by downgrading the session.
+ * - the triple ratchet (libsignal `triple_ratchet.rs`): each message also carries the
+ *   SPQR `pq_ratchet` bytes, and the SPQR key is the salt of its message keys; the new
+ *   SPQR state is kept only once the MAC verifies (it lives in the working copy). A
+ *   session without SPQR state (mode `'off'`, or older records) sends none and ignores
+ *   what it receives; a peer that requires SPQR then fails with SpqrRequired.
  *
  * Callers must not run two operations on the same address at once: each one loads the
  * record, awaits the stores, and writes it back (the SDK runs store work under one mutex).
@@ -18,9 +20,12 @@
 import { backend } from '#backend';
 import type { ProtocolAddress } from '../address.ts';
 import { KeyPair, type PublicKey } from '../curve.ts';
-import { DuplicateMessage, InvalidArgument, InvalidMessage, InvalidState, NoSession, ProtocolError, UntrustedIdentity } from '../errors.ts';
+import { DuplicateMessage, InvalidArgument, InvalidMessage, InvalidState, NoSession, ProtocolError, SpqrRequired, UntrustedIdentity } from '../errors.ts';
+import { decodeMessage as decodePqMessage } from '../spqr/message.ts';
+import { recvState as spqrRecv, sendState as spqrSend, type SpqrState } from '../spqr/ratchet.ts';
 import { CIPHERTEXT_MESSAGE_CURRENT_VERSION, type CiphertextMessage, PreKeySignalMessage, SignalMessage } from './messages.ts';
 import { createChain, deriveMessageKeys, messageKeySeed, nextChainKey, type ChainKey, type MessageKeys } from './ratchet-keys.ts';
+import type { SessionOptions } from './pqxdh.ts';
 import { processPreKeyMessage } from './session-builder.ts';
 import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, SessionRecord, type SessionState, type SkippedMessageKey } from './session-state.ts';
 import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from './stores.ts';
@@ -50,7 +55,8 @@ export async function signalEncrypt(
   const state = current.clone();
   const sender = state.senderChain!;
   const chainKey = sender.chainKey;
-  const keys = deriveMessageKeys(messageKeySeed(chainKey), chainKey.index);
+  const pq = pqSend(state.spqr, address);
+  const keys = deriveMessageKeys(messageKeySeed(chainKey), chainKey.index, pq.key);
   const ciphertext = backend.aes256CbcEncrypt(keys.cipherKey, keys.iv, plaintext);
   const signalMessage = SignalMessage.create(
     state.sessionVersion,
@@ -61,7 +67,9 @@ export async function signalEncrypt(
     ciphertext,
     state.localIdentity,
     state.remoteIdentity,
+    pq.msg,
   );
+  state.spqr = pq.state;
   let result: CiphertextMessage;
   const pending = state.pendingPreKey;
   if (pending) {
@@ -114,7 +122,11 @@ export async function signalDecrypt(
   return plaintext;
 }
 
-/** Decrypts a PreKeySignalMessage from `address`, creating the session it starts. */
+/**
+ * Decrypts a PreKeySignalMessage from `address`, creating the session it starts.
+ * @param options `spqr`: the post-quantum ratchet mode of a session this message creates
+ *   (default `'required'`, as libsignal 0.92+)
+ */
 export async function signalDecryptPreKey(
   message: PreKeySignalMessage,
   address: ProtocolAddress,
@@ -123,9 +135,10 @@ export async function signalDecryptPreKey(
   preKeyStore: PreKeyStore,
   signedPreKeyStore: SignedPreKeyStore,
   kyberPreKeyStore: KyberPreKeyStore,
+  options: SessionOptions = {},
 ): Promise<Uint8Array> {
   const record = (await sessionStore.loadSession(address))?.clone() ?? SessionRecord.newFresh();
-  const used = await processPreKeyMessage(message, address, record, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore);
+  const used = await processPreKeyMessage(message, address, record, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore, options);
   const plaintext = decryptWithRecord(record, message.message, 'prekey');
   await identityStore.saveIdentity(address, message.identityKey);
   if (used) {
@@ -139,6 +152,8 @@ export async function signalDecryptPreKey(
 /** Tries the current session, then archived ones; mutates `record` only on success. */
 function decryptWithRecord(record: SessionRecord, message: SignalMessage, kind: 'whisper' | 'prekey'): Uint8Array {
   const current = record.currentState();
+  // Why kept: when no session decrypts, "the peer requires SPQR" says what to do; "failed" does not.
+  let spqrRequired: SpqrRequired | undefined;
   if (current) {
     const working = current.clone();
     try {
@@ -148,8 +163,9 @@ function decryptWithRecord(record: SessionRecord, message: SignalMessage, kind: 
     } catch (e) {
       if (e instanceof DuplicateMessage) throw e;
       if (!(e instanceof ProtocolError)) throw e;
+      if (e instanceof SpqrRequired) spqrRequired = e;
       // A prekey message creates its session: older sessions are not candidates.
-      if (kind === 'prekey') throw new InvalidMessage('prekey message: decryption failed');
+      if (kind === 'prekey') throw spqrRequired ?? new InvalidMessage('prekey message: decryption failed');
     }
   }
   const n = record.previousStateCount();
@@ -170,6 +186,7 @@ function decryptWithRecord(record: SessionRecord, message: SignalMessage, kind: 
     }
   }
   if (!current && n === 0) throw new NoSession('no session to decrypt this message');
+  if (spqrRequired) throw spqrRequired;
   throw new InvalidMessage('message: decryption failed (no session could decrypt it)');
 }
 
@@ -180,15 +197,53 @@ function decryptWithState(state: SessionState, message: SignalMessage): Uint8Arr
   }
   const theirRatchetKey = message.senderRatchetKey;
   const chainKey = getOrCreateChainKey(state, theirRatchetKey);
-  const keys = getOrCreateMessageKeys(state, theirRatchetKey, chainKey, message.counter);
+  const generator = getOrCreateMessageKeys(state, theirRatchetKey, chainKey, message.counter);
+  // SPQR after the Double Ratchet (a duplicate is reported as such), before the MAC.
+  const pq = spqrRecv(state.spqr, message.pqRatchet);
+  const keys = generateKeys(generator, pq.key);
   if (!message.verifyMac(state.remoteIdentity, state.localIdentity, keys.macKey)) {
+    if (peerRequiresSpqr(state, message)) {
+      throw new SpqrRequired(
+        'peer',
+        'the peer uses the post-quantum ratchet (SPQR) and this session has none; start a new session with SPQR (the default)',
+      );
+    }
     throw new InvalidMessage('message: MAC verification failed');
   }
   const plaintext = backend.aes256CbcDecrypt(keys.cipherKey, keys.iv, message.ciphertext);
   if (!plaintext) throw new InvalidMessage('message: failed to decrypt');
+  // Committed with the working copy only now that the message authenticated.
+  state.spqr = pq.state;
   state.pendingPreKey = undefined;
   state.pendingKyberPreKey = undefined;
   return plaintext;
+}
+
+/**
+ * The MAC failed in a session without SPQR on a message whose SPQR part carries a chain
+ * key (index > 0): the sender salted its keys, which a peer that may fall back to no
+ * SPQR never does before it heard from us. That peer requires SPQR (libsignal 0.92+).
+ */
+function peerRequiresSpqr(state: SessionState, message: SignalMessage): boolean {
+  if (!state.spqr.isEmpty() || message.pqRatchet[0] !== 1) return false;
+  try {
+    return decodePqMessage(message.pqRatchet).index > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** SPQR's part of an outgoing message; a corrupt SPQR state is InvalidState (the record, not the peer, is at fault). */
+function pqSend(pqState: SpqrState, address: ProtocolAddress): { state: SpqrState; msg: Uint8Array; key: Uint8Array | undefined } {
+  try {
+    return spqrSend(pqState);
+  } catch (e) {
+    if (e instanceof InvalidState) throw e;
+    if (e instanceof ProtocolError) {
+      throw new InvalidState(`the session with ${address.toString()} has a post-quantum ratchet state that cannot send (${e.message})`);
+    }
+    throw e;
+  }
 }
 
 function getOrCreateChainKey(state: SessionState, theirRatchetKey: PublicKey): ChainKey {
@@ -206,7 +261,17 @@ function getOrCreateChainKey(state: SessionState, theirRatchetKey: PublicKey): C
   return receiving.chainKey;
 }
 
-function getOrCreateMessageKeys(state: SessionState, theirRatchetKey: PublicKey, chainKey: ChainKey, counter: number): MessageKeys {
+/** A message's key material before the SPQR salt: a chain seed, or keys expanded by an old record. */
+type KeyGenerator = { readonly seed: Uint8Array; readonly counter: number } | { readonly keys: MessageKeys };
+
+function generateKeys(g: KeyGenerator, pqKey: Uint8Array | undefined): MessageKeys {
+  if ('seed' in g) return deriveMessageKeys(g.seed, g.counter, pqKey);
+  // Why refused: keys expanded without a salt predate SPQR; a salted message cannot use them (libsignal asserts the same).
+  if (pqKey) throw new InvalidMessage('message: a skipped key from before the post-quantum ratchet cannot take its key');
+  return g.keys;
+}
+
+function getOrCreateMessageKeys(state: SessionState, theirRatchetKey: PublicKey, chainKey: ChainKey, counter: number): KeyGenerator {
   const idx = state.findReceiverChain(theirRatchetKey);
   const chain = state.receiverChains[idx]!;
   if (chainKey.index > counter) {
@@ -235,10 +300,10 @@ function getOrCreateMessageKeys(state: SessionState, theirRatchetKey: PublicKey,
     messageKeys = skipped.concat(messageKeys).slice(0, MAX_MESSAGE_KEYS);
   }
   state.receiverChains[idx] = { ratchetKey: chain.ratchetKey, chainKey: nextChainKey(ck), messageKeys };
-  return deriveMessageKeys(messageKeySeed(ck), ck.index);
+  return { seed: messageKeySeed(ck), counter: ck.index };
 }
 
-function skippedToKeys(k: SkippedMessageKey): MessageKeys {
-  if (k.seed) return deriveMessageKeys(k.seed, k.index);
-  return { ...k.keys!, counter: k.index };
+function skippedToKeys(k: SkippedMessageKey): KeyGenerator {
+  if (k.seed) return { seed: k.seed, counter: k.index };
+  return { keys: { ...k.keys!, counter: k.index } };
 }

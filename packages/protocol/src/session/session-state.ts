@@ -14,6 +14,7 @@ import { InvalidState } from '../errors.ts';
 import { parsePublicKey } from '../internal/parse-key.ts';
 import { bytesEqual, constantTimeEqual } from '../internal/bytes.ts';
 import { parseProto, ProtoMessage, ProtoWriter } from '../internal/protobuf.ts';
+import { SpqrState } from '../spqr/ratchet.ts';
 import type { ChainKey } from './ratchet-keys.ts';
 
 /** A message may skip at most this many keys of its chain (libsignal's MAX_FORWARD_JUMPS). */
@@ -75,8 +76,17 @@ export class SessionState {
   pendingKyberPreKey: PendingKyberPreKey | undefined;
   remoteRegistrationId = 0;
   localRegistrationId = 0;
-  /** SPQR state; always empty here (Parley runs libsignal's no-SPQR mode for now). */
-  pqRatchetState: Uint8Array = new Uint8Array(0);
+  /** SPQR state, kept decoded between messages and encoded only with the record (`spqr/ratchet.ts`). */
+  spqr: SpqrState = SpqrState.fromBytes(new Uint8Array(0));
+
+  /** SPQR state as stored (spqr's PqRatchetState, `spqr/state-codec.ts`); empty when the session runs without SPQR. */
+  get pqRatchetState(): Uint8Array {
+    return this.spqr.bytes();
+  }
+
+  set pqRatchetState(bytes: Uint8Array) {
+    this.spqr = SpqrState.fromBytes(bytes);
+  }
 
   constructor(
     readonly sessionVersion: number,
@@ -97,7 +107,7 @@ export class SessionState {
     s.pendingKyberPreKey = this.pendingKyberPreKey;
     s.remoteRegistrationId = this.remoteRegistrationId;
     s.localRegistrationId = this.localRegistrationId;
-    s.pqRatchetState = this.pqRatchetState;
+    s.spqr = this.spqr;
     return s;
   }
 

@@ -5,175 +5,27 @@ import * as SC from '@signalapp/libsignal-client';
 import { ProtocolAddress } from '../address.ts';
 import { PrivateKey, PublicKey } from '../curve.ts';
 import { IdentityKeyPair } from '../identity-key.ts';
-import { DuplicateMessage, InvalidMessage, InvalidSignature, UntrustedIdentity } from '../errors.ts';
+import { DuplicateMessage, InvalidSignature, UntrustedIdentity } from '../errors.ts';
 import { toHex } from '../internal/bytes.ts';
-import { KemPublicKey } from '../kem.ts';
-import { ParleyDevice, seededRandom } from '../test-support/parley-device.ts';
+import { ParleyDevice } from '../test-support/parley-device.ts';
+import {
+  converse,
+  dec,
+  enc,
+  libsignalBundleToParley,
+  libsignalSide,
+  parleyBundleToLibsignal,
+  parleyDecrypt,
+  parleyEncrypt,
+  parleySide,
+  type Wire,
+} from '../test-support/conversation.ts';
 import { ab, LibsignalPeer } from '../test-support/libsignal-peer.ts';
 import { PreKeySignalMessage, SignalMessage } from './messages.ts';
 import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord, type PreKeyBundle } from './prekeys.ts';
+import { decodeState } from '../spqr/state-codec.ts';
 import { SessionRecord } from './session-state.ts';
 import { processPreKeyBundle } from './session-builder.ts';
-import { signalDecrypt, signalDecryptPreKey, signalEncrypt } from './session-cipher.ts';
-
-type Wire = { type: 'prekey' | 'whisper'; body: Uint8Array };
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-function libsignalBundleToParley(p: ReturnType<LibsignalPeer['bundleParts']>): PreKeyBundle {
-  return {
-    registrationId: p.registrationId,
-    deviceId: p.deviceId,
-    preKeyId: p.preKeyId,
-    preKey: p.preKey ? PublicKey.deserialize(p.preKey.serialize()) : undefined,
-    signedPreKeyId: p.signedPreKeyId,
-    signedPreKey: PublicKey.deserialize(p.signedPreKey.serialize()),
-    signedPreKeySignature: new Uint8Array(p.signedPreKeySignature),
-    kyberPreKeyId: p.kyberPreKeyId,
-    kyberPreKey: KemPublicKey.deserialize(p.kyberPreKey.serialize()),
-    kyberPreKeySignature: new Uint8Array(p.kyberPreKeySignature),
-    identityKey: PublicKey.deserialize(p.identityKey.serialize()),
-  };
-}
-
-function parleyBundleToLibsignal(b: PreKeyBundle): SC.PreKeyBundle {
-  return SC.PreKeyBundle.new(
-    b.registrationId,
-    b.deviceId,
-    b.preKeyId ?? null,
-    b.preKey ? SC.PublicKey.deserialize(ab(b.preKey.serialize())) : null,
-    b.signedPreKeyId,
-    SC.PublicKey.deserialize(ab(b.signedPreKey.serialize())),
-    ab(b.signedPreKeySignature),
-    SC.PublicKey.deserialize(ab(b.identityKey.serialize())),
-    b.kyberPreKeyId,
-    SC.KEMPublicKey.deserialize(ab(b.kyberPreKey.serialize())),
-    ab(b.kyberPreKeySignature),
-  );
-}
-
-async function parleyEncrypt(d: ParleyDevice, to: ProtocolAddress, text: string): Promise<Wire> {
-  const m = await signalEncrypt(enc.encode(text), to, d.store, d.store);
-  return { type: m.type, body: m.serialize() };
-}
-
-async function parleyDecrypt(d: ParleyDevice, from: ProtocolAddress, w: Wire): Promise<Uint8Array> {
-  if (w.type === 'prekey') {
-    return signalDecryptPreKey(PreKeySignalMessage.deserialize(w.body), from, d.store, d.store, d.store, d.store, d.store);
-  }
-  return signalDecrypt(SignalMessage.deserialize(w.body), from, d.store, d.store);
-}
-
-interface Side {
-  name: string;
-  send(text: string): Promise<Wire>;
-  receive(w: Wire): Promise<string>;
-  isDuplicateError(e: unknown): boolean;
-  /** Replays of messages whose receiving chain was already dropped fail the MAC instead. */
-  isInvalidMessageError(e: unknown): boolean;
-  snapshot(): Promise<string>;
-}
-
-/**
- * Runs a randomized conversation: each step sends, delivers (out of order within
- * a window), drops, or re-delivers an already delivered message. Every delivered
- * message must decrypt to what was sent; every re-delivery must be rejected as a
- * duplicate.
- */
-async function converse(a: Side, b: Side, seed: number, perSide: number, firstFromA: Wire, firstText: string) {
-  try {
-    return await converseSeeded(a, b, seed, perSide, firstFromA, firstText);
-  } catch (e) {
-    // Why: a failure must be reproducible; the seed replays the exact conversation.
-    console.error(`randomized conversation failed; replay with seed 0x${seed.toString(16)}`);
-    throw e;
-  }
-}
-
-async function converseSeeded(a: Side, b: Side, seed: number, perSide: number, firstFromA: Wire, firstText: string) {
-  const rnd = seededRandom(seed);
-  type Flight = { to: Side; from: Side; wire: Wire; text: string; born: number };
-  const inFlight: Flight[] = [{ to: b, from: a, wire: firstFromA, text: firstText, born: 0 }];
-  const delivered: Flight[] = [];
-  const sent = new Map<Side, number>([
-    [a, 1],
-    [b, 0],
-  ]);
-  let bHasSession = false;
-  let step = 0;
-  let lost = 0;
-  let dups = 0;
-  const deliver = async (f: Flight) => {
-    const got = await f.to.receive(f.wire);
-    expect(got, `seed ${seed} step ${step}`).toBe(f.text);
-    if (f.to === b) bHasSession = true;
-    delivered.push(f);
-  };
-  while ((sent.get(a)! < perSide || sent.get(b)! < perSide || inFlight.length > 0) && step < perSide * 10) {
-    step++;
-    const oldest = inFlight[0];
-    if (oldest && step - oldest.born > 4) {
-      inFlight.shift();
-      await deliver(oldest);
-      continue;
-    }
-    const r = rnd();
-    if (r < 0.45) {
-      const from = rnd() < 0.5 ? a : b;
-      if (from === b && !bHasSession) continue;
-      if (sent.get(from)! >= perSide) continue;
-      const to = from === a ? b : a;
-      const text = `${from.name} #${sent.get(from)} ${'x'.repeat(Math.floor(rnd() * 200))}`;
-      sent.set(from, sent.get(from)! + 1);
-      inFlight.push({ to, from, wire: await from.send(text), text, born: step });
-    } else if (r < 0.85 && inFlight.length > 0) {
-      const i = Math.floor(rnd() * Math.min(inFlight.length, 4));
-      const [f] = inFlight.splice(i, 1);
-      await deliver(f!);
-    } else if (r < 0.9 && inFlight.length > 1) {
-      // Loss: never delivered (not the very first message, which starts the session).
-      const i = 1 + Math.floor(rnd() * (inFlight.length - 1));
-      inFlight.splice(i, 1);
-      lost++;
-    } else if (delivered.length > 0) {
-      const f = delivered[Math.floor(rnd() * delivered.length)]!;
-      let threw: unknown;
-      const before = await f.to.snapshot();
-      try {
-        await f.to.receive(f.wire);
-      } catch (e) {
-        threw = e;
-      }
-      const rejected = f.to.isDuplicateError(threw) || f.to.isInvalidMessageError(threw);
-      expect(rejected, `seed ${seed}: a replay must be rejected, got ${String(threw)}`).toBe(true);
-      expect(await f.to.snapshot(), 'a rejected replay changes no state').toBe(before);
-      if (f.to.isDuplicateError(threw)) dups++;
-    }
-  }
-  return { delivered: delivered.length, lost, dups };
-}
-
-function parleySide(d: ParleyDevice, peer: ProtocolAddress): Side {
-  return {
-    name: 'parley',
-    send: (t) => parleyEncrypt(d, peer, t),
-    receive: async (w) => dec.decode(await parleyDecrypt(d, peer, w)),
-    isDuplicateError: (e) => e instanceof DuplicateMessage,
-    isInvalidMessageError: (e) => e instanceof InvalidMessage,
-    snapshot: async () => toHex((await d.store.loadSession(peer))?.serialize() ?? new Uint8Array(0)),
-  };
-}
-
-function libsignalSide(p: LibsignalPeer, peer: SC.ProtocolAddress): Side {
-  return {
-    name: 'libsignal',
-    send: (t) => p.encrypt(enc.encode(t), peer),
-    receive: async (w) => dec.decode(await p.decrypt(peer, w)),
-    isDuplicateError: (e) => (e as { code?: unknown })?.code === SC.ErrorCode.DuplicatedMessage,
-    isInvalidMessageError: (e) => /decryption failed|MAC/.test(String(e)),
-    snapshot: async () => toHex(p.sessions.m.get(peer.toString()) ?? new Uint8Array(0)),
-  };
-}
 
 describe('1:1 sessions with libsignal 0.90', () => {
   it('Parley initiates: 1,000+ messages each way with reordering, loss and duplicates', async () => {
@@ -201,13 +53,42 @@ describe('1:1 sessions with libsignal 0.90', () => {
     await SC.processPreKeyBundle(parleyBundleToLibsignal(await bob.bundle()), bobAddrSC, alice.sessions, alice.identities);
     const first = await alice.encrypt(enc.encode('hello from libsignal'), bobAddrSC);
     expect(first.type).toBe('prekey');
-    // libsignal 0.90 offers SPQR (pq_ratchet bytes, inside the MAC); Parley ignores them and
-    // never sends any, so libsignal downgrades the session to V0.
+    // libsignal 0.90 offers SPQR V1 (minimum V0); Parley speaks it, so the session stays V1.
     expect(PreKeySignalMessage.deserialize(first.body).message.pqRatchet.length).toBeGreaterThan(0);
     expect(bob.store.preKeyStore.count()).toBe(1);
     const stats = await converse(libsignalSide(alice, bobAddrSC), parleySide(bob, aliceAddr), 0x5eed02, 1000, first, 'hello from libsignal');
     expect(stats.delivered).toBeGreaterThan(1800);
     expect(bob.store.preKeyStore.count()).toBe(0);
+    const pq = decodeState((await bob.store.loadSession(aliceAddr))!.currentState()!.pqRatchetState);
+    expect(pq.inner!.epoch).toBeGreaterThan(5);
+    expect(decodeState(SessionRecord.deserialize(alice.sessions.m.get(bobAddrSC.toString())!).currentState()!.pqRatchetState).inner!.epoch).toBeGreaterThan(5);
+  });
+
+  it('a Parley session without SPQR (mode off) and 0.90 fall back to none, both ways', async () => {
+    for (const parleyFirst of [true, false]) {
+      const p = new ParleyDevice('alice');
+      const l = new LibsignalPeer('bob');
+      const lAddr = new ProtocolAddress('bob', 1);
+      const pAddrSC = SC.ProtocolAddress.new('alice', 1);
+      let first: Wire;
+      let sides: [ReturnType<typeof parleySide>, ReturnType<typeof libsignalSide>];
+      if (parleyFirst) {
+        await processPreKeyBundle(libsignalBundleToParley(l.bundleParts()), lAddr, p.store, p.store, Date.now(), { spqr: 'off' });
+        first = await parleyEncrypt(p, lAddr, 'first');
+        sides = [parleySide(p, lAddr), libsignalSide(l, pAddrSC)];
+      } else {
+        await SC.processPreKeyBundle(parleyBundleToLibsignal(await p.bundle()), pAddrSC, l.sessions, l.identities);
+        first = await l.encrypt(enc.encode('first'), pAddrSC);
+        sides = [parleySide(p, lAddr, { spqr: 'off' }), libsignalSide(l, pAddrSC)];
+      }
+      const stats = parleyFirst
+        ? await converse(sides[0], sides[1], 0x5eed07, 150, first, 'first')
+        : await converse(sides[1], sides[0], 0x5eed08, 150, first, 'first');
+      expect(stats.delivered).toBeGreaterThan(250);
+      expect((await p.store.loadSession(lAddr))!.currentState()!.pqRatchetState.length).toBe(0);
+      const theirs = SessionRecord.deserialize(l.sessions.m.get(pAddrSC.toString())!).currentState()!.pqRatchetState;
+      expect(theirs.length, 'libsignal 0.90 downgraded to no SPQR').toBe(0);
+    }
   });
 
   it('session without a one-time prekey works both ways', async () => {
@@ -378,7 +259,15 @@ describe('1:1 sessions with libsignal 0.90', () => {
     expect(theirs.registrationId()).toBe(alice.registrationId);
     expect(theirs.preKeyId()).toBe(bundle.preKeyId);
     expect(theirs.signedPreKeyId()).toBe(bundle.signedPreKeyId);
-    expect(SC.SignalMessage.deserialize(ab(PreKeySignalMessage.deserialize(w.body).message.serialize())).pqRatchet().length).toBe(0);
+    // SPQR (mode 'required' by default): epoch 1, chain index 1, the first header chunk.
+    const pq = SC.SignalMessage.deserialize(ab(PreKeySignalMessage.deserialize(w.body).message.serialize())).pqRatchet();
+    expect(toHex(pq.subarray(0, 5))).toBe('0101010100');
+    expect(pq.length).toBe(5 + 32);
+    // Without SPQR no pq_ratchet bytes at all.
+    const carol = new ParleyDevice('carol');
+    await processPreKeyBundle(libsignalBundleToParley(bob.bundleParts()), new ProtocolAddress('bob', 1), carol.store, carol.store, Date.now(), { spqr: 'off' });
+    const w2 = await parleyEncrypt(carol, new ProtocolAddress('bob', 1), 'x');
+    expect(SC.SignalMessage.deserialize(ab(PreKeySignalMessage.deserialize(w2.body).message.serialize())).pqRatchet().length).toBe(0);
   });
 
   it('a peer that reinstalled (new identity) is received, then blocked for sending until approved', async () => {

@@ -11,9 +11,11 @@
  */
 import type { ProtocolAddress } from '../address.ts';
 import type { PublicKey } from '../curve.ts';
-import { InvalidKyberPreKeyId, InvalidMessage, InvalidPreKeyId, InvalidSignedPreKeyId } from '../errors.ts';
-import { toHex } from '../internal/bytes.ts';
-import type { IdentityKeyPair } from '../identity-key.ts';
+import { PublicKey as PublicKeyClass } from '../curve.ts';
+import { InvalidKyberPreKeyId, InvalidMessage, InvalidPreKeyId, InvalidSignedPreKeyId, InvalidState, ProtocolError } from '../errors.ts';
+import { fromHex, toHex } from '../internal/bytes.ts';
+import { parseProto, type ProtoMessage, ProtoWriter } from '../internal/protobuf.ts';
+import { IdentityKeyPair } from '../identity-key.ts';
 import { KyberPreKeyRecord, PreKeyRecord, SignedPreKeyRecord } from './prekeys.ts';
 import { SessionRecord } from './session-state.ts';
 
@@ -80,11 +82,12 @@ interface IdentityEntry {
 
 /** Reference IdentityKeyStore in memory (tests, tools); adds `approveIdentity` and `getTrustLevel`. */
 export class InMemoryIdentityKeyStore implements IdentityKeyStore {
-  private readonly identities = new Map<string, IdentityEntry>();
+  /** @internal keyed by `ProtocolAddress.toString()`; read by the export. */
+  readonly identities = new Map<string, IdentityEntry>();
 
   constructor(
-    private readonly identity: IdentityKeyPair,
-    private readonly registrationId: number,
+    readonly identity: IdentityKeyPair,
+    readonly registrationId: number,
   ) {}
 
   async getIdentityKeyPair(): Promise<IdentityKeyPair> {
@@ -130,7 +133,8 @@ export class InMemoryIdentityKeyStore implements IdentityKeyStore {
 
 /** Reference SessionStore in memory; records are kept as objects. */
 export class InMemorySessionStore implements SessionStore {
-  private readonly sessions = new Map<string, SessionRecord>();
+  /** @internal keyed by `ProtocolAddress.toString()`; read by the export. */
+  readonly sessions = new Map<string, SessionRecord>();
 
   async loadSession(address: ProtocolAddress): Promise<SessionRecord | undefined> {
     return this.sessions.get(address.toString());
@@ -143,7 +147,8 @@ export class InMemorySessionStore implements SessionStore {
 
 /** Reference PreKeyStore in memory. */
 export class InMemoryPreKeyStore implements PreKeyStore {
-  private readonly keys = new Map<number, PreKeyRecord>();
+  /** @internal read by the export. */
+  readonly keys = new Map<number, PreKeyRecord>();
   async getPreKey(id: number): Promise<PreKeyRecord> {
     const r = this.keys.get(id);
     if (!r) throw new InvalidPreKeyId(`no one-time prekey with id ${id}`);
@@ -162,7 +167,8 @@ export class InMemoryPreKeyStore implements PreKeyStore {
 
 /** Reference SignedPreKeyStore in memory. */
 export class InMemorySignedPreKeyStore implements SignedPreKeyStore {
-  private readonly keys = new Map<number, SignedPreKeyRecord>();
+  /** @internal read by the export. */
+  readonly keys = new Map<number, SignedPreKeyRecord>();
   async getSignedPreKey(id: number): Promise<SignedPreKeyRecord> {
     const r = this.keys.get(id);
     if (!r) throw new InvalidSignedPreKeyId(`no signed prekey with id ${id}`);
@@ -178,9 +184,10 @@ export class InMemorySignedPreKeyStore implements SignedPreKeyStore {
  * last-resort key stays (as libsignal/Signal-Desktop do).
  */
 export class InMemoryKyberPreKeyStore implements KyberPreKeyStore {
-  private readonly keys = new Map<number, { record: KyberPreKeyRecord; oneTime: boolean }>();
-  /** `${kyberId}:${signedPreKeyId}` -> base keys (hex) seen with a last-resort key. */
-  private readonly baseKeysSeen = new Map<string, Set<string>>();
+  /** @internal read by the export. */
+  readonly keys = new Map<number, { record: KyberPreKeyRecord; oneTime: boolean }>();
+  /** @internal `${kyberId}:${signedPreKeyId}` -> base keys (hex) seen with a last-resort key. */
+  readonly baseKeysSeen = new Map<string, Set<string>>();
   async getKyberPreKey(id: number): Promise<KyberPreKeyRecord> {
     const r = this.keys.get(id);
     if (!r) throw new InvalidKyberPreKeyId(`no Kyber prekey with id ${id}`);
@@ -233,4 +240,105 @@ export class InMemoryProtocolStore implements ProtocolStore {
   getKyberPreKey = (id: number) => this.kyberPreKeyStore.getKyberPreKey(id);
   saveKyberPreKey = (id: number, r: KyberPreKeyRecord, oneTime?: boolean) => this.kyberPreKeyStore.saveKyberPreKey(id, r, oneTime);
   markKyberPreKeyUsed = (id: number, signedPreKeyId: number, baseKey: PublicKey) => this.kyberPreKeyStore.markKyberPreKeyUsed(id, signedPreKeyId, baseKey);
+
+  /**
+   * Everything this store holds, as bytes (the format is in docs/RECORDS.md): identity key
+   * pair and registration id, known identities with their trust, sessions, prekeys and the
+   * base keys already used with last-resort Kyber prekeys. Private keys are in it: keep it
+   * where the device keeps its secrets.
+   */
+  exportState(): Uint8Array {
+    const w = new ProtoWriter()
+      .uint32(1, EXPORT_VERSION)
+      .bytes(2, this.identityStore.identity.serialize())
+      .uint32(3, this.identityStore.registrationId);
+    const list = (no: number, entries: Uint8Array[]) => {
+      const l = new ProtoWriter();
+      for (const e of entries) l.bytes(1, e);
+      w.bytes(no, l.finish());
+    };
+    list(
+      4,
+      [...this.identityStore.identities].map(([addr, e]) =>
+        new ProtoWriter().string(1, addr).bytes(2, e.key.serializedView()).uint32(3, TRUST.indexOf(e.trust)).finish(),
+      ),
+    );
+    list(5, [...this.sessionStore.sessions].map(([addr, r]) => new ProtoWriter().string(1, addr).bytes(2, r.serialize()).finish()));
+    list(6, [...this.preKeyStore.keys.values()].map((r) => r.serialize()));
+    list(7, [...this.signedPreKeyStore.keys.values()].map((r) => r.serialize()));
+    list(
+      8,
+      [...this.kyberPreKeyStore.keys.values()].map((k) => new ProtoWriter().bytes(1, k.record.serialize()).bool(2, k.oneTime || undefined).finish()),
+    );
+    const seen: Uint8Array[] = [];
+    for (const [slot, keys] of this.kyberPreKeyStore.baseKeysSeen) {
+      const [kyberId, signedId] = slot.split(':').map(Number) as [number, number];
+      for (const k of keys) seen.push(new ProtoWriter().uint32(1, kyberId).uint32(2, signedId).bytes(3, fromHex(k)).finish());
+    }
+    list(9, seen);
+    return w.finish();
+  }
+
+  /** A store holding what `exportState` wrote. Throws InvalidState for anything else. */
+  static importState(bytes: Uint8Array): InMemoryProtocolStore {
+    if (!(bytes instanceof Uint8Array)) throw new InvalidState('protocol store export: expected bytes');
+    try {
+      return parseProto(bytes, importFrom, (r) => new InvalidState(`protocol store export: ${r}`));
+    } catch (e) {
+      // The records inside report their own kinds of error; all of them mean a corrupt export here.
+      if (e instanceof InvalidState || !(e instanceof ProtocolError)) throw e;
+      throw new InvalidState(`protocol store export: ${e.message}`);
+    }
+  }
+}
+
+const EXPORT_VERSION = 1;
+const TRUST: readonly TrustLevel[] = ['trusted', 'changed', 'verified'];
+/** Entries per list in an export: far above any device's, and a bound on the work a corrupt export causes. */
+const MAX_EXPORT_ENTRIES = 1_000_000;
+
+function importFrom(m: ProtoMessage): InMemoryProtocolStore {
+  if (m.uint32(1) !== EXPORT_VERSION) throw new InvalidState(`protocol store export: unknown version ${m.uint32(1) ?? 'missing'}`);
+  const idBytes = m.bytes(2);
+  if (!idBytes) throw new InvalidState('protocol store export: identity key pair missing');
+  let identity: IdentityKeyPair;
+  try {
+    identity = IdentityKeyPair.deserialize(idBytes);
+  } catch (e) {
+    if (e instanceof ProtocolError) throw new InvalidState(`protocol store export: identity key pair: ${e.message}`);
+    throw e;
+  }
+  const store = new InMemoryProtocolStore(identity, m.uint32(3) ?? 0);
+  const entries = (no: number): ProtoMessage[] => m.message(no, MAX_EXPORT_ENTRIES)?.repeatedMessages(1) ?? [];
+  const raw = (no: number): Uint8Array[] => m.message(no, MAX_EXPORT_ENTRIES)?.repeatedBytes(1) ?? [];
+  const need = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new InvalidState(`protocol store export: ${what} missing`);
+    return v;
+  };
+  for (const e of entries(4)) {
+    const trust = TRUST[e.uint32(3) ?? 0];
+    if (!trust) throw new InvalidState('protocol store export: unknown trust level');
+    store.identityStore.identities.set(need(e.string(1), 'identity address'), { key: PublicKeyClass.deserialize(need(e.bytes(2), 'identity key')), trust });
+  }
+  for (const e of entries(5)) store.sessionStore.sessions.set(need(e.string(1), 'session address'), SessionRecord.deserialize(need(e.bytes(2), 'session record')));
+  for (const b of raw(6)) {
+    const r = PreKeyRecord.deserialize(b);
+    store.preKeyStore.keys.set(r.id, r);
+  }
+  for (const b of raw(7)) {
+    const r = SignedPreKeyRecord.deserialize(b);
+    store.signedPreKeyStore.keys.set(r.id, r);
+  }
+  for (const e of entries(8)) {
+    const r = KyberPreKeyRecord.deserialize(need(e.bytes(1), 'Kyber prekey record'));
+    store.kyberPreKeyStore.keys.set(r.id, { record: r, oneTime: e.bool(2) ?? false });
+  }
+  for (const e of entries(9)) {
+    const slot = `${e.uint32(1) ?? 0}:${e.uint32(2) ?? 0}`;
+    const key = PublicKeyClass.deserialize(need(e.bytes(3), 'used base key'));
+    let set = store.kyberPreKeyStore.baseKeysSeen.get(slot);
+    if (!set) store.kyberPreKeyStore.baseKeysSeen.set(slot, (set = new Set()));
+    set.add(toHex(key.serializedView()));
+  }
+  return store;
 }

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { InvalidState, ProtocolError } from '../errors.ts';
+import { toHex } from '../internal/bytes.ts';
+import { seededRandom } from '../test-support/parley-device.ts';
+import { initialState, recv, send, type SpqrParams } from './ratchet.ts';
+import { decodeState, encodeState } from './state-codec.ts';
+import type { SpqrRandom, V1StateKind } from './states.ts';
+
+const params = (direction: 'a2b' | 'b2a', minVersion: 0 | 1 = 1): SpqrParams => ({
+  direction,
+  version: 1,
+  minVersion,
+  authKey: new Uint8Array(32).fill(9),
+  chainParams: { maxJump: 25_000, maxOooKeys: 2_000 },
+});
+
+function rngFrom(seed: number): SpqrRandom {
+  const r = seededRandom(seed);
+  const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+  return { keySeed: () => bytes(64), encapsulationSeed: () => bytes(32) };
+}
+
+/** Every state two parties pass through in a lopsided conversation, and the messages between them. */
+function collect(): { states: Uint8Array[]; msgs: Uint8Array[]; kinds: Set<V1StateKind> } {
+  let a = initialState(params('a2b'));
+  let b = initialState(params('b2a'));
+  const ra = rngFrom(1);
+  const rb = rngFrom(2);
+  const rnd = seededRandom(3);
+  const states = [a, b];
+  const msgs: Uint8Array[] = [];
+  const kinds = new Set<V1StateKind>();
+  const bias = [0.5, 0.9, 0.1, 0.7, 0.3];
+  for (let i = 0; i < 1000; i++) {
+    // Lopsided stretches of 40 messages: each role sometimes completes what it receives first.
+    const aSends = rnd() < bias[Math.floor(i / 40) % bias.length]!;
+    if (aSends) {
+      const s = send(a, ra);
+      a = s.state;
+      b = recv(b, s.msg).state;
+      msgs.push(s.msg);
+    } else {
+      const s = send(b, rb);
+      b = s.state;
+      a = recv(a, s.msg).state;
+      msgs.push(s.msg);
+    }
+    states.push(a, b);
+    kinds.add(decodeState(a).inner!.kind).add(decodeState(b).inner!.kind);
+  }
+  return { states, msgs, kinds };
+}
+
+const run = collect();
+
+/** Decoding fails only with InvalidState; a state that decodes fails only with ProtocolErrors when used. */
+function checkTyped(bytes: Uint8Array, msg: Uint8Array): void {
+  let ok = false;
+  try {
+    decodeState(bytes);
+    ok = true;
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidState);
+  }
+  if (!ok) return;
+  for (const use of [() => send(bytes, rngFrom(5)), () => recv(bytes, msg)]) {
+    try {
+      use();
+    } catch (e) {
+      expect(e, String(e)).toBeInstanceOf(ProtocolError);
+    }
+  }
+}
+
+describe('PqRatchetState codec', () => {
+  it('meets all eleven states and writes each back byte for byte', () => {
+    expect([...run.kinds].sort()).toEqual(
+      ['keysUnsampled', 'keysSampled', 'headerSent', 'ct1Received', 'ekSentCt1Received', 'noHeaderReceived', 'headerReceived', 'ct1Sampled', 'ekReceivedCt1Sampled', 'ct1Acknowledged', 'ct2Sampled'].sort(),
+    );
+    for (const s of run.states) expect(toHex(encodeState(decodeState(s)))).toBe(toHex(s));
+    expect(decodeState(new Uint8Array(0))).toEqual({ versionNegotiation: undefined, chain: undefined, inner: undefined });
+  });
+
+  it('random bytes decode or fail with InvalidState; nothing else is thrown', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (b) => checkTyped(b, run.msgs[0]!)),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('truncated and bit-flipped states decode or fail with InvalidState, and a state that decodes fails only with typed errors', () => {
+    fc.assert(
+      fc.property(fc.nat(run.states.length - 1), fc.nat(), fc.nat(7), fc.boolean(), (which, pos, bit, truncate) => {
+        const s = run.states[which]!;
+        if (s.length === 0) return;
+        const at = pos % s.length;
+        const bad = truncate ? s.subarray(0, at) : s.slice();
+        if (!truncate) bad[at]! ^= 1 << bit;
+        checkTyped(bad, run.msgs[which % run.msgs.length]!);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses wrong sizes of keys, ciphertexts and decoder targets', () => {
+    const withKind = (k: V1StateKind) => run.states.find((s) => decodeState(s).inner?.kind === k)!;
+    // Shorten the first length-delimited field whose length is one of the fixed sizes, by rewriting the state.
+    for (const k of ['keysSampled', 'ct1Sampled', 'headerReceived'] as const) {
+      const s = decodeState(withKind(k));
+      const inner = s.inner!;
+      const broken = { ...s, inner: { ...inner, ...('dk' in inner ? { dk: inner.dk.subarray(1) } : {}), ...('hdr' in inner ? { hdr: inner.hdr.subarray(1) } : {}) } };
+      expect(() => decodeState(encodeState(broken as typeof s))).toThrow(InvalidState);
+    }
+  });
+});
