@@ -13,7 +13,21 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           environment: 'node',
           include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'fuzz/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'packages/client/src/browser/**'],
+          exclude: ['**/node_modules/**', 'packages/client/src/browser/**', 'packages/web/test/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          // The web app end to end: a server and Chromium per file, people in browser
+          // contexts, real calls. Last, and one file at a time: beside the cluster tests
+          // or each other they load two cores enough to make timing-bound tests flaky.
+          name: 'web',
+          sequence: { groupOrder: 2 },
+          environment: 'node',
+          include: ['packages/web/test/**/*.test.ts'],
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
