@@ -117,9 +117,16 @@ describe.skipIf(TEST_STORAGE === 'postgres')('hostile clients against a server p
     // From here the client reads nothing: the kernel buffers fill, then the server's own.
     const raw = (ws.ws as unknown as { _socket: Socket })._socket;
     raw.pause();
+    const content = new Uint8Array(64 * 1024 - 16).fill(7);
+    const total = 800;
+    // The same load to someone offline first, so the heap has grown to its working size before measuring.
+    await registerOn(s.port, 'carol');
+    await pool(
+      8,
+      Array.from({ length: total }, () => () => http(s.port, 'PUT', '/v1/messages/carol', bob.headers, sendBodyOf(content))),
+    );
+    await sleep(1000);
     const rssBefore = s.rss();
-    const content = new Uint8Array(48 * 1024).fill(7);
-    const total = 1500;
     let sent = 0;
     const acker = setInterval(() => {
       // The trick: the same id, acknowledged again and again.
@@ -140,8 +147,8 @@ describe.skipIf(TEST_STORAGE === 'postgres')('hostile clients against a server p
     const grown = s.rss() - rssBefore;
     report('re-acked non-reading socket', { messages: sent, 'message bytes': sent * content.length, 'rss before': rssBefore, 'rss growth': grown });
     expect(sent).toBe(total);
-    // Before: the whole queue (~95 MiB of frames) went into the socket's buffer. The bound is 2 MiB in flight.
-    expect(grown).toBeLessThan(48 * MiB);
+    // Before: the whole queue (~70 MiB of frames) went into the socket's buffer. The bound is 2 MiB in flight.
+    expect(grown).toBeLessThan(32 * MiB);
   }, 300_000);
 
   it('slow request bodies are timed out, and one address cannot hold more connections than its cap', async () => {
@@ -220,8 +227,7 @@ describe.skipIf(TEST_STORAGE === 'postgres')('hostile clients against a server p
     await sleep(300);
     const out = s.output();
     expect(out).not.toContain('alicewonder');
-    expect(out).not.toContain('127.0.0.1:');
-    expect(out).not.toMatch(/remoteAddress/);
+    expect(out).not.toMatch(/remoteAddress|remotePort|incoming request|request completed/);
     expect((await http(s.port, 'GET', '/metrics')).status).toBe(401);
     const m = await fetch(`http://127.0.0.1:${s.port}/metrics`, { headers: { authorization: 'Bearer sesame-0123456789' } });
     expect(m.status).toBe(200);
