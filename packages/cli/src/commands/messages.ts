@@ -45,6 +45,8 @@ export const inbox: Command = {
       requireRegistered(client, args);
       const saveDir = args.options['save-dir'];
       const { lost } = await fetchNew(client);
+      // Why here: `inbox` may be the only command someone runs; sessions others start consume one-time prekeys, and only a connected client replaces them.
+      if (!lost) await client.topUpPreKeys().catch((e: unknown) => console.error(`(could not top up one-time prekeys: ${(e as Error).message})`));
       const unseen = client.messages(undefined, true);
       if (unseen.length === 0 && !lost) console.log('No new messages.');
       for (const m of unseen) {
