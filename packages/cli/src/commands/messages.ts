@@ -45,8 +45,6 @@ export const inbox: Command = {
       requireRegistered(client, args);
       const saveDir = args.options['save-dir'];
       const { lost } = await fetchNew(client);
-      // Why here: `inbox` may be the only command someone runs; sessions others start consume one-time prekeys, and only a connected client replaces them.
-      if (!lost) await client.topUpPreKeys().catch((e: unknown) => console.error(`(could not top up one-time prekeys: ${(e as Error).message})`));
       const unseen = client.messages(undefined, true);
       if (unseen.length === 0 && !lost) console.log('No new messages.');
       for (const m of unseen) {
@@ -57,6 +55,11 @@ export const inbox: Command = {
       await client.markSeen(unseen);
       // What arrived is shown first; then why the rest did not.
       if (lost) throw lost;
+      // Why: `inbox` may be the only command someone runs; sessions others start consume one-time prekeys, and only a connected client replaces them (bounded: a slow server does not hold the command).
+      await Promise.race([
+        client.topUpPreKeys().catch((e: unknown) => console.error(`(could not top up one-time prekeys: ${(e as Error).message})`)),
+        new Promise((r) => setTimeout(r, 15_000).unref()),
+      ]);
       return 0;
     }),
 };
