@@ -186,21 +186,19 @@ async function admit(q: Query, items: readonly EnqueueItem[], candidates: readon
       'ON CONFLICT (account_id, device_id) DO UPDATE SET last_id = queue_heads.last_id',
     [accounts, ids],
   );
+  // One query for both: per device and sender, with senders outside this batch folded into one row.
   const usage = new Map<string, { n: number; bytes: number }>();
-  const r = await q(
-    'SELECT account_id, device_id, COUNT(*)::int AS n, COALESCE(SUM(size), 0)::bigint AS bytes FROM envelopes ' +
-      'WHERE (account_id, device_id) IN (SELECT * FROM unnest($1::text[], $2::int[])) GROUP BY account_id, device_id',
-    [accounts, ids],
-  );
-  for (const row of r.rows as Array<{ account_id: string; device_id: number; n: number; bytes: number }>) usage.set(key(row.account_id, row.device_id), { n: row.n, bytes: row.bytes });
   const mine = new Map<string, number>();
-  const m = await q(
-    'SELECT account_id, device_id, source_account_id, COUNT(*)::int AS n FROM envelopes ' +
-      'WHERE (account_id, device_id) IN (SELECT * FROM unnest($1::text[], $2::int[])) AND source_account_id = ANY($3::text[]) GROUP BY account_id, device_id, source_account_id',
+  const r = await q(
+    'SELECT account_id, device_id, CASE WHEN source_account_id = ANY($3::text[]) THEN source_account_id END AS sender, COUNT(*)::int AS n, COALESCE(SUM(size), 0)::bigint AS bytes ' +
+      'FROM envelopes WHERE (account_id, device_id) IN (SELECT * FROM unnest($1::text[], $2::int[])) GROUP BY 1, 2, 3',
     [accounts, ids, [...senders]],
   );
-  for (const row of m.rows as Array<{ account_id: string; device_id: number; source_account_id: string; n: number }>) {
-    mine.set(`${key(row.account_id, row.device_id)}\u0000${row.source_account_id}`, row.n);
+  for (const row of r.rows as Array<{ account_id: string; device_id: number; sender: string | null; n: number; bytes: number }>) {
+    const k = key(row.account_id, row.device_id);
+    const u = usage.get(k) ?? { n: 0, bytes: 0 };
+    usage.set(k, { n: u.n + row.n, bytes: u.bytes + row.bytes });
+    if (row.sender !== null) mine.set(`${k}\u0000${row.sender}`, row.n);
   }
   items.forEach((item, n) => {
     const w = quoted[n];
