@@ -42,7 +42,7 @@ async function arrives(from: TestClient, to: TestClient, toName: string, text: s
 
 describe('end to end through a real server', () => {
   it('online chat both ways with receipts, 50 messages in order, and no plaintext on the server', async () => {
-    const s = await server();
+    const s = await server(tempDir('srv'), ['--metrics-token', 'e2e-metrics-token']);
     const alice = sdkClient(s.url, tempDir('alice'));
     const bob = sdkClient(s.url, tempDir('bob'));
     await alice.client.register('alice');
@@ -79,7 +79,7 @@ describe('end to end through a real server', () => {
     const downloaded = await bob.waitFor((e) => e.type === 'attachment' && e.message.attachment?.state === 'downloaded');
     expect(downloaded.type === 'attachment' && downloaded.message.attachment?.fileName).toBe(`notes-${canary}.txt`);
     // Connected clients hand their messages to the server over the socket, not one HTTP request each.
-    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    const metrics = await (await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer e2e-metrics-token' } })).text();
     expect(Number(/parley_messages_accepted_total\{transport="ws"\} (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(51);
     expect(metrics).not.toMatch(/parley_messages_accepted_total\{transport="http"\}/);
     alice.client.close();

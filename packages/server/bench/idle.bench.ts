@@ -20,6 +20,7 @@ import WebSocket from 'ws';
 import { base64Encode } from '@parley/wire';
 import { hashSecret } from '../src/auth/credentials.ts';
 import { SqliteStorage } from '../src/storage/sqlite.ts';
+import { LOAD_TEST_ARGS } from '../src/testing/cluster.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const hardLimit = Number(execFileSync('bash', ['-c', 'ulimit -Hn']).toString().trim()) || 20_000;
@@ -118,7 +119,7 @@ const ids: string[] = [];
 }
 console.log(`bench:idle  (${N} idle authenticated connections per server; open-file hard limit ${hardLimit}; loopback)`);
 const password = base64Encode(PASSWORD);
-const parley = await start(['packages/server/src/main.ts', '--port', '0', '--data-dir', dir, '--log-level', 'warn'], /listening on http:\/\/localhost:(\d+)/, {
+const parley = await start(['packages/server/src/main.ts', '--port', '0', '--data-dir', dir, '--log-level', 'warn', ...LOAD_TEST_ARGS], /listening on http:\/\/localhost:(\d+)/, {
   PARLEY_SERVER_SECRET: Buffer.from(SECRET).toString('hex'),
 });
 const parleyKb = await measure('parley', parley.proc, parley.port, (i) => JSON.stringify({ type: 'auth', version: '0.1.0', accountId: ids[i], deviceId: 1, password }));

@@ -14,6 +14,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import WebSocket from 'ws';
 import { base64Encode } from '@parley/wire';
+import { LOAD_TEST_ARGS } from '../src/testing/cluster.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
@@ -129,7 +130,7 @@ async function drive(label: string, send: (from: number, to: number, id: number)
 async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
   const dataDir = mkdtempSync(join(tmpdir(), 'parley-bench-'));
   const { proc, port } = await startProcess(
-    ['packages/server/src/main.ts', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--bundle-fetches-per-minute', '100000'],
+    ['packages/server/src/main.ts', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...LOAD_TEST_ARGS],
     /listening on http:\/\/localhost:(\d+)/,
   );
   const base = `http://127.0.0.1:${port}`;

@@ -9,23 +9,25 @@
  * version check, the error and not-found handlers) are installed on the root
  * instance before the plugins, which inherit them.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { LIMITS, type Feature, type NoticesFile } from '@parley/wire';
+import { DEFAULT_ABUSE_LIMITS, type AbuseLimits } from './abuse/policy.ts';
 import { accountsPlugin } from './accounts/accounts.ts';
 import { attachmentsPlugin } from './attachments/attachments.ts';
 import type { BlobStore } from './attachments/blob-store.ts';
 import { AttachmentService } from './attachments/service.ts';
 import { Authenticator } from './auth/auth.ts';
 import { devicesPlugin } from './devices/devices.ts';
-import { installErrorHandling } from './errors/errors.ts';
+import { frameworkErrors, installErrorHandling } from './errors/errors.ts';
 import { GroupSends } from './groups/group-sends.ts';
 import { groupsPlugin } from './groups/groups.ts';
+import { ConnectionGuard, DEFAULT_HARDENING, type Hardening } from './hardening/hardening.ts';
 import { keysPlugin } from './keys/keys.ts';
 import { DeliveryHub, type Presence } from './messages/delivery.ts';
 import { messagesPlugin } from './messages/messages.ts';
 import { LocalRouter, type Router } from './messages/router.ts';
 import { Sends } from './messages/sends.ts';
-import { createMetrics, metricsPlugin, trackConnections } from './metrics/metrics.ts';
+import { createMetrics, metricsPlugin, trackConnections, type Metrics } from './metrics/metrics.ts';
 import { installRequestParsing } from './requests.ts';
 import type { Storage } from './storage/storage.ts';
 import { noticesPlugin } from './notices/notices.ts';
@@ -36,7 +38,16 @@ export interface AppConfig {
   /** Directory of the built web app to serve at `/` (none: API only). */
   readonly webRoot?: string | undefined;
   readonly minClientVersion: string;
-  readonly bundleFetchesPerMinute: number;
+  /** Overrides abuse.bundleFetchesPerMinute (kept for callers that set only this). */
+  readonly bundleFetchesPerMinute?: number;
+  /** Abuse limits (default DEFAULT_ABUSE_LIMITS); any left out keep their default. */
+  readonly abuse?: Partial<AbuseLimits>;
+  /** Timeouts, buffer and queue bounds (default DEFAULT_HARDENING). */
+  readonly hardening?: Partial<Hardening>;
+  /** Lets `/metrics` be read on this app's listener with `Authorization: Bearer <token>`; without it, not served here. */
+  readonly metricsToken?: string | undefined;
+  /** Log one line per request (off by default: URLs name recipients, and lines carry addresses). */
+  readonly logRequests?: boolean;
   /** Defaults: LIMITS.maxBodyBytes, LIMITS.maxQueuedPerDevice. */
   readonly maxBodyBytes?: number;
   readonly maxQueuedPerDevice?: number;
@@ -83,6 +94,10 @@ export interface ParleyApp {
   readonly hub: DeliveryHub;
   /** Attachment uploads, downloads and their sweeper (when the server has a blob store). */
   readonly attachments: AttachmentService | undefined;
+  /** Open connections per address (installed on the HTTP server). */
+  readonly connections: ConnectionGuard;
+  /** The metrics registry (main.ts serves it on its own loopback listener). */
+  readonly metrics: Metrics;
   /** Stops the server (sockets, timers) and closes storage. */
   close(): Promise<void>;
 }
@@ -91,29 +106,60 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   const now = deps.now ?? Date.now;
   const maxBodyBytes = config.maxBodyBytes ?? LIMITS.maxBodyBytes;
   const { storage, serverSecret } = deps;
+  const abuse: AbuseLimits = {
+    ...DEFAULT_ABUSE_LIMITS,
+    ...config.abuse,
+    ...(config.bundleFetchesPerMinute === undefined ? {} : { bundleFetchesPerMinute: config.bundleFetchesPerMinute }),
+  };
+  const hardening: Hardening = { ...DEFAULT_HARDENING, ...config.hardening };
   const app = Fastify({
     logger: {
       level: config.logLevel,
-      // Why: credentials and ciphertext never reach logs.
-      redact: ['req.headers.authorization'],
+      // Why: credentials and ciphertext never reach logs; addresses only with request logging, which is off by default.
+      redact: ['req.headers.authorization', 'req.headers["x-parley-provisioning-token"]'],
     },
+    // Why off by default: every request line names its URL (a recipient's username) and the client's address.
+    logController: new LogController({ disableRequestLogging: config.logRequests !== true }),
     bodyLimit: maxBodyBytes,
+    frameworkErrors,
+    requestTimeout: hardening.requestTimeoutMs,
   });
+  const connections = new ConnectionGuard(abuse.connectionsPerAddress);
+  connections.install(app.server, hardening);
 
   const metrics = createMetrics();
-  const auth = new Authenticator({ storage, serverSecret, now });
-  const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'), deps.cluster?.presence);
+  const auth = new Authenticator({
+    storage,
+    serverSecret,
+    now,
+    failures: { perAddressPerMinute: abuse.authFailuresPerAddressPerMinute, perAccountPerMinute: abuse.authFailuresPerAccountPerMinute },
+  });
+  const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'), deps.cluster?.presence, {
+    maxBufferBytes: hardening.maxSocketBufferBytes,
+    socketsPerDevice: abuse.socketsPerDevice,
+  });
   trackConnections(metrics, () => hub.size);
   const router = deps.cluster ? deps.cluster.router(hub) : new LocalRouter(hub);
-  const sends = new Sends({ storage, router, metrics, now, maxQueuedPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice });
+  const sends = new Sends({
+    storage,
+    router,
+    metrics,
+    now,
+    abuse,
+    quota: {
+      maxPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice,
+      maxBytesPerDevice: hardening.maxQueuedBytesPerDevice,
+      maxPerSender: hardening.maxQueuedPerSender,
+    },
+  });
   const groupSends = new GroupSends({ storage, sends, now });
 
   installRequestParsing(app, config.minClientVersion);
   installErrorHandling(app, { metrics, maxBodyBytes });
 
-  await app.register(metricsPlugin, { metrics });
-  await app.register(accountsPlugin, { storage, auth, serverSecret, now });
-  await app.register(keysPlugin, { storage, auth, now, bundleFetchesPerMinute: config.bundleFetchesPerMinute });
+  await app.register(metricsPlugin, { metrics, token: config.metricsToken });
+  await app.register(accountsPlugin, { storage, auth, serverSecret, now, abuse });
+  await app.register(keysPlugin, { storage, auth, now, abuse });
   await app.register(messagesPlugin, {
     storage,
     auth,
@@ -144,7 +190,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       })
     : undefined;
   if (attachments) {
-    await app.register(attachmentsPlugin, { service: attachments, auth, now, disabled: config.disabledFeatures?.includes('attachments') ?? false, chunkBytes: LIMITS.attachmentChunkBytes, sweepIntervalMs: config.attachmentSweepMs ?? 5 * 60_000 });
+    await app.register(attachmentsPlugin, { service: attachments, auth, now, abuse, disabled: config.disabledFeatures?.includes('attachments') ?? false, chunkBytes: LIMITS.attachmentChunkBytes, sweepIntervalMs: config.attachmentSweepMs ?? 5 * 60_000 });
   }
   if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });
 
@@ -152,6 +198,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     app,
     hub,
     attachments,
+    connections,
+    metrics,
     async close() {
       await app.close();
       await router.close();

@@ -3,6 +3,8 @@
  * flags win. `npm start` with nothing set is a working single-node deployment.
  */
 import { attachmentCiphertextSize, FEATURES, LIMITS, type Feature } from '@parley/wire';
+import { DEFAULT_ABUSE_LIMITS, type AbuseLimits } from './abuse/policy.ts';
+import { DEFAULT_HARDENING, type Hardening } from './hardening/hardening.ts';
 
 export interface ServerConfig {
   readonly host: string;
@@ -16,7 +18,6 @@ export interface ServerConfig {
   /** The server secret as 64 hex digits (every node of a cluster the same); default: <dataDir>/server-secret. */
   readonly serverSecret: Uint8Array | undefined;
   readonly minClientVersion: string;
-  readonly bundleFetchesPerMinute: number;
   readonly maxBodyBytes: number;
   readonly maxQueuedPerDevice: number;
   readonly logLevel: string;
@@ -33,7 +34,44 @@ export interface ServerConfig {
   /** The operator's signed notices (a file written by `npm run notice`). */
   readonly noticesFile: string | undefined;
   readonly disabledFeatures: readonly Feature[];
+  /** Rate and connection limits against abuse (abuse/policy.ts, docs/LIMITS.md). */
+  readonly abuse: AbuseLimits;
+  /** Timeouts, buffer and queue bounds against resource exhaustion (hardening/hardening.ts). */
+  readonly hardening: Hardening;
+  /** A separate listener for `/metrics` on 127.0.0.1 (0: none). */
+  readonly metricsPort: number;
+  /** A bearer token that lets `/metrics` be read on the main listener (empty: not served there). */
+  readonly metricsToken: string | undefined;
+  /** Log one line per request (method, URL, status); off by default because URLs name recipients. */
+  readonly logRequests: boolean;
 }
+
+/** Abuse-limit settings: flag -> AbuseLimits field and what it bounds. */
+export const ABUSE_SETTINGS: ReadonlyArray<{ flag: string; field: keyof AbuseLimits; doc: string }> = [
+  { flag: 'registrations-per-address-per-hour', field: 'registrationsPerAddressPerHour', doc: 'accounts one network address may register per hour' },
+  { flag: 'auth-failures-per-address-per-minute', field: 'authFailuresPerAddressPerMinute', doc: 'refused credentials per address per minute; past it the address is refused unchecked' },
+  { flag: 'auth-failures-per-account-per-minute', field: 'authFailuresPerAccountPerMinute', doc: 'refused credentials naming one account per minute (its own devices are never locked out)' },
+  { flag: 'bundle-fetches-per-minute', field: 'bundleFetchesPerMinute', doc: 'prekey bundle fetches allowed per requesting account (3x per target account)' },
+  { flag: 'bundle-fetches-per-address-per-minute', field: 'bundleFetchesPerAddressPerMinute', doc: 'prekey bundle fetches per network address per minute' },
+  { flag: 'one-time-prekeys-per-device-per-hour', field: 'oneTimePreKeysPerDevicePerHour', doc: 'one-time prekeys handed out per target device per hour, whoever asks; then bundles carry none' },
+  { flag: 'lookups-per-account-per-minute', field: 'lookupsPerAccountPerMinute', doc: 'username lookups per account per minute (found or not, counted alike)' },
+  { flag: 'lookups-per-address-per-minute', field: 'lookupsPerAddressPerMinute', doc: 'username lookups per network address per minute' },
+  { flag: 'sends-per-account-per-minute', field: 'sendsPerAccountPerMinute', doc: 'messages (1:1 and group) one account may send per minute' },
+  { flag: 'rings-per-pair-per-minute', field: 'ringsPerPairPerMinute', doc: 'call messages from one account to another per minute' },
+  { flag: 'uploads-per-account-per-minute', field: 'uploadsPerAccountPerMinute', doc: 'attachment uploads one account may begin per minute' },
+  { flag: 'uploads-per-address-per-minute', field: 'uploadsPerAddressPerMinute', doc: 'attachment uploads one network address may begin per minute' },
+  { flag: 'connections-per-address', field: 'connectionsPerAddress', doc: 'open TCP connections (HTTP and WebSocket) per network address' },
+  { flag: 'sockets-per-device', field: 'socketsPerDevice', doc: 'open WebSockets per device' },
+];
+
+/** Resource-bound settings: flag -> Hardening field. */
+const HARDENING_SETTINGS: ReadonlyArray<{ flag: string; field: keyof Hardening; doc: string }> = [
+  { flag: 'request-timeout-ms', field: 'requestTimeoutMs', doc: 'time a client has to send a whole HTTP request (headers and body)' },
+  { flag: 'idle-timeout-ms', field: 'idleTimeoutMs', doc: 'an HTTP connection with no traffic this long is closed' },
+  { flag: 'max-socket-buffer-bytes', field: 'maxSocketBufferBytes', doc: 'envelope bytes in flight per WebSocket; a socket whose send buffer stays above it is dropped' },
+  { flag: 'max-queued-bytes-per-device', field: 'maxQueuedBytesPerDevice', doc: 'undelivered message bytes kept per device before senders get RATE_LIMITED' },
+  { flag: 'max-queued-per-sender', field: 'maxQueuedPerSender', doc: "undelivered messages one sender may have in one device's queue" },
+];
 
 export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
   { flag: 'host', env: 'PARLEY_HOST', def: '127.0.0.1', doc: 'address to listen on (0.0.0.0 for all interfaces)' },
@@ -44,7 +82,6 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'redis-url', env: 'PARLEY_REDIS_URL', def: '', doc: 'redis://host:port: presence and delivery across nodes (needs a postgres:// database)' },
   { flag: 'server-secret', env: 'PARLEY_SERVER_SECRET', def: '', doc: 'the key of stored password hashes, 64 hex digits, the same on every node (default: <data-dir>/server-secret; required with postgres://)' },
   { flag: 'min-client-version', env: 'PARLEY_MIN_CLIENT_VERSION', def: '0.1.0', doc: 'clients below this get UPGRADE_REQUIRED' },
-  { flag: 'bundle-fetches-per-minute', env: 'PARLEY_BUNDLE_FETCHES_PER_MINUTE', def: '60', doc: 'prekey bundle fetches allowed per requesting account and per target account' },
   { flag: 'max-body-bytes', env: 'PARLEY_MAX_BODY_BYTES', def: '1048576', doc: 'largest HTTP request body accepted (bytes)' },
   { flag: 'max-queued-per-device', env: 'PARLEY_MAX_QUEUED_PER_DEVICE', def: '10000', doc: 'undelivered messages kept per device before senders get RATE_LIMITED' },
   { flag: 'log-level', env: 'PARLEY_LOG_LEVEL', def: 'info', doc: 'pino log level (silent, error, warn, info, debug)' },
@@ -57,6 +94,11 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'notices-file', env: 'PARLEY_NOTICES_FILE', def: '', doc: 'signed security notices to hand to clients (written by npm run notice; SECURITY.md)' },
   { flag: 'disabled-features', env: 'PARLEY_DISABLED_FEATURES', def: '', doc: `kill switch: comma-separated features every client stops offering (${FEATURES.join(', ')})` },
   { flag: 'web-root', env: 'PARLEY_WEB_ROOT', def: '', doc: 'built web app to serve at / (npm start sets packages/web/dist)' },
+  { flag: 'metrics-port', env: 'PARLEY_METRICS_PORT', def: '0', doc: 'serve /metrics on 127.0.0.1 at this port (0: no separate listener)' },
+  { flag: 'metrics-token', env: 'PARLEY_METRICS_TOKEN', def: '', doc: 'serve /metrics on the main listener to requests with Authorization: Bearer <token> (empty: not served there)' },
+  { flag: 'log-requests', env: 'PARLEY_LOG_REQUESTS', def: 'false', doc: 'log a line per request (URLs name recipients, so off by default)' },
+  ...ABUSE_SETTINGS.map((a) => ({ flag: a.flag, env: `PARLEY_${a.flag.toUpperCase().replace(/-/g, '_')}`, def: String(DEFAULT_ABUSE_LIMITS[a.field]), doc: a.doc })),
+  ...HARDENING_SETTINGS.map((a) => ({ flag: a.flag, env: `PARLEY_${a.flag.toUpperCase().replace(/-/g, '_')}`, def: String(DEFAULT_HARDENING[a.field]), doc: a.doc })),
 ];
 
 function secretHex(v: string): Uint8Array | undefined {
@@ -85,8 +127,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   }
   const port = Number(values.get('port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got ${values.get('port')}`);
-  const perMinute = Number(values.get('bundle-fetches-per-minute'));
-  if (!Number.isInteger(perMinute) || perMinute < 1) throw new Error('--bundle-fetches-per-minute must be a positive integer');
   const positive = (flag: string): number => {
     const n = Number(values.get(flag));
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got ${values.get(flag)}`);
@@ -96,7 +136,18 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (attachmentCiphertextSize(maxAttachmentBytes) > LIMITS.attachmentSizeCap) {
     throw new Error(`--max-attachment-bytes must leave room for padding and encryption under ${LIMITS.attachmentSizeCap} bytes, got ${maxAttachmentBytes}`);
   }
+  const abuse = Object.fromEntries(ABUSE_SETTINGS.map((a) => [a.field, positive(a.flag)])) as unknown as AbuseLimits;
+  const hardening = Object.fromEntries(HARDENING_SETTINGS.map((a) => [a.field, positive(a.flag)])) as unknown as Hardening;
+  const metricsPort = Number(values.get('metrics-port'));
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) throw new Error(`--metrics-port must be 0..65535, got ${values.get('metrics-port')}`);
+  const logRequests = values.get('log-requests');
+  if (logRequests !== 'true' && logRequests !== 'false') throw new Error(`--log-requests must be true or false, got ${logRequests}`);
   return {
+    abuse,
+    hardening,
+    metricsPort,
+    metricsToken: values.get('metrics-token') || undefined,
+    logRequests: logRequests === 'true',
     maxAttachmentBytes,
     attachmentTtlDays: positive('attachment-ttl-days'),
     attachmentsDir: values.get('attachments-dir') || undefined,
@@ -112,7 +163,6 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     redisUrl: values.get('redis-url') || undefined,
     serverSecret: secretHex(values.get('server-secret') ?? ''),
     minClientVersion: values.get('min-client-version')!,
-    bundleFetchesPerMinute: perMinute,
     logLevel: values.get('log-level')!,
     webRoot: values.get('web-root') || undefined,
     turnUrls: (values.get('turn-urls') ?? '').split(',').map((u) => u.trim()).filter(Boolean),

@@ -4,7 +4,8 @@
  * and PARLEY_REDIS_URL=redis://..., one of many stateless nodes sharing them
  * (docs/DEPLOY.md). Prints where it listens.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildApp, type ClusterLink } from './app.ts';
 import { parseConfig, SETTINGS, type ServerConfig } from './config.ts';
@@ -14,6 +15,7 @@ import { loadServerSecret } from './auth/credentials.ts';
 import { RedisCluster } from './cluster/redis-cluster.ts';
 import { openPostgresStorage } from './storage/postgres/postgres.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
+import { metricsText } from './metrics/metrics.ts';
 import type { Storage } from './storage/storage.ts';
 
 function fail(message: string, code = 2): never {
@@ -47,7 +49,9 @@ async function main(): Promise<void> {
     fail((e as Error).message);
   }
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  // Owner-only: the database, the server secret and the attachments are nobody else's to read.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
   const { storage, shared } = await openStorage(config, dataDir);
   if (config.redisUrl && !shared) fail('--redis-url needs a shared database: set --database-url postgres://...');
   // Why: each node would otherwise make its own secret, and no node could check passwords set through another.
@@ -79,6 +83,23 @@ async function main(): Promise<void> {
     await server.app.listen({ host: config.host, port: config.port });
   } catch (e) {
     fail(`cannot listen on ${config.host}:${config.port}: ${(e as Error).message}; choose another --port`, 1);
+  }
+  if (config.metricsPort !== 0) {
+    // Why loopback only: metrics reveal load and error counts; a scraper on the same host (or a tunnel) reads them.
+    const metricsServer = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      metricsText(server.metrics).then(
+        (m) => res.writeHead(200, { 'content-type': m.contentType }).end(m.body),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((ok, no) => metricsServer.once('error', no).listen(config.metricsPort, '127.0.0.1', ok)).catch((e: unknown) =>
+      fail(`cannot listen for metrics on 127.0.0.1:${config.metricsPort}: ${(e as Error).message}; choose another --metrics-port`, 1),
+    );
+    metricsServer.unref();
   }
   const addr = server.app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;

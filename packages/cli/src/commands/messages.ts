@@ -57,6 +57,11 @@ export const inbox: Command = {
       await client.markSeen(unseen);
       // What arrived is shown first; then why the rest did not.
       if (lost) throw lost;
+      // Why: `inbox` may be the only command someone runs; sessions others start consume one-time prekeys, and only a connected client replaces them (bounded: a slow server does not hold the command).
+      await Promise.race([
+        client.topUpPreKeys().catch((e: unknown) => console.error(`(could not top up one-time prekeys: ${(e as Error).message})`)),
+        new Promise((r) => setTimeout(r, 15_000).unref()),
+      ]);
       return 0;
     }),
 };

@@ -5,6 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { registerRequest, WireError, type AccountLookupResponse, type AccountResponse } from '@parley/wire';
+import { addressKey } from '../abuse/address.ts';
+import { HOUR_MS, MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
+import { RateLimiter } from '../abuse/rate-limiter.ts';
 import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret } from '../auth/credentials.ts';
 import { readBody } from '../requests.ts';
@@ -16,11 +19,18 @@ export interface AccountsOptions {
   readonly auth: Authenticator;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
+  readonly abuse: Pick<AbuseLimits, 'registrationsPerAddressPerHour' | 'lookupsPerAccountPerMinute' | 'lookupsPerAddressPerMinute'>;
 }
 
-export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, { storage, auth, serverSecret, now }) => {
+export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, { storage, auth, serverSecret, now, abuse }) => {
+  const registrationsByAddress = new RateLimiter({ limit: abuse.registrationsPerAddressPerHour, windowMs: HOUR_MS }, now);
+  const lookupsByAccount = new RateLimiter({ limit: abuse.lookupsPerAccountPerMinute, windowMs: MINUTE_MS }, now);
+  const lookupsByAddress = new RateLimiter({ limit: abuse.lookupsPerAddressPerMinute, windowMs: MINUTE_MS }, now);
+
   app.post('/v1/accounts', async (req, reply) => {
     const r = readBody(req, registerRequest);
+    // Counted once the body decodes (a malformed one stores nothing); a taken name counts too.
+    registrationsByAddress.check(addressKey(req.ip), 'too many accounts registered from this address');
     const accountId = randomUUID();
     const ok = await storage.createAccount(
       { id: accountId, username: r.username, identityKey: r.identityKey },
@@ -40,7 +50,10 @@ export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, {
   });
 
   app.get<{ Params: { username: string } }>('/v1/accounts/username/:username', async (req) => {
-    await auth.request(req);
+    const a = await auth.request(req);
+    // Counted before looking, found or not: the limit says nothing about whether a name exists.
+    lookupsByAddress.check(addressKey(req.ip), 'too many username lookups from this address');
+    lookupsByAccount.check(a.accountId, 'too many username lookups');
     const found = await findAccount(storage, req.params.username);
     const res: AccountLookupResponse = { accountId: found.id, username: found.username };
     return res;

@@ -8,9 +8,22 @@
 import { USERNAME_PATTERN, WireError } from '@parley/wire';
 import type { AccountRow, AccountStore } from '../storage/storage.ts';
 
+/**
+ * ASCII letters lowercased, nothing else. Why not toLowerCase: Unicode folding maps the
+ * Kelvin sign (U+212A) to "k" and the dotted capital I to "i̇", so a look-alike name
+ * typed by someone would resolve to a real account.
+ */
+export function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+/** Never a username (fails USERNAME_PATTERN), looked up in place of malformed names so every lookup costs one query. */
+const NO_SUCH_NAME = '-';
+
 export async function findAccount(accounts: AccountStore, raw: string): Promise<AccountRow> {
-  const u = raw.toLowerCase();
-  const found = USERNAME_PATTERN.test(u) ? await accounts.accountByUsername(u) : undefined;
+  const u = asciiLower(raw);
+  // Why query even for a malformed name: an unknown and a known name cost the same work.
+  const found = await accounts.accountByUsername(USERNAME_PATTERN.test(u) ? u : NO_SUCH_NAME);
   if (!found) throw new WireError('UNKNOWN_USER', `no user named ${JSON.stringify(raw.slice(0, 40))}`);
   return found;
 }

@@ -16,7 +16,9 @@ import {
   WireError,
 } from '@parley/wire';
 import type { Authenticator } from '../auth/auth.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { addressKey } from '../abuse/address.ts';
+import { MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
+import { RateLimiter } from '../abuse/rate-limiter.ts';
 import { readBody } from '../requests.ts';
 import type { AttachmentService, BlobSlice } from './service.ts';
 
@@ -24,6 +26,7 @@ export interface AttachmentsOptions {
   readonly service: AttachmentService;
   readonly auth: Authenticator;
   readonly now: () => number;
+  readonly abuse: Pick<AbuseLimits, 'uploadsPerAccountPerMinute' | 'uploadsPerAddressPerMinute'>;
   readonly chunkBytes: number;
   /** The kill switch: no new uploads (downloads of what exists go on). */
   readonly disabled?: boolean;
@@ -49,9 +52,10 @@ function sliceHeaders(reply: FastifyReply, s: BlobSlice): void {
   if (s.status === 206) void reply.header('content-range', `bytes ${s.start}-${s.end - 1}/${s.size}`);
 }
 
-export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (app, { service, auth, now, chunkBytes, sweepIntervalMs, disabled = false }) => {
-  const createsByAccount = new RateLimiter(LIMITS.attachmentsPerMinute, 60_000, now);
-  const downloadsByAddress = new RateLimiter(LIMITS.attachmentDownloadsPerMinute, 60_000, now);
+export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (app, { service, auth, now, abuse, chunkBytes, sweepIntervalMs, disabled = false }) => {
+  const createsByAccount = new RateLimiter({ limit: abuse.uploadsPerAccountPerMinute, windowMs: MINUTE_MS }, now);
+  const createsByAddress = new RateLimiter({ limit: abuse.uploadsPerAddressPerMinute, windowMs: MINUTE_MS }, now);
+  const downloadsByAddress = new RateLimiter({ limit: LIMITS.attachmentDownloadsPerMinute, windowMs: MINUTE_MS }, now);
 
   // Chunks only, in this plugin's scope: every other route keeps reading JSON.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: chunkBytes }, (_req, body, done) => done(null, body));
@@ -66,7 +70,8 @@ export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (
     const a = await auth.request(req);
     const { size } = readBody(req, createAttachmentRequest);
     if (disabled) throw new WireError('FEATURE_DISABLED', 'attachments are switched off on this server for now');
-    if (!createsByAccount.take(a.accountId)) throw new WireError('RATE_LIMITED', 'too many uploads begun; wait a minute');
+    createsByAddress.check(addressKey(req.ip), 'too many uploads begun from this address');
+    createsByAccount.check(a.accountId, 'too many uploads begun');
     return reply.status(201).send(await service.create(a, size));
   });
 
@@ -93,7 +98,7 @@ export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (
   const download = async (req: { ip: string; params: { id: string }; headers: Record<string, string | string[] | undefined> }, reply: FastifyReply, withBody: boolean) => {
     const id = idParam(req.params.id);
     const range = rangeHeader(req.headers.range);
-    if (!downloadsByAddress.take(req.ip)) throw new WireError('RATE_LIMITED', 'too many downloads from this address; wait a minute');
+    downloadsByAddress.check(addressKey(req.ip), 'too many downloads from this address');
     const slice = await service.open(id, range);
     sliceHeaders(reply, slice);
     if (!withBody) return reply.send();

@@ -8,6 +8,8 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { base64Decode, WireError } from '@parley/wire';
+import { addressKey } from '../abuse/address.ts';
+import { rateLimited, RateLimiter } from '../abuse/rate-limiter.ts';
 import type { AccountStore, DeviceStore } from '../storage/storage.ts';
 import { secretMatches } from './credentials.ts';
 
@@ -22,41 +24,67 @@ export interface AuthDeps {
   readonly storage: AccountStore & DeviceStore;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
+  /** Refused credentials allowed per address and per account per minute. */
+  readonly failures?: { readonly perAddressPerMinute: number; readonly perAccountPerMinute: number };
 }
 
 /** Requests record "last seen" at most this often per device (a write per request would be waste). */
 const SEEN_RESOLUTION_MS = 60_000;
 
 export class Authenticator {
-  constructor(private readonly deps: AuthDeps) {}
+  private readonly failuresByAddress: RateLimiter;
+  private readonly failuresByAccount: RateLimiter;
+
+  constructor(private readonly deps: AuthDeps) {
+    const f = deps.failures ?? { perAddressPerMinute: 30, perAccountPerMinute: 20 };
+    this.failuresByAddress = new RateLimiter({ limit: f.perAddressPerMinute, windowMs: 60_000 }, deps.now);
+    this.failuresByAccount = new RateLimiter({ limit: f.perAccountPerMinute, windowMs: 60_000 }, deps.now);
+  }
 
   /** The device behind a request's `Authorization: Basic` header; UNAUTHORIZED otherwise. */
   async request(req: FastifyRequest): Promise<Authed> {
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? /^Basic ([A-Za-z0-9+/=]{1,200})$/.exec(h) : null;
-    if (!m) throw new WireError('UNAUTHORIZED', 'missing or malformed credentials');
+    const address = addressKey(req.ip);
+    if (!m) throw this.refused(address, undefined, 'missing or malformed credentials');
     const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
-    const cm = /^([0-9a-f-]{36})\.(\d{1,3}):([A-Za-z0-9+/=]{44})$/.exec(decoded);
-    if (!cm) throw new WireError('UNAUTHORIZED', 'malformed credentials');
-    return this.verify(cm[1]!, Number(cm[2]), base64Decode(cm[3]!), false);
+    // Device ids in canonical decimal only: "01" is not device 1.
+    const cm = /^([0-9a-f-]{36})\.([1-9]\d{0,2}):([A-Za-z0-9+/=]{44})$/.exec(decoded);
+    if (!cm) throw this.refused(address, undefined, 'malformed credentials');
+    return this.verify(cm[1]!, Number(cm[2]), base64Decode(cm[3]!), false, address);
   }
 
   /** Checks a socket's auth frame; a socket's authentication always counts as being seen. */
-  async socket(accountId: string, deviceId: number, password: Uint8Array): Promise<Authed> {
-    return this.verify(accountId, deviceId, password, true);
+  async socket(accountId: string, deviceId: number, password: Uint8Array, ip?: string): Promise<Authed> {
+    return this.verify(accountId, deviceId, password, true, addressKey(ip));
   }
 
-  private async verify(accountId: string, deviceId: number, password: Uint8Array, seen: boolean): Promise<Authed> {
+  /**
+   * UNAUTHORIZED for refused credentials, counted against the address and the account;
+   * RATE_LIMITED (with retryAfter) once either has had too many.
+   */
+  private refused(address: string, accountId: string | undefined, message: string): WireError {
+    const waitAddress = this.failuresByAddress.take(address);
+    const waitAccount = accountId === undefined ? 0 : this.failuresByAccount.take(accountId);
+    const wait = Math.max(waitAddress, waitAccount);
+    if (wait > 0) return rateLimited('too many refused credentials', wait);
+    return new WireError('UNAUTHORIZED', message);
+  }
+
+  private async verify(accountId: string, deviceId: number, password: Uint8Array, seen: boolean, address: string): Promise<Authed> {
     const { storage, serverSecret, now } = this.deps;
+    // Why before any lookup: an address that keeps guessing costs no more storage work.
+    if (this.failuresByAddress.over(address)) throw this.refused(address, undefined, '');
     const device = await storage.device(accountId, deviceId);
     if (!device) {
       // Why without the password: the password was deleted with the device; the tombstone is all that is left.
       if ((await storage.unlinkedAt(accountId, deviceId)) !== undefined) throw new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account');
-      throw new WireError('UNAUTHORIZED', 'unknown device or wrong password');
+      throw this.refused(address, accountId, 'unknown device or wrong password');
     }
     const account = await storage.accountById(accountId);
+    // Why no lock-out on the account: its own devices' right password always passes (a lock-out would be a denial of service, and 256-bit passwords are not guessed).
     if (!account || !secretMatches(serverSecret, password, device.passwordHash)) {
-      throw new WireError('UNAUTHORIZED', 'unknown device or wrong password');
+      throw this.refused(address, accountId, 'unknown device or wrong password');
     }
     const t = now();
     if (seen || t - device.lastSeenAt >= SEEN_RESOLUTION_MS) await storage.touchDevice(accountId, deviceId, t);

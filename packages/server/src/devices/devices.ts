@@ -19,7 +19,7 @@ import {
 import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret } from '../auth/credentials.ts';
 import type { Router } from '../messages/router.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { RateLimiter } from '../abuse/rate-limiter.ts';
 import { readBody } from '../requests.ts';
 import type { DeviceStore, ProvisioningStore } from '../storage/storage.ts';
 import { provisioningPlugin } from './provisioning.ts';
@@ -41,13 +41,13 @@ const SWEEP_MS = 60_000;
 
 export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opts) => {
   const { storage, auth, router, serverSecret, now } = opts;
-  const tokensByAccount = new RateLimiter(LIMITS.linkTokensPerMinute, 60_000, now);
+  const tokensByAccount = new RateLimiter({ limit: LIMITS.linkTokensPerMinute, windowMs: 60_000 }, now);
 
   await app.register(provisioningPlugin, { storage, auth, router, serverSecret, now, pollMs: opts.provisioningPollMs });
 
   app.post('/v1/devices/link-token', async (req) => {
     const a = await auth.request(req);
-    if (!tokensByAccount.take(a.accountId)) throw new WireError('RATE_LIMITED', 'too many link codes; wait a minute');
+    tokensByAccount.check(a.accountId, 'too many link codes');
     const token = new Uint8Array(randomBytes(32));
     const expiresAt = now() + LIMITS.linkTtlMs;
     await storage.createLinkToken(a.accountId, hashSecret(serverSecret, token), expiresAt);
@@ -83,7 +83,8 @@ export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opt
   app.delete<{ Params: { deviceId: string } }>('/v1/devices/:deviceId', async (req, reply) => {
     const a = await auth.request(req);
     const raw = req.params.deviceId;
-    const target = deviceIdDecoder(/^\d{1,3}$/.test(raw) ? Number(raw) : raw, 'deviceId');
+    // Canonical decimal only: "01" and "001" are not device 1.
+    const target = deviceIdDecoder(/^[1-9]\d{0,2}$/.test(raw) ? Number(raw) : raw, 'deviceId');
     // Why: device 1 holds the account (it registered it); the others are linked to it.
     if (target === 1) throw new WireError('FORBIDDEN', 'the first device cannot be unlinked');
     if (a.deviceId !== 1 && a.deviceId !== target) throw new WireError('FORBIDDEN', 'only the first device may unlink other devices');

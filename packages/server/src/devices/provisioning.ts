@@ -23,7 +23,8 @@ import {
 } from '@parley/wire';
 import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret, secretMatches } from '../auth/credentials.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { addressKey } from '../abuse/address.ts';
+import { RateLimiter } from '../abuse/rate-limiter.ts';
 import { readBody } from '../requests.ts';
 import type { Router } from '../messages/router.ts';
 import type { ProvisioningStore } from '../storage/storage.ts';
@@ -84,7 +85,7 @@ class Polls {
 export const provisioningPlugin: FastifyPluginAsync<ProvisioningOptions> = async (app, { storage, auth, router, serverSecret, now, pollMs }) => {
   const polls = new Polls(LIMITS.maxProvisioningPolls);
   router.onProvisioned((id) => polls.wake(id));
-  const opensByAddress = new RateLimiter(LIMITS.provisioningChannelsPerMinute, 60_000, now);
+  const opensByAddress = new RateLimiter({ limit: LIMITS.provisioningChannelsPerMinute, windowMs: 60_000 }, now);
   app.addHook('preClose', async () => polls.release());
 
   const channelParam = (raw: string): string => channelIdDecoder(raw, 'channelId');
@@ -92,7 +93,7 @@ export const provisioningPlugin: FastifyPluginAsync<ProvisioningOptions> = async
 
   app.post('/v1/provisioning', async (req) => {
     const { publicKey } = readBody(req, openChannelRequest);
-    if (!opensByAddress.take(req.ip)) throw new WireError('RATE_LIMITED', 'too many link codes from this address');
+    opensByAddress.check(addressKey(req.ip), 'too many link codes from this address');
     const readToken = new Uint8Array(randomBytes(32));
     const expiresAt = now() + LIMITS.linkTtlMs;
     // 50 random bits: a collision is rare, and then the next draw is used.

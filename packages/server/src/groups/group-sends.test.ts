@@ -186,7 +186,7 @@ describe('group sends over the socket', () => {
     const env = await bobSocket.next((f) => f.type === 'envelope' && f.messageType === 'senderkey');
     expect(serverFrame(env, '')).toMatchObject({ type: 'envelope', groupId: g.groupId, sourceAccountId: alice.accountId, content });
     expect(s.ws.readyState).toBe(s.ws.OPEN);
-    const metrics = await (await fetch(`http://127.0.0.1:${t.port}/metrics`)).text();
+    const metrics = await t.app.metrics.registry.metrics();
     // One group message to three devices.
     expect(metrics).toMatch(/parley_messages_accepted_total\{transport="ws"\} 3/);
     s.ws.close();

@@ -26,6 +26,8 @@ describe('keys', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.json().error.code).toBe('RATE_LIMITED');
     expect((await t.req('GET', '/v1/keys/count', b.headers)).json()).toEqual({ preKeys: 0, pqPreKeys: 0 });
-    expect((await t.req('GET', '/v1/keys/nobody', a.headers)).json().error.code).toBe('UNKNOWN_USER');
+    // Unknown names count against the requester's allowance too (no free probing).
+    expect((await t.req('GET', '/v1/keys/nobody', a.headers)).json().error.code).toBe('RATE_LIMITED');
+    expect((await t.req('GET', '/v1/keys/nobody', b.headers)).json().error.code).toBe('UNKNOWN_USER');
   });
 });

@@ -4,10 +4,12 @@
  * each (rate-limited, since draining them weakens every new session).
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { base64Encode, uploadKeysRequest, WireError, type BundleResponseJson } from '@parley/wire';
+import { base64Encode, uploadKeysRequest, type BundleResponseJson } from '@parley/wire';
 import { findAccount } from '../accounts/lookup.ts';
 import type { Authenticator } from '../auth/auth.ts';
-import { RateLimiter } from '../rate-limit.ts';
+import { addressKey } from '../abuse/address.ts';
+import { HOUR_MS, MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
+import { RateLimiter } from '../abuse/rate-limiter.ts';
 import { readBody } from '../requests.ts';
 import type { AccountStore, DeviceKeys, DeviceStore, KeyStore } from '../storage/storage.ts';
 
@@ -15,13 +17,15 @@ export interface KeysOptions {
   readonly storage: AccountStore & DeviceStore & KeyStore;
   readonly auth: Authenticator;
   readonly now: () => number;
-  /** Bundle fetches per minute per requesting account (3x that per target account). */
-  readonly bundleFetchesPerMinute: number;
+  readonly abuse: Pick<AbuseLimits, 'bundleFetchesPerMinute' | 'bundleFetchesPerAddressPerMinute' | 'oneTimePreKeysPerDevicePerHour'>;
 }
 
-export const keysPlugin: FastifyPluginAsync<KeysOptions> = async (app, { storage, auth, now, bundleFetchesPerMinute }) => {
-  const byRequester = new RateLimiter(bundleFetchesPerMinute, 60_000, now);
-  const byTarget = new RateLimiter(bundleFetchesPerMinute * 3, 60_000, now);
+export const keysPlugin: FastifyPluginAsync<KeysOptions> = async (app, { storage, auth, now, abuse }) => {
+  const byRequester = new RateLimiter({ limit: abuse.bundleFetchesPerMinute, windowMs: MINUTE_MS }, now);
+  const byTarget = new RateLimiter({ limit: abuse.bundleFetchesPerMinute * 3, windowMs: MINUTE_MS }, now);
+  const byAddress = new RateLimiter({ limit: abuse.bundleFetchesPerAddressPerMinute, windowMs: MINUTE_MS }, now);
+  // Why per target device and whoever asks: many throwaway accounts must not drain one person's one-time prekeys.
+  const oneTimeByDevice = new RateLimiter({ limit: abuse.oneTimePreKeysPerDevicePerHour, windowMs: HOUR_MS }, now);
 
   app.put('/v1/keys', async (req) => {
     const a = await auth.request(req);
@@ -42,13 +46,15 @@ export const keysPlugin: FastifyPluginAsync<KeysOptions> = async (app, { storage
 
   app.get<{ Params: { username: string } }>('/v1/keys/:username', async (req) => {
     const a = await auth.request(req);
+    byAddress.check(addressKey(req.ip), 'too many prekey bundle requests from this address');
+    byRequester.check(a.accountId, 'too many prekey bundle requests');
     const target = await findAccount(storage, req.params.username);
-    if (!byRequester.take(a.accountId) || !byTarget.take(target.id)) {
-      throw new WireError('RATE_LIMITED', 'too many prekey bundle requests');
-    }
+    byTarget.check(target.id, `too many prekey bundle requests for ${target.username}`);
     const devices: DeviceKeys[] = [];
     for (const d of await storage.devices(target.id)) {
-      const keys = await storage.takeDeviceKeys(target.id, d.deviceId);
+      // Past the hourly allowance the bundle carries no one-time keys: the session still starts (signed and last-resort keys), and nothing is drained.
+      const oneTime = oneTimeByDevice.take(`${target.id}.${d.deviceId}`) === 0;
+      const keys = await storage.takeDeviceKeys(target.id, d.deviceId, oneTime);
       if (keys) devices.push(keys);
     }
     const res: BundleResponseJson = {

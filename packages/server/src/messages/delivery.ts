@@ -20,7 +20,16 @@ export interface Connection {
   readonly accountId: string;
   readonly deviceId: number;
   lastSentId: number;
-  inFlight: number;
+  /**
+   * Ids sent and not yet acknowledged. Why a set and not a count: acknowledging one id
+   * again must not make room for more (a repeated ack once let a socket that never read
+   * pull a whole queue into memory).
+   */
+  readonly unacked: Set<number>;
+  /** Bytes of the envelope frames in `unacked` (bounded by the hub's maxBufferBytes). */
+  unackedBytes: number;
+  /** The frame size of each unacknowledged id. */
+  readonly unackedSizes: Map<number, number>;
   drained: boolean;
   /**
    * True when everything stored for the device up to now has been sent on this
@@ -36,13 +45,22 @@ export interface Connection {
 
 /** A fresh connection's delivery state. */
 export function newConnection(ws: WebSocket, accountId: string, deviceId: number): Connection {
-  return { ws, accountId, deviceId, lastSentId: 0, inFlight: 0, drained: false, caughtUp: false, reading: false, readAgain: false };
+  return { ws, accountId, deviceId, lastSentId: 0, unacked: new Set(), unackedBytes: 0, unackedSizes: new Map(), drained: false, caughtUp: false, reading: false, readAgain: false };
 }
+
+/** How long a closed socket waits for the peer's close frame before it is dropped (ws waits 30 s). */
+const CLOSE_LINGER_MS = 1000;
 
 /** Sends the error frame and closes the socket with the code's WebSocket close code. */
 export function closeWith(ws: WebSocket, e: WireError): void {
+  if (ws.readyState !== ws.OPEN) {
+    ws.terminate();
+    return;
+  }
   ws.send(JSON.stringify({ type: 'error', code: e.code, message: e.describe(), ...e.details }));
   ws.close(ERROR_TABLE[e.code].wsClose, e.code);
+  // Why: a peer that never answers the close (or never reads) would hold the socket and its buffers for 30 s.
+  setTimeout(() => ws.terminate(), CLOSE_LINGER_MS).unref();
 }
 
 type DeviceAddressList = Array<{ accountId: string; deviceId: number }>;
@@ -65,6 +83,14 @@ export interface Presence {
 /** Disconnections remembered for sockets whose authentication was in progress meanwhile. */
 const REMEMBERED_DISCONNECTIONS = 1024;
 
+/** Bounds on one device's connections (hardening settings). */
+export interface DeliveryBounds {
+  /** Envelope bytes in flight per socket. */
+  readonly maxBufferBytes: number;
+  /** Open sockets per device. */
+  readonly socketsPerDevice: number;
+}
+
 export class DeliveryHub {
   private readonly connections = new Map<string, Set<Connection>>();
   /** Counts disconnections; `disconnected` maps a device to the count at its last one. */
@@ -78,8 +104,28 @@ export class DeliveryHub {
     /** A storage failure in the background (a read or an ack): logged, never thrown at a caller. */
     private readonly onError: (e: unknown) => void,
     private readonly presence?: Presence,
+    private readonly bounds: DeliveryBounds = { maxBufferBytes: 2 * 1024 * 1024, socketsPerDevice: 8 },
   ) {
     this.dense = queue.queueIdsDense === true;
+  }
+
+  /** Sockets the device has here (to refuse one over `socketsPerDevice`). */
+  socketsOf(accountId: string, deviceId: number): number {
+    return this.connections.get(key(accountId, deviceId))?.size ?? 0;
+  }
+
+  get socketsPerDevice(): number {
+    return this.bounds.socketsPerDevice;
+  }
+
+  get maxBufferBytes(): number {
+    return this.bounds.maxBufferBytes;
+  }
+
+  /** Room for more envelopes on this connection (ids and bytes in flight). */
+  private room(c: Connection): number {
+    if (c.unackedBytes >= this.bounds.maxBufferBytes) return 0;
+    return LIMITS.maxUnackedEnvelopes - c.unacked.size;
   }
 
   /** Queue ids are gapless (see MessageQueue.queueIdsDense). */
@@ -175,11 +221,14 @@ export class DeliveryHub {
         fresh !== undefined &&
         c.caughtUp &&
         c.ws.readyState === c.ws.OPEN &&
-        c.inFlight + fresh.length <= LIMITS.maxUnackedEnvelopes &&
+        c.unacked.size + fresh.length <= LIMITS.maxUnackedEnvelopes &&
+        c.unackedBytes < this.bounds.maxBufferBytes &&
         // Dense ids: only the very next ones, else a write by another node could be overtaken.
         fresh.every((e, i) => (this.dense ? e.id === c.lastSentId + 1 + i : e.id > c.lastSentId));
-      if (direct) this.sendBatch(c, fresh);
-      else this.pump(c);
+      // Stopped short (the byte bound): the rest is in the queue, read at the next ack.
+      if (direct) {
+        if (this.sendBatch(c, fresh) < fresh.length) c.caughtUp = false;
+      } else this.pump(c);
     }
   }
 
@@ -198,8 +247,10 @@ export class DeliveryHub {
       this.queue.ackBatch(batch.map((a) => ({ accountId: a.c.accountId, deviceId: a.c.deviceId, id: a.id }))).then(() => {
         const touched = new Set<Connection>();
         for (const a of batch) {
-          if (a.id <= a.c.lastSentId) {
-            a.c.inFlight = Math.max(0, a.c.inFlight - 1);
+          // Only an id in flight makes room, once: repeated or invented ids count for nothing.
+          if (a.c.unacked.delete(a.id)) {
+            a.c.unackedBytes -= a.c.unackedSizes.get(a.id) ?? 0;
+            a.c.unackedSizes.delete(a.id);
             this.onDelivered();
           }
           touched.add(a.c);
@@ -235,11 +286,12 @@ export class DeliveryHub {
     try {
       for (;;) {
         c.readAgain = false;
-        const room = LIMITS.maxUnackedEnvelopes - c.inFlight;
+        const room = this.room(c);
         if (room <= 0) return; // not caught up: the next ack reads the queue
         const batch = await this.queue.pending(c.accountId, c.deviceId, c.lastSentId, room);
         if (c.ws.readyState !== c.ws.OPEN) return;
-        if (batch.length > 0) this.sendBatch(c, batch);
+        // Stopped short by the byte bound: the next ack reads on.
+        if (batch.length > 0 && this.sendBatch(c, batch) < batch.length) return;
         // A short batch means the queue is drained: no second query to learn that.
         if (batch.length < room && !c.readAgain) break;
       }
@@ -266,11 +318,19 @@ export class DeliveryHub {
     return b;
   }
 
-  private sendBatch(c: Connection, batch: readonly StoredEnvelope[]): void {
+  /** Sends what the connection has room for, in order; answers how many of `batch` it took (sent, skipped or expired). */
+  private sendBatch(c: Connection, batch: readonly StoredEnvelope[]): number {
     const expiredBefore = this.now() - LIMITS.ephemeralTtlMs;
     const expired: number[] = [];
+    let taken = 0;
     for (const e of batch) {
-      if (e.id <= c.lastSentId) continue;
+      if (e.id <= c.lastSentId) {
+        taken++;
+        continue;
+      }
+      // Why stop on bytes: a socket that does not read must not make the server hold its whole queue.
+      if (c.unacked.size > 0 && c.unackedBytes >= this.bounds.maxBufferBytes) break;
+      taken++;
       c.lastSentId = e.id;
       if (e.ephemeral && e.serverTimestamp < expiredBefore) {
         // Why: a call offer minutes old must not ring now; drop it.
@@ -290,11 +350,15 @@ export class DeliveryHub {
         ephemeral: e.ephemeral,
         ...(e.groupId === undefined ? {} : { groupId: e.groupId }),
       };
-      this.send(c, frame);
-      c.inFlight++;
+      const text = JSON.stringify(frame);
+      c.ws.send(text);
+      c.unacked.add(e.id);
+      c.unackedSizes.set(e.id, text.length);
+      c.unackedBytes += text.length;
     }
     if (expired.length > 0) {
       this.queue.ackBatch(expired.map((id) => ({ accountId: c.accountId, deviceId: c.deviceId, id }))).catch(this.onError);
     }
+    return taken;
   }
 }

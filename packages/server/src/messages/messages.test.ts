@@ -263,7 +263,7 @@ describe('WebSocket sends', () => {
     ws.send({ type: 'send', requestId: 10, to: 'bob', request });
     expect(await answer(10)).toMatchObject({ type: 'sent' });
     expect(await t.storage.queueLength(b.accountId, 1)).toBe(2);
-    const metrics = await (await fetch(`http://127.0.0.1:${t.port}/metrics`)).text();
+    const metrics = await t.app.metrics.registry.metrics();
     expect(metrics).toMatch(/parley_messages_accepted_total\{transport="ws"\} 2/);
     // A malformed send frame is a protocol violation: typed error, socket closed.
     ws.send({ type: 'send', requestId: 11, to: 'bob', request: { timestamp: 1, messages: [], extra: 1 } });

@@ -10,7 +10,9 @@ import { WireError, type SendRequest, type SendResponse } from '@parley/wire';
 import { AccountCache } from '../accounts/lookup.ts';
 import type { Authed } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope } from '../storage/storage.ts';
+import { MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
+import { RateLimiter } from '../abuse/rate-limiter.ts';
+import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope, QueueQuota } from '../storage/storage.ts';
 import { EnqueueBatcher } from './enqueue-batcher.ts';
 import type { Router } from './router.ts';
 
@@ -22,23 +24,37 @@ export interface SendsDeps {
   readonly router: Router;
   readonly metrics: Metrics;
   readonly now: () => number;
-  /** Envelopes a device's queue may hold before senders get RATE_LIMITED. */
-  readonly maxQueuedPerDevice: number;
+  /** What a send may add to each queue it writes (checked by storage in the same transaction). */
+  readonly quota: QueueQuota;
+  readonly abuse: Pick<AbuseLimits, 'sendsPerAccountPerMinute' | 'ringsPerPairPerMinute'>;
 }
 
 export class Sends {
   private readonly batcher: EnqueueBatcher;
   private readonly accounts: AccountCache;
 
+  private readonly sendsByAccount: RateLimiter;
+  private readonly ringsByPair: RateLimiter;
+
   constructor(private readonly deps: SendsDeps) {
     this.batcher = new EnqueueBatcher(deps.storage);
     this.accounts = new AccountCache(deps.storage);
+    this.sendsByAccount = new RateLimiter({ limit: deps.abuse.sendsPerAccountPerMinute, windowMs: MINUTE_MS }, deps.now);
+    this.ringsByPair = new RateLimiter({ limit: deps.abuse.ringsPerPairPerMinute, windowMs: MINUTE_MS }, deps.now);
+  }
+
+  /** Counts one send (1:1 or group) against the sender's per-minute allowance; RATE_LIMITED past it. */
+  countSend(sender: Authed): void {
+    this.sendsByAccount.check(sender.accountId, 'too many messages sent');
   }
 
   /** One 1:1 send, over HTTP or the socket. Resolves once stored durably. */
   async acceptSend(sender: Authed, toUsername: string, s: SendRequest, via: Transport): Promise<SendResponse> {
     const { storage } = this.deps;
+    this.countSend(sender);
     const target = await this.accounts.find(toUsername);
+    // Call messages (rings and the rest of call signaling) are ephemeral: bounded per caller and callee.
+    if (s.ephemeral) this.ringsByPair.check(`${sender.accountId}>${target.id}`, `too many call messages to ${target.username}`);
     // Sends to oneself cover one's other devices (sync messages), never the sending one.
     const devices = (await storage.devices(target.id)).filter((d) => !(target.id === sender.accountId && d.deviceId === sender.deviceId));
     const want = new Set(devices.map((d) => d.deviceId));
@@ -51,7 +67,6 @@ export class Sends {
     }
     const stale = s.messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
     if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
-    await this.checkRoom([target.id], (d) => got.has(d.deviceId));
     const serverTimestamp = this.deps.now();
     const envelopes: NewEnvelope[] = s.messages.map((m) => ({
       destinationAccountId: target.id,
@@ -69,22 +84,20 @@ export class Sends {
     return { serverTimestamp };
   }
 
-  /** RATE_LIMITED when a queue these envelopes would go to is full (one query for all accounts). */
-  async checkRoom(accountIds: readonly string[], concerns: (d: { accountId: string; deviceId: number }) => boolean): Promise<void> {
-    const full = await this.deps.storage.fullQueues(accountIds, this.deps.maxQueuedPerDevice);
-    if (full.some(concerns)) throw new WireError('RATE_LIMITED', 'a recipient has too many undelivered messages');
-  }
-
   /**
    * The common end of every send: stores the item durably (batched with others in one
    * transaction), counts it, then wakes the destinations' connections with the stored
    * envelopes. Resolves once stored: true, or false when the item's group changed
-   * since it was checked (nothing was stored).
+   * since it was checked (nothing was stored). RATE_LIMITED when a queue it writes
+   * to would break its quota (nothing was stored).
    */
   async store(item: EnqueueItem, via: Transport): Promise<boolean> {
     // Why: committed (synchronous=FULL) before the sender hears OK, so nothing acknowledged is lost.
-    const ids = await this.batcher.add(item);
+    const ids = await this.batcher.add({ ...item, quota: this.deps.quota });
     if (ids === 'group-changed') return false;
+    if (ids === 'queue-full') {
+      throw new WireError('RATE_LIMITED', 'a recipient has too many undelivered messages (from you, or in all); try again later', { retryAfter: 60 });
+    }
     this.deps.metrics.accepted.inc({ transport: via }, ids.length);
     if ('envelopes' in item) {
       const envelopes = item.envelopes.map(({ destinationAccountId, destinationDeviceId, ...fields }, i): DestinedEnvelope => ({

@@ -6,7 +6,8 @@
  * envelopes go to the device's next connection. A protocol violation closes the
  * socket with a typed error frame; a refused send does not.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
@@ -42,8 +43,22 @@ export interface SocketDeps {
   readonly pingIntervalMs: number;
 }
 
+/**
+ * Raises a socket's frame limit once it has authenticated. Why reach into ws: its
+ * `maxPayload` is one value per server, read while a frame arrives; before auth a
+ * socket must be refused a large frame as soon as its header announces it, not
+ * after the server has buffered it (200 sockets x 1 MiB held 159 MiB).
+ */
+function allowLargeFrames(ws: WebSocket): void {
+  const receiver = (ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver;
+  if (receiver && typeof receiver._maxPayload === 'number') receiver._maxPayload = LIMITS.maxClientFrameBytes;
+}
+
+/** Frames a socket may have waiting before it has authenticated (the auth frame, and a few sent right after it). */
+const PRE_AUTH_FRAMES = 8;
+
 export class SocketServer {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxClientFrameBytes });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxPreAuthFrameBytes });
   /** Sends in progress per socket; bounded so one socket cannot queue unbounded work. */
   private readonly sendsInFlight = new WeakMap<WebSocket, number>();
 
@@ -56,7 +71,9 @@ export class SocketServer {
         socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws));
+      // The HTTP idle timeout does not apply to a WebSocket: the heartbeat takes over.
+      (socket as Socket).setTimeout(0);
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req));
     });
   }
 
@@ -99,7 +116,7 @@ export class SocketServer {
       .finally(() => this.sendsInFlight.set(ws, (this.sendsInFlight.get(ws) ?? 1) - 1));
   }
 
-  private onSocket(ws: WebSocket): void {
+  private onSocket(ws: WebSocket, req: IncomingMessage): void {
     const { auth, hub, sends, metrics, log, minClientVersion, pingIntervalMs } = this.deps;
     let conn: Connection | undefined;
     let authed: Authed | undefined;
@@ -109,11 +126,15 @@ export class SocketServer {
     // died without a close); dropping it returns its unacknowledged envelopes to the queue.
     let answered = true;
     ws.on('pong', () => (answered = true));
+    // A socket whose send buffer stayed over the bound for a whole ping interval is not reading: dropped.
+    let overBuffered = false;
     const ping = setInterval(() => {
-      if (!answered) {
+      const over = ws.bufferedAmount > hub.maxBufferBytes;
+      if (!answered || (over && overBuffered)) {
         ws.terminate();
         return;
       }
+      overBuffered = over;
       answered = false;
       ws.ping();
       if (conn) ws.send('{"type":"ping"}');
@@ -132,10 +153,14 @@ export class SocketServer {
           checkClientVersion(frame.version, minClientVersion);
           authenticating = true;
           const mark = hub.mark;
-          const a = await auth.socket(frame.accountId, frame.deviceId, frame.password);
+          const a = await auth.socket(frame.accountId, frame.deviceId, frame.password, req.socket.remoteAddress);
           if (ws.readyState !== ws.OPEN) return;
           if (hub.disconnectedSince(a.accountId, a.deviceId, mark)) throw new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account');
+          if (hub.socketsOf(a.accountId, a.deviceId) >= hub.socketsPerDevice) {
+            throw new WireError('RATE_LIMITED', `this device has ${hub.socketsPerDevice} connections open already; close one`, { retryAfter: 30 });
+          }
           clearTimeout(authTimer);
+          allowLargeFrames(ws);
           authed = a;
           conn = newConnection(ws, a.accountId, a.deviceId);
           ws.send(JSON.stringify({ type: 'ready' }));
@@ -162,8 +187,17 @@ export class SocketServer {
     };
     // Frames are handled in arrival order: while the auth frame's check is in progress, later frames wait for it.
     let chain: Promise<void> = Promise.resolve();
+    // Frames waiting behind the auth check: bounded, so an unauthenticated socket cannot pile them up.
+    let waiting = 0;
     ws.on('message', (data, isBinary) => {
-      chain = chain.then(() => onFrame(data, isBinary));
+      const counted = !conn;
+      if (counted && ++waiting > PRE_AUTH_FRAMES) {
+        closeWith(ws, new WireError('BAD_REQUEST', 'authenticate before sending more frames'));
+        return;
+      }
+      chain = chain.then(() => onFrame(data, isBinary)).finally(() => {
+        if (counted) waiting--;
+      });
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {

@@ -3,7 +3,9 @@
  * `/metrics` and `/healthz` endpoints. Metric names are part of the operator's
  * interface: dashboards depend on them, so they do not change.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { WireError } from '@parley/wire';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -38,10 +40,30 @@ export function trackConnections(metrics: Metrics, count: () => number): void {
   });
 }
 
-export const metricsPlugin: FastifyPluginAsync<{ metrics: Metrics }> = async (app, { metrics }) => {
+/** The Prometheus text of `metrics`, for any listener that serves it. */
+export async function metricsText(metrics: Metrics): Promise<{ contentType: string; body: string }> {
+  return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = typeof header === 'string' ? /^Bearer (.{1,512})$/.exec(header) : null;
+  if (!m) return false;
+  const a = Buffer.from(m[1]!);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * `/healthz` always; `/metrics` on this listener only with a token (they reveal load
+ * and error counts by code; main.ts can serve them on a loopback listener instead).
+ */
+export const metricsPlugin: FastifyPluginAsync<{ metrics: Metrics; token?: string | undefined }> = async (app, { metrics, token }) => {
   app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_req, reply) => {
-    void reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
+  app.get('/metrics', async (req, reply) => {
+    if (!token) throw new WireError('NOT_FOUND', 'no such endpoint');
+    if (!tokenMatches(req.headers.authorization, token)) throw new WireError('UNAUTHORIZED', 'the metrics token is missing or wrong');
+    const m = await metricsText(metrics);
+    void reply.header('content-type', m.contentType);
+    return m.body;
   });
 };

@@ -410,6 +410,46 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         expect(await s.fullQueues([b], 3)).toEqual([]);
       });
 
+      it('keeps each item within its quota, counted with what is queued and the items before it', async () => {
+        const { s, accounts } = await withAccounts('alice', 'bob', 'carol');
+        const [a, b, c] = accounts.map((x) => x.account.id) as [string, string, string];
+        const quota = { maxPerDevice: 4, maxBytesPerDevice: 1000, maxPerSender: 2 };
+        const from = (sender: string, n: number, size = 3) => to(b, 1, n, { sourceAccountId: sender, content: new Uint8Array(size).fill(n) });
+        // alice: two fit, the third is over her per-sender quota (nothing of that item is stored).
+        const r1 = await s.enqueueBatch([
+          { envelopes: [from(a, 1)], quota },
+          { envelopes: [from(a, 2)], quota },
+          { envelopes: [from(a, 3)], quota },
+          { envelopes: [from(c, 4), from(c, 5)], quota },
+        ]);
+        expect(r1.map((r) => (Array.isArray(r) ? r.length : r))).toEqual([1, 1, 'queue-full', 2]);
+        expect(await s.queueLength(b, 1)).toBe(4);
+        // The device is full (4): anyone's next is refused; without a quota it is stored.
+        const [full] = await s.enqueueBatch([{ envelopes: [from(accounts[1]!.account.id, 6)], quota }]);
+        expect(full).toBe('queue-full');
+        // A fanout counts as one envelope per destination; bytes are bounded too.
+        const [big] = await s.enqueueBatch([{ fanout: { envelope: { ...fields(7), sourceAccountId: a, content: new Uint8Array(600) }, to: [{ accountId: c, deviceId: 1 }] }, quota }]);
+        expect(Array.isArray(big)).toBe(true);
+        const [tooBig] = await s.enqueueBatch([{ fanout: { envelope: { ...fields(8), sourceAccountId: b, content: new Uint8Array(600) }, to: [{ accountId: c, deviceId: 1 }] }, quota }]);
+        expect(tooBig).toBe('queue-full');
+        expect(await s.queueLength(c, 1)).toBe(1);
+        // Acknowledging makes room again.
+        const first = (await s.pending(b, 1, 0, 1))[0]!;
+        await s.ackBatch([{ accountId: b, deviceId: 1, id: first.id }]);
+        const [again] = await s.enqueueBatch([{ envelopes: [from(a, 9)], quota }]);
+        expect(Array.isArray(again)).toBe(true);
+        expect(await s.queueLength(b, 1)).toBe(4);
+      });
+
+      it('holds a quota exactly when many batches race for one queue', async () => {
+        const { s, accounts } = await withAccounts('alice', 'bob');
+        const [a, b] = accounts.map((x) => x.account.id) as [string, string];
+        const quota = { maxPerDevice: 25, maxBytesPerDevice: 1_000_000, maxPerSender: 1000 };
+        const results = await Promise.all(Array.from({ length: 60 }, (_, i) => s.enqueueBatch([{ envelopes: [to(b, 1, i, { sourceAccountId: a })], quota }])));
+        expect(results.filter(([r]) => Array.isArray(r)).length).toBe(25);
+        expect(await s.queueLength(b, 1)).toBe(25);
+      });
+
       it('drops ephemeral envelopes older than the cut-off, and nothing else', async () => {
         const { s, accounts } = await withAccounts('bob');
         const bob = accounts[0]!.account.id;

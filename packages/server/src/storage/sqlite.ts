@@ -17,7 +17,7 @@
  * additive migrations (`PRAGMA user_version`), so data directories made by earlier
  * versions keep working.
  */
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type {
@@ -44,6 +44,7 @@ import type {
   NewGroup,
   AttachmentRecord,
   ProvisioningChannel,
+  QueueQuota,
   Storage,
   StoredEnvelope,
 } from './storage.ts';
@@ -141,6 +142,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX attachments_by_expiry ON attachments (expires_at);
   CREATE INDEX attachments_unfinished_by_owner ON attachments (owner_account_id) WHERE committed < size;
   `,
+  // 4: each envelope's content size, so a device's queue is bounded in bytes (envelopes from before count 0).
+  `
+  ALTER TABLE envelopes ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 function u8(b: Buffer | Uint8Array): Uint8Array {
@@ -229,6 +234,17 @@ class WalSync {
   }
 }
 
+/**
+ * The database file and its WAL and shared-memory files, created owner-only (0600) or
+ * narrowed to it. SQLite gives the WAL and -shm files the database file's mode.
+ */
+function privateFiles(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(f)) chmodSync(f, 0o600);
+  }
+}
+
 const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, created_at, last_seen_at, encrypted_name';
 
 export class SqliteStorage implements Storage {
@@ -238,12 +254,33 @@ export class SqliteStorage implements Storage {
   /** Durability of relaxed enqueue commits (none for an in-memory database: every commit is FULL then). */
   private readonly walSync: WalSync | undefined;
 
-  constructor(path: string) {
-    this.walSync = path === ':memory:' || path === '' ? undefined : new WalSync(`${path}-wal`);
+  /** Truncates the WAL now and then, so acknowledged (deleted) envelopes do not linger in it. */
+  private readonly checkpointTimer: NodeJS.Timeout | undefined;
+  /** Rows deleted since the last truncating checkpoint. */
+  private deletedSinceCheckpoint = false;
+
+  /**
+   * `checkpointMs`: how often the WAL is checkpointed and truncated after deletions
+   * (default 10 s). Why: with secure_delete a deleted row is overwritten in the database
+   * file, but the WAL still holds the pages it was written in until it is reset.
+   */
+  constructor(path: string, opts: { checkpointMs?: number } = {}) {
+    const onDisk = !(path === ':memory:' || path === '');
+    if (onDisk) privateFiles(path);
+    this.walSync = onDisk ? new WalSync(`${path}-wal`) : undefined;
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
+    // Why: deleted content (acknowledged envelopes, consumed prekeys) is overwritten with zeros, not left in free pages.
+    this.db.pragma('secure_delete = ON');
+    if (onDisk) privateFiles(path);
+    this.checkpointTimer = onDisk
+      ? setInterval(() => {
+          if (this.deletedSinceCheckpoint) this.checkpoint();
+        }, opts.checkpointMs ?? 10_000)
+      : undefined;
+    this.checkpointTimer?.unref();
     this.db.exec(SCHEMA);
     this.migrate();
     const d = this.db;
@@ -292,14 +329,19 @@ export class SqliteStorage implements Storage {
       firstKem: d.prepare('SELECT key_id, public_key, signature FROM kem_prekeys WHERE account_id = ? AND device_id = ? ORDER BY key_id LIMIT 1'),
       deleteKem: d.prepare('DELETE FROM kem_prekeys WHERE account_id = ? AND device_id = ? AND key_id = ?'),
       insertEnvelope: d.prepare(
-        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id) ' +
-          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size) ' +
+          'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      // What a quota needs of each destination queue: envelopes, bytes, and how many are from one sender.
+      queueUsage: d.prepare(
+        'SELECT account_id, device_id, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, SUM(source_account_id = ?) AS mine FROM envelopes ' +
+          "WHERE (account_id, device_id) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)) GROUP BY account_id, device_id",
       ),
       insertPayload: d.prepare('INSERT INTO payloads (content, refs) VALUES (?, ?)'),
       // One statement for a whole fanout: the loop over destinations runs inside SQLite.
       insertFanout: d.prepare(
-        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id) ' +
-          "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, ?, ?, ?, ?, ?, X'', ?, ?, ? FROM json_each(?) ORDER BY key RETURNING id",
+        'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size) ' +
+          "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?, ?, ?, ?, ?, ?, X'', ?, ?, ?, ? FROM json_each(?) ORDER BY key RETURNING id",
       ),
       pending: d.prepare(
         'SELECT e.id, e.source_account_id, e.source_username, e.source_device_id, e.timestamp, e.server_timestamp, e.message_type, ' +
@@ -470,6 +512,7 @@ export class SqliteStorage implements Storage {
 
   async unlinkDevice(accountId: string, deviceId: number, at: number): Promise<boolean> {
     this.deviceLists.delete(accountId);
+    this.deletedSinceCheckpoint = true;
     return this.db
       .transaction(() => {
         if (this.stmts.deleteDevice.run(accountId, deviceId).changes === 0) return false;
@@ -507,6 +550,7 @@ export class SqliteStorage implements Storage {
   }
 
   async takeChannelMessage(id: string, now: number): Promise<Uint8Array | undefined> {
+    this.deletedSinceCheckpoint = true;
     return this.db
       .transaction(() => {
         const r = this.stmts.channelMessage.get(id, now) as { message: Buffer } | undefined;
@@ -547,16 +591,16 @@ export class SqliteStorage implements Storage {
     };
   }
 
-  async takeDeviceKeys(accountId: string, deviceId: number): Promise<DeviceKeys | undefined> {
+  async takeDeviceKeys(accountId: string, deviceId: number, oneTime = true): Promise<DeviceKeys | undefined> {
     return this.db
       .transaction((): DeviceKeys | undefined => {
         const dev = this.stmts.device.get(accountId, deviceId) as DeviceSqlRow | undefined;
         const spk = this.stmts.signed.get(accountId, deviceId, 'ec') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
         const lastResort = this.stmts.signed.get(accountId, deviceId, 'kem') as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
         if (!dev || !spk || !lastResort) return undefined;
-        const opk = this.stmts.firstOneTime.get(accountId, deviceId) as { key_id: number; public_key: Buffer } | undefined;
+        const opk = oneTime ? (this.stmts.firstOneTime.get(accountId, deviceId) as { key_id: number; public_key: Buffer } | undefined) : undefined;
         if (opk) this.stmts.deleteOneTime.run(accountId, deviceId, opk.key_id);
-        const kem = this.stmts.firstKem.get(accountId, deviceId) as { key_id: number; public_key: Buffer; signature: Buffer } | undefined;
+        const kem = oneTime ? (this.stmts.firstKem.get(accountId, deviceId) as { key_id: number; public_key: Buffer; signature: Buffer } | undefined) : undefined;
         if (kem) this.stmts.deleteKem.run(accountId, deviceId, kem.key_id);
         const pq = kem ?? lastResort;
         return {
@@ -656,6 +700,8 @@ export class SqliteStorage implements Storage {
     return this.db
       .transaction(() =>
         items.map((item): EnqueueResult => {
+          // Counted inside the transaction, after the items before it: the quota is exact.
+          if (item.quota && !this.fits(item, item.quota)) return 'queue-full';
           if ('envelopes' in item) return item.envelopes.map((e) => this.insertEnvelope(e, null));
           const guard = item.ifGroupRevision;
           if (guard && (this.stmts.groupRevision.get(guard.groupId) as { revision: number } | undefined)?.revision !== guard.revision) return 'group-changed';
@@ -663,6 +709,44 @@ export class SqliteStorage implements Storage {
         }),
       )
       .immediate();
+  }
+
+  /** Inside a transaction: whether every queue the item writes to stays within `quota` with it. */
+  private fits(item: EnqueueItem, quota: QueueQuota): boolean {
+    const adding = new Map<string, { accountId: string; deviceId: number; n: number; bytes: number }>();
+    const add = (accountId: string, deviceId: number, size: number) => {
+      const k = `${accountId}\u0000${deviceId}`;
+      const a = adding.get(k);
+      if (a) {
+        a.n++;
+        a.bytes += size;
+      } else adding.set(k, { accountId, deviceId, n: 1, bytes: size });
+    };
+    let sender: string;
+    if ('envelopes' in item) {
+      if (item.envelopes.length === 0) return true;
+      sender = item.envelopes[0]!.sourceAccountId;
+      for (const e of item.envelopes) add(e.destinationAccountId, e.destinationDeviceId, e.content.length);
+    } else {
+      sender = item.fanout.envelope.sourceAccountId;
+      for (const d of item.fanout.to) add(d.accountId, d.deviceId, item.fanout.envelope.content.length);
+    }
+    if (adding.size === 0) return true;
+    const rows = this.stmts.queueUsage.all(sender, JSON.stringify([...adding.values()].map((a) => [a.accountId, a.deviceId]))) as Array<{
+      account_id: string;
+      device_id: number;
+      n: number;
+      bytes: number;
+      mine: number;
+    }>;
+    const used = new Map(rows.map((r) => [`${r.account_id}\u0000${r.device_id}`, r]));
+    for (const [k, a] of adding) {
+      const u = used.get(k);
+      if ((u?.n ?? 0) + a.n > quota.maxPerDevice) return false;
+      if ((u?.bytes ?? 0) + a.bytes > quota.maxBytesPerDevice) return false;
+      if ((u?.mine ?? 0) + a.n > quota.maxPerSender) return false;
+    }
+    return true;
   }
 
   /** One payload row holding the content, then one small envelope row per destination. */
@@ -680,6 +764,7 @@ export class SqliteStorage implements Storage {
       e.ephemeral ? 1 : 0,
       e.groupId ?? null,
       payloadId,
+      e.content.length,
       JSON.stringify(f.to.map((d) => [d.accountId, d.deviceId])),
     ) as Array<{ id: number }>;
     // Ids are assigned in destination order (one statement, rows inserted in json_each key order).
@@ -700,6 +785,7 @@ export class SqliteStorage implements Storage {
       e.ephemeral ? 1 : 0,
       e.groupId ?? null,
       payloadId,
+      e.content.length,
     );
     return Number(r.lastInsertRowid);
   }
@@ -733,11 +819,14 @@ export class SqliteStorage implements Storage {
   async ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number> {
     // Why relaxed: a lost ack only means a redelivery, which clients drop as a duplicate;
     // accepting a message (enqueue) stays synchronous=FULL.
+    this.deletedSinceCheckpoint = true;
     return this.relaxed(() => this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate());
   }
 
   async dropExpiredEphemeral(olderThan: number): Promise<number> {
-    return this.stmts.dropEphemeral.run(olderThan).changes;
+    const n = this.stmts.dropEphemeral.run(olderThan).changes;
+    if (n > 0) this.deletedSinceCheckpoint = true;
+    return n;
   }
 
   // ---- attachments
@@ -776,8 +865,21 @@ export class SqliteStorage implements Storage {
     this.stmts.deleteAttachment.run(id);
   }
 
+  /**
+   * Copies the WAL into the database and truncates it to nothing (SQLite's TRUNCATE
+   * checkpoint), so deleted rows survive in neither file. Runs on a timer after
+   * deletions; callable at any time.
+   */
+  checkpoint(): void {
+    this.deletedSinceCheckpoint = false;
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   async close(): Promise<void> {
+    if (!this.db.open) return;
+    clearInterval(this.checkpointTimer);
     this.walSync?.close();
+    if (this.walSync) this.checkpoint();
     this.db.close();
   }
 }

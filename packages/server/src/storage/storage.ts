@@ -138,11 +138,28 @@ export interface Fanout {
  * which may require its group to be still at the revision it was checked against.
  */
 export type EnqueueItem =
-  | { readonly envelopes: readonly NewEnvelope[] }
-  | { readonly fanout: Fanout; readonly ifGroupRevision?: { readonly groupId: string; readonly revision: number } };
+  | { readonly envelopes: readonly NewEnvelope[]; readonly quota?: QueueQuota }
+  | { readonly fanout: Fanout; readonly ifGroupRevision?: { readonly groupId: string; readonly revision: number }; readonly quota?: QueueQuota };
 
-/** An item's ids (envelopes in order, or the fanout's destinations in order), or 'group-changed' when its revision check failed and nothing was stored. */
-export type EnqueueResult = readonly number[] | 'group-changed';
+/**
+ * Bounds an item must keep in every queue it writes to, counted in the same
+ * transaction as the write (so they hold exactly under any concurrency, on any
+ * number of nodes): after the item, each destination queue holds at most
+ * `maxPerDevice` envelopes and `maxBytesPerDevice` content bytes, and at most
+ * `maxPerSender` envelopes from the item's sender account.
+ */
+export interface QueueQuota {
+  readonly maxPerDevice: number;
+  readonly maxBytesPerDevice: number;
+  readonly maxPerSender: number;
+}
+
+/**
+ * An item's ids (envelopes in order, or the fanout's destinations in order);
+ * 'group-changed' when its revision check failed, 'queue-full' when it would break its
+ * quota: then nothing of it was stored.
+ */
+export type EnqueueResult = readonly number[] | 'group-changed' | 'queue-full';
 
 export type GroupRole = 'admin' | 'member';
 
@@ -269,8 +286,11 @@ export interface KeyStore {
   /** Stores uploaded keys for a device (replacing signed / last-resort keys when given). */
   storeKeys(accountId: string, deviceId: number, keys: KeyUpload): Promise<void>;
   preKeyCounts(accountId: string, deviceId: number): Promise<{ preKeys: number; pqPreKeys: number }>;
-  /** Public keys of a device, consuming one one-time EC prekey and one one-time KEM prekey. */
-  takeDeviceKeys(accountId: string, deviceId: number): Promise<DeviceKeys | undefined>;
+  /**
+   * Public keys of a device, consuming one one-time EC prekey and one one-time KEM prekey;
+   * with `oneTime` false, none (no one-time EC key, the last-resort KEM key), consuming nothing.
+   */
+  takeDeviceKeys(accountId: string, deviceId: number, oneTime?: boolean): Promise<DeviceKeys | undefined>;
 }
 
 export interface MessageQueue {
@@ -284,7 +304,7 @@ export interface MessageQueue {
   /**
    * Several callers' envelopes in one durable transaction (group commit): all or
    * nothing; an item whose group revision check fails stores nothing and is answered
-   * 'group-changed', the others are stored.
+   * 'group-changed', one over its quota 'queue-full'; the others are stored.
    */
   enqueueBatch(items: readonly EnqueueItem[]): Promise<EnqueueResult[]>;
   /** Envelopes for a device with id > afterId, in id order, at most `limit`. */

@@ -13,6 +13,7 @@
  * acknowledged yet when a connection died).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { ABUSE_SETTINGS } from '../config.ts';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -45,11 +46,21 @@ export async function freshDatabase(serverUrl: string, name: string): Promise<st
   return serverUrl.replace(/\/parley$/, `/${name}`);
 }
 
+/**
+ * Flags that lift the abuse limits and per-sender quota for load tests and benches,
+ * whose many clients all come from one loopback address and send as fast as they can.
+ */
+export const LOAD_TEST_ARGS: readonly string[] = [
+  ...ABUSE_SETTINGS.flatMap((a) => [`--${a.flag}`, '1000000']),
+  '--max-queued-per-sender',
+  '1000000',
+];
+
 /** Starts a Parley node process on PostgreSQL (and Redis, when given). */
 export function startNode(index: number, env: { databaseUrl: string; redisUrl?: string; extraArgs?: string[] }): Promise<Node> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'packages/server/src/main.ts', '--port', '0', '--log-level', 'warn', '--bundle-fetches-per-minute', '1000000', '--data-dir', join(tmpdir(), 'parley-node-unused'), ...(env.extraArgs ?? [])],
+    ['--import', 'tsx', 'packages/server/src/main.ts', '--port', '0', '--log-level', 'warn', ...LOAD_TEST_ARGS, '--data-dir', join(tmpdir(), 'parley-node-unused'), ...(env.extraArgs ?? [])],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -73,7 +73,7 @@ const envelopeFrame = object(
 );
 const simpleFrame = object({ type: oneOf('ready', 'queue-empty', 'ping') });
 const deviceLists = { missingDevices: array(deviceId, LIMITS.maxDevicesPerAccount), extraDevices: array(deviceId, LIMITS.maxDevicesPerAccount), staleDevices: array(deviceId, LIMITS.maxDevicesPerAccount) };
-const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), ...deviceLists });
+const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), retryAfter: int(1, 86_400), ...deviceLists });
 const requestId = int(1, 0x7fffffff);
 const sentFrame = object({ type: oneOf('sent'), requestId, serverTimestamp: timestampMs });
 const sendFailedFrame = object({ type: oneOf('send-failed'), requestId, code: str(64), message: str(1000) }, deviceLists);

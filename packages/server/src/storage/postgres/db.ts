@@ -22,7 +22,8 @@ function unavailable(e: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)) return true;
   }
   const message = e instanceof Error ? e.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(message);
+  // "timeout exceeded when trying to connect": no pool connection came free in time (the database is slow or down); retryable, not a bug.
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(message);
 }
 
 function retryable(e: unknown): boolean {

@@ -45,7 +45,7 @@ export function keyStore(db: Db): KeyStore {
       );
       return { preKeys: r.rows[0].pre, pqPreKeys: r.rows[0].kem };
     },
-    async takeDeviceKeys(accountId, deviceId) {
+    async takeDeviceKeys(accountId, deviceId, oneTime = true) {
       return db.tx(async (q) => {
         const dev = (await q('SELECT registration_id FROM devices WHERE account_id = $1 AND device_id = $2', [accountId, deviceId])).rows[0] as { registration_id: number } | undefined;
         const signed = (await q('SELECT kind, key_id, public_key, signature FROM signed_prekeys WHERE account_id = $1 AND device_id = $2', [accountId, deviceId])).rows as Array<
@@ -60,8 +60,8 @@ export function keyStore(db: Db): KeyStore {
               `(SELECT key_id FROM ${table} WHERE account_id = $1 AND device_id = $2 ORDER BY key_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING ${columns}`,
             [accountId, deviceId],
           );
-        const opk = (await take('one_time_prekeys', 'key_id, public_key')).rows[0] as KeySqlRow | undefined;
-        const kem = (await take('kem_prekeys', 'key_id, public_key, signature')).rows[0] as KeySqlRow | undefined;
+        const opk = oneTime ? ((await take('one_time_prekeys', 'key_id, public_key')).rows[0] as KeySqlRow | undefined) : undefined;
+        const kem = oneTime ? ((await take('kem_prekeys', 'key_id, public_key, signature')).rows[0] as KeySqlRow | undefined) : undefined;
         const pq = kem ?? lastResort;
         return {
           deviceId,

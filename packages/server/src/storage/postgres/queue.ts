@@ -9,7 +9,7 @@
  * locked in (account, device) order to make deadlocks rare; the transaction is
  * retried when one happens.
  */
-import type { DeviceAddress, EnqueueResult, Fanout, MessageQueue, NewEnvelope, StoredEnvelope } from '../storage.ts';
+import type { DeviceAddress, EnqueueItem, EnqueueResult, Fanout, MessageQueue, NewEnvelope, StoredEnvelope } from '../storage.ts';
 import { u8, type Db, type Query } from './db.ts';
 
 const key = (accountId: string, deviceId: number) => `${accountId}\u0000${deviceId}`;
@@ -54,9 +54,9 @@ async function insertFanout(q: Query, f: Fanout, ids: readonly number[]): Promis
   const e = f.envelope;
   const payload = (await q('INSERT INTO payloads (content, refs) VALUES ($1, $2) RETURNING id', [e.content, f.to.length])).rows[0].id as number;
   await q(
-    'INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id) ' +
-      "SELECT a, d, i, $4, $5, $6, $7, $8, $9, '\\x'::bytea, $10, $11, $12 FROM unnest($1::text[], $2::int[], $3::bigint[]) AS t(a, d, i)",
-    [f.to.map((d) => d.accountId), f.to.map((d) => d.deviceId), ids, e.sourceAccountId, e.sourceUsername, e.sourceDeviceId, e.timestamp, e.serverTimestamp, e.messageType, e.ephemeral, e.groupId ?? null, payload],
+    'INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size) ' +
+      "SELECT a, d, i, $4, $5, $6, $7, $8, $9, '\\x'::bytea, $10, $11, $12, $13 FROM unnest($1::text[], $2::int[], $3::bigint[]) AS t(a, d, i)",
+    [f.to.map((d) => d.accountId), f.to.map((d) => d.deviceId), ids, e.sourceAccountId, e.sourceUsername, e.sourceDeviceId, e.timestamp, e.serverTimestamp, e.messageType, e.ephemeral, e.groupId ?? null, payload, e.content.length],
   );
 }
 
@@ -75,8 +75,8 @@ async function insertEnvelopes(q: Query, envelopes: ReadonlyArray<{ e: NewEnvelo
   if (envelopes.length === 0) return;
   const col = <T>(f: (e: NewEnvelope) => T) => envelopes.map((x) => f(x.e));
   await q(
-    'INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id) ' +
-      'SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[], $9::text[], $10::bytea[], $11::bool[], $12::text[])',
+    'INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, size) ' +
+      'SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::bigint[], $8::bigint[], $9::text[], $10::bytea[], $11::bool[], $12::text[], $13::int[])',
     [
       col((e) => e.destinationAccountId),
       col((e) => e.destinationDeviceId),
@@ -90,6 +90,7 @@ async function insertEnvelopes(q: Query, envelopes: ReadonlyArray<{ e: NewEnvelo
       col((e) => e.content),
       col((e) => e.ephemeral),
       col((e) => e.groupId ?? null),
+      col((e) => e.content.length),
     ],
   );
 }
@@ -114,8 +115,8 @@ WITH input AS (
   SELECT i.*, h.last_id - c.n + ROW_NUMBER() OVER (PARTITION BY i.a, i.d ORDER BY i.o) AS id
   FROM input i JOIN counts c ON c.a = i.a AND c.d = i.d JOIN heads h ON h.account_id = i.a AND h.device_id = i.d
 ), stored AS (
-  INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id)
-  SELECT a, d, id, sa, su, sd, ts, sts, mt, c, eph, g FROM numbered
+  INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, size)
+  SELECT a, d, id, sa, su, sd, ts, sts, mt, c, eph, g, octet_length(c) FROM numbered
 )
 SELECT id FROM numbered ORDER BY o`;
 
@@ -150,10 +151,88 @@ interface EnvelopeSqlRow {
   group_id: string | null;
 }
 
+/** The sender account of an item, and the (device, content size) of each envelope it writes. */
+function itemWrites(item: EnqueueItem): { sender: string; writes: Array<{ accountId: string; deviceId: number; size: number }> } {
+  if ('envelopes' in item) {
+    return { sender: item.envelopes[0]?.sourceAccountId ?? '', writes: item.envelopes.map((e) => ({ accountId: e.destinationAccountId, deviceId: e.destinationDeviceId, size: e.content.length })) };
+  }
+  const size = item.fanout.envelope.content.length;
+  return { sender: item.fanout.envelope.sourceAccountId, writes: item.fanout.to.map((d) => ({ accountId: d.accountId, deviceId: d.deviceId, size })) };
+}
+
+/**
+ * Inside a transaction: which items keep their quotas, counted exactly. The heads of
+ * every queue concerned are locked first (in order, as takeIds does), so the counts
+ * read next (a new snapshot: READ COMMITTED) include every enqueue committed to those
+ * queues, and no other can commit until this one does. Items are then admitted in
+ * order, each counted with the ones admitted before it.
+ */
+async function admit(q: Query, items: readonly EnqueueItem[], candidates: readonly boolean[]): Promise<boolean[]> {
+  const admitted = items.map((_, n) => candidates[n]!);
+  const quoted = items.map((item, n) => (candidates[n] && item.quota ? itemWrites(item) : undefined));
+  const devices = new Map<string, { accountId: string; deviceId: number }>();
+  const senders = new Set<string>();
+  for (const w of quoted) {
+    if (!w) continue;
+    senders.add(w.sender);
+    for (const d of w.writes) devices.set(key(d.accountId, d.deviceId), d);
+  }
+  if (devices.size === 0) return admitted;
+  const list = [...devices.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : a.deviceId - b.deviceId));
+  const accounts = list.map((d) => d.accountId);
+  const ids = list.map((d) => d.deviceId);
+  await q(
+    'INSERT INTO queue_heads (account_id, device_id, last_id) SELECT a, d, 0 FROM unnest($1::text[], $2::int[]) AS t(a, d) ORDER BY a, d ' +
+      'ON CONFLICT (account_id, device_id) DO UPDATE SET last_id = queue_heads.last_id',
+    [accounts, ids],
+  );
+  // One query for both: per device and sender, with senders outside this batch folded into one row.
+  const usage = new Map<string, { n: number; bytes: number }>();
+  const mine = new Map<string, number>();
+  const r = await q(
+    'SELECT account_id, device_id, CASE WHEN source_account_id = ANY($3::text[]) THEN source_account_id END AS sender, COUNT(*)::int AS n, COALESCE(SUM(size), 0)::bigint AS bytes ' +
+      'FROM envelopes WHERE (account_id, device_id) IN (SELECT * FROM unnest($1::text[], $2::int[])) GROUP BY 1, 2, 3',
+    [accounts, ids, [...senders]],
+  );
+  for (const row of r.rows as Array<{ account_id: string; device_id: number; sender: string | null; n: number; bytes: number }>) {
+    const k = key(row.account_id, row.device_id);
+    const u = usage.get(k) ?? { n: 0, bytes: 0 };
+    usage.set(k, { n: u.n + row.n, bytes: u.bytes + row.bytes });
+    if (row.sender !== null) mine.set(`${k}\u0000${row.sender}`, row.n);
+  }
+  items.forEach((item, n) => {
+    const w = quoted[n];
+    if (!w || !item.quota) return;
+    const add = new Map<string, { n: number; bytes: number }>();
+    for (const d of w.writes) {
+      const k = key(d.accountId, d.deviceId);
+      const a = add.get(k) ?? { n: 0, bytes: 0 };
+      a.n++;
+      a.bytes += d.size;
+      add.set(k, a);
+    }
+    const fits = [...add].every(([k, a]) => {
+      const u = usage.get(k) ?? { n: 0, bytes: 0 };
+      return u.n + a.n <= item.quota!.maxPerDevice && u.bytes + a.bytes <= item.quota!.maxBytesPerDevice && (mine.get(`${k}\u0000${w.sender}`) ?? 0) + a.n <= item.quota!.maxPerSender;
+    });
+    if (!fits) {
+      admitted[n] = false;
+      return;
+    }
+    for (const [k, a] of add) {
+      const u = usage.get(k) ?? { n: 0, bytes: 0 };
+      usage.set(k, { n: u.n + a.n, bytes: u.bytes + a.bytes });
+      mine.set(`${k}\u0000${w.sender}`, (mine.get(`${k}\u0000${w.sender}`) ?? 0) + a.n);
+    }
+  });
+  return admitted;
+}
+
 export function messageQueue(db: Db): MessageQueue {
   return {
     async enqueueBatch(items) {
-      if (items.every((i) => 'envelopes' in i)) {
+      // One statement for plain 1:1 batches; quotas need the counts read under the heads' locks (the transaction below).
+      if (items.every((i) => 'envelopes' in i && !i.quota)) {
         const all = items.flatMap((i) => ('envelopes' in i ? i.envelopes : []));
         if (all.length === 0) return items.map(() => []);
         const ids = await enqueueEnvelopes(db, all);
@@ -168,20 +247,22 @@ export function messageQueue(db: Db): MessageQueue {
           const r = await q('SELECT id, revision FROM groups WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE', [guarded]);
           for (const row of r.rows as Array<{ id: string; revision: number }>) revisions.set(row.id, row.revision);
         }
-        const ok = items.map((i) => !('fanout' in i) || !i.ifGroupRevision || revisions.get(i.ifGroupRevision.groupId) === i.ifGroupRevision.revision);
+        const current = items.map((i) => !('fanout' in i) || !i.ifGroupRevision || revisions.get(i.ifGroupRevision.groupId) === i.ifGroupRevision.revision);
+        const ok = await admit(q, items, current);
         const wanted = new Map<string, { accountId: string; deviceId: number; n: number }>();
         items.forEach((item, n) => {
           if (!ok[n]) return;
           if ('envelopes' in item) for (const e of item.envelopes) tally(wanted, e.destinationAccountId, e.destinationDeviceId);
           else for (const d of item.fanout.to) tally(wanted, d.accountId, d.deviceId);
         });
-        if (wanted.size === 0) return items.map((_, n): EnqueueResult => (ok[n] ? [] : 'group-changed'));
+        const refused = (n: number): EnqueueResult => (current[n] ? 'queue-full' : 'group-changed');
+        if (wanted.size === 0) return items.map((_, n): EnqueueResult => (ok[n] ? [] : refused(n)));
         const next = idSource(await takeIds(q, wanted));
         const direct: Array<{ e: NewEnvelope; id: number }> = [];
         const results: EnqueueResult[] = [];
         for (const [n, item] of items.entries()) {
           if (!ok[n]) {
-            results.push('group-changed');
+            results.push(refused(n));
           } else if ('envelopes' in item) {
             const ids = item.envelopes.map((e) => next(e.destinationAccountId, e.destinationDeviceId));
             item.envelopes.forEach((e, i) => direct.push({ e, id: ids[i]! }));

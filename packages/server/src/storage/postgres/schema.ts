@@ -92,6 +92,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX attachments_by_expiry ON attachments (expires_at);
   CREATE INDEX attachments_unfinished_by_owner ON attachments (owner_account_id) WHERE committed < size;
   `,
+  // 3: each envelope's content size, so a device's queue is bounded in bytes (envelopes from before count 0).
+  `
+  ALTER TABLE envelopes ADD COLUMN size integer NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Any constant: the advisory lock every starting node takes while it migrates. */
