@@ -7,6 +7,7 @@ import { parseArgs, UsageError, type Args } from './args.ts';
 import { describeError } from './output.ts';
 import { register, whoami } from './commands/account.ts';
 import { calls } from './commands/calls.ts';
+import { del, edit, react, reply } from './commands/changes.ts';
 import { accept, block, requests, safetyNumber, trust } from './commands/contacts.ts';
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
@@ -19,6 +20,10 @@ const COMMANDS: Record<string, Command> = {
   send,
   inbox,
   files,
+  reply,
+  react,
+  edit,
+  delete: del,
   chat,
   requests,
   accept,

@@ -12,11 +12,13 @@ import { MemoryAttachmentFiles, toBlob, type AttachmentFiles, type AttachmentSou
 import { topUpPreKeys } from './account/prekeys.ts';
 import { Calls, RING_TIMEOUT_MS } from './calls/calls.ts';
 import { acceptRequest, blockContact, deleteConversation, isRequest, unblockContact } from './contacts/contacts.ts';
+import { deleteForEveryone, editMessage, findMessage, onChange, quoteOf, react, removeReaction } from './conversations/changes.ts';
 import { findConversation, listConversations, type ConversationSummary } from './conversations/conversations.ts';
 import { isConversationId } from './conversations/ids.ts';
-import { markRead, markSeen, onReceipt, onText, onTyping, sendText, sendTyping } from './conversations/messages.ts';
+import { markRead, markSeen, onReceipt, onText, onTyping, sendMessage, sendText, sendTyping } from './conversations/messages.ts';
 import { listDevices, rememberOwnDevices, unlinkDevice, type DeviceInfo } from './devices/devices.ts';
 import { linkAsNewDevice, linkOtherDevice, type LinkProgress } from './devices/link.ts';
+import { ClientError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { acceptGroup, addMembers, createGroup, leaveGroup, listGroups, removeMembers, renameGroup, resolveGroup, setAdmin } from './groups/groups.ts';
 import { onGroupKeys } from './groups/sender-keys.ts';
@@ -102,12 +104,14 @@ export class ParleyClient {
     // Every message that arrives with an attachment (after its commit) may download by itself.
     this.bus.on((e) => {
       if (e.type === 'message' && e.message.attachment) this.transfers.schedule(e.message);
+      // A message deleted for everyone takes its file with it.
+      if (e.type === 'message-changed' && e.change === 'delete') void this.transfers.prune().catch(() => undefined);
     });
     const limiter = new RetryLimiter(this.ctx.now);
     this.pipeline = {
       ctx: this.ctx,
       waiting: new WaitingForKeys(),
-      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter) },
+      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter), reaction: onChange, edit: onChange, delete: onChange },
       onUndecryptable: (e) => requestRetry(this.ctx, limiter, e),
       ack: (id) => this.connection?.ack(id),
     };
@@ -204,6 +208,40 @@ export class ParleyClient {
   /** Sends a text message to a username or a conversation; resolves when the server has stored it for every device. */
   sendText(to: string, text: string): Promise<StoredMessage> {
     return sendText(this.ctx, to, text);
+  }
+
+  /** Replies to `message` in its conversation: the reply quotes its id, author and the start of its text. */
+  reply(message: StoredMessage, text: string): Promise<StoredMessage> {
+    if (text.length === 0) return Promise.reject(new ClientError('SEND_FAILED', 'a reply needs text'));
+    return sendMessage(this.ctx, message.conversation, text, undefined, this.ctx.newId(), quoteOf(message));
+  }
+
+  /**
+   * The chat message that `id` names in `conversation` (an id, username or group name): a full
+   * content id or a prefix of at least 4 characters (`shortId(m)` gives 8). UNKNOWN_MESSAGE if none or several.
+   */
+  findMessage(conversation: string, id: string): StoredMessage {
+    return findMessage(this.ctx, conversation, id);
+  }
+
+  /** Reacts with one emoji, replacing our earlier reaction to it (INVALID_REACTION if not an emoji). A `message-changed` event follows. */
+  react(message: StoredMessage, emoji: string): Promise<StoredMessage> {
+    return react(this.ctx, message, emoji);
+  }
+
+  /** Takes our reaction to `message` back. */
+  removeReaction(message: StoredMessage): Promise<StoredMessage> {
+    return removeReaction(this.ctx, message);
+  }
+
+  /** Changes the text of our own message for everyone, within 24 hours (NOT_EDITABLE otherwise); `edits` counts the changes. */
+  editMessage(message: StoredMessage, text: string): Promise<StoredMessage> {
+    return editMessage(this.ctx, message, text);
+  }
+
+  /** Deletes our own message for everyone, within 24 hours: every device of every member keeps only a tombstone (`deleted`). */
+  deleteMessage(message: StoredMessage): Promise<StoredMessage> {
+    return deleteForEveryone(this.ctx, message);
   }
 
   /** Every conversation (direct and group), newest activity first. */

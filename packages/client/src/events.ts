@@ -9,6 +9,14 @@ import type { ConnectionState } from './transport/socket.ts';
 
 export type ClientEvent =
   | { type: 'message'; message: StoredMessage }
+  /**
+   * A stored message changed after it arrived: someone reacted (or took a reaction back), its
+   * author edited it, or deleted it for everyone (`message.deleted`: show DELETED_TEXT).
+   * `message` is as stored now; find it by `senderAccountId` and `clientId`. `by`: who made the
+   * change (account id; for a reaction, `message.reactions` has theirs unless they took it back);
+   * `at`: when (their clock, ms).
+   */
+  | { type: 'message-changed'; change: 'reaction' | 'edit' | 'delete'; message: StoredMessage; by: string; at: number }
   | { type: 'receipt'; from: string; receipt: 'delivered' | 'read'; ids: readonly string[] }
   | { type: 'typing'; from: string; conversation: ConversationId; typing: boolean }
   | {

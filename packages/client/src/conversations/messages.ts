@@ -6,6 +6,7 @@
  * go only to contacts and accepted groups (contacts/policy.ts).
  */
 import type { AttachmentPointer } from '../content/attachment.ts';
+import type { Quote } from '../content/quote.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_IDS_PER_MESSAGE, MAX_TEXT_LENGTH } from '../content/fields.ts';
 import { groupAccepted, policy } from '../contacts/policy.ts';
@@ -69,6 +70,7 @@ export async function sendMessage(
   text: string,
   attachment?: { readonly pointer: AttachmentPointer; readonly state: AttachmentState },
   id: string = ctx.newId(),
+  quote?: Quote,
 ): Promise<StoredMessage> {
   const me = requireAccount(ctx);
   if (text.length > MAX_TEXT_LENGTH || (text.length === 0 && !attachment)) throw new ClientError('SEND_FAILED', `a message must be 1..${MAX_TEXT_LENGTH} characters`);
@@ -83,6 +85,7 @@ export async function sendMessage(
       text,
       ...(p.kind === 'group' ? { group: p.groupId } : {}),
       ...(attachment ? { attachment: attachment.pointer } : {}),
+      ...(quote ? { quote } : {}),
     };
     await sendToConversation(ctx, conversation, content);
     const stored = await ctx.store.transaction(async (tx) => {
@@ -107,10 +110,11 @@ export async function sendMessage(
         body: text,
         status: 'sent',
         ...(attachment ? { attachment: { ...attachment.pointer, state: attachment.state } } : {}),
+        ...(quote ? { quote } : {}),
       })!;
     });
     // A group message reaches our other devices by itself; a direct one is told to them.
-    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer).catch(() => undefined);
+    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer, quote).catch(() => undefined);
     return stored;
   });
 }
@@ -147,6 +151,7 @@ export const onText: ContentHandler<'text'> = (ctx, tx, r, fx) => {
     status: r.fromSelf ? 'sent' : 'received',
     // Stored for anyone we keep messages from; downloaded only for contacts (attachments/).
     ...(r.content.attachment ? { attachment: { ...r.content.attachment, state: 'remote' as const } } : {}),
+    ...(r.content.quote ? { quote: r.content.quote } : {}),
   });
   if (!m) return;
   fx.events.push({ type: 'message', message: m });

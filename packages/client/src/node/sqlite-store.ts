@@ -22,7 +22,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, SentRecord, StoredAttachment, StoredMessage } from '../storage/records.ts';
+import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS messages (
   conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
   timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
   kind TEXT NOT NULL DEFAULT 'text', attachment TEXT,
+  quote TEXT, reactions TEXT, edits INTEGER NOT NULL DEFAULT 0, edited_at INTEGER, deleted INTEGER NOT NULL DEFAULT 0,
   UNIQUE (sender_account, client_id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, row_id);
@@ -64,7 +65,7 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NU
 CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
 CREATE INDEX IF NOT EXISTS sent_log_by_time ON sent_log (timestamp);
 `;
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 4;
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 
@@ -130,6 +131,12 @@ export class SqliteClientStore implements ClientStore {
       }
       // Version 3: messages may carry an attachment (its pointer and state, as JSON).
       if (had('messages') && !cols('messages').includes('attachment')) this.db.exec('ALTER TABLE messages ADD COLUMN attachment TEXT');
+      // Version 4: replies (quote), reactions, edits and deletion for everyone.
+      if (had('messages') && !cols('messages').includes('quote')) {
+        this.db.exec(`ALTER TABLE messages ADD COLUMN quote TEXT; ALTER TABLE messages ADD COLUMN reactions TEXT;
+          ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0; ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+          ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`);
+      }
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
@@ -247,7 +254,24 @@ export class SqliteClientStore implements ClientStore {
       status: r.status as MessageStatus,
       seen: r.seen === 1,
       ...(typeof r.attachment === 'string' ? { attachment: fromJson<StoredAttachment>(r.attachment) } : {}),
+      ...(typeof r.quote === 'string' ? { quote: JSON.parse(r.quote) as Quote } : {}),
+      ...(typeof r.reactions === 'string' ? { reactions: JSON.parse(r.reactions) as Reaction[] } : {}),
+      ...((r.edits as number) > 0 ? { edits: r.edits as number } : {}),
+      ...(typeof r.edited_at === 'number' ? { editedAt: r.edited_at } : {}),
+      ...(r.deleted === 1 ? { deleted: true } : {}),
     };
+  }
+
+  /** The columns after `seen`, in table order, for an insert or a rewrite. */
+  private changeable(m: NewMessage): unknown[] {
+    return [
+      m.attachment ? toJson(m.attachment) : null,
+      m.quote ? JSON.stringify(m.quote) : null,
+      m.reactions?.length ? JSON.stringify(m.reactions) : null,
+      m.edits ?? 0,
+      m.editedAt ?? null,
+      m.deleted ? 1 : 0,
+    ];
   }
 
   private messagesView(check: () => void): MessagesWrite {
@@ -266,21 +290,24 @@ export class SqliteClientStore implements ClientStore {
         const r = this.q('SELECT * FROM messages WHERE sender_account = ? AND client_id = ?').get(sender, clientId) as Row | undefined;
         return r ? this.message(r) : undefined;
       },
-      add: (m) => {
+      add: (input) => {
         check();
-        const r = this.q('INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-          m.conversation,
-          m.direction,
-          m.kind,
-          m.clientId,
-          m.senderAccountId,
-          m.timestamp,
+        const m = normalizeMessage(input);
+        const r = this.q(
+          'INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen, attachment, quote, reactions, edits, edited_at, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(m.conversation, m.direction, m.kind, m.clientId, m.senderAccountId, m.timestamp, m.body, m.status, m.seen ? 1 : 0, ...this.changeable(m));
+        return r.changes > 0 ? { ...m, rowId: Number(r.lastInsertRowid), seen: !!m.seen } : undefined;
+      },
+      replace: (input) => {
+        check();
+        const m = normalizeMessage(input);
+        this.q('UPDATE messages SET body = ?, status = ?, seen = ?, attachment = ?, quote = ?, reactions = ?, edits = ?, edited_at = ?, deleted = ? WHERE row_id = ?').run(
           m.body,
           m.status,
           m.seen ? 1 : 0,
-          m.attachment ? toJson(m.attachment) : null,
+          ...this.changeable(m),
+          m.rowId,
         );
-        return r.changes > 0 ? { ...m, rowId: Number(r.lastInsertRowid), seen: !!m.seen } : undefined;
       },
       setAttachmentState: (sender, clientId, state) => {
         check();

@@ -167,6 +167,38 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       }
     });
 
+    it('replies, reactions, edits and deletions: replace rewrites what may change, and keeps it across reopening', async () => {
+      const s = await factory.open();
+      const quote = { id: 'aaaaaaaa-1', author: BOB, text: 'the quoted text' };
+      const [orig, reply] = await s.transaction(async (tx) => [tx.messages.add(msg('ffffffff-1'))!, tx.messages.add(msg('ffffffff-2', { quote, reactions: [], edits: 0, deleted: false }))!]);
+      // Empty, zero and false optional fields are absent in every store.
+      expect(reply).toEqual({ ...msg('ffffffff-2', { quote }), rowId: reply.rowId, seen: false });
+      expect(s.messages.find(BOB, 'ffffffff-2')).toEqual(reply);
+      const reacted = { ...orig, reactions: [{ author: ALICE, emoji: '👍🏽', ts: 9 }, { author: BOB, emoji: '❤️', ts: 10 }], body: 'edited', edits: 2, editedAt: 11, status: 'read' as const, seen: true };
+      // Conversation, sender and content id never change through replace.
+      await s.transaction(async (tx) => tx.messages.replace({ ...reacted, conversation: 'group:00112233445566778899aabbccddeeff', senderAccountId: ALICE, clientId: 'zzzz' }));
+      expect(s.messages.find(BOB, 'ffffffff-1')).toEqual(reacted);
+      expect(s.messages.find(ALICE, 'zzzz')).toBeUndefined();
+      const tomb = { ...reply, body: '', deleted: true };
+      delete (tomb as { quote?: unknown }).quote;
+      await s.transaction(async (tx) => tx.messages.replace(tomb));
+      expect(s.messages.find(BOB, 'ffffffff-2')).toEqual(tomb);
+      expect(s.messages.list(withBob).map((m) => m.clientId)).toEqual(['ffffffff-1', 'ffffffff-2']);
+      await expect(
+        s.transaction(async (tx) => {
+          tx.messages.replace({ ...reacted, reactions: [] });
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(s.messages.find(BOB, 'ffffffff-1')?.reactions).toHaveLength(2);
+      if (factory.reopen) {
+        const again = await factory.reopen(s);
+        expect(again.messages.find(BOB, 'ffffffff-1')).toEqual(reacted);
+        expect(again.messages.find(BOB, 'ffffffff-2')).toEqual(tomb);
+        again.close();
+      }
+    });
+
     it('the call log only grows, in order', async () => {
       const s = await factory.open();
       const e = (event: 'ring' | 'missed', t: number) => ({ callId: 'c'.repeat(32), peer: 'bob', direction: 'in' as const, media: 'audio' as const, event, timestamp: t });

@@ -22,7 +22,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, NewMessage, SentRecord, StoredMessage } from './records.ts';
+import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type GroupRecord, type NewMessage, type SentRecord, type StoredMessage } from './records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
@@ -230,7 +230,7 @@ export class MemoryClientStore implements ClientStore {
         if (this.messageByKey(m.senderAccountId, m.clientId)) return undefined;
         const rows = [...this.rows('messages').keys()] as number[];
         const next = Math.max((this.get('kv', 'message-row') as number | undefined) ?? 0, rows.length ? rows[rows.length - 1]! : 0) + 1;
-        const stored: StoredMessage = { ...m, rowId: next, seen: m.seen ?? false, ...(m.attachment ? { attachment: structuredClone(m.attachment) } : {}) };
+        const stored: StoredMessage = structuredClone(normalizeMessage({ ...m, rowId: next, seen: m.seen ?? false }));
         // Why a counter: a row id is never reused, even after its conversation was deleted.
         this.put('kv', 'message-row', next);
         this.put('messages', next, stored);
@@ -247,6 +247,13 @@ export class MemoryClientStore implements ClientStore {
         check();
         const m = this.messageByKey(sender, clientId);
         if (m?.attachment && m.attachment.state !== state) this.put('messages', m.rowId, { ...m, attachment: { ...m.attachment, state } });
+      },
+      replace: (m) => {
+        check();
+        const old = this.get('messages', m.rowId) as StoredMessage | undefined;
+        if (!old) return;
+        const next = structuredClone(normalizeMessage({ ...m, rowId: old.rowId, conversation: old.conversation, senderAccountId: old.senderAccountId, clientId: old.clientId }));
+        this.put('messages', old.rowId, next);
       },
       markSeen: (rowIds) => {
         check();

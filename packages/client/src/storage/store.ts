@@ -41,6 +41,12 @@ export interface MessagesWrite extends MessagesRead {
   /** Moves a message's attachment to `state`; nothing happens for a message without one. */
   setAttachmentState(senderAccountId: string, clientId: string, state: AttachmentState): void;
   markSeen(rowIds: readonly number[]): void;
+  /**
+   * Rewrites a stored message (found by `rowId`) with what may change after it arrived:
+   * body, reactions, edits, deletion, quote, attachment, status, seen. Its row id,
+   * conversation, sender and content id stay.
+   */
+  replace(m: StoredMessage): void;
   deleteConversation(conversation: ConversationId): void;
 }
 

@@ -5,6 +5,7 @@
  * only from our own account.
  */
 import type { AttachmentPointer } from '../content/attachment.ts';
+import type { Quote } from '../content/quote.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_SYNC_ITEMS, type SyncMessage } from '../content/sync.ts';
 import { directConversation, parseConversation } from '../conversations/ids.ts';
@@ -23,10 +24,10 @@ export async function sendSync(ctx: ClientContext, sync: SyncMessage, id = ctx.n
 }
 
 /** A message we sent (with its attachment's pointer), for our other devices' history. */
-export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string, attachment?: AttachmentPointer): Promise<void> {
+export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string, attachment?: AttachmentPointer, quote?: Quote): Promise<void> {
   const p = parseConversation(to);
   const username = p.kind === 'direct' ? ctx.store.contacts.byId(p.accountId)?.username : undefined;
-  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}), ...(attachment ? { attachment } : {}) }, id, ts);
+  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}), ...(attachment ? { attachment } : {}), ...(quote ? { quote } : {}) }, id, ts);
 }
 
 /** Everything a newly linked device should know: our contacts and groups (with their keys). */
@@ -69,6 +70,7 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
         body: s.text,
         status: 'sent',
         ...(s.attachment ? { attachment: { ...s.attachment, state: 'remote' as const } } : {}),
+        ...(s.quote ? { quote: s.quote } : {}),
       });
       if (m) fx.events.push({ type: 'message', message: m });
       return;

@@ -1,0 +1,59 @@
+// The everyday commands through the real CLI and a real server process: message ids
+// in `inbox`, reply, react (and --remove), edit, delete, and their errors.
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, removeTempDirs, startServer, tempDir, type RunningServer } from './harness.ts';
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop('SIGKILL');
+  removeTempDirs();
+});
+
+async function setup() {
+  const s = await startServer(tempDir('srv'));
+  servers.push(s);
+  const home = tempDir('home');
+  const env = { PARLEY_SERVER: s.url };
+  const run = async (profile: string, ...args: string[]) => cli(home, ['--profile', profile, ...args], env);
+  const ok = async (profile: string, ...args: string[]) => {
+    const r = await run(profile, ...args);
+    expect(r.code, `${profile} ${args.join(' ')}: ${r.stderr}`).toBe(0);
+    return r.stdout;
+  };
+  return { s, home, env, run, ok };
+}
+
+describe('CLI: replies, reactions, edits, deletes', () => {
+  it('inbox shows ids; reply, react, edit and delete by id show readably on the other side', { timeout: 240_000 }, async () => {
+    const { run, ok } = await setup();
+    await ok('ana', 'register', 'ana');
+    await ok('ben', 'register', 'ben');
+    await ok('ana', 'send', 'ben', 'climbing on Saturday?');
+    const first = await ok('ben', 'inbox');
+    const id = /\[[^\]]* #([0-9a-f]{8})\] ana \(message request\): climbing on Saturday\?/.exec(first)?.[1];
+    expect(id, first).toBeDefined();
+    await ok('ben', 'accept', 'ana');
+    expect(await ok('ben', 'reply', 'ana', id!, 'yes,', '9', 'am')).toContain('Replied to "climbing on Saturday?"');
+    expect(await ok('ben', 'react', 'ana', id!, '👍')).toContain('Reacted 👍');
+    const anaInbox = await ok('ana', 'inbox');
+    expect(anaInbox).toMatch(new RegExp(`ben reacted 👍 to #${id} "climbing on Saturday\\?"`));
+    expect(anaInbox).toMatch(new RegExp(`#[0-9a-f]{8}\\] ben: \\[reply to you #${id}: "climbing on Saturday\\?"\\] yes, 9 am`));
+    // Only the author edits or deletes; ids must name a message; a reaction is an emoji.
+    const notMine = await run('ben', 'edit', 'ana', id!, 'hacked');
+    expect(notMine.code).toBe(1);
+    expect(notMine.stderr).toContain('NOT_EDITABLE: only its author can edit or delete a message for everyone');
+    const unknown = await run('ben', 'reply', 'ana', 'ffffffff', 'hm');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('UNKNOWN_MESSAGE: no message ffffffff in this conversation');
+    const word = await run('ben', 'react', 'ana', id!, 'nice');
+    expect(word.code).toBe(1);
+    expect(word.stderr).toContain('INVALID_REACTION');
+    expect(await ok('ana', 'edit', 'ben', id!, 'climbing on Sunday?')).toContain('Edited your message (1 edit)');
+    expect(await ok('ben', 'react', 'ana', id!, '--remove')).toContain('Took back your reaction');
+    const benSees = await ok('ben', 'inbox');
+    expect(benSees).toMatch(new RegExp(`ana edited #${id}: climbing on Sunday\\?`));
+    expect(await ok('ana', 'inbox')).toMatch(new RegExp(`ben took back a reaction to #${id}`));
+    expect(await ok('ana', 'delete', 'ben', `#${id}`)).toContain('Deleted "climbing on Sunday?" for everyone');
+    expect(await ok('ben', 'inbox')).toMatch(new RegExp(`ana deleted #${id} for everyone`));
+  });
+});
