@@ -12,6 +12,7 @@ import { accept, block, requests, safetyNumber, trust } from './commands/contact
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
 import { chat, files, inbox, send } from './commands/messages.ts';
+import { disappear } from './commands/settings.ts';
 import type { Command } from './commands/types.ts';
 
 const COMMANDS: Record<string, Command> = {
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   react,
   edit,
   delete: del,
+  disappear,
   chat,
   requests,
   accept,

@@ -1,5 +1,5 @@
 /** How the CLI prints messages, times and errors. */
-import { ClientError, DELETED_TEXT, safeFileName, shortId, WireError, type ClientEvent, type ParleyClient, type StoredMessage } from '@parley/client';
+import { ClientError, DELETED_TEXT, describeTimer, safeFileName, shortId, WireError, type ClientEvent, type ParleyClient, type StoredMessage } from '@parley/client';
 import { UsageError } from './args.ts';
 
 export function formatTime(ts: number): string {
@@ -23,6 +23,7 @@ export function formatMessage(client: ParleyClient, m: StoredMessage): string {
   if (m.deleted) body = `(${DELETED_TEXT})`;
   if (m.quote) body = `[reply to ${personName(client, m.quote.author)} #${shortId({ clientId: m.quote.id })}: "${preview(m.quote.text)}"] ${body}`;
   if (m.edits) body += ' (edited)';
+  if (m.expiresInMs) body += ` (disappears ${describeTimer(m.expiresInMs / 1000)} after reading)`;
   if (m.reactions?.length) body += `  [${m.reactions.map((r) => `${r.emoji} ${personName(client, r.author)}`).join(', ')}]`;
   return `[${formatTime(m.timestamp)} #${shortId(m)}] ${where}${sender}${conv?.kind === 'direct' ? request : ''}: ${body}${conv?.kind === 'group' ? request : ''}`;
 }

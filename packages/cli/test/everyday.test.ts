@@ -1,6 +1,8 @@
 // The everyday commands through the real CLI and a real server process: message ids
 // in `inbox`, reply, react (and --remove), edit, delete, and their errors.
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteClientStore } from '@parley/client/node';
 import { cli, removeTempDirs, startServer, tempDir, type RunningServer } from './harness.ts';
 
 const servers: RunningServer[] = [];
@@ -55,5 +57,36 @@ describe('CLI: replies, reactions, edits, deletes', () => {
     expect(await ok('ana', 'inbox')).toMatch(new RegExp(`ben took back a reaction to #${id}`));
     expect(await ok('ana', 'delete', 'ben', `#${id}`)).toContain('Deleted "climbing on Sunday?" for everyone');
     expect(await ok('ben', 'inbox')).toMatch(new RegExp(`ana deleted #${id} for everyone`));
+  });
+});
+
+describe('CLI: disappearing messages', () => {
+  it('disappear sets the timer for both sides with a system line; a read message is gone from the profile after the timer', { timeout: 240_000 }, async () => {
+    const { home, run, ok } = await setup();
+    await ok('cid', 'register', 'cid');
+    await ok('dot', 'register', 'dot');
+    await ok('cid', 'send', 'dot', 'hello');
+    await ok('dot', 'inbox');
+    await ok('dot', 'accept', 'cid');
+    const bad = await run('cid', 'disappear', 'dot', '5 years');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('INVALID_TIMER');
+    expect(await ok('cid', 'disappear', 'dot', '2s')).toContain('Messages in dot now disappear 2 seconds after they are read');
+    await ok('cid', 'send', 'dot', 'secret plans');
+    const inbox = await ok('dot', 'inbox');
+    expect(inbox).toContain('cid set disappearing messages to 2 seconds');
+    expect(inbox).toMatch(/cid: secret plans \(disappears 2 seconds after reading\)/);
+    await new Promise((r) => setTimeout(r, 3000));
+    await ok('dot', 'inbox');
+    await ok('cid', 'inbox');
+    for (const profile of ['dot', 'cid']) {
+      const store = new SqliteClientStore(join(home, profile, 'state.sqlite'));
+      const texts = store.messages.list().map((m) => m.body);
+      store.close();
+      expect(texts, profile).toContain('hello');
+      expect(texts, profile).not.toContain('secret plans');
+    }
+    expect(await ok('dot', 'disappear', 'cid', 'off')).toContain('Disappearing messages are off in cid');
+    expect(await ok('cid', 'inbox')).toContain('dot turned off disappearing messages');
   });
 });

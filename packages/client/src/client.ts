@@ -22,6 +22,7 @@ import { ClientError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { acceptGroup, addMembers, createGroup, leaveGroup, listGroups, removeMembers, renameGroup, resolveGroup, setAdmin } from './groups/groups.ts';
 import { onGroupKeys } from './groups/sender-keys.ts';
+import { ExpirySweeper, onTimer, setTimer, sweepExpired, timerOf } from './disappearing/disappearing.ts';
 import { requireAccount, type ClientContext } from './internal/context.ts';
 import { Mutex } from './internal/mutex.ts';
 import { uuid } from './internal/random.ts';
@@ -69,6 +70,7 @@ export class ParleyClient {
   private readonly calls: Calls;
   private readonly transfers: Attachments;
   private readonly pipeline: PipelineDeps;
+  private readonly sweeper: ExpirySweeper;
   private connection: ServerConnection | undefined;
   private closed = false;
 
@@ -111,10 +113,12 @@ export class ParleyClient {
     this.pipeline = {
       ctx: this.ctx,
       waiting: new WaitingForKeys(),
-      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter), reaction: onChange, edit: onChange, delete: onChange },
+      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter), reaction: onChange, edit: onChange, delete: onChange, timer: onTimer },
       onUndecryptable: (e) => requestRetry(this.ctx, limiter, e),
       ack: (id) => this.connection?.ack(id),
     };
+    this.sweeper = new ExpirySweeper(this.ctx, () => void this.transfers.prune().catch(() => undefined));
+    this.sweeper.start();
   }
 
   on(listener: Listener): () => void {
@@ -198,6 +202,7 @@ export class ParleyClient {
   close(): void {
     this.closed = true;
     this.calls.close();
+    this.sweeper.stop();
     this.transfers.close();
     this.disconnect();
     this.opts.store.close();
@@ -270,11 +275,37 @@ export class ParleyClient {
     return findConversation(this.ctx, ref);
   }
 
-  /** Messages of one conversation (by id, username or group name), or of all. */
+  /** Messages of one conversation (by id, username or group name), or of all (never a disappearing one whose time is up). */
   messages(conversation?: string, onlyUnseen = false): StoredMessage[] {
-    if (conversation === undefined) return this.opts.store.messages.list(undefined, onlyUnseen);
+    const now = this.ctx.now();
+    const live = (m: StoredMessage) => m.expiresAt === undefined || m.expiresAt > now;
+    if (conversation === undefined) return this.opts.store.messages.list(undefined, onlyUnseen).filter(live);
     const id = findConversation(this.ctx, conversation);
-    return id ? this.opts.store.messages.list(id, onlyUnseen) : [];
+    return id ? this.opts.store.messages.list(id, onlyUnseen).filter(live) : [];
+  }
+
+  /**
+   * Turns disappearing messages on (`seconds`, 1 s to 4 weeks) or off (0) in a conversation, for
+   * everyone in it: they see a system line, and messages sent from then on are deleted on every
+   * device `seconds` after they were read there (after sending, on the sender's devices).
+   */
+  async setDisappearing(conversation: string, seconds: number): Promise<void> {
+    const id = findConversation(this.ctx, conversation);
+    if (!id) throw new ClientError('UNKNOWN_USER', `no conversation with ${conversation}`);
+    await setTimer(this.ctx, id, seconds);
+  }
+
+  /** A conversation's disappearing-message timer in seconds (0: off). */
+  disappearingTimer(conversation: string): number {
+    const id = findConversation(this.ctx, conversation);
+    return id ? timerOf(this.ctx, id) : 0;
+  }
+
+  /** Deletes the disappearing messages whose time is up now (the client also does this every second by itself). */
+  async sweepExpired(): Promise<number> {
+    const deleted = await this.ctx.lock.run(() => sweepExpired(this.ctx));
+    if (deleted.length) await this.transfers.prune().catch(() => undefined);
+    return deleted.length;
   }
 
   /** The user has seen a conversation: read receipts to its senders (unless a request) and to our other devices. */

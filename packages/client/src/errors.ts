@@ -20,7 +20,9 @@ export type ClientErrorCode =
   /** Only the author may edit or delete a message for everyone, within 24 hours, and not a deleted one or a system line. */
   | 'NOT_EDITABLE'
   /** Not an emoji (reactions are one emoji). */
-  | 'INVALID_REACTION';
+  | 'INVALID_REACTION'
+  /** A disappearing-message timer is 1 second to 4 weeks (or off). */
+  | 'INVALID_TIMER';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

@@ -35,9 +35,11 @@ export type ClientEvent =
   | { type: 'decrypt-error'; from: string; error: string }
   /** A group's membership, name or our place in it changed. */
   | { type: 'group'; groupId: string }
+  /** A conversation's settings changed (its disappearing-message timer): read `client.disappearingTimer(conversation)`. */
+  | { type: 'conversation-settings'; conversation: ConversationId }
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
   | { type: 'contacts' }
-  /** Messages changed without arriving (read on another device, a conversation deleted). */
+  /** Messages changed without arriving (read on another device, a conversation deleted, disappearing messages deleted): re-read them. */
   | { type: 'messages'; conversation?: ConversationId }
   /** Work the SDK did in the background failed (a receipt, a retry, a key top-up); for logs, not for people. */
   | { type: 'background-error'; task: string; error: string }

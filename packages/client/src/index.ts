@@ -10,9 +10,11 @@ export { encodeContent, decodeContent, ContentError, type Content, type ContentK
 export type { CallMessage } from './content/call.ts';
 export { MAX_QUOTE_LENGTH } from './content/quote.ts';
 export { EMOJI_PATTERN, MAX_EMOJI_LENGTH } from './content/reaction.ts';
+export { describeTimer, parseTimer, SWEEP_INTERVAL_MS } from './disappearing/disappearing.ts';
+export { MAX_EXPIRE_SECONDS } from './content/timer.ts';
 export { CHANGE_WINDOW_MS, displayText, shortId, SHORT_ID_LENGTH, type MessageChange } from './conversations/changes.ts';
 export { DELETED_TEXT } from './storage/records.ts';
-export type { Quote, Reaction, AccountInfo, AttachmentState, Contact, ConversationId, StoredAttachment, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
+export type { Quote, Reaction, ConversationSettings, AccountInfo, AttachmentState, Contact, ConversationId, StoredAttachment, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
 export type { ClientStore, StoreTx } from './storage/store.ts';
 export { StoreMisuse } from './storage/store.ts';
 export { MemoryClientStore } from './storage/memory-store.ts';

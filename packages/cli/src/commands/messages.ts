@@ -49,6 +49,8 @@ export const inbox: Command = {
         if (e.type === 'message-changed') changes.push(e);
       });
       const { lost } = await fetchNew(client);
+      // Disappearing messages whose time ran out while this profile was closed go first.
+      await client.sweepExpired();
       const unseen = client.messages(undefined, true);
       // Changes to messages printed now show in their line; changes to older ones get a line each.
       const shown = new Set(unseen.map((m) => m.rowId));

@@ -37,7 +37,7 @@ export async function acceptRequest(ctx: ClientContext, username: string): Promi
     const incoming = ctx.store.messages.list(conversation).filter((m) => m.direction === 'in' && m.kind === 'text');
     await ctx.store.transaction(async (tx) => {
       tx.contacts.save({ ...c, accepted: true, blocked: false });
-      tx.messages.markSeen(incoming.filter((m) => !m.seen).map((m) => m.rowId));
+      tx.messages.markSeen(incoming.filter((m) => !m.seen).map((m) => m.rowId), ctx.now());
     });
     ctx.events.emit({ type: 'contacts' });
     await syncContact(ctx, { ...c, accepted: true, blocked: false });

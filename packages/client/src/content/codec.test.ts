@@ -215,7 +215,7 @@ describe('attachment pointers', () => {
   });
 });
 
-describe('replies, reactions, edits and deletes', () => {
+describe('replies, reactions, edits, deletes and disappearing timers', () => {
   const head = { v: 1 as const, id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 7 };
   const A = '0b4e2a3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c';
   const G = '00112233445566778899aabbccddeeff';
@@ -235,6 +235,11 @@ describe('replies, reactions, edits and deletes', () => {
     { ...head, kind: 'delete', target: target.id },
     { ...head, kind: 'delete', target: target.id, group: G },
     { ...head, kind: 'delete', target: target.id, to: `direct:${A}` },
+    { ...head, kind: 'timer', seconds: 3600 },
+    { ...head, kind: 'timer', seconds: 0, group: G },
+    { ...head, kind: 'timer', seconds: 28 * 24 * 3600, to: `direct:${A}` },
+    { ...head, kind: 'text', text: 'vanishing', expire: 30 },
+    { ...head, kind: 'sync', sync: { type: 'sent', to: `direct:${A}`, text: 'vanishing elsewhere', expire: 604800 } },
   ];
   const raw = (c: Content) => {
     const b = encodeContent(c);
@@ -302,6 +307,13 @@ describe('replies, reactions, edits and deletes', () => {
       { ...head, kind: 'text', text: 'x', quote: { id: target.id, author: A } },
       { ...head, kind: 'text', text: 'x', quote: { id: target.id, author: A, text: 'q', html: '<b>' } },
       { ...head, kind: 'text', text: 'x', quote: 'just a string' },
+      { ...head, kind: 'timer', seconds: -1 },
+      { ...head, kind: 'timer', seconds: 28 * 24 * 3600 + 1 },
+      { ...head, kind: 'timer', seconds: 1.5 },
+      { ...head, kind: 'timer', seconds: '60' },
+      { ...head, kind: 'timer' },
+      { ...head, kind: 'text', text: 'x', expire: 0 },
+      { ...head, kind: 'text', text: 'x', expire: 10 ** 9 },
     ];
     for (const v of bad) expect(() => decodeContent(padJson(v)), JSON.stringify(v).slice(0, 120)).toThrow(ContentError);
   });

@@ -15,6 +15,7 @@ import { receiptContent, type ReceiptContent } from './receipt.ts';
 import { retryContent, type RetryContent } from './retry.ts';
 import { syncContent, type SyncContent } from './sync.ts';
 import { textContent, type TextContent } from './text.ts';
+import { timerContent, type TimerContent } from './timer.ts';
 import { typingContent, type TypingContent } from './typing.ts';
 
 /** The header every content has: format version, the sender's id for it, the sender's clock (ms). */
@@ -23,7 +24,7 @@ export interface ContentHeader {
   readonly id: string;
   readonly ts: number;
 }
-export type Content = ContentHeader & (TextContent | TypingContent | CallContent | ReceiptContent | GroupKeysContent | SyncContent | RetryContent | ReactionContent | EditContent | DeleteContent);
+export type Content = ContentHeader & (TextContent | TypingContent | CallContent | ReceiptContent | GroupKeysContent | SyncContent | RetryContent | ReactionContent | EditContent | DeleteContent | TimerContent);
 export type ContentKind = Content['kind'];
 
 const PAD_BLOCK = 160;
@@ -45,6 +46,7 @@ const DECODERS: { readonly [K in ContentKind]: Decoder<unknown> } = {
   reaction: reactionContent,
   edit: editContent,
   delete: deleteContent,
+  timer: timerContent,
 };
 
 /** Byte fields travel as base64 strings inside the JSON. */

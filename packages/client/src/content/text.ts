@@ -7,6 +7,7 @@ import { groupId, object, oneOf, str } from '@parley/wire';
 import { attachmentPointer, type AttachmentPointer } from './attachment.ts';
 import { header, MAX_TEXT_LENGTH } from './fields.ts';
 import { quote, type Quote } from './quote.ts';
+import { expireSeconds } from './timer.ts';
 
 export interface TextContent {
   readonly kind: 'text';
@@ -16,6 +17,8 @@ export interface TextContent {
   readonly attachment?: AttachmentPointer;
   /** The message this one replies to. */
   readonly quote?: Quote;
+  /** Disappearing: deleted this many seconds after the recipient read it (after sending, for the sender). */
+  readonly expire?: number;
 }
 
-export const textContent = object({ ...header, kind: oneOf('text'), text: str(MAX_TEXT_LENGTH) }, { group: groupId, attachment: attachmentPointer, quote });
+export const textContent = object({ ...header, kind: oneOf('text'), text: str(MAX_TEXT_LENGTH) }, { group: groupId, attachment: attachmentPointer, quote, expire: expireSeconds });

@@ -18,6 +18,7 @@ import { sendToAccount } from '../send/outbox.ts';
 import { establish } from '../sessions/sessions.ts';
 import type { AttachmentState, ConversationId, StoredMessage } from '../storage/records.ts';
 import { sendSync, syncSent } from '../sync/sync.ts';
+import { expiryFields, timerOf } from '../disappearing/disappearing.ts';
 import { directConversation, isConversationId, parseConversation } from './ids.ts';
 
 /** Sent content is kept this long for retry requests. */
@@ -77,6 +78,7 @@ export async function sendMessage(
   return ctx.lock.run(async () => {
     const conversation = await target(ctx, to);
     const p = parseConversation(conversation);
+    const expire = timerOf(ctx, conversation);
     const content: Content = {
       v: 1,
       kind: 'text',
@@ -86,6 +88,7 @@ export async function sendMessage(
       ...(p.kind === 'group' ? { group: p.groupId } : {}),
       ...(attachment ? { attachment: attachment.pointer } : {}),
       ...(quote ? { quote } : {}),
+      ...(expire ? { expire } : {}),
     };
     await sendToConversation(ctx, conversation, content);
     const stored = await ctx.store.transaction(async (tx) => {
@@ -111,10 +114,11 @@ export async function sendMessage(
         status: 'sent',
         ...(attachment ? { attachment: { ...attachment.pointer, state: attachment.state } } : {}),
         ...(quote ? { quote } : {}),
+        ...expiryFields(expire, content.ts),
       })!;
     });
     // A group message reaches our other devices by itself; a direct one is told to them.
-    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer, quote).catch(() => undefined);
+    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer, quote, expire || undefined).catch(() => undefined);
     return stored;
   });
 }
@@ -152,6 +156,8 @@ export const onText: ContentHandler<'text'> = (ctx, tx, r, fx) => {
     // Stored for anyone we keep messages from; downloaded only for contacts (attachments/).
     ...(r.content.attachment ? { attachment: { ...r.content.attachment, state: 'remote' as const } } : {}),
     ...(r.content.quote ? { quote: r.content.quote } : {}),
+    // A received message's clock starts when it is read here; ours (from another of our devices, in a group) when sent.
+    ...expiryFields(r.content.expire, r.fromSelf ? r.content.ts : undefined),
   });
   if (!m) return;
   fx.events.push({ type: 'message', message: m });
@@ -203,7 +209,7 @@ export async function markRead(ctx: ClientContext, conversation: ConversationId)
   const unseen = ctx.store.messages.list(conversation, true);
   if (unseen.length === 0) return;
   await ctx.lock.run(async () => {
-    await ctx.store.transaction(async (tx) => tx.messages.markSeen(unseen.map((m) => m.rowId)));
+    await ctx.store.transaction(async (tx) => tx.messages.markSeen(unseen.map((m) => m.rowId), ctx.now()));
     const texts = unseen.filter((m) => m.kind === 'text');
     await sendSync(ctx, { type: 'read', read: texts.slice(-MAX_IDS_PER_MESSAGE).map((m) => ({ sender: m.senderAccountId, id: m.clientId })) }).catch(() => undefined);
     // Why: until a message request is accepted, the stranger learns nothing about reading.
@@ -217,5 +223,5 @@ export async function markRead(ctx: ClientContext, conversation: ConversationId)
 /** Marks messages seen on this device only (the CLI's inbox). */
 export async function markSeen(ctx: ClientContext, messages: readonly StoredMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  await ctx.lock.run(() => ctx.store.transaction(async (tx) => tx.messages.markSeen(messages.map((m) => m.rowId))));
+  await ctx.lock.run(() => ctx.store.transaction(async (tx) => tx.messages.markSeen(messages.map((m) => m.rowId), ctx.now())));
 }

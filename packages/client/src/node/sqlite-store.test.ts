@@ -45,12 +45,19 @@ describe('SqliteClientStore migration', () => {
       INSERT INTO messages (conversation, direction, client_id, sender_account, timestamp, body, status) VALUES ('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'in', 'aaaaaaaa-1', '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 1, 'hi', 'received');
       PRAGMA user_version = 3;
     `);
+    // (Opening migrates it through versions 4 and 5: quotes, reactions, edits, deletions and disappearing messages.)
     old.close();
     const s = new SqliteClientStore(path);
     const [m] = s.messages.list();
     expect(m).toEqual({ rowId: 1, conversation: 'direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', direction: 'in', kind: 'text', clientId: 'aaaaaaaa-1', senderAccountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', timestamp: 1, body: 'hi', status: 'received', seen: false });
     await s.transaction(async (tx) => tx.messages.replace({ ...m!, reactions: [{ author: 'me', emoji: '👍', ts: 2 }], body: 'hi!', edits: 1, editedAt: 2 }));
     expect(s.messages.find('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'aaaaaaaa-1')).toMatchObject({ body: 'hi!', edits: 1, reactions: [{ emoji: '👍' }] });
+    await s.transaction(async (tx) => {
+      tx.conversationSettings.save('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', { expireSeconds: 30 });
+      tx.messages.replace({ ...s.messages.list()[0]!, expiresInMs: 30_000 });
+      tx.messages.markSeen([1], 10);
+    });
+    expect(s.messages.nextExpiry()).toBe(30_010);
     s.close();
   });
 

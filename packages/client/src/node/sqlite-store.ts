@@ -22,13 +22,14 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
+import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
   type CallLogWrite,
   type ClientStore,
   type ContactsWrite,
+  type ConversationSettingsWrite,
   type GroupsWrite,
   type MessagesWrite,
   type ProtocolWrite,
@@ -58,14 +59,17 @@ CREATE TABLE IF NOT EXISTS messages (
   timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
   kind TEXT NOT NULL DEFAULT 'text', attachment TEXT,
   quote TEXT, reactions TEXT, edits INTEGER NOT NULL DEFAULT 0, edited_at INTEGER, deleted INTEGER NOT NULL DEFAULT 0,
+  expires_in INTEGER, expires_at INTEGER,
   UNIQUE (sender_account, client_id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, row_id);
+CREATE INDEX IF NOT EXISTS messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS conversation_settings (conversation TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
 CREATE INDEX IF NOT EXISTS sent_log_by_time ON sent_log (timestamp);
 `;
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 
@@ -92,6 +96,7 @@ export class SqliteClientStore implements ClientStore {
   readonly account: AccountWrite;
   readonly contacts: ContactsWrite;
   readonly messages: MessagesWrite;
+  readonly conversationSettings: ConversationSettingsWrite;
   readonly callLog: CallLogWrite;
   readonly groups: GroupsWrite;
   readonly sentLog: SentLogWrite;
@@ -105,6 +110,7 @@ export class SqliteClientStore implements ClientStore {
     this.account = this.accountView(readOnly);
     this.contacts = this.contactsView(readOnly);
     this.messages = this.messagesView(readOnly);
+    this.conversationSettings = this.conversationSettingsView(readOnly);
     this.callLog = this.callLogView(readOnly);
     this.groups = this.groupsView(readOnly);
     this.sentLog = this.sentLogView(readOnly);
@@ -137,6 +143,8 @@ export class SqliteClientStore implements ClientStore {
           ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0; ALTER TABLE messages ADD COLUMN edited_at INTEGER;
           ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`);
       }
+      // Version 5: disappearing messages (the conversation_settings table comes with SCHEMA).
+      if (had('messages') && !cols('messages').includes('expires_at')) this.db.exec('ALTER TABLE messages ADD COLUMN expires_in INTEGER; ALTER TABLE messages ADD COLUMN expires_at INTEGER;');
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
@@ -160,6 +168,7 @@ export class SqliteClientStore implements ClientStore {
       account: this.accountView(live),
       contacts: this.contactsView(live),
       messages: this.messagesView(live),
+      conversationSettings: this.conversationSettingsView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -259,6 +268,8 @@ export class SqliteClientStore implements ClientStore {
       ...((r.edits as number) > 0 ? { edits: r.edits as number } : {}),
       ...(typeof r.edited_at === 'number' ? { editedAt: r.edited_at } : {}),
       ...(r.deleted === 1 ? { deleted: true } : {}),
+      ...(typeof r.expires_in === 'number' ? { expiresInMs: r.expires_in } : {}),
+      ...(typeof r.expires_at === 'number' ? { expiresAt: r.expires_at } : {}),
     };
   }
 
@@ -271,6 +282,8 @@ export class SqliteClientStore implements ClientStore {
       m.edits ?? 0,
       m.editedAt ?? null,
       m.deleted ? 1 : 0,
+      m.expiresInMs ?? null,
+      m.expiresAt ?? null,
     ];
   }
 
@@ -294,14 +307,14 @@ export class SqliteClientStore implements ClientStore {
         check();
         const m = normalizeMessage(input);
         const r = this.q(
-          'INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen, attachment, quote, reactions, edits, edited_at, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen, attachment, quote, reactions, edits, edited_at, deleted, expires_in, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         ).run(m.conversation, m.direction, m.kind, m.clientId, m.senderAccountId, m.timestamp, m.body, m.status, m.seen ? 1 : 0, ...this.changeable(m));
         return r.changes > 0 ? { ...m, rowId: Number(r.lastInsertRowid), seen: !!m.seen } : undefined;
       },
       replace: (input) => {
         check();
         const m = normalizeMessage(input);
-        this.q('UPDATE messages SET body = ?, status = ?, seen = ?, attachment = ?, quote = ?, reactions = ?, edits = ?, edited_at = ?, deleted = ? WHERE row_id = ?').run(
+        this.q('UPDATE messages SET body = ?, status = ?, seen = ?, attachment = ?, quote = ?, reactions = ?, edits = ?, edited_at = ?, deleted = ?, expires_in = ?, expires_at = ? WHERE row_id = ?').run(
           m.body,
           m.status,
           m.seen ? 1 : 0,
@@ -321,14 +334,41 @@ export class SqliteClientStore implements ClientStore {
         const st = this.q('UPDATE messages SET status = ? WHERE sender_account = ? AND client_id = ?');
         for (const id of ids) st.run(status, sender, id);
       },
-      markSeen: (rowIds) => {
+      expiring: (at) => (this.q('SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY row_id').all(at) as Row[]).map((r) => this.message(r)),
+      nextExpiry: () => {
+        const r = this.q('SELECT MIN(expires_at) AS next FROM messages WHERE expires_at IS NOT NULL').get() as { next: number | null };
+        return r.next ?? undefined;
+      },
+      markSeen: (rowIds, at) => {
         check();
         const st = this.q('UPDATE messages SET seen = 1 WHERE row_id = ?');
+        const start = this.q('UPDATE messages SET expires_at = ? + expires_in WHERE row_id = ? AND expires_in IS NOT NULL AND expires_at IS NULL');
+        for (const id of rowIds) {
+          st.run(id);
+          if (at !== undefined) start.run(at, id);
+        }
+      },
+      remove: (rowIds) => {
+        check();
+        const st = this.q('DELETE FROM messages WHERE row_id = ?');
         for (const id of rowIds) st.run(id);
       },
       deleteConversation: (c) => {
         check();
         this.q('DELETE FROM messages WHERE conversation = ?').run(c);
+      },
+    };
+  }
+
+  private conversationSettingsView(check: () => void): ConversationSettingsWrite {
+    return {
+      get: (c) => {
+        const r = this.q('SELECT record FROM conversation_settings WHERE conversation = ?').get(c) as { record: string } | undefined;
+        return r ? (JSON.parse(r.record) as ConversationSettings) : undefined;
+      },
+      save: (c, v) => {
+        check();
+        this.q('INSERT OR REPLACE INTO conversation_settings (conversation, record) VALUES (?, ?)').run(c, JSON.stringify(v));
       },
     };
   }

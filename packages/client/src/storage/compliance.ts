@@ -199,6 +199,47 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       }
     });
 
+    it('disappearing messages: reading starts the clock, expiring and nextExpiry find what is due, remove deletes; conversation settings', async () => {
+      const s = await factory.open();
+      const [a, b, c] = await s.transaction(async (tx) => [
+        tx.messages.add(msg('99999999-1', { expiresInMs: 5000 }))!,
+        tx.messages.add(msg('99999999-2', { direction: 'out', senderAccountId: ALICE, status: 'sent', expiresInMs: 1000, expiresAt: 1500 }))!,
+        tx.messages.add(msg('99999999-3'))!,
+      ]);
+      expect(a.expiresAt).toBeUndefined();
+      expect(s.messages.nextExpiry()).toBe(1500);
+      expect(s.messages.expiring(1499)).toEqual([]);
+      expect(s.messages.expiring(1500).map((m) => m.clientId)).toEqual(['99999999-2']);
+      // Seen without a time: no clock; with one: it starts once and is not restarted.
+      await s.transaction(async (tx) => tx.messages.markSeen([a.rowId]));
+      expect(s.messages.find(BOB, '99999999-1')?.expiresAt).toBeUndefined();
+      await s.transaction(async (tx) => tx.messages.markSeen([a.rowId, c.rowId], 100));
+      await s.transaction(async (tx) => tx.messages.markSeen([a.rowId], 900));
+      expect(s.messages.find(BOB, '99999999-1')).toMatchObject({ seen: true, expiresInMs: 5000, expiresAt: 5100 });
+      expect(s.messages.find(BOB, '99999999-3')?.expiresAt).toBeUndefined();
+      expect(s.messages.expiring(6000).map((m) => m.clientId)).toEqual(['99999999-1', '99999999-2']);
+      await s.transaction(async (tx) => tx.messages.remove([a.rowId, b.rowId]));
+      expect(s.messages.list().map((m) => m.clientId)).toEqual(['99999999-3']);
+      expect(s.messages.nextExpiry()).toBeUndefined();
+      expect(s.conversationSettings.get(withBob)).toBeUndefined();
+      await s.transaction(async (tx) => tx.conversationSettings.save(withBob, { expireSeconds: 3600 }));
+      expect(s.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
+      await expect(
+        s.transaction(async (tx) => {
+          tx.conversationSettings.save(withBob, { expireSeconds: 0 });
+          tx.messages.remove([c.rowId]);
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(s.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
+      expect(s.messages.list()).toHaveLength(1);
+      if (factory.reopen) {
+        const again = await factory.reopen(s);
+        expect(again.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
+        again.close();
+      }
+    });
+
     it('the call log only grows, in order', async () => {
       const s = await factory.open();
       const e = (event: 'ring' | 'missed', t: number) => ({ callId: 'c'.repeat(32), peer: 'bob', direction: 'in' as const, media: 'audio' as const, event, timestamp: t });

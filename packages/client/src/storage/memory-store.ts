@@ -22,13 +22,14 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type GroupRecord, type NewMessage, type SentRecord, type StoredMessage } from './records.ts';
+import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type NewMessage, type SentRecord, type StoredMessage } from './records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
   type CallLogWrite,
   type ClientStore,
   type ContactsWrite,
+  type ConversationSettingsWrite,
   type GroupsWrite,
   type MessagesWrite,
   type ProtocolWrite,
@@ -36,7 +37,7 @@ import {
   type StoreTx,
 } from './store.ts';
 
-export const TABLES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'kyberseen', 'senderkeys', 'contacts', 'messages', 'calllog', 'groups', 'sentlog'] as const;
+export const TABLES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'kyberseen', 'senderkeys', 'contacts', 'messages', 'calllog', 'groups', 'sentlog', 'convsettings'] as const;
 export type TableName = (typeof TABLES)[number];
 export type TableKey = string | number;
 /** One write: `value` undefined deletes. `previous` is what a rollback restores. */
@@ -65,6 +66,7 @@ export class MemoryClientStore implements ClientStore {
   readonly account = this.accountView(readOnly);
   readonly contacts = this.contactsView(readOnly);
   readonly messages = this.messagesView(readOnly);
+  readonly conversationSettings = this.conversationSettingsView(readOnly);
   readonly callLog = this.callLogView(readOnly);
   readonly groups = this.groupsView(readOnly);
   readonly sentLog = this.sentLogView(readOnly);
@@ -127,6 +129,7 @@ export class MemoryClientStore implements ClientStore {
       account: this.accountView(live),
       contacts: this.contactsView(live),
       messages: this.messagesView(live),
+      conversationSettings: this.conversationSettingsView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -255,16 +258,41 @@ export class MemoryClientStore implements ClientStore {
         const next = structuredClone(normalizeMessage({ ...m, rowId: old.rowId, conversation: old.conversation, senderAccountId: old.senderAccountId, clientId: old.clientId }));
         this.put('messages', old.rowId, next);
       },
-      markSeen: (rowIds) => {
+      expiring: (at) => list().filter((m) => m.expiresAt !== undefined && m.expiresAt <= at),
+      nextExpiry: () => {
+        let next: number | undefined;
+        for (const m of list()) if (m.expiresAt !== undefined && (next === undefined || m.expiresAt < next)) next = m.expiresAt;
+        return next;
+      },
+      markSeen: (rowIds, at) => {
         check();
         for (const id of rowIds) {
           const m = this.get('messages', id) as StoredMessage | undefined;
-          if (m && !m.seen) this.put('messages', id, { ...m, seen: true });
+          if (!m) continue;
+          const start = at !== undefined && m.expiresInMs && m.expiresAt === undefined;
+          if (!m.seen || start) this.put('messages', id, { ...m, seen: true, ...(start ? { expiresAt: at + m.expiresInMs! } : {}) });
         }
+      },
+      remove: (rowIds) => {
+        check();
+        for (const id of rowIds) if (this.get('messages', id) !== undefined) this.put('messages', id, undefined);
       },
       deleteConversation: (c) => {
         check();
         for (const m of list(c)) this.put('messages', m.rowId, undefined);
+      },
+    };
+  }
+
+  private conversationSettingsView(check: () => void): ConversationSettingsWrite {
+    return {
+      get: (c) => {
+        const v = this.get('convsettings', c) as ConversationSettings | undefined;
+        return v ? { ...v } : undefined;
+      },
+      save: (c, v) => {
+        check();
+        this.put('convsettings', c, { ...v });
       },
     };
   }

@@ -81,6 +81,16 @@ export interface StoredMessage {
   readonly editedAt?: number;
   /** Deleted for everyone by its author: a tombstone ("This message was deleted") without body, file or quote. */
   readonly deleted?: boolean;
+  /** Disappearing: deleted this long after it was read here (after it was sent, for our own). */
+  readonly expiresInMs?: number;
+  /** When it will be deleted on this device (ms); absent until its clock starts (read, or sent). */
+  readonly expiresAt?: number;
+}
+
+/** A conversation's settings on this device (the same on every member's device once synced). */
+export interface ConversationSettings {
+  /** Disappearing messages: seconds after reading; absent or 0: off. */
+  readonly expireSeconds?: number;
 }
 export type NewMessage = Omit<StoredMessage, 'rowId' | 'seen'> & { readonly seen?: boolean };
 
@@ -96,6 +106,8 @@ export function normalizeMessage<M extends NewMessage | StoredMessage>(m: M): M 
   if (!m.deleted) delete out.deleted;
   if (!m.quote) delete out.quote;
   if (!m.attachment) delete out.attachment;
+  if (!m.expiresInMs) delete out.expiresInMs;
+  if (m.expiresAt === undefined) delete out.expiresAt;
   return out as M;
 }
 

@@ -15,6 +15,7 @@ import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import type { ConversationId } from '../storage/records.ts';
+import { expiryFields } from '../disappearing/disappearing.ts';
 
 /** Sends `sync` to our other devices (none: nothing happens). Caller holds the lock. */
 export async function sendSync(ctx: ClientContext, sync: SyncMessage, id = ctx.newId(), ts = ctx.now()): Promise<void> {
@@ -24,10 +25,10 @@ export async function sendSync(ctx: ClientContext, sync: SyncMessage, id = ctx.n
 }
 
 /** A message we sent (with its attachment's pointer), for our other devices' history. */
-export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string, attachment?: AttachmentPointer, quote?: Quote): Promise<void> {
+export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string, attachment?: AttachmentPointer, quote?: Quote, expire?: number): Promise<void> {
   const p = parseConversation(to);
   const username = p.kind === 'direct' ? ctx.store.contacts.byId(p.accountId)?.username : undefined;
-  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}), ...(attachment ? { attachment } : {}), ...(quote ? { quote } : {}) }, id, ts);
+  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}), ...(attachment ? { attachment } : {}), ...(quote ? { quote } : {}), ...(expire ? { expire } : {}) }, id, ts);
 }
 
 /** Everything a newly linked device should know: our contacts and groups (with their keys). */
@@ -71,6 +72,8 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
         status: 'sent',
         ...(s.attachment ? { attachment: { ...s.attachment, state: 'remote' as const } } : {}),
         ...(s.quote ? { quote: s.quote } : {}),
+        // Our own message: its clock started when it was sent.
+        ...expiryFields(s.expire, r.content.ts),
       });
       if (m) fx.events.push({ type: 'message', message: m });
       return;
@@ -85,7 +88,7 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
           conversations.add(m.conversation);
         }
       }
-      tx.messages.markSeen(rows);
+      tx.messages.markSeen(rows, ctx.now());
       for (const c of conversations) fx.events.push({ type: 'messages', conversation: c });
       return;
     }
