@@ -8,7 +8,7 @@ import { describeError } from './output.ts';
 import { register, whoami } from './commands/account.ts';
 import { calls } from './commands/calls.ts';
 import { del, edit, react, reply } from './commands/changes.ts';
-import { accept, block, requests, safetyNumber, trust } from './commands/contacts.ts';
+import { accept, block, requests, safetyNumber, trust, unblock } from './commands/contacts.ts';
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
 import { chat, files, inbox, send } from './commands/messages.ts';
@@ -30,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   requests,
   accept,
   block,
+  unblock,
   'safety-number': safetyNumber,
   trust,
   calls,

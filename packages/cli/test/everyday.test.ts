@@ -90,3 +90,22 @@ describe('CLI: disappearing messages', () => {
     expect(await ok('cid', 'inbox')).toContain('dot turned off disappearing messages');
   });
 });
+
+describe('CLI: block and unblock', () => {
+  it('a blocked sender\'s messages are dropped and they are not told; unblock lets them through again', { timeout: 240_000 }, async () => {
+    const { ok } = await setup();
+    await ok('eve', 'register', 'eve');
+    await ok('fin', 'register', 'fin');
+    await ok('eve', 'send', 'fin', 'first');
+    expect(await ok('fin', 'inbox')).toContain('eve (message request): first');
+    expect(await ok('fin', 'block', 'eve')).toContain('Blocked eve');
+    // Eve's send succeeds as always: she is not told.
+    expect(await ok('eve', 'send', 'fin', 'while blocked')).toContain('Sent to fin');
+    expect(await ok('fin', 'inbox')).toContain('No new messages.');
+    expect(await ok('fin', 'unblock', 'eve')).toContain('Unblocked eve');
+    await ok('eve', 'send', 'fin', 'after unblock');
+    const inbox = await ok('fin', 'inbox');
+    expect(inbox).toMatch(/eve: after unblock/);
+    expect(inbox).not.toContain('while blocked');
+  });
+});
