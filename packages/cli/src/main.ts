@@ -12,7 +12,7 @@ import { accept, block, requests, safetyNumber, trust, unblock } from './command
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
 import { chat, files, inbox, send } from './commands/messages.ts';
-import { disappear } from './commands/settings.ts';
+import { disappear, receipts } from './commands/settings.ts';
 import type { Command } from './commands/types.ts';
 
 const COMMANDS: Record<string, Command> = {
@@ -26,6 +26,7 @@ const COMMANDS: Record<string, Command> = {
   edit,
   delete: del,
   disappear,
+  receipts,
   chat,
   requests,
   accept,

@@ -87,6 +87,12 @@ describe('CLI: disappearing messages', () => {
       expect(texts, profile).not.toContain('secret plans');
     }
     expect(await ok('dot', 'disappear', 'cid', 'off')).toContain('Disappearing messages are off in cid');
+    // Read receipts off: cid's message to dot stays "delivered" (the settings are the profile's).
+    expect(await ok('dot', 'receipts', 'off')).toContain('Read receipts are off');
+    const store = new SqliteClientStore(join(home, 'dot', 'state.sqlite'));
+    expect(store.settings.get()).toEqual({ readReceipts: false });
+    store.close();
+    expect((await run('dot', 'receipts', 'maybe')).stderr).toContain('usage: parley receipts on|off');
     expect(await ok('cid', 'inbox')).toContain('dot turned off disappearing messages');
   });
 });

@@ -29,9 +29,9 @@ import { uuid } from './internal/random.ts';
 import { handleEnvelope, WaitingForKeys, type PipelineDeps } from './receive/pipeline.ts';
 import { requestRetry, retryHandler, RetryLimiter } from './retry/retry.ts';
 import { safetyNumber, trust } from './sessions/sessions.ts';
-import type { AccountInfo, CallLogEntry, ConversationId, GroupRecord, StoredMessage } from './storage/records.ts';
+import type { AccountInfo, AccountSettings, CallLogEntry, ConversationId, GroupRecord, StoredMessage } from './storage/records.ts';
 import type { ClientStore } from './storage/store.ts';
-import { onSync } from './sync/sync.ts';
+import { onSync, sendSync } from './sync/sync.ts';
 import { HttpTransport } from './transport/http.ts';
 import { ServerConnection, type WebSocketFactory } from './transport/socket.ts';
 
@@ -247,6 +247,24 @@ export class ParleyClient {
   /** Deletes our own message for everyone, within 24 hours: every device of every member keeps only a tombstone (`deleted`). */
   deleteMessage(message: StoredMessage): Promise<StoredMessage> {
     return deleteForEveryone(this.ctx, message);
+  }
+
+  /** The account's settings (the same on each of its devices). */
+  settings(): AccountSettings {
+    return this.opts.store.settings.get();
+  }
+
+  /**
+   * Read receipts on (default) or off. Off: we send none and show nobody's (our messages stop at
+   * "delivered"), as Signal does. Synced to our other devices; a `settings` event follows.
+   */
+  async setReadReceipts(on: boolean): Promise<void> {
+    requireAccount(this.ctx);
+    await this.ctx.lock.run(async () => {
+      await this.ctx.store.transaction(async (tx) => tx.settings.save({ ...tx.settings.get(), readReceipts: on }));
+      this.bus.emit({ type: 'settings' });
+      await sendSync(this.ctx, { type: 'settings', readReceipts: on }).catch(() => undefined);
+    });
   }
 
   /** Every conversation (direct and group), newest activity first. */

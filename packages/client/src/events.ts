@@ -37,6 +37,8 @@ export type ClientEvent =
   | { type: 'group'; groupId: string }
   /** A conversation's settings changed (its disappearing-message timer): read `client.disappearingTimer(conversation)`. */
   | { type: 'conversation-settings'; conversation: ConversationId }
+  /** The account's settings changed (here or on another of our devices): read `client.settings()`. */
+  | { type: 'settings' }
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
   | { type: 'contacts' }
   /** Messages changed without arriving (read on another device, a conversation deleted, disappearing messages deleted): re-read them. */

@@ -14,7 +14,7 @@ export { describeTimer, parseTimer, SWEEP_INTERVAL_MS } from './disappearing/dis
 export { MAX_EXPIRE_SECONDS } from './content/timer.ts';
 export { CHANGE_WINDOW_MS, displayText, shortId, SHORT_ID_LENGTH, type MessageChange } from './conversations/changes.ts';
 export { DELETED_TEXT } from './storage/records.ts';
-export type { Quote, Reaction, ConversationSettings, AccountInfo, AttachmentState, Contact, ConversationId, StoredAttachment, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
+export type { Quote, Reaction, ConversationSettings, AccountSettings, AccountInfo, AttachmentState, Contact, ConversationId, StoredAttachment, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
 export type { ClientStore, StoreTx } from './storage/store.ts';
 export { StoreMisuse } from './storage/store.ts';
 export { MemoryClientStore } from './storage/memory-store.ts';

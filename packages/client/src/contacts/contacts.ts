@@ -41,7 +41,7 @@ export async function acceptRequest(ctx: ClientContext, username: string): Promi
     });
     ctx.events.emit({ type: 'contacts' });
     await syncContact(ctx, { ...c, accepted: true, blocked: false });
-    if (incoming.length === 0) return;
+    if (incoming.length === 0 || ctx.store.settings.get().readReceipts === false) return;
     const content: Content = { v: 1, kind: 'receipt', id: ctx.newId(), ts: ctx.now(), receipt: 'read', ids: incoming.map((m) => m.clientId).slice(-100) };
     await sendToAccount(ctx, c.username, encodeContent(content), { timestamp: content.ts }).catch(() => undefined);
   });

@@ -18,7 +18,9 @@ export type SyncMessage =
   /** We read these messages on another device. */
   | { readonly type: 'read'; readonly read: ReadonlyArray<{ readonly sender: string; readonly id: string }> }
   | { readonly type: 'contacts'; readonly contacts: ReadonlyArray<{ readonly accountId: string; readonly username: string; readonly accepted: boolean; readonly blocked: boolean }> }
-  | { readonly type: 'groups'; readonly groups: ReadonlyArray<{ readonly groupId: string; readonly masterKey: Uint8Array }> };
+  | { readonly type: 'groups'; readonly groups: ReadonlyArray<{ readonly groupId: string; readonly masterKey: Uint8Array }> }
+  /** Our account's settings changed on another device. */
+  | { readonly type: 'settings'; readonly readReceipts: boolean };
 
 export interface SyncContent {
   readonly kind: 'sync';
@@ -31,6 +33,7 @@ const BY_TYPE: Record<SyncMessage['type'], Decoder<SyncMessage>> = {
   sent: object({ type: oneOf('sent'), to: conversationId, text: str(MAX_TEXT_LENGTH) }, { username, attachment: attachmentPointer, quote, expire: expireSeconds }),
   read: object({ type: oneOf('read'), read: array(object({ sender: accountId, id: contentId }), MAX_IDS_PER_MESSAGE, 1) }),
   contacts: object({ type: oneOf('contacts'), contacts: array(object({ accountId, username, accepted: bool, blocked: bool }), MAX_SYNC_ITEMS) }),
+  settings: object({ type: oneOf('settings'), readReceipts: bool }),
   groups: object({ type: oneOf('groups'), groups: array(object({ groupId, masterKey: bytes(32, 32) }), MAX_SYNC_ITEMS) }),
 };
 

@@ -167,8 +167,15 @@ export const onText: ContentHandler<'text'> = (ctx, tx, r, fx) => {
   if (deliver) fx.after.push(() => sendReceipt(ctx, r.sender.accountId, 'delivered', [m.clientId]));
 };
 
+/** Read receipts on (the default): we send them and show others'. */
+export function readReceiptsOn(ctx: ClientContext): boolean {
+  return ctx.store.settings.get().readReceipts !== false;
+}
+
 export const onReceipt: ContentHandler<'receipt'> = (ctx, tx, r, fx) => {
   if (r.group) return;
+  // Why: with read receipts off we show no one's, as Signal does (delivery ticks still show).
+  if (r.content.receipt === 'read' && tx.settings.get().readReceipts === false) return;
   const me = requireAccount(ctx);
   // Ticks only move forward: a late "delivered" never undoes "read".
   const rank: Record<string, number> = { sending: 0, sent: 1, delivered: 2, read: 3, received: 0 };
@@ -212,8 +219,9 @@ export async function markRead(ctx: ClientContext, conversation: ConversationId)
     await ctx.store.transaction(async (tx) => tx.messages.markSeen(unseen.map((m) => m.rowId), ctx.now()));
     const texts = unseen.filter((m) => m.kind === 'text');
     await sendSync(ctx, { type: 'read', read: texts.slice(-MAX_IDS_PER_MESSAGE).map((m) => ({ sender: m.senderAccountId, id: m.clientId })) }).catch(() => undefined);
-    // Why: until a message request is accepted, the stranger learns nothing about reading.
-    if (!tellsConversation(ctx, conversation)) return;
+    // Why: until a message request is accepted, the stranger learns nothing about reading;
+    // with read receipts off, nobody does.
+    if (!tellsConversation(ctx, conversation) || !readReceiptsOn(ctx)) return;
     const bySender = new Map<string, string[]>();
     for (const m of texts) bySender.set(m.senderAccountId, [...(bySender.get(m.senderAccountId) ?? []), m.clientId]);
     for (const [sender, ids] of bySender) await sendReceipt(ctx, sender, 'read', ids.slice(-MAX_IDS_PER_MESSAGE)).catch(() => undefined);

@@ -22,7 +22,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
+import { normalizeMessage, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
@@ -34,6 +34,7 @@ import {
   type MessagesWrite,
   type ProtocolWrite,
   type SentLogWrite,
+  type SettingsWrite,
   type StoreTx,
 } from '../storage/store.ts';
 
@@ -97,6 +98,7 @@ export class SqliteClientStore implements ClientStore {
   readonly contacts: ContactsWrite;
   readonly messages: MessagesWrite;
   readonly conversationSettings: ConversationSettingsWrite;
+  readonly settings: SettingsWrite;
   readonly callLog: CallLogWrite;
   readonly groups: GroupsWrite;
   readonly sentLog: SentLogWrite;
@@ -111,6 +113,7 @@ export class SqliteClientStore implements ClientStore {
     this.contacts = this.contactsView(readOnly);
     this.messages = this.messagesView(readOnly);
     this.conversationSettings = this.conversationSettingsView(readOnly);
+    this.settings = this.settingsView(readOnly);
     this.callLog = this.callLogView(readOnly);
     this.groups = this.groupsView(readOnly);
     this.sentLog = this.sentLogView(readOnly);
@@ -169,6 +172,7 @@ export class SqliteClientStore implements ClientStore {
       contacts: this.contactsView(live),
       messages: this.messagesView(live),
       conversationSettings: this.conversationSettingsView(live),
+      settings: this.settingsView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -356,6 +360,19 @@ export class SqliteClientStore implements ClientStore {
       deleteConversation: (c) => {
         check();
         this.q('DELETE FROM messages WHERE conversation = ?').run(c);
+      },
+    };
+  }
+
+  private settingsView(check: () => void): SettingsWrite {
+    return {
+      get: () => {
+        const b = this.kv('settings');
+        return b ? (JSON.parse(new TextDecoder().decode(b)) as AccountSettings) : {};
+      },
+      save: (v) => {
+        check();
+        this.setKv('settings', new TextEncoder().encode(JSON.stringify(v)));
       },
     };
   }

@@ -199,7 +199,7 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       }
     });
 
-    it('disappearing messages: reading starts the clock, expiring and nextExpiry find what is due, remove deletes; conversation settings', async () => {
+    it('disappearing messages: reading starts the clock, expiring and nextExpiry find what is due, remove deletes; conversation and account settings', async () => {
       const s = await factory.open();
       const [a, b, c] = await s.transaction(async (tx) => [
         tx.messages.add(msg('99999999-1', { expiresInMs: 5000 }))!,
@@ -222,6 +222,9 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       expect(s.messages.list().map((m) => m.clientId)).toEqual(['99999999-3']);
       expect(s.messages.nextExpiry()).toBeUndefined();
       expect(s.conversationSettings.get(withBob)).toBeUndefined();
+      expect(s.settings.get()).toEqual({});
+      await s.transaction(async (tx) => tx.settings.save({ readReceipts: false }));
+      expect(s.settings.get()).toEqual({ readReceipts: false });
       await s.transaction(async (tx) => tx.conversationSettings.save(withBob, { expireSeconds: 3600 }));
       expect(s.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
       await expect(
@@ -236,6 +239,7 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       if (factory.reopen) {
         const again = await factory.reopen(s);
         expect(again.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
+        expect(again.settings.get()).toEqual({ readReceipts: false });
         again.close();
       }
     });

@@ -22,7 +22,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import { normalizeMessage, type AccountInfo, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type NewMessage, type SentRecord, type StoredMessage } from './records.ts';
+import { normalizeMessage, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type NewMessage, type SentRecord, type StoredMessage } from './records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
@@ -34,6 +34,7 @@ import {
   type MessagesWrite,
   type ProtocolWrite,
   type SentLogWrite,
+  type SettingsWrite,
   type StoreTx,
 } from './store.ts';
 
@@ -67,6 +68,7 @@ export class MemoryClientStore implements ClientStore {
   readonly contacts = this.contactsView(readOnly);
   readonly messages = this.messagesView(readOnly);
   readonly conversationSettings = this.conversationSettingsView(readOnly);
+  readonly settings = this.settingsView(readOnly);
   readonly callLog = this.callLogView(readOnly);
   readonly groups = this.groupsView(readOnly);
   readonly sentLog = this.sentLogView(readOnly);
@@ -130,6 +132,7 @@ export class MemoryClientStore implements ClientStore {
       contacts: this.contactsView(live),
       messages: this.messagesView(live),
       conversationSettings: this.conversationSettingsView(live),
+      settings: this.settingsView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -280,6 +283,16 @@ export class MemoryClientStore implements ClientStore {
       deleteConversation: (c) => {
         check();
         for (const m of list(c)) this.put('messages', m.rowId, undefined);
+      },
+    };
+  }
+
+  private settingsView(check: () => void): SettingsWrite {
+    return {
+      get: () => ({ ...((this.get('kv', 'settings') as AccountSettings | undefined) ?? {}) }),
+      save: (v) => {
+        check();
+        this.put('kv', 'settings', { ...v });
       },
     };
   }

@@ -87,6 +87,12 @@ export interface StoredMessage {
   readonly expiresAt?: number;
 }
 
+/** This account's settings, the same on each of its devices (synced). */
+export interface AccountSettings {
+  /** Read receipts: false means we neither send them nor show others' (as Signal). Default true. */
+  readonly readReceipts?: boolean;
+}
+
 /** A conversation's settings on this device (the same on every member's device once synced). */
 export interface ConversationSettings {
   /** Disappearing messages: seconds after reading; absent or 0: off. */

@@ -8,7 +8,7 @@
  * SQLite (Node) and IndexedDB (browsers).
  */
 import type { IdentityKeyPair, ProtocolAddress, ProtocolStore, PublicKey, SenderKeyStore, SessionRecord, TrustLevel } from '@parley/protocol';
-import type { AccountInfo, AttachmentState, CallLogEntry, Contact, ConversationId, ConversationSettings, GroupRecord, MessageStatus, NewMessage, SentRecord, StoredMessage } from './records.ts';
+import type { AccountInfo, AccountSettings, AttachmentState, CallLogEntry, Contact, ConversationId, ConversationSettings, GroupRecord, MessageStatus, NewMessage, SentRecord, StoredMessage } from './records.ts';
 
 export interface AccountRead {
   get(): AccountInfo | undefined;
@@ -58,6 +58,14 @@ export interface MessagesWrite extends MessagesRead {
    */
   replace(m: StoredMessage): void;
   deleteConversation(conversation: ConversationId): void;
+}
+
+export interface SettingsRead {
+  /** The account's settings ({} until one is saved). */
+  get(): AccountSettings;
+}
+export interface SettingsWrite extends SettingsRead {
+  save(s: AccountSettings): void;
 }
 
 export interface ConversationSettingsRead {
@@ -114,6 +122,7 @@ export interface StoreTx {
   readonly contacts: ContactsWrite;
   readonly messages: MessagesWrite;
   readonly conversationSettings: ConversationSettingsWrite;
+  readonly settings: SettingsWrite;
   readonly callLog: CallLogWrite;
   readonly groups: GroupsWrite;
   readonly sentLog: SentLogWrite;
@@ -125,6 +134,7 @@ export interface ClientStore {
   readonly contacts: ContactsRead;
   readonly messages: MessagesRead;
   readonly conversationSettings: ConversationSettingsRead;
+  readonly settings: SettingsRead;
   readonly callLog: CallLogRead;
   readonly groups: GroupsRead;
   readonly sentLog: SentLogRead;

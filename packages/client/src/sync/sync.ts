@@ -44,6 +44,7 @@ export async function syncEverything(ctx: ClientContext): Promise<void> {
     .filter((g) => g.active && g.masterKey)
     .map((g) => ({ groupId: g.groupId, masterKey: g.masterKey! }));
   for (let i = 0; i < groups.length; i += MAX_SYNC_ITEMS) await sendSync(ctx, { type: 'groups', groups: groups.slice(i, i + MAX_SYNC_ITEMS) });
+  await sendSync(ctx, { type: 'settings', readReceipts: ctx.store.settings.get().readReceipts !== false });
 }
 
 export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
@@ -100,6 +101,11 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
         if (c.blocked) tx.messages.deleteConversation(directConversation(c.accountId));
       }
       fx.events.push({ type: 'contacts' });
+      return;
+    }
+    case 'settings': {
+      tx.settings.save({ ...tx.settings.get(), readReceipts: s.readReceipts });
+      fx.events.push({ type: 'settings' });
       return;
     }
     case 'groups': {
