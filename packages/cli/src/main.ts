@@ -11,7 +11,7 @@ import { del, edit, react, reply } from './commands/changes.ts';
 import { accept, block, requests, safetyNumber, trust, unblock } from './commands/contacts.ts';
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
-import { chat, files, inbox, send } from './commands/messages.ts';
+import { chat, files, inbox, search, send } from './commands/messages.ts';
 import { disappear, receipts } from './commands/settings.ts';
 import type { Command } from './commands/types.ts';
 
@@ -27,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   delete: del,
   disappear,
   receipts,
+  search,
   chat,
   requests,
   accept,

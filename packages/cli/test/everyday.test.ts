@@ -112,6 +112,10 @@ describe('CLI: block and unblock', () => {
     await ok('eve', 'send', 'fin', 'after unblock');
     const inbox = await ok('fin', 'inbox');
     expect(inbox).toMatch(/eve: after unblock/);
+    // Search on the device: any case, newest first; nothing of the dropped message.
+    const found = await ok('fin', 'search', 'AFTER');
+    expect(found).toMatch(/#[0-9a-f]{8}\] eve: after unblock/);
+    expect(await ok('fin', 'search', 'blocked')).toContain('No messages found.');
     expect(inbox).not.toContain('while blocked');
   });
 });

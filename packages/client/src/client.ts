@@ -249,6 +249,20 @@ export class ParleyClient {
     return deleteForEveryone(this.ctx, message);
   }
 
+  /**
+   * Searches the messages on this device: chat messages whose text contains `text`, any case,
+   * newest first (at most `limit`, default 100), in one conversation (id, username or group
+   * name) or all. Deleted and disappeared messages are never found. Nothing leaves the device.
+   */
+  search(text: string, options: { conversation?: string; limit?: number } = {}): StoredMessage[] {
+    const conversation = options.conversation === undefined ? undefined : findConversation(this.ctx, options.conversation);
+    if (options.conversation !== undefined && !conversation) return [];
+    const now = this.ctx.now();
+    return this.opts.store.messages
+      .search(text, { ...(conversation ? { conversation } : {}), ...(options.limit ? { limit: options.limit } : {}) })
+      .filter((m) => m.expiresAt === undefined || m.expiresAt > now);
+  }
+
   /** The account's settings (the same on each of its devices). */
   settings(): AccountSettings {
     return this.opts.store.settings.get();

@@ -16,6 +16,7 @@ export { CHANGE_WINDOW_MS, displayText, shortId, SHORT_ID_LENGTH, type MessageCh
 export { DELETED_TEXT } from './storage/records.ts';
 export type { Quote, Reaction, ConversationSettings, AccountSettings, AccountInfo, AttachmentState, Contact, ConversationId, StoredAttachment, StoredMessage, MessageStatus, CallLogEntry, GroupRecord, GroupMemberRecord } from './storage/records.ts';
 export type { ClientStore, StoreTx } from './storage/store.ts';
+export { SEARCH_LIMIT } from './storage/memory-store.ts';
 export { StoreMisuse } from './storage/store.ts';
 export { MemoryClientStore } from './storage/memory-store.ts';
 export type { ConversationSummary } from './conversations/conversations.ts';

@@ -52,3 +52,25 @@ describe('read receipts setting', () => {
     await bob.waitFor((e) => e.type === 'receipt' && e.receipt === 'read' && e.ids.includes(b2.clientId), 'a read receipt shown');
   });
 });
+
+describe('message search on the device', () => {
+  it('finds what arrived and what we sent, in direct chats and groups, any case; not deleted messages', async () => {
+    const server = await startServer();
+    const alice = await registered(server, 'alice');
+    const bob = await registered(server, 'bob');
+    await alice.client.sendText('bob', 'Let us meet at the Café Zentral');
+    await bob.receives('Let us meet at the Café Zentral');
+    const g = await bob.client.groups.create('Friends', ['alice']);
+    await alice.waitFor(() => alice.client.groups.list().some((x) => x.groupId === g.groupId && x.name === 'Friends'), 'the group');
+    await bob.client.groups.send(g.groupId, 'CAFÉ at eight?');
+    await alice.receives('CAFÉ at eight?');
+    const gone = await alice.client.sendText('bob', 'café, deleted later');
+    await alice.client.deleteMessage(gone);
+    expect(alice.client.search('café').map((m) => m.body)).toEqual(['CAFÉ at eight?', 'Let us meet at the Café Zentral']);
+    expect(alice.client.search('CAFÉ', { conversation: 'Friends' }).map((m) => m.body)).toEqual(['CAFÉ at eight?']);
+    expect(alice.client.search('café', { conversation: 'nobody' })).toEqual([]);
+    await bob.waitFor((e) => e.type === 'message-changed' && e.change === 'delete', 'the delete');
+    expect(bob.client.search('zentral').map((m) => m.direction)).toEqual(['in']);
+    expect(bob.client.search('deleted later')).toEqual([]);
+  });
+});

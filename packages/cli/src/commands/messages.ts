@@ -148,3 +148,18 @@ export const chat: Command = {
     return 0;
   },
 };
+
+export const search: Command = {
+  usage: 'search <text>',
+  summary: 'search the messages on this device (any case, every conversation, newest first); nothing is sent anywhere',
+  async run(args) {
+    need(args, 1, this.usage);
+    return withClient(args, async (client) => {
+      requireRegistered(client, args);
+      const found = client.search(args.rest.join(' '));
+      if (found.length === 0) console.log('No messages found.');
+      for (const m of found) console.log(formatMessage(client, m));
+      return 0;
+    });
+  },
+};

@@ -37,6 +37,7 @@ import {
   type SettingsWrite,
   type StoreTx,
 } from '../storage/store.ts';
+import { SEARCH_LIMIT } from '../storage/memory-store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB NOT NULL);
@@ -108,6 +109,8 @@ export class SqliteClientStore implements ClientStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    // Why a function: SQLite's lower() and LIKE fold ASCII only; search folds as the other stores do.
+    this.db.function('parley_fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
     this.migrate();
     this.account = this.accountView(readOnly);
     this.contacts = this.contactsView(readOnly);
@@ -337,6 +340,17 @@ export class SqliteClientStore implements ClientStore {
         check();
         const st = this.q('UPDATE messages SET status = ? WHERE sender_account = ? AND client_id = ?');
         for (const id of ids) st.run(status, sender, id);
+      },
+      search: (query, options = {}) => {
+        const needle = query.toLowerCase();
+        if (!needle) return [];
+        const where = ["kind = 'text'", 'deleted = 0', 'instr(parley_fold(body), ?) > 0'];
+        const args: unknown[] = [needle];
+        if (options.conversation) {
+          where.push('conversation = ?');
+          args.push(options.conversation);
+        }
+        return (this.q(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY row_id DESC LIMIT ?`).all(...args, options.limit ?? SEARCH_LIMIT) as Row[]).map((r) => this.message(r));
       },
       expiring: (at) => (this.q('SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY row_id').all(at) as Row[]).map((r) => this.message(r)),
       nextExpiry: () => {

@@ -244,6 +244,28 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       }
     });
 
+    it('search: case-insensitive (Unicode) across conversations or in one, newest first, limited; no system lines or deleted messages', async () => {
+      const s = await factory.open();
+      const group: ConversationId = 'group:00112233445566778899aabbccddeeff';
+      await s.transaction(async (tx) => {
+        tx.messages.add(msg('55555555-1', { body: 'Äpfel und Birnen' }));
+        tx.messages.add(msg('55555555-2', { body: 'no fruit here' }));
+        tx.messages.add(msg('55555555-3', { conversation: group, body: 'wer hat ÄPFEL?' }));
+        tx.messages.add(msg('55555555-4', { conversation: group, kind: 'system', body: 'äpfel line' }));
+        const d = tx.messages.add(msg('55555555-5', { body: 'äpfel, deleted' }))!;
+        tx.messages.replace({ ...d, body: 'äpfel, deleted', deleted: true });
+        tx.messages.add(msg('55555555-6', { body: '100% sure_ [x]' }));
+      });
+      expect(s.messages.search('äPfEl').map((m) => m.clientId)).toEqual(['55555555-3', '55555555-1']);
+      expect(s.messages.search('äpfel', { conversation: withBob }).map((m) => m.clientId)).toEqual(['55555555-1']);
+      expect(s.messages.search('äpfel', { limit: 1 }).map((m) => m.clientId)).toEqual(['55555555-3']);
+      // LIKE wildcards are plain text.
+      expect(s.messages.search('% sure_').map((m) => m.clientId)).toEqual(['55555555-6']);
+      expect(s.messages.search('_')).toHaveLength(1);
+      expect(s.messages.search('')).toEqual([]);
+      expect(s.messages.search('kiwi')).toEqual([]);
+    });
+
     it('the call log only grows, in order', async () => {
       const s = await factory.open();
       const e = (event: 'ring' | 'missed', t: number) => ({ callId: 'c'.repeat(32), peer: 'bob', direction: 'in' as const, media: 'audio' as const, event, timestamp: t });

@@ -49,6 +49,9 @@ export interface TableOp {
   readonly previous: unknown;
 }
 
+/** Search results when no limit is given. */
+export const SEARCH_LIMIT = 100;
+
 export const readOnly = (): never => {
   throw new StoreMisuse('store writes happen through the handle of store.transaction(), not through the store itself');
 };
@@ -260,6 +263,12 @@ export class MemoryClientStore implements ClientStore {
         if (!old) return;
         const next = structuredClone(normalizeMessage({ ...m, rowId: old.rowId, conversation: old.conversation, senderAccountId: old.senderAccountId, clientId: old.clientId }));
         this.put('messages', old.rowId, next);
+      },
+      search: (query, options = {}) => {
+        const needle = query.toLowerCase();
+        if (!needle) return [];
+        const found = list(options.conversation).filter((m) => m.kind === 'text' && !m.deleted && m.body.toLowerCase().includes(needle));
+        return found.reverse().slice(0, options.limit ?? SEARCH_LIMIT);
       },
       expiring: (at) => list().filter((m) => m.expiresAt !== undefined && m.expiresAt <= at),
       nextExpiry: () => {

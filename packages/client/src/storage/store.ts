@@ -33,6 +33,12 @@ export interface MessagesRead {
   /** Messages in insertion order, of one conversation or all; `onlyUnseen`: incoming ones not yet seen. */
   list(conversation?: ConversationId, onlyUnseen?: boolean): StoredMessage[];
   find(senderAccountId: string, clientId: string): StoredMessage | undefined;
+  /**
+   * Chat messages (not system lines or deleted ones) whose text contains `query`, compared
+   * case-insensitively (`toLowerCase`, Unicode), newest first, at most `limit`; in one
+   * conversation or all. An empty query finds nothing.
+   */
+  search(query: string, options?: { conversation?: ConversationId; limit?: number }): StoredMessage[];
   /** Messages whose `expiresAt` is at or before `at` (ms), in insertion order. */
   expiring(at: number): StoredMessage[];
   /** The earliest `expiresAt` of any message (undefined: none is counting down). */
