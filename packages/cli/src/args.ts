@@ -13,6 +13,8 @@ export class UsageError extends Error {
 }
 
 const GLOBAL_FLAGS = new Set(['server', 'profile']);
+/** Options that take no value (`react ... --remove`); they read as "true". */
+const SWITCHES = new Set(['remove']);
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
   const out: Args = { server: env.PARLEY_SERVER, profile: env.PARLEY_PROFILE ?? 'default', command: undefined, rest: [], options: {} };
@@ -20,6 +22,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
     const a = argv[i]!;
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
     if (a === '--help' || a === '-h') out.command = 'help';
+    else if (m && out.command && SWITCHES.has(m[1]!) && m[2] === undefined) out.options[m[1]!] = 'true';
     else if (m && (GLOBAL_FLAGS.has(m[1]!) || out.command)) {
       const value = m[2] ?? argv[++i];
       if (value === undefined) throw new UsageError(`--${m[1]} needs a value`);

@@ -7,10 +7,12 @@ import { parseArgs, UsageError, type Args } from './args.ts';
 import { describeError } from './output.ts';
 import { register, whoami } from './commands/account.ts';
 import { calls } from './commands/calls.ts';
-import { accept, block, requests, safetyNumber, trust } from './commands/contacts.ts';
+import { del, edit, react, reply } from './commands/changes.ts';
+import { accept, block, requests, safetyNumber, trust, unblock } from './commands/contacts.ts';
 import { devices, link, unlink } from './commands/devices.ts';
 import { group, groups } from './commands/groups.ts';
-import { chat, files, inbox, send } from './commands/messages.ts';
+import { chat, files, inbox, search, send } from './commands/messages.ts';
+import { disappear, receipts } from './commands/settings.ts';
 import { notices } from './commands/notices.ts';
 import type { Command } from './commands/types.ts';
 
@@ -20,10 +22,18 @@ const COMMANDS: Record<string, Command> = {
   send,
   inbox,
   files,
+  reply,
+  react,
+  edit,
+  delete: del,
+  disappear,
+  receipts,
+  search,
   chat,
   requests,
   accept,
   block,
+  unblock,
   'safety-number': safetyNumber,
   trust,
   calls,

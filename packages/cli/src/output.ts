@@ -1,5 +1,5 @@
 /** How the CLI prints messages, times and errors. */
-import { ClientError, safeFileName, WireError, type ParleyClient, type StoredMessage } from '@parley/client';
+import { ClientError, DELETED_TEXT, describeTimer, safeFileName, shortId, WireError, type ClientEvent, type ParleyClient, type StoredMessage } from '@parley/client';
 import { UsageError } from './args.ts';
 
 export function formatTime(ts: number): string {
@@ -7,8 +7,10 @@ export function formatTime(ts: number): string {
 }
 
 /**
- * One line per message: `[time] alice: text` in a direct chat, `[time] <group> / alice: text`
- * in a group; a stranger's is marked as a message request; a system line has no sender.
+ * One line per message: `[time #id] alice: text` in a direct chat, `[time #id] <group> / alice: text`
+ * in a group (`#id`: the message id's short form, for reply, react, edit and delete); a stranger's
+ * is marked as a message request; a system line has no sender and no id. A reply starts with
+ * what it quotes, an edited message ends with "(edited)", reactions follow in brackets.
  */
 export function formatMessage(client: ParleyClient, m: StoredMessage): string {
   const conv = client.conversations().find((c) => c.id === m.conversation);
@@ -17,8 +19,44 @@ export function formatMessage(client: ParleyClient, m: StoredMessage): string {
   const where = conv?.kind === 'group' ? `${conv.title} / ` : '';
   const request = conv?.request ? (conv.kind === 'group' ? ' (group request)' : ' (message request)') : '';
   if (m.kind === 'system') return `[${formatTime(m.timestamp)}] ${conv?.kind === 'group' ? `${conv.title}: ` : ''}${m.body}${request}`;
-  const body = m.attachment ? `${describeAttachment(m)}${m.body ? ` ${m.body}` : ''}` : m.body;
-  return `[${formatTime(m.timestamp)}] ${where}${sender}${conv?.kind === 'direct' ? request : ''}: ${body}${conv?.kind === 'group' ? request : ''}`;
+  let body = m.attachment ? `${describeAttachment(m)}${m.body ? ` ${m.body}` : ''}` : m.body;
+  if (m.deleted) body = `(${DELETED_TEXT})`;
+  if (m.quote) body = `[reply to ${personName(client, m.quote.author)} #${shortId({ clientId: m.quote.id })}: "${preview(m.quote.text)}"] ${body}`;
+  if (m.edits) body += ' (edited)';
+  if (m.expiresInMs) body += ` (disappears ${describeTimer(m.expiresInMs / 1000)} after reading)`;
+  if (m.reactions?.length) body += `  [${m.reactions.map((r) => `${r.emoji} ${personName(client, r.author)}`).join(', ')}]`;
+  return `[${formatTime(m.timestamp)} #${shortId(m)}] ${where}${sender}${conv?.kind === 'direct' ? request : ''}: ${body}${conv?.kind === 'group' ? request : ''}`;
+}
+
+/** `you` for our own account, else the person's username. */
+export function personName(client: ParleyClient, accountId: string): string {
+  return accountId === client.account?.accountId ? 'you' : client.displayName(accountId);
+}
+
+/** The start of a text, on one line. */
+export function preview(text: string, max = 40): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/**
+ * A change to a message that arrived (`inbox` prints these for messages shown before):
+ * `[time] bob reacted 👍 to #1a2b3c4d "climbing?"`, `... alice edited #1a2b3c4d: new text`,
+ * `... alice deleted #1a2b3c4d`.
+ */
+export function formatChange(client: ParleyClient, e: Extract<ClientEvent, { type: 'message-changed' }>): string {
+  const m = e.message;
+  const who = personName(client, e.by);
+  const conv = client.conversations().find((c) => c.id === m.conversation);
+  const where = conv?.kind === 'group' ? `${conv.title} / ` : '';
+  const ref = `#${shortId(m)}`;
+  let what: string;
+  if (e.change === 'reaction') {
+    const r = m.reactions?.find((x) => x.author === e.by);
+    what = r ? `reacted ${r.emoji} to ${ref} "${preview(m.body)}"` : `took back a reaction to ${ref} "${preview(m.body)}"`;
+  } else if (e.change === 'edit') what = `edited ${ref}: ${m.body}`;
+  else what = `deleted ${ref} for everyone`;
+  return `[${formatTime(e.at)}] ${where}${who} ${what}`;
 }
 
 /** `[file holiday.jpg, image/jpeg, 3.0 MB]`: the name as it would be saved (a sender's raw name may hold anything). */

@@ -14,23 +14,26 @@ import { Calls, RING_TIMEOUT_MS } from './calls/calls.ts';
 import type { CallSuspicion } from './calls/suspicion.ts';
 import { MemoryNoticeKeeper, Notices, type NoticeCheck, type NoticeKeeper, type SecurityNotice } from './notices/notices.ts';
 import { acceptRequest, blockContact, deleteConversation, isRequest, unblockContact } from './contacts/contacts.ts';
+import { deleteForEveryone, editMessage, findMessage, onChange, quoteOf, react, removeReaction } from './conversations/changes.ts';
 import { findConversation, listConversations, type ConversationSummary } from './conversations/conversations.ts';
 import { isConversationId } from './conversations/ids.ts';
-import { markRead, markSeen, onReceipt, onText, onTyping, sendText, sendTyping } from './conversations/messages.ts';
+import { markRead, markSeen, onReceipt, onText, onTyping, sendMessage, sendText, sendTyping } from './conversations/messages.ts';
 import { listDevices, rememberOwnDevices, unlinkDevice, type DeviceInfo } from './devices/devices.ts';
 import { linkAsNewDevice, linkOtherDevice, type LinkProgress } from './devices/link.ts';
+import { ClientError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { acceptGroup, addMembers, createGroup, leaveGroup, listGroups, removeMembers, renameGroup, resolveGroup, setAdmin } from './groups/groups.ts';
 import { onGroupKeys } from './groups/sender-keys.ts';
+import { ExpirySweeper, onTimer, setTimer, sweepExpired, timerOf } from './disappearing/disappearing.ts';
 import { requireAccount, type ClientContext } from './internal/context.ts';
 import { Mutex } from './internal/mutex.ts';
 import { uuid } from './internal/random.ts';
 import { handleEnvelope, WaitingForKeys, type PipelineDeps } from './receive/pipeline.ts';
 import { requestRetry, retryHandler, RetryLimiter } from './retry/retry.ts';
 import { safetyNumber, trust } from './sessions/sessions.ts';
-import type { AccountInfo, CallLogEntry, ConversationId, GroupRecord, StoredMessage } from './storage/records.ts';
+import type { AccountInfo, AccountSettings, CallLogEntry, ConversationId, GroupRecord, StoredMessage } from './storage/records.ts';
 import type { ClientStore } from './storage/store.ts';
-import { onSync } from './sync/sync.ts';
+import { onSync, sendSync } from './sync/sync.ts';
 import { HttpTransport } from './transport/http.ts';
 import { ServerConnection, type WebSocketFactory } from './transport/socket.ts';
 
@@ -74,6 +77,7 @@ export class ParleyClient {
   private readonly securityNotices: Notices;
   private readonly transfers: Attachments;
   private readonly pipeline: PipelineDeps;
+  private readonly sweeper: ExpirySweeper;
   private connection: ServerConnection | undefined;
   private closed = false;
 
@@ -110,15 +114,19 @@ export class ParleyClient {
     // Every message that arrives with an attachment (after its commit) may download by itself.
     this.bus.on((e) => {
       if (e.type === 'message' && e.message.attachment) this.transfers.schedule(e.message);
+      // A message deleted for everyone takes its file with it.
+      if (e.type === 'message-changed' && e.change === 'delete') void this.transfers.prune().catch(() => undefined);
     });
     const limiter = new RetryLimiter(this.ctx.now);
     this.pipeline = {
       ctx: this.ctx,
       waiting: new WaitingForKeys(),
-      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter) },
+      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter), reaction: onChange, edit: onChange, delete: onChange, timer: onTimer },
       onUndecryptable: (e) => requestRetry(this.ctx, limiter, e),
       ack: (id) => this.connection?.ack(id),
     };
+    this.sweeper = new ExpirySweeper(this.ctx, () => void this.transfers.prune().catch(() => undefined));
+    this.sweeper.start();
   }
 
   on(listener: Listener): () => void {
@@ -203,6 +211,7 @@ export class ParleyClient {
   close(): void {
     this.closed = true;
     this.calls.close();
+    this.sweeper.stop();
     this.transfers.close();
     this.disconnect();
     this.opts.store.close();
@@ -213,6 +222,72 @@ export class ParleyClient {
   /** Sends a text message to a username or a conversation; resolves when the server has stored it for every device. */
   sendText(to: string, text: string): Promise<StoredMessage> {
     return sendText(this.ctx, to, text);
+  }
+
+  /** Replies to `message` in its conversation: the reply quotes its id, author and the start of its text. */
+  reply(message: StoredMessage, text: string): Promise<StoredMessage> {
+    if (text.length === 0) return Promise.reject(new ClientError('SEND_FAILED', 'a reply needs text'));
+    return sendMessage(this.ctx, message.conversation, text, undefined, this.ctx.newId(), quoteOf(message));
+  }
+
+  /**
+   * The chat message that `id` names in `conversation` (an id, username or group name): a full
+   * content id or a prefix of at least 4 characters (`shortId(m)` gives 8). UNKNOWN_MESSAGE if none or several.
+   */
+  findMessage(conversation: string, id: string): StoredMessage {
+    return findMessage(this.ctx, conversation, id);
+  }
+
+  /** Reacts with one emoji, replacing our earlier reaction to it (INVALID_REACTION if not an emoji). A `message-changed` event follows. */
+  react(message: StoredMessage, emoji: string): Promise<StoredMessage> {
+    return react(this.ctx, message, emoji);
+  }
+
+  /** Takes our reaction to `message` back. */
+  removeReaction(message: StoredMessage): Promise<StoredMessage> {
+    return removeReaction(this.ctx, message);
+  }
+
+  /** Changes the text of our own message for everyone, within 24 hours (NOT_EDITABLE otherwise); `edits` counts the changes. */
+  editMessage(message: StoredMessage, text: string): Promise<StoredMessage> {
+    return editMessage(this.ctx, message, text);
+  }
+
+  /** Deletes our own message for everyone, within 24 hours: every device of every member keeps only a tombstone (`deleted`). */
+  deleteMessage(message: StoredMessage): Promise<StoredMessage> {
+    return deleteForEveryone(this.ctx, message);
+  }
+
+  /**
+   * Searches the messages on this device: chat messages whose text contains `text`, any case,
+   * newest first (at most `limit`, default 100), in one conversation (id, username or group
+   * name) or all. Deleted and disappeared messages are never found. Nothing leaves the device.
+   */
+  search(text: string, options: { conversation?: string; limit?: number } = {}): StoredMessage[] {
+    const conversation = options.conversation === undefined ? undefined : findConversation(this.ctx, options.conversation);
+    if (options.conversation !== undefined && !conversation) return [];
+    const now = this.ctx.now();
+    return this.opts.store.messages
+      .search(text, { ...(conversation ? { conversation } : {}), ...(options.limit ? { limit: options.limit } : {}) })
+      .filter((m) => m.expiresAt === undefined || m.expiresAt > now);
+  }
+
+  /** The account's settings (the same on each of its devices). */
+  settings(): AccountSettings {
+    return this.opts.store.settings.get();
+  }
+
+  /**
+   * Read receipts on (default) or off. Off: we send none and show nobody's (our messages stop at
+   * "delivered"), as Signal does. Synced to our other devices; a `settings` event follows.
+   */
+  async setReadReceipts(on: boolean): Promise<void> {
+    requireAccount(this.ctx);
+    await this.ctx.lock.run(async () => {
+      await this.ctx.store.transaction(async (tx) => tx.settings.save({ ...tx.settings.get(), readReceipts: on }));
+      this.bus.emit({ type: 'settings' });
+      await sendSync(this.ctx, { type: 'settings', readReceipts: on }).catch(() => undefined);
+    });
   }
 
   /** Every conversation (direct and group), newest activity first. */
@@ -241,11 +316,37 @@ export class ParleyClient {
     return findConversation(this.ctx, ref);
   }
 
-  /** Messages of one conversation (by id, username or group name), or of all. */
+  /** Messages of one conversation (by id, username or group name), or of all (never a disappearing one whose time is up). */
   messages(conversation?: string, onlyUnseen = false): StoredMessage[] {
-    if (conversation === undefined) return this.opts.store.messages.list(undefined, onlyUnseen);
+    const now = this.ctx.now();
+    const live = (m: StoredMessage) => m.expiresAt === undefined || m.expiresAt > now;
+    if (conversation === undefined) return this.opts.store.messages.list(undefined, onlyUnseen).filter(live);
     const id = findConversation(this.ctx, conversation);
-    return id ? this.opts.store.messages.list(id, onlyUnseen) : [];
+    return id ? this.opts.store.messages.list(id, onlyUnseen).filter(live) : [];
+  }
+
+  /**
+   * Turns disappearing messages on (`seconds`, 1 s to 4 weeks) or off (0) in a conversation, for
+   * everyone in it: they see a system line, and messages sent from then on are deleted on every
+   * device `seconds` after they were read there (after sending, on the sender's devices).
+   */
+  async setDisappearing(conversation: string, seconds: number): Promise<void> {
+    const id = findConversation(this.ctx, conversation);
+    if (!id) throw new ClientError('UNKNOWN_USER', `no conversation with ${conversation}`);
+    await setTimer(this.ctx, id, seconds);
+  }
+
+  /** A conversation's disappearing-message timer in seconds (0: off). */
+  disappearingTimer(conversation: string): number {
+    const id = findConversation(this.ctx, conversation);
+    return id ? timerOf(this.ctx, id) : 0;
+  }
+
+  /** Deletes the disappearing messages whose time is up now (the client also does this every second by itself). */
+  async sweepExpired(): Promise<number> {
+    const deleted = await this.ctx.lock.run(() => sweepExpired(this.ctx));
+    if (deleted.length) await this.transfers.prune().catch(() => undefined);
+    return deleted.length;
   }
 
   /** The user has seen a conversation: read receipts to its senders (unless a request) and to our other devices. */

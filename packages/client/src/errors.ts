@@ -14,7 +14,15 @@ export type ClientErrorCode =
   /** The attachment is gone from the server (expired), or the message has none. */
   | 'ATTACHMENT_UNAVAILABLE'
   /** From someone who is not a contact (or a group not accepted): accept the request first. */
-  | 'ATTACHMENT_FROM_STRANGER';
+  | 'ATTACHMENT_FROM_STRANGER'
+  /** No message with that id (or id prefix) in the conversation, or the prefix is ambiguous. */
+  | 'UNKNOWN_MESSAGE'
+  /** Only the author may edit or delete a message for everyone, within 24 hours, and not a deleted one or a system line. */
+  | 'NOT_EDITABLE'
+  /** Not an emoji (reactions are one emoji). */
+  | 'INVALID_REACTION'
+  /** A disappearing-message timer is 1 second to 4 weeks (or off). */
+  | 'INVALID_TIMER';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

@@ -10,6 +10,14 @@ import type { ConnectionState } from './transport/socket.ts';
 
 export type ClientEvent =
   | { type: 'message'; message: StoredMessage }
+  /**
+   * A stored message changed after it arrived: someone reacted (or took a reaction back), its
+   * author edited it, or deleted it for everyone (`message.deleted`: show DELETED_TEXT).
+   * `message` is as stored now; find it by `senderAccountId` and `clientId`. `by`: who made the
+   * change (account id; for a reaction, `message.reactions` has theirs unless they took it back);
+   * `at`: when (their clock, ms).
+   */
+  | { type: 'message-changed'; change: 'reaction' | 'edit' | 'delete'; message: StoredMessage; by: string; at: number }
   | { type: 'receipt'; from: string; receipt: 'delivered' | 'read'; ids: readonly string[] }
   | { type: 'typing'; from: string; conversation: ConversationId; typing: boolean }
   | {
@@ -35,9 +43,13 @@ export type ClientEvent =
   | { type: 'security-notice'; notice: SecurityNotice }
   /** A group's membership, name or our place in it changed. */
   | { type: 'group'; groupId: string }
+  /** A conversation's settings changed (its disappearing-message timer): read `client.disappearingTimer(conversation)`. */
+  | { type: 'conversation-settings'; conversation: ConversationId }
+  /** The account's settings changed (here or on another of our devices): read `client.settings()`. */
+  | { type: 'settings' }
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
   | { type: 'contacts' }
-  /** Messages changed without arriving (read on another device, a conversation deleted). */
+  /** Messages changed without arriving (read on another device, a conversation deleted, disappearing messages deleted): re-read them. */
   | { type: 'messages'; conversation?: ConversationId }
   /** Work the SDK did in the background failed (a receipt, a retry, a key top-up); for logs, not for people. */
   | { type: 'background-error'; task: string; error: string }

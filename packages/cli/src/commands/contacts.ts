@@ -1,4 +1,4 @@
-/** Safety numbers, trust, and message requests: `safety-number`, `trust`, `requests`, `accept`, `block`. */
+/** Safety numbers, trust, and message requests: `safety-number`, `trust`, `requests`, `accept`, `block`, `unblock`. */
 import QRCode from 'qrcode';
 import { need } from '../args.ts';
 import { formatMessage } from '../output.ts';
@@ -83,6 +83,20 @@ export const block: Command = {
       requireRegistered(client, args);
       await client.blockContact(args.rest[0]!);
       console.log(`Blocked ${args.rest[0]!.toLowerCase()}; their conversation is deleted on this device and your other devices.`);
+      return 0;
+    });
+  },
+};
+
+export const unblock: Command = {
+  usage: 'unblock <username>',
+  summary: 'unblock someone: their messages and calls come through again (they are a contact again)',
+  async run(args) {
+    need(args, 1, this.usage);
+    return withClient(args, async (client) => {
+      requireRegistered(client, args);
+      await client.unblockContact(args.rest[0]!);
+      console.log(`Unblocked ${args.rest[0]!.toLowerCase()}; their messages and calls come through again.`);
       return 0;
     });
   },

@@ -1,8 +1,8 @@
 /** `send`, `inbox` and the interactive `chat`. */
 import { createInterface } from 'node:readline';
-import { ClientError, type ParleyClient } from '@parley/client';
+import { ClientError, type ClientEvent, type ParleyClient } from '@parley/client';
 import { need } from '../args.ts';
-import { describeError, formatBytes, formatMessage } from '../output.ts';
+import { describeError, formatBytes, formatChange, formatMessage } from '../output.ts';
 import { openClient, requireRegistered, withClient } from '../profile.ts';
 import { saveFile, sendFile } from './files.ts';
 import { checkNoticesFirst } from './notices.ts';
@@ -46,9 +46,19 @@ export const inbox: Command = {
       requireRegistered(client, args);
       const saveDir = args.options['save-dir'];
       await checkNoticesFirst(client);
+      const changes: Array<Extract<ClientEvent, { type: 'message-changed' }>> = [];
+      client.on((e) => {
+        if (e.type === 'message-changed') changes.push(e);
+      });
       const { lost } = await fetchNew(client);
+      // Disappearing messages whose time ran out while this profile was closed go first.
+      await client.sweepExpired();
       const unseen = client.messages(undefined, true);
-      if (unseen.length === 0 && !lost) console.log('No new messages.');
+      // Changes to messages printed now show in their line; changes to older ones get a line each.
+      const shown = new Set(unseen.map((m) => m.rowId));
+      const older = changes.filter((e) => !shown.has(e.message.rowId));
+      if (unseen.length === 0 && older.length === 0 && !lost) console.log('No new messages.');
+      for (const e of older) console.log(formatChange(client, e));
       for (const m of unseen) {
         console.log(formatMessage(client, m));
         if (m.attachment && saveDir) await saveFile(client, m, saveDir);
@@ -103,6 +113,8 @@ export const chat: Command = {
       if (e.type === 'message' && e.message.conversation === client.conversation(peer)) {
         console.log(formatMessage(client, e.message));
         void client.markSeen([e.message]);
+      } else if (e.type === 'message-changed' && e.message.conversation === client.conversation(peer)) {
+        console.log(formatChange(client, e));
       } else if (e.type === 'message') {
         const from = client.conversations().find((c) => c.id === e.message.conversation)?.title ?? 'someone';
         console.log(`(new message in ${from}; run parley chat ${from})`);
@@ -141,5 +153,20 @@ export const chat: Command = {
     // Why: a paused stdin pipe would keep the process alive after /quit.
     process.stdin.destroy();
     return 0;
+  },
+};
+
+export const search: Command = {
+  usage: 'search <text>',
+  summary: 'search the messages on this device (any case, every conversation, newest first); nothing is sent anywhere',
+  async run(args) {
+    need(args, 1, this.usage);
+    return withClient(args, async (client) => {
+      requireRegistered(client, args);
+      const found = client.search(args.rest.join(' '));
+      if (found.length === 0) console.log('No messages found.');
+      for (const m of found) console.log(formatMessage(client, m));
+      return 0;
+    });
   },
 };

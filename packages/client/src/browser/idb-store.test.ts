@@ -58,6 +58,37 @@ describe('IdbClientStore migration', () => {
   });
 });
 
+describe('IdbClientStore: a version 4 database (before disappearing messages)', () => {
+  it('gains the conversation settings store and keeps its messages', async () => {
+    const name = fresh();
+    await new Promise<void>((resolve, reject) => {
+      const open = indexedDB.open(`parley-${name}`, 4);
+      open.onupgradeneeded = () => {
+        for (const s of ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'kyberseen', 'senderkeys', 'contacts', 'messages', 'calllog', 'groups', 'sentlog']) open.result.createObjectStore(s);
+      };
+      open.onsuccess = () => {
+        const db = open.result;
+        const tx = db.transaction(['kv', 'messages'], 'readwrite');
+        tx.objectStore('kv').put(2, 'data-version');
+        tx.objectStore('messages').put({ rowId: 1, conversation: 'direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', direction: 'in', kind: 'text', clientId: 'aaaaaaaa-1', senderAccountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', timestamp: 1, body: 'hi', status: 'received', seen: false }, 1);
+        tx.oncomplete = () => {
+          db.close();
+          resolve();
+        };
+        tx.onerror = () => reject(tx.error);
+      };
+      open.onerror = () => reject(open.error);
+    });
+    const s = await IdbClientStore.open(name);
+    expect(s.messages.list().map((m) => m.body)).toEqual(['hi']);
+    await s.transaction(async (tx) => tx.conversationSettings.save('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', { expireSeconds: 60 }));
+    s.close();
+    const again = await IdbClientStore.open(name);
+    expect(again.conversationSettings.get('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a')).toEqual({ expireSeconds: 60 });
+    again.close();
+  });
+});
+
 describe('IdbClientStore.delete', () => {
   it('removes the profile: opening it again finds nothing', async () => {
     const name = fresh();

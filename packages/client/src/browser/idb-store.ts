@@ -8,7 +8,8 @@
 import { MemoryClientStore, TABLES, type TableName, type TableOp } from '../storage/memory-store.ts';
 import type { Contact, StoredMessage } from '../storage/records.ts';
 
-const DB_VERSION = 4;
+/** 5: the `convsettings` object store (disappearing-message timers). */
+const DB_VERSION = 5;
 /** Data written by earlier versions is brought up to this in memory and written back once. */
 const DATA_VERSION = 2;
 

@@ -37,11 +37,11 @@ export async function acceptRequest(ctx: ClientContext, username: string): Promi
     const incoming = ctx.store.messages.list(conversation).filter((m) => m.direction === 'in' && m.kind === 'text');
     await ctx.store.transaction(async (tx) => {
       tx.contacts.save({ ...c, accepted: true, blocked: false });
-      tx.messages.markSeen(incoming.filter((m) => !m.seen).map((m) => m.rowId));
+      tx.messages.markSeen(incoming.filter((m) => !m.seen).map((m) => m.rowId), ctx.now());
     });
     ctx.events.emit({ type: 'contacts' });
     await syncContact(ctx, { ...c, accepted: true, blocked: false });
-    if (incoming.length === 0) return;
+    if (incoming.length === 0 || ctx.store.settings.get().readReceipts === false) return;
     const content: Content = { v: 1, kind: 'receipt', id: ctx.newId(), ts: ctx.now(), receipt: 'read', ids: incoming.map((m) => m.clientId).slice(-100) };
     await sendToAccount(ctx, c.username, encodeContent(content), { timestamp: content.ts }).catch(() => undefined);
   });

@@ -214,3 +214,110 @@ describe('attachment pointers', () => {
     );
   });
 });
+
+describe('replies, reactions, edits, deletes and disappearing timers', () => {
+  const head = { v: 1 as const, id: '0f0e0d0c-0000-4000-8000-000000000000', ts: 7 };
+  const A = '0b4e2a3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c';
+  const G = '00112233445566778899aabbccddeeff';
+  const target = { author: A, id: '1f0e0d0c-0000-4000-8000-000000000001' };
+  const valid: Content[] = [
+    { ...head, kind: 'text', text: 'yes!', quote: { id: target.id, author: A, text: 'shall we climb on Saturday?' } },
+    { ...head, kind: 'text', text: 'in the group', group: G, quote: { id: target.id, author: A, text: '' } },
+    { ...head, kind: 'sync', sync: { type: 'sent', to: `direct:${A}`, text: 'a reply sent elsewhere', quote: { id: target.id, author: A, text: 'q'.repeat(200) } } },
+    { ...head, kind: 'reaction', target, emoji: '👍' },
+    { ...head, kind: 'reaction', target, emoji: '👍🏽' },
+    { ...head, kind: 'reaction', target, emoji: '👩‍👩‍👧‍👦' },
+    { ...head, kind: 'reaction', target, emoji: '🇩🇪' },
+    { ...head, kind: 'reaction', target, emoji: '❤️', remove: true, group: G },
+    { ...head, kind: 'reaction', target, emoji: '😂', to: `direct:${A}` },
+    { ...head, kind: 'edit', target: target.id, text: 'fixed the typo' },
+    { ...head, kind: 'edit', target: target.id, text: 'in a group', group: G },
+    { ...head, kind: 'delete', target: target.id },
+    { ...head, kind: 'delete', target: target.id, group: G },
+    { ...head, kind: 'delete', target: target.id, to: `direct:${A}` },
+    { ...head, kind: 'timer', seconds: 3600 },
+    { ...head, kind: 'sync', sync: { type: 'settings', readReceipts: false } },
+    { ...head, kind: 'timer', seconds: 0, group: G },
+    { ...head, kind: 'timer', seconds: 28 * 24 * 3600, to: `direct:${A}` },
+    { ...head, kind: 'text', text: 'vanishing', expire: 30 },
+    { ...head, kind: 'sync', sync: { type: 'sent', to: `direct:${A}`, text: 'vanishing elsewhere', expire: 604800 } },
+  ];
+  const raw = (c: Content) => {
+    const b = encodeContent(c);
+    return JSON.parse(new TextDecoder().decode(b.subarray(0, b.lastIndexOf(0x80)))) as Record<string, unknown>;
+  };
+
+  it('every new kind round-trips', () => {
+    for (const c of valid) expect(decodeContent(encodeContent(c))).toEqual(c);
+  });
+
+  it('property: any field (top level, target or quote) replaced by arbitrary JSON, or an extra field, is a ContentError or a valid content', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...valid), fc.string({ maxLength: 12 }), fc.jsonValue(), fc.boolean(), (c, key, value, nested) => {
+        const r = raw(c);
+        const inner = nested ? (['target', 'quote'] as const).find((k) => typeof r[k] === 'object') : undefined;
+        const mutate = (o: Record<string, unknown>) => {
+          const keys = Object.keys(o);
+          const k = keys.includes(key) ? key : fc.sample(fc.constantFrom(...keys), 1)[0]!;
+          return [{ ...o, [k]: value }, { ...o, [`x${key}`]: value }];
+        };
+        const variants = inner ? mutate(r[inner] as Record<string, unknown>).map((x) => ({ ...r, [inner]: x })) : mutate(r);
+        for (const mutated of variants) {
+          try {
+            const out = decodeContent(padJson(mutated));
+            expect(decodeContent(encodeContent(out))).toEqual(out);
+          } catch (e) {
+            expect(e).toBeInstanceOf(ContentError);
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('property: a reaction is one emoji; any other string is refused with a ContentError', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 0, maxLength: 6 }), (s) => {
+        const input = padJson({ ...head, kind: 'reaction', target, emoji: s });
+        const ok = s.length <= 32 && /^(?=[\s\S]*[\p{Extended_Pictographic}\p{Regional_Indicator}])[\p{Extended_Pictographic}\p{Emoji_Component}\p{Emoji_Modifier}\u200d\ufe0f\u20e3]+$/u.test(s);
+        if (ok) expect(decodeContent(input)).toMatchObject({ emoji: s });
+        else expect(() => decodeContent(input)).toThrow(ContentError);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses what a malicious peer would try', () => {
+    const bad = [
+      { ...head, kind: 'reaction', target, emoji: 'a' },
+      { ...head, kind: 'reaction', target, emoji: '' },
+      { ...head, kind: 'reaction', target, emoji: '<img src=x>' },
+      { ...head, kind: 'reaction', target, emoji: '👍 ' },
+      { ...head, kind: 'reaction', target, emoji: '👍'.repeat(17) },
+      { ...head, kind: 'reaction', target: { author: 'bob', id: target.id }, emoji: '👍' },
+      { ...head, kind: 'reaction', target: { ...target, extra: 1 }, emoji: '👍' },
+      { ...head, kind: 'reaction', target, emoji: '👍', remove: 'yes' },
+      { ...head, kind: 'reaction', target, emoji: '👍', to: 'bob' },
+      { ...head, kind: 'edit', target: target.id, text: '' },
+      { ...head, kind: 'edit', target: target.id, text: 'x'.repeat(16 * 1024 + 1) },
+      { ...head, kind: 'edit', target: 'not an id!', text: 'x' },
+      { ...head, kind: 'edit', text: 'x' },
+      { ...head, kind: 'delete', target: target.id, text: 'smuggled' },
+      { ...head, kind: 'delete', target: target.id, group: 'nope' },
+      { ...head, kind: 'text', text: 'x', quote: { id: target.id, author: A, text: 'q'.repeat(201) } },
+      { ...head, kind: 'text', text: 'x', quote: { id: target.id, author: A } },
+      { ...head, kind: 'text', text: 'x', quote: { id: target.id, author: A, text: 'q', html: '<b>' } },
+      { ...head, kind: 'text', text: 'x', quote: 'just a string' },
+      { ...head, kind: 'timer', seconds: -1 },
+      { ...head, kind: 'sync', sync: { type: 'settings', readReceipts: 'no' } },
+      { ...head, kind: 'sync', sync: { type: 'settings' } },
+      { ...head, kind: 'timer', seconds: 28 * 24 * 3600 + 1 },
+      { ...head, kind: 'timer', seconds: 1.5 },
+      { ...head, kind: 'timer', seconds: '60' },
+      { ...head, kind: 'timer' },
+      { ...head, kind: 'text', text: 'x', expire: 0 },
+      { ...head, kind: 'text', text: 'x', expire: 10 ** 9 },
+    ];
+    for (const v of bad) expect(() => decodeContent(padJson(v)), JSON.stringify(v).slice(0, 120)).toThrow(ContentError);
+  });
+});

@@ -7,11 +7,15 @@
  */
 import { base64Encode, type Decoder, WireError } from '@parley/wire';
 import { callContent, type CallContent } from './call.ts';
+import { deleteContent, type DeleteContent } from './delete.ts';
+import { editContent, type EditContent } from './edit.ts';
 import { groupKeysContent, type GroupKeysContent } from './group-keys.ts';
+import { reactionContent, type ReactionContent } from './reaction.ts';
 import { receiptContent, type ReceiptContent } from './receipt.ts';
 import { retryContent, type RetryContent } from './retry.ts';
 import { syncContent, type SyncContent } from './sync.ts';
 import { textContent, type TextContent } from './text.ts';
+import { timerContent, type TimerContent } from './timer.ts';
 import { typingContent, type TypingContent } from './typing.ts';
 
 /** The header every content has: format version, the sender's id for it, the sender's clock (ms). */
@@ -20,7 +24,7 @@ export interface ContentHeader {
   readonly id: string;
   readonly ts: number;
 }
-export type Content = ContentHeader & (TextContent | TypingContent | CallContent | ReceiptContent | GroupKeysContent | SyncContent | RetryContent);
+export type Content = ContentHeader & (TextContent | TypingContent | CallContent | ReceiptContent | GroupKeysContent | SyncContent | RetryContent | ReactionContent | EditContent | DeleteContent | TimerContent);
 export type ContentKind = Content['kind'];
 
 const PAD_BLOCK = 160;
@@ -39,6 +43,10 @@ const DECODERS: { readonly [K in ContentKind]: Decoder<unknown> } = {
   'group-keys': groupKeysContent,
   sync: syncContent,
   retry: retryContent,
+  reaction: reactionContent,
+  edit: editContent,
+  delete: deleteContent,
+  timer: timerContent,
 };
 
 /** Byte fields travel as base64 strings inside the JSON. */

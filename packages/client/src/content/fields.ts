@@ -11,3 +11,5 @@ export const MAX_IDS_PER_MESSAGE = 100;
 
 /** The fields every content kind has, for `object({...header, ...})`. */
 export const header = { v: version, id: contentId, ts: timestamp };
+/** `direct:<accountId>` or `group:<groupId>`. */
+export const conversationId = str(43, /^(direct:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|group:[0-9a-f]{32})$/);

@@ -5,31 +5,35 @@
  */
 import { accountId, array, bool, bytes, type Decoder, groupId, invalid, object, oneOf, str, username } from '@parley/wire';
 import { attachmentPointer, type AttachmentPointer } from './attachment.ts';
-import { contentId, header, MAX_IDS_PER_MESSAGE, MAX_TEXT_LENGTH } from './fields.ts';
+import { contentId, conversationId, header, MAX_IDS_PER_MESSAGE, MAX_TEXT_LENGTH } from './fields.ts';
+import { quote, type Quote } from './quote.ts';
+import { expireSeconds } from './timer.ts';
 
 /** At most this many contacts or groups per sync message (content is limited to 64 KiB). */
 export const MAX_SYNC_ITEMS = 200;
 
 export type SyncMessage =
   /** We sent `text` (and an attachment) (content id and time: the header's) to `to` from another device; `username` names a direct chat's other person. */
-  | { readonly type: 'sent'; readonly to: string; readonly text: string; readonly username?: string; readonly attachment?: AttachmentPointer }
+  | { readonly type: 'sent'; readonly to: string; readonly text: string; readonly username?: string; readonly attachment?: AttachmentPointer; readonly quote?: Quote; readonly expire?: number }
   /** We read these messages on another device. */
   | { readonly type: 'read'; readonly read: ReadonlyArray<{ readonly sender: string; readonly id: string }> }
   | { readonly type: 'contacts'; readonly contacts: ReadonlyArray<{ readonly accountId: string; readonly username: string; readonly accepted: boolean; readonly blocked: boolean }> }
-  | { readonly type: 'groups'; readonly groups: ReadonlyArray<{ readonly groupId: string; readonly masterKey: Uint8Array }> };
+  | { readonly type: 'groups'; readonly groups: ReadonlyArray<{ readonly groupId: string; readonly masterKey: Uint8Array }> }
+  /** Our account's settings changed on another device. */
+  | { readonly type: 'settings'; readonly readReceipts: boolean };
 
 export interface SyncContent {
   readonly kind: 'sync';
   readonly sync: SyncMessage;
 }
 
-/** `direct:<accountId>` or `group:<groupId>`. */
-export const conversationId = str(43, /^(direct:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|group:[0-9a-f]{32})$/);
+export { conversationId };
 
 const BY_TYPE: Record<SyncMessage['type'], Decoder<SyncMessage>> = {
-  sent: object({ type: oneOf('sent'), to: conversationId, text: str(MAX_TEXT_LENGTH) }, { username, attachment: attachmentPointer }),
+  sent: object({ type: oneOf('sent'), to: conversationId, text: str(MAX_TEXT_LENGTH) }, { username, attachment: attachmentPointer, quote, expire: expireSeconds }),
   read: object({ type: oneOf('read'), read: array(object({ sender: accountId, id: contentId }), MAX_IDS_PER_MESSAGE, 1) }),
   contacts: object({ type: oneOf('contacts'), contacts: array(object({ accountId, username, accepted: bool, blocked: bool }), MAX_SYNC_ITEMS) }),
+  settings: object({ type: oneOf('settings'), readReceipts: bool }),
   groups: object({ type: oneOf('groups'), groups: array(object({ groupId, masterKey: bytes(32, 32) }), MAX_SYNC_ITEMS) }),
 };
 

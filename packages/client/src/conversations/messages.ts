@@ -6,6 +6,7 @@
  * go only to contacts and accepted groups (contacts/policy.ts).
  */
 import type { AttachmentPointer } from '../content/attachment.ts';
+import type { Quote } from '../content/quote.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_IDS_PER_MESSAGE, MAX_TEXT_LENGTH } from '../content/fields.ts';
 import { groupAccepted, policy } from '../contacts/policy.ts';
@@ -17,6 +18,7 @@ import { sendToAccount } from '../send/outbox.ts';
 import { establish } from '../sessions/sessions.ts';
 import type { AttachmentState, ConversationId, StoredMessage } from '../storage/records.ts';
 import { sendSync, syncSent } from '../sync/sync.ts';
+import { expiryFields, timerOf } from '../disappearing/disappearing.ts';
 import { directConversation, isConversationId, parseConversation } from './ids.ts';
 
 /** Sent content is kept this long for retry requests. */
@@ -69,12 +71,14 @@ export async function sendMessage(
   text: string,
   attachment?: { readonly pointer: AttachmentPointer; readonly state: AttachmentState },
   id: string = ctx.newId(),
+  quote?: Quote,
 ): Promise<StoredMessage> {
   const me = requireAccount(ctx);
   if (text.length > MAX_TEXT_LENGTH || (text.length === 0 && !attachment)) throw new ClientError('SEND_FAILED', `a message must be 1..${MAX_TEXT_LENGTH} characters`);
   return ctx.lock.run(async () => {
     const conversation = await target(ctx, to);
     const p = parseConversation(conversation);
+    const expire = timerOf(ctx, conversation);
     const content: Content = {
       v: 1,
       kind: 'text',
@@ -83,6 +87,8 @@ export async function sendMessage(
       text,
       ...(p.kind === 'group' ? { group: p.groupId } : {}),
       ...(attachment ? { attachment: attachment.pointer } : {}),
+      ...(quote ? { quote } : {}),
+      ...(expire ? { expire } : {}),
     };
     await sendToConversation(ctx, conversation, content);
     const stored = await ctx.store.transaction(async (tx) => {
@@ -107,10 +113,12 @@ export async function sendMessage(
         body: text,
         status: 'sent',
         ...(attachment ? { attachment: { ...attachment.pointer, state: attachment.state } } : {}),
+        ...(quote ? { quote } : {}),
+        ...expiryFields(expire, content.ts),
       })!;
     });
     // A group message reaches our other devices by itself; a direct one is told to them.
-    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer).catch(() => undefined);
+    if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer, quote, expire || undefined).catch(() => undefined);
     return stored;
   });
 }
@@ -147,6 +155,9 @@ export const onText: ContentHandler<'text'> = (ctx, tx, r, fx) => {
     status: r.fromSelf ? 'sent' : 'received',
     // Stored for anyone we keep messages from; downloaded only for contacts (attachments/).
     ...(r.content.attachment ? { attachment: { ...r.content.attachment, state: 'remote' as const } } : {}),
+    ...(r.content.quote ? { quote: r.content.quote } : {}),
+    // A received message's clock starts when it is read here; ours (from another of our devices, in a group) when sent.
+    ...expiryFields(r.content.expire, r.fromSelf ? r.content.ts : undefined),
   });
   if (!m) return;
   fx.events.push({ type: 'message', message: m });
@@ -156,8 +167,15 @@ export const onText: ContentHandler<'text'> = (ctx, tx, r, fx) => {
   if (deliver) fx.after.push(() => sendReceipt(ctx, r.sender.accountId, 'delivered', [m.clientId]));
 };
 
+/** Read receipts on (the default): we send them and show others'. */
+export function readReceiptsOn(ctx: ClientContext): boolean {
+  return ctx.store.settings.get().readReceipts !== false;
+}
+
 export const onReceipt: ContentHandler<'receipt'> = (ctx, tx, r, fx) => {
   if (r.group) return;
+  // Why: with read receipts off we show no one's, as Signal does (delivery ticks still show).
+  if (r.content.receipt === 'read' && tx.settings.get().readReceipts === false) return;
   const me = requireAccount(ctx);
   // Ticks only move forward: a late "delivered" never undoes "read".
   const rank: Record<string, number> = { sending: 0, sent: 1, delivered: 2, read: 3, received: 0 };
@@ -198,11 +216,12 @@ export async function markRead(ctx: ClientContext, conversation: ConversationId)
   const unseen = ctx.store.messages.list(conversation, true);
   if (unseen.length === 0) return;
   await ctx.lock.run(async () => {
-    await ctx.store.transaction(async (tx) => tx.messages.markSeen(unseen.map((m) => m.rowId)));
+    await ctx.store.transaction(async (tx) => tx.messages.markSeen(unseen.map((m) => m.rowId), ctx.now()));
     const texts = unseen.filter((m) => m.kind === 'text');
     await sendSync(ctx, { type: 'read', read: texts.slice(-MAX_IDS_PER_MESSAGE).map((m) => ({ sender: m.senderAccountId, id: m.clientId })) }).catch(() => undefined);
-    // Why: until a message request is accepted, the stranger learns nothing about reading.
-    if (!tellsConversation(ctx, conversation)) return;
+    // Why: until a message request is accepted, the stranger learns nothing about reading;
+    // with read receipts off, nobody does.
+    if (!tellsConversation(ctx, conversation) || !readReceiptsOn(ctx)) return;
     const bySender = new Map<string, string[]>();
     for (const m of texts) bySender.set(m.senderAccountId, [...(bySender.get(m.senderAccountId) ?? []), m.clientId]);
     for (const [sender, ids] of bySender) await sendReceipt(ctx, sender, 'read', ids.slice(-MAX_IDS_PER_MESSAGE)).catch(() => undefined);
@@ -212,5 +231,5 @@ export async function markRead(ctx: ClientContext, conversation: ConversationId)
 /** Marks messages seen on this device only (the CLI's inbox). */
 export async function markSeen(ctx: ClientContext, messages: readonly StoredMessage[]): Promise<void> {
   if (messages.length === 0) return;
-  await ctx.lock.run(() => ctx.store.transaction(async (tx) => tx.messages.markSeen(messages.map((m) => m.rowId))));
+  await ctx.lock.run(() => ctx.store.transaction(async (tx) => tx.messages.markSeen(messages.map((m) => m.rowId), ctx.now())));
 }

@@ -35,6 +35,32 @@ runClientStoreCompliance('SqliteClientStore', {
 });
 
 describe('SqliteClientStore migration', () => {
+  it('a profile from before replies and reactions (version 3) keeps its messages and takes quotes, reactions, edits and tombstones', async () => {
+    const path = freshPath();
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE messages (row_id INTEGER PRIMARY KEY AUTOINCREMENT, conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
+        timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0, kind TEXT NOT NULL DEFAULT 'text', attachment TEXT, UNIQUE (sender_account, client_id));
+      CREATE TABLE contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO messages (conversation, direction, client_id, sender_account, timestamp, body, status) VALUES ('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'in', 'aaaaaaaa-1', '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 1, 'hi', 'received');
+      PRAGMA user_version = 3;
+    `);
+    // (Opening migrates it through versions 4 and 5: quotes, reactions, edits, deletions and disappearing messages.)
+    old.close();
+    const s = new SqliteClientStore(path);
+    const [m] = s.messages.list();
+    expect(m).toEqual({ rowId: 1, conversation: 'direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', direction: 'in', kind: 'text', clientId: 'aaaaaaaa-1', senderAccountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', timestamp: 1, body: 'hi', status: 'received', seen: false });
+    await s.transaction(async (tx) => tx.messages.replace({ ...m!, reactions: [{ author: 'me', emoji: '👍', ts: 2 }], body: 'hi!', edits: 1, editedAt: 2 }));
+    expect(s.messages.find('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'aaaaaaaa-1')).toMatchObject({ body: 'hi!', edits: 1, reactions: [{ emoji: '👍' }] });
+    await s.transaction(async (tx) => {
+      tx.conversationSettings.save('direct:9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', { expireSeconds: 30 });
+      tx.messages.replace({ ...s.messages.list()[0]!, expiresInMs: 30_000 });
+      tx.messages.markSeen([1], 10);
+    });
+    expect(s.messages.nextExpiry()).toBe(30_010);
+    s.close();
+  });
+
   it('a profile from before attachments keeps its messages and takes messages with attachments', () => {
     const path = freshPath();
     const v2 = new SqliteClientStore(path);

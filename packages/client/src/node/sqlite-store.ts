@@ -22,19 +22,22 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, SentRecord, StoredAttachment, StoredMessage } from '../storage/records.ts';
+import { normalizeMessage, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
   type CallLogWrite,
   type ClientStore,
   type ContactsWrite,
+  type ConversationSettingsWrite,
   type GroupsWrite,
   type MessagesWrite,
   type ProtocolWrite,
   type SentLogWrite,
+  type SettingsWrite,
   type StoreTx,
 } from '../storage/store.ts';
+import { SEARCH_LIMIT } from '../storage/memory-store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v BLOB NOT NULL);
@@ -57,14 +60,18 @@ CREATE TABLE IF NOT EXISTS messages (
   conversation TEXT NOT NULL, direction TEXT NOT NULL, client_id TEXT NOT NULL, sender_account TEXT NOT NULL,
   timestamp INTEGER NOT NULL, body TEXT NOT NULL, status TEXT NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
   kind TEXT NOT NULL DEFAULT 'text', attachment TEXT,
+  quote TEXT, reactions TEXT, edits INTEGER NOT NULL DEFAULT 0, edited_at INTEGER, deleted INTEGER NOT NULL DEFAULT 0,
+  expires_in INTEGER, expires_at INTEGER,
   UNIQUE (sender_account, client_id)
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages (conversation, row_id);
+CREATE INDEX IF NOT EXISTS messages_by_expiry ON messages (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS conversation_settings (conversation TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
 CREATE INDEX IF NOT EXISTS sent_log_by_time ON sent_log (timestamp);
 `;
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 5;
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 
@@ -91,6 +98,8 @@ export class SqliteClientStore implements ClientStore {
   readonly account: AccountWrite;
   readonly contacts: ContactsWrite;
   readonly messages: MessagesWrite;
+  readonly conversationSettings: ConversationSettingsWrite;
+  readonly settings: SettingsWrite;
   readonly callLog: CallLogWrite;
   readonly groups: GroupsWrite;
   readonly sentLog: SentLogWrite;
@@ -100,10 +109,14 @@ export class SqliteClientStore implements ClientStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
+    // Why a function: SQLite's lower() and LIKE fold ASCII only; search folds as the other stores do.
+    this.db.function('parley_fold', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
     this.migrate();
     this.account = this.accountView(readOnly);
     this.contacts = this.contactsView(readOnly);
     this.messages = this.messagesView(readOnly);
+    this.conversationSettings = this.conversationSettingsView(readOnly);
+    this.settings = this.settingsView(readOnly);
     this.callLog = this.callLogView(readOnly);
     this.groups = this.groupsView(readOnly);
     this.sentLog = this.sentLogView(readOnly);
@@ -130,6 +143,14 @@ export class SqliteClientStore implements ClientStore {
       }
       // Version 3: messages may carry an attachment (its pointer and state, as JSON).
       if (had('messages') && !cols('messages').includes('attachment')) this.db.exec('ALTER TABLE messages ADD COLUMN attachment TEXT');
+      // Version 4: replies (quote), reactions, edits and deletion for everyone.
+      if (had('messages') && !cols('messages').includes('quote')) {
+        this.db.exec(`ALTER TABLE messages ADD COLUMN quote TEXT; ALTER TABLE messages ADD COLUMN reactions TEXT;
+          ALTER TABLE messages ADD COLUMN edits INTEGER NOT NULL DEFAULT 0; ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+          ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;`);
+      }
+      // Version 5: disappearing messages (the conversation_settings table comes with SCHEMA).
+      if (had('messages') && !cols('messages').includes('expires_at')) this.db.exec('ALTER TABLE messages ADD COLUMN expires_in INTEGER; ALTER TABLE messages ADD COLUMN expires_at INTEGER;');
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
@@ -153,6 +174,8 @@ export class SqliteClientStore implements ClientStore {
       account: this.accountView(live),
       contacts: this.contactsView(live),
       messages: this.messagesView(live),
+      conversationSettings: this.conversationSettingsView(live),
+      settings: this.settingsView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -247,7 +270,28 @@ export class SqliteClientStore implements ClientStore {
       status: r.status as MessageStatus,
       seen: r.seen === 1,
       ...(typeof r.attachment === 'string' ? { attachment: fromJson<StoredAttachment>(r.attachment) } : {}),
+      ...(typeof r.quote === 'string' ? { quote: JSON.parse(r.quote) as Quote } : {}),
+      ...(typeof r.reactions === 'string' ? { reactions: JSON.parse(r.reactions) as Reaction[] } : {}),
+      ...((r.edits as number) > 0 ? { edits: r.edits as number } : {}),
+      ...(typeof r.edited_at === 'number' ? { editedAt: r.edited_at } : {}),
+      ...(r.deleted === 1 ? { deleted: true } : {}),
+      ...(typeof r.expires_in === 'number' ? { expiresInMs: r.expires_in } : {}),
+      ...(typeof r.expires_at === 'number' ? { expiresAt: r.expires_at } : {}),
     };
+  }
+
+  /** The columns after `seen`, in table order, for an insert or a rewrite. */
+  private changeable(m: NewMessage): unknown[] {
+    return [
+      m.attachment ? toJson(m.attachment) : null,
+      m.quote ? JSON.stringify(m.quote) : null,
+      m.reactions?.length ? JSON.stringify(m.reactions) : null,
+      m.edits ?? 0,
+      m.editedAt ?? null,
+      m.deleted ? 1 : 0,
+      m.expiresInMs ?? null,
+      m.expiresAt ?? null,
+    ];
   }
 
   private messagesView(check: () => void): MessagesWrite {
@@ -266,21 +310,24 @@ export class SqliteClientStore implements ClientStore {
         const r = this.q('SELECT * FROM messages WHERE sender_account = ? AND client_id = ?').get(sender, clientId) as Row | undefined;
         return r ? this.message(r) : undefined;
       },
-      add: (m) => {
+      add: (input) => {
         check();
-        const r = this.q('INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen, attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
-          m.conversation,
-          m.direction,
-          m.kind,
-          m.clientId,
-          m.senderAccountId,
-          m.timestamp,
+        const m = normalizeMessage(input);
+        const r = this.q(
+          'INSERT OR IGNORE INTO messages (conversation, direction, kind, client_id, sender_account, timestamp, body, status, seen, attachment, quote, reactions, edits, edited_at, deleted, expires_in, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(m.conversation, m.direction, m.kind, m.clientId, m.senderAccountId, m.timestamp, m.body, m.status, m.seen ? 1 : 0, ...this.changeable(m));
+        return r.changes > 0 ? { ...m, rowId: Number(r.lastInsertRowid), seen: !!m.seen } : undefined;
+      },
+      replace: (input) => {
+        check();
+        const m = normalizeMessage(input);
+        this.q('UPDATE messages SET body = ?, status = ?, seen = ?, attachment = ?, quote = ?, reactions = ?, edits = ?, edited_at = ?, deleted = ?, expires_in = ?, expires_at = ? WHERE row_id = ?').run(
           m.body,
           m.status,
           m.seen ? 1 : 0,
-          m.attachment ? toJson(m.attachment) : null,
+          ...this.changeable(m),
+          m.rowId,
         );
-        return r.changes > 0 ? { ...m, rowId: Number(r.lastInsertRowid), seen: !!m.seen } : undefined;
       },
       setAttachmentState: (sender, clientId, state) => {
         check();
@@ -294,14 +341,65 @@ export class SqliteClientStore implements ClientStore {
         const st = this.q('UPDATE messages SET status = ? WHERE sender_account = ? AND client_id = ?');
         for (const id of ids) st.run(status, sender, id);
       },
-      markSeen: (rowIds) => {
+      search: (query, options = {}) => {
+        const needle = query.toLowerCase();
+        if (!needle) return [];
+        const where = ["kind = 'text'", 'deleted = 0', 'instr(parley_fold(body), ?) > 0'];
+        const args: unknown[] = [needle];
+        if (options.conversation) {
+          where.push('conversation = ?');
+          args.push(options.conversation);
+        }
+        return (this.q(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY row_id DESC LIMIT ?`).all(...args, options.limit ?? SEARCH_LIMIT) as Row[]).map((r) => this.message(r));
+      },
+      expiring: (at) => (this.q('SELECT * FROM messages WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY row_id').all(at) as Row[]).map((r) => this.message(r)),
+      nextExpiry: () => {
+        const r = this.q('SELECT MIN(expires_at) AS next FROM messages WHERE expires_at IS NOT NULL').get() as { next: number | null };
+        return r.next ?? undefined;
+      },
+      markSeen: (rowIds, at) => {
         check();
         const st = this.q('UPDATE messages SET seen = 1 WHERE row_id = ?');
+        const start = this.q('UPDATE messages SET expires_at = ? + expires_in WHERE row_id = ? AND expires_in IS NOT NULL AND expires_at IS NULL');
+        for (const id of rowIds) {
+          st.run(id);
+          if (at !== undefined) start.run(at, id);
+        }
+      },
+      remove: (rowIds) => {
+        check();
+        const st = this.q('DELETE FROM messages WHERE row_id = ?');
         for (const id of rowIds) st.run(id);
       },
       deleteConversation: (c) => {
         check();
         this.q('DELETE FROM messages WHERE conversation = ?').run(c);
+      },
+    };
+  }
+
+  private settingsView(check: () => void): SettingsWrite {
+    return {
+      get: () => {
+        const b = this.kv('settings');
+        return b ? (JSON.parse(new TextDecoder().decode(b)) as AccountSettings) : {};
+      },
+      save: (v) => {
+        check();
+        this.setKv('settings', new TextEncoder().encode(JSON.stringify(v)));
+      },
+    };
+  }
+
+  private conversationSettingsView(check: () => void): ConversationSettingsWrite {
+    return {
+      get: (c) => {
+        const r = this.q('SELECT record FROM conversation_settings WHERE conversation = ?').get(c) as { record: string } | undefined;
+        return r ? (JSON.parse(r.record) as ConversationSettings) : undefined;
+      },
+      save: (c, v) => {
+        check();
+        this.q('INSERT OR REPLACE INTO conversation_settings (conversation, record) VALUES (?, ?)').run(c, JSON.stringify(v));
       },
     };
   }

@@ -68,7 +68,8 @@ async function decrypt(tx: StoreTx, e: EnvelopeFrame): Promise<Uint8Array> {
 /** The group a content belongs to: the envelope's (Sender Key), or the one it names (keys, or a re-send over 1:1). */
 function groupOf(e: EnvelopeFrame, c: Content): string | undefined {
   if (e.groupId) return e.groupId;
-  if ((c.kind === 'text' || c.kind === 'typing' || c.kind === 'group-keys') && c.group) return c.group;
+  // Not `retry`: its group names where the message asked for was sent, not where it belongs.
+  if (c.kind !== 'retry' && 'group' in c && c.group) return c.group;
   return undefined;
 }
 

@@ -167,6 +167,105 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       }
     });
 
+    it('replies, reactions, edits and deletions: replace rewrites what may change, and keeps it across reopening', async () => {
+      const s = await factory.open();
+      const quote = { id: 'aaaaaaaa-1', author: BOB, text: 'the quoted text' };
+      const [orig, reply] = await s.transaction(async (tx) => [tx.messages.add(msg('ffffffff-1'))!, tx.messages.add(msg('ffffffff-2', { quote, reactions: [], edits: 0, deleted: false }))!]);
+      // Empty, zero and false optional fields are absent in every store.
+      expect(reply).toEqual({ ...msg('ffffffff-2', { quote }), rowId: reply.rowId, seen: false });
+      expect(s.messages.find(BOB, 'ffffffff-2')).toEqual(reply);
+      const reacted = { ...orig, reactions: [{ author: ALICE, emoji: '👍🏽', ts: 9 }, { author: BOB, emoji: '❤️', ts: 10 }], body: 'edited', edits: 2, editedAt: 11, status: 'read' as const, seen: true };
+      // Conversation, sender and content id never change through replace.
+      await s.transaction(async (tx) => tx.messages.replace({ ...reacted, conversation: 'group:00112233445566778899aabbccddeeff', senderAccountId: ALICE, clientId: 'zzzz' }));
+      expect(s.messages.find(BOB, 'ffffffff-1')).toEqual(reacted);
+      expect(s.messages.find(ALICE, 'zzzz')).toBeUndefined();
+      const tomb = { ...reply, body: '', deleted: true };
+      delete (tomb as { quote?: unknown }).quote;
+      await s.transaction(async (tx) => tx.messages.replace(tomb));
+      expect(s.messages.find(BOB, 'ffffffff-2')).toEqual(tomb);
+      expect(s.messages.list(withBob).map((m) => m.clientId)).toEqual(['ffffffff-1', 'ffffffff-2']);
+      await expect(
+        s.transaction(async (tx) => {
+          tx.messages.replace({ ...reacted, reactions: [] });
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(s.messages.find(BOB, 'ffffffff-1')?.reactions).toHaveLength(2);
+      if (factory.reopen) {
+        const again = await factory.reopen(s);
+        expect(again.messages.find(BOB, 'ffffffff-1')).toEqual(reacted);
+        expect(again.messages.find(BOB, 'ffffffff-2')).toEqual(tomb);
+        again.close();
+      }
+    });
+
+    it('disappearing messages: reading starts the clock, expiring and nextExpiry find what is due, remove deletes; conversation and account settings', async () => {
+      const s = await factory.open();
+      const [a, b, c] = await s.transaction(async (tx) => [
+        tx.messages.add(msg('99999999-1', { expiresInMs: 5000 }))!,
+        tx.messages.add(msg('99999999-2', { direction: 'out', senderAccountId: ALICE, status: 'sent', expiresInMs: 1000, expiresAt: 1500 }))!,
+        tx.messages.add(msg('99999999-3'))!,
+      ]);
+      expect(a.expiresAt).toBeUndefined();
+      expect(s.messages.nextExpiry()).toBe(1500);
+      expect(s.messages.expiring(1499)).toEqual([]);
+      expect(s.messages.expiring(1500).map((m) => m.clientId)).toEqual(['99999999-2']);
+      // Seen without a time: no clock; with one: it starts once and is not restarted.
+      await s.transaction(async (tx) => tx.messages.markSeen([a.rowId]));
+      expect(s.messages.find(BOB, '99999999-1')?.expiresAt).toBeUndefined();
+      await s.transaction(async (tx) => tx.messages.markSeen([a.rowId, c.rowId], 100));
+      await s.transaction(async (tx) => tx.messages.markSeen([a.rowId], 900));
+      expect(s.messages.find(BOB, '99999999-1')).toMatchObject({ seen: true, expiresInMs: 5000, expiresAt: 5100 });
+      expect(s.messages.find(BOB, '99999999-3')?.expiresAt).toBeUndefined();
+      expect(s.messages.expiring(6000).map((m) => m.clientId)).toEqual(['99999999-1', '99999999-2']);
+      await s.transaction(async (tx) => tx.messages.remove([a.rowId, b.rowId]));
+      expect(s.messages.list().map((m) => m.clientId)).toEqual(['99999999-3']);
+      expect(s.messages.nextExpiry()).toBeUndefined();
+      expect(s.conversationSettings.get(withBob)).toBeUndefined();
+      expect(s.settings.get()).toEqual({});
+      await s.transaction(async (tx) => tx.settings.save({ readReceipts: false }));
+      expect(s.settings.get()).toEqual({ readReceipts: false });
+      await s.transaction(async (tx) => tx.conversationSettings.save(withBob, { expireSeconds: 3600 }));
+      expect(s.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
+      await expect(
+        s.transaction(async (tx) => {
+          tx.conversationSettings.save(withBob, { expireSeconds: 0 });
+          tx.messages.remove([c.rowId]);
+          throw new Error('no');
+        }),
+      ).rejects.toThrow('no');
+      expect(s.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
+      expect(s.messages.list()).toHaveLength(1);
+      if (factory.reopen) {
+        const again = await factory.reopen(s);
+        expect(again.conversationSettings.get(withBob)).toEqual({ expireSeconds: 3600 });
+        expect(again.settings.get()).toEqual({ readReceipts: false });
+        again.close();
+      }
+    });
+
+    it('search: case-insensitive (Unicode) across conversations or in one, newest first, limited; no system lines or deleted messages', async () => {
+      const s = await factory.open();
+      const group: ConversationId = 'group:00112233445566778899aabbccddeeff';
+      await s.transaction(async (tx) => {
+        tx.messages.add(msg('55555555-1', { body: 'Äpfel und Birnen' }));
+        tx.messages.add(msg('55555555-2', { body: 'no fruit here' }));
+        tx.messages.add(msg('55555555-3', { conversation: group, body: 'wer hat ÄPFEL?' }));
+        tx.messages.add(msg('55555555-4', { conversation: group, kind: 'system', body: 'äpfel line' }));
+        const d = tx.messages.add(msg('55555555-5', { body: 'äpfel, deleted' }))!;
+        tx.messages.replace({ ...d, body: 'äpfel, deleted', deleted: true });
+        tx.messages.add(msg('55555555-6', { body: '100% sure_ [x]' }));
+      });
+      expect(s.messages.search('äPfEl').map((m) => m.clientId)).toEqual(['55555555-3', '55555555-1']);
+      expect(s.messages.search('äpfel', { conversation: withBob }).map((m) => m.clientId)).toEqual(['55555555-1']);
+      expect(s.messages.search('äpfel', { limit: 1 }).map((m) => m.clientId)).toEqual(['55555555-3']);
+      // LIKE wildcards are plain text.
+      expect(s.messages.search('% sure_').map((m) => m.clientId)).toEqual(['55555555-6']);
+      expect(s.messages.search('_')).toHaveLength(1);
+      expect(s.messages.search('')).toEqual([]);
+      expect(s.messages.search('kiwi')).toEqual([]);
+    });
+
     it('the call log only grows, in order', async () => {
       const s = await factory.open();
       const e = (event: 'ring' | 'missed', t: number) => ({ callId: 'c'.repeat(32), peer: 'bob', direction: 'in' as const, media: 'audio' as const, event, timestamp: t });

@@ -22,21 +22,23 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import type { AccountInfo, CallLogEntry, Contact, ConversationId, GroupRecord, NewMessage, SentRecord, StoredMessage } from './records.ts';
+import { normalizeMessage, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type NewMessage, type SentRecord, type StoredMessage } from './records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
   type CallLogWrite,
   type ClientStore,
   type ContactsWrite,
+  type ConversationSettingsWrite,
   type GroupsWrite,
   type MessagesWrite,
   type ProtocolWrite,
   type SentLogWrite,
+  type SettingsWrite,
   type StoreTx,
 } from './store.ts';
 
-export const TABLES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'kyberseen', 'senderkeys', 'contacts', 'messages', 'calllog', 'groups', 'sentlog'] as const;
+export const TABLES = ['kv', 'identities', 'sessions', 'prekeys', 'signed', 'kyber', 'kyberseen', 'senderkeys', 'contacts', 'messages', 'calllog', 'groups', 'sentlog', 'convsettings'] as const;
 export type TableName = (typeof TABLES)[number];
 export type TableKey = string | number;
 /** One write: `value` undefined deletes. `previous` is what a rollback restores. */
@@ -46,6 +48,9 @@ export interface TableOp {
   readonly value: unknown;
   readonly previous: unknown;
 }
+
+/** Search results when no limit is given. */
+export const SEARCH_LIMIT = 100;
 
 export const readOnly = (): never => {
   throw new StoreMisuse('store writes happen through the handle of store.transaction(), not through the store itself');
@@ -65,6 +70,8 @@ export class MemoryClientStore implements ClientStore {
   readonly account = this.accountView(readOnly);
   readonly contacts = this.contactsView(readOnly);
   readonly messages = this.messagesView(readOnly);
+  readonly conversationSettings = this.conversationSettingsView(readOnly);
+  readonly settings = this.settingsView(readOnly);
   readonly callLog = this.callLogView(readOnly);
   readonly groups = this.groupsView(readOnly);
   readonly sentLog = this.sentLogView(readOnly);
@@ -127,6 +134,8 @@ export class MemoryClientStore implements ClientStore {
       account: this.accountView(live),
       contacts: this.contactsView(live),
       messages: this.messagesView(live),
+      conversationSettings: this.conversationSettingsView(live),
+      settings: this.settingsView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -230,7 +239,7 @@ export class MemoryClientStore implements ClientStore {
         if (this.messageByKey(m.senderAccountId, m.clientId)) return undefined;
         const rows = [...this.rows('messages').keys()] as number[];
         const next = Math.max((this.get('kv', 'message-row') as number | undefined) ?? 0, rows.length ? rows[rows.length - 1]! : 0) + 1;
-        const stored: StoredMessage = { ...m, rowId: next, seen: m.seen ?? false, ...(m.attachment ? { attachment: structuredClone(m.attachment) } : {}) };
+        const stored: StoredMessage = structuredClone(normalizeMessage({ ...m, rowId: next, seen: m.seen ?? false }));
         // Why a counter: a row id is never reused, even after its conversation was deleted.
         this.put('kv', 'message-row', next);
         this.put('messages', next, stored);
@@ -248,16 +257,64 @@ export class MemoryClientStore implements ClientStore {
         const m = this.messageByKey(sender, clientId);
         if (m?.attachment && m.attachment.state !== state) this.put('messages', m.rowId, { ...m, attachment: { ...m.attachment, state } });
       },
-      markSeen: (rowIds) => {
+      replace: (m) => {
+        check();
+        const old = this.get('messages', m.rowId) as StoredMessage | undefined;
+        if (!old) return;
+        const next = structuredClone(normalizeMessage({ ...m, rowId: old.rowId, conversation: old.conversation, senderAccountId: old.senderAccountId, clientId: old.clientId }));
+        this.put('messages', old.rowId, next);
+      },
+      search: (query, options = {}) => {
+        const needle = query.toLowerCase();
+        if (!needle) return [];
+        const found = list(options.conversation).filter((m) => m.kind === 'text' && !m.deleted && m.body.toLowerCase().includes(needle));
+        return found.reverse().slice(0, options.limit ?? SEARCH_LIMIT);
+      },
+      expiring: (at) => list().filter((m) => m.expiresAt !== undefined && m.expiresAt <= at),
+      nextExpiry: () => {
+        let next: number | undefined;
+        for (const m of list()) if (m.expiresAt !== undefined && (next === undefined || m.expiresAt < next)) next = m.expiresAt;
+        return next;
+      },
+      markSeen: (rowIds, at) => {
         check();
         for (const id of rowIds) {
           const m = this.get('messages', id) as StoredMessage | undefined;
-          if (m && !m.seen) this.put('messages', id, { ...m, seen: true });
+          if (!m) continue;
+          const start = at !== undefined && m.expiresInMs && m.expiresAt === undefined;
+          if (!m.seen || start) this.put('messages', id, { ...m, seen: true, ...(start ? { expiresAt: at + m.expiresInMs! } : {}) });
         }
+      },
+      remove: (rowIds) => {
+        check();
+        for (const id of rowIds) if (this.get('messages', id) !== undefined) this.put('messages', id, undefined);
       },
       deleteConversation: (c) => {
         check();
         for (const m of list(c)) this.put('messages', m.rowId, undefined);
+      },
+    };
+  }
+
+  private settingsView(check: () => void): SettingsWrite {
+    return {
+      get: () => ({ ...((this.get('kv', 'settings') as AccountSettings | undefined) ?? {}) }),
+      save: (v) => {
+        check();
+        this.put('kv', 'settings', { ...v });
+      },
+    };
+  }
+
+  private conversationSettingsView(check: () => void): ConversationSettingsWrite {
+    return {
+      get: (c) => {
+        const v = this.get('convsettings', c) as ConversationSettings | undefined;
+        return v ? { ...v } : undefined;
+      },
+      save: (c, v) => {
+        check();
+        this.put('convsettings', c, { ...v });
       },
     };
   }

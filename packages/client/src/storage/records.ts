@@ -3,6 +3,18 @@
  * identities, prekeys, sender keys). Plain immutable data; stores copy on write.
  */
 import type { AttachmentPointer } from '../content/attachment.ts';
+import type { Quote } from '../content/quote.ts';
+
+export type { Quote };
+
+/** One person's reaction to a message (one per person: a new one replaces theirs). */
+export interface Reaction {
+  /** Who reacted (account id). */
+  readonly author: string;
+  readonly emoji: string;
+  /** When they reacted (their clock, ms). */
+  readonly ts: number;
+}
 
 /** A conversation: a direct chat with an account, or a group. Never a username. */
 export type ConversationId = `direct:${string}` | `group:${string}`;
@@ -59,8 +71,51 @@ export interface StoredMessage {
   readonly seen: boolean;
   /** A file, image or voice note sent with the message. */
   readonly attachment?: StoredAttachment;
+  /** The message this one replies to (as the sender quoted it). */
+  readonly quote?: Quote;
+  /** Reactions, one per person, oldest first. */
+  readonly reactions?: readonly Reaction[];
+  /** How often its author edited it (`body` is the newest text); absent if never. */
+  readonly edits?: number;
+  /** When it was last edited (the author's clock, ms). */
+  readonly editedAt?: number;
+  /** Deleted for everyone by its author: a tombstone ("This message was deleted") without body, file or quote. */
+  readonly deleted?: boolean;
+  /** Disappearing: deleted this long after it was read here (after it was sent, for our own). */
+  readonly expiresInMs?: number;
+  /** When it will be deleted on this device (ms); absent until its clock starts (read, or sent). */
+  readonly expiresAt?: number;
+}
+
+/** This account's settings, the same on each of its devices (synced). */
+export interface AccountSettings {
+  /** Read receipts: false means we neither send them nor show others' (as Signal). Default true. */
+  readonly readReceipts?: boolean;
+}
+
+/** A conversation's settings on this device (the same on every member's device once synced). */
+export interface ConversationSettings {
+  /** Disappearing messages: seconds after reading; absent or 0: off. */
+  readonly expireSeconds?: number;
 }
 export type NewMessage = Omit<StoredMessage, 'rowId' | 'seen'> & { readonly seen?: boolean };
+
+/** What a deleted message shows instead of its text. */
+export const DELETED_TEXT = 'This message was deleted';
+
+/** The canonical form every store returns: optional fields absent rather than empty, zero or false. */
+export function normalizeMessage<M extends NewMessage | StoredMessage>(m: M): M {
+  const out: Record<string, unknown> = { ...m };
+  if (!m.reactions?.length) delete out.reactions;
+  if (!m.edits) delete out.edits;
+  if (m.editedAt === undefined) delete out.editedAt;
+  if (!m.deleted) delete out.deleted;
+  if (!m.quote) delete out.quote;
+  if (!m.attachment) delete out.attachment;
+  if (!m.expiresInMs) delete out.expiresInMs;
+  if (m.expiresAt === undefined) delete out.expiresAt;
+  return out as M;
+}
 
 /** One line of the append-only call log: every attempt, answered or not, from anyone. */
 export interface CallLogEntry {

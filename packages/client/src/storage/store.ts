@@ -8,7 +8,7 @@
  * SQLite (Node) and IndexedDB (browsers).
  */
 import type { IdentityKeyPair, ProtocolAddress, ProtocolStore, PublicKey, SenderKeyStore, SessionRecord, TrustLevel } from '@parley/protocol';
-import type { AccountInfo, AttachmentState, CallLogEntry, Contact, ConversationId, GroupRecord, MessageStatus, NewMessage, SentRecord, StoredMessage } from './records.ts';
+import type { AccountInfo, AccountSettings, AttachmentState, CallLogEntry, Contact, ConversationId, ConversationSettings, GroupRecord, MessageStatus, NewMessage, SentRecord, StoredMessage } from './records.ts';
 
 export interface AccountRead {
   get(): AccountInfo | undefined;
@@ -33,6 +33,16 @@ export interface MessagesRead {
   /** Messages in insertion order, of one conversation or all; `onlyUnseen`: incoming ones not yet seen. */
   list(conversation?: ConversationId, onlyUnseen?: boolean): StoredMessage[];
   find(senderAccountId: string, clientId: string): StoredMessage | undefined;
+  /**
+   * Chat messages (not system lines or deleted ones) whose text contains `query`, compared
+   * case-insensitively (`toLowerCase`, Unicode), newest first, at most `limit`; in one
+   * conversation or all. An empty query finds nothing.
+   */
+  search(query: string, options?: { conversation?: ConversationId; limit?: number }): StoredMessage[];
+  /** Messages whose `expiresAt` is at or before `at` (ms), in insertion order. */
+  expiring(at: number): StoredMessage[];
+  /** The earliest `expiresAt` of any message (undefined: none is counting down). */
+  nextExpiry(): number | undefined;
 }
 export interface MessagesWrite extends MessagesRead {
   /** Inserts a message; undefined when (sender, clientId) is already stored (a duplicate). */
@@ -40,8 +50,35 @@ export interface MessagesWrite extends MessagesRead {
   setStatus(senderAccountId: string, clientIds: readonly string[], status: MessageStatus): void;
   /** Moves a message's attachment to `state`; nothing happens for a message without one. */
   setAttachmentState(senderAccountId: string, clientId: string, state: AttachmentState): void;
-  markSeen(rowIds: readonly number[]): void;
+  /**
+   * Marks messages seen. With `at` (ms), a disappearing message's clock starts: `expiresAt`
+   * becomes `at + expiresInMs` unless it is already counting down.
+   */
+  markSeen(rowIds: readonly number[], at?: number): void;
+  /** Deletes messages by row id (disappearing messages whose time is up). */
+  remove(rowIds: readonly number[]): void;
+  /**
+   * Rewrites a stored message (found by `rowId`) with what may change after it arrived:
+   * body, reactions, edits, deletion, quote, attachment, status, seen. Its row id,
+   * conversation, sender and content id stay.
+   */
+  replace(m: StoredMessage): void;
   deleteConversation(conversation: ConversationId): void;
+}
+
+export interface SettingsRead {
+  /** The account's settings ({} until one is saved). */
+  get(): AccountSettings;
+}
+export interface SettingsWrite extends SettingsRead {
+  save(s: AccountSettings): void;
+}
+
+export interface ConversationSettingsRead {
+  get(conversation: ConversationId): ConversationSettings | undefined;
+}
+export interface ConversationSettingsWrite extends ConversationSettingsRead {
+  save(conversation: ConversationId, settings: ConversationSettings): void;
 }
 
 export interface CallLogRead {
@@ -90,6 +127,8 @@ export interface StoreTx {
   readonly account: AccountWrite;
   readonly contacts: ContactsWrite;
   readonly messages: MessagesWrite;
+  readonly conversationSettings: ConversationSettingsWrite;
+  readonly settings: SettingsWrite;
   readonly callLog: CallLogWrite;
   readonly groups: GroupsWrite;
   readonly sentLog: SentLogWrite;
@@ -100,6 +139,8 @@ export interface ClientStore {
   readonly account: AccountRead;
   readonly contacts: ContactsRead;
   readonly messages: MessagesRead;
+  readonly conversationSettings: ConversationSettingsRead;
+  readonly settings: SettingsRead;
   readonly callLog: CallLogRead;
   readonly groups: GroupsRead;
   readonly sentLog: SentLogRead;

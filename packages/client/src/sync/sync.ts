@@ -5,6 +5,7 @@
  * only from our own account.
  */
 import type { AttachmentPointer } from '../content/attachment.ts';
+import type { Quote } from '../content/quote.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_SYNC_ITEMS, type SyncMessage } from '../content/sync.ts';
 import { directConversation, parseConversation } from '../conversations/ids.ts';
@@ -14,6 +15,7 @@ import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import type { ConversationId } from '../storage/records.ts';
+import { expiryFields } from '../disappearing/disappearing.ts';
 
 /** Sends `sync` to our other devices (none: nothing happens). Caller holds the lock. */
 export async function sendSync(ctx: ClientContext, sync: SyncMessage, id = ctx.newId(), ts = ctx.now()): Promise<void> {
@@ -23,10 +25,10 @@ export async function sendSync(ctx: ClientContext, sync: SyncMessage, id = ctx.n
 }
 
 /** A message we sent (with its attachment's pointer), for our other devices' history. */
-export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string, attachment?: AttachmentPointer): Promise<void> {
+export function syncSent(ctx: ClientContext, to: ConversationId, id: string, ts: number, text: string, attachment?: AttachmentPointer, quote?: Quote, expire?: number): Promise<void> {
   const p = parseConversation(to);
   const username = p.kind === 'direct' ? ctx.store.contacts.byId(p.accountId)?.username : undefined;
-  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}), ...(attachment ? { attachment } : {}) }, id, ts);
+  return sendSync(ctx, { type: 'sent', to, text, ...(username ? { username } : {}), ...(attachment ? { attachment } : {}), ...(quote ? { quote } : {}), ...(expire ? { expire } : {}) }, id, ts);
 }
 
 /** Everything a newly linked device should know: our contacts and groups (with their keys). */
@@ -42,6 +44,7 @@ export async function syncEverything(ctx: ClientContext): Promise<void> {
     .filter((g) => g.active && g.masterKey)
     .map((g) => ({ groupId: g.groupId, masterKey: g.masterKey! }));
   for (let i = 0; i < groups.length; i += MAX_SYNC_ITEMS) await sendSync(ctx, { type: 'groups', groups: groups.slice(i, i + MAX_SYNC_ITEMS) });
+  await sendSync(ctx, { type: 'settings', readReceipts: ctx.store.settings.get().readReceipts !== false });
 }
 
 export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
@@ -69,6 +72,9 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
         body: s.text,
         status: 'sent',
         ...(s.attachment ? { attachment: { ...s.attachment, state: 'remote' as const } } : {}),
+        ...(s.quote ? { quote: s.quote } : {}),
+        // Our own message: its clock started when it was sent.
+        ...expiryFields(s.expire, r.content.ts),
       });
       if (m) fx.events.push({ type: 'message', message: m });
       return;
@@ -83,7 +89,7 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
           conversations.add(m.conversation);
         }
       }
-      tx.messages.markSeen(rows);
+      tx.messages.markSeen(rows, ctx.now());
       for (const c of conversations) fx.events.push({ type: 'messages', conversation: c });
       return;
     }
@@ -95,6 +101,11 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
         if (c.blocked) tx.messages.deleteConversation(directConversation(c.accountId));
       }
       fx.events.push({ type: 'contacts' });
+      return;
+    }
+    case 'settings': {
+      tx.settings.save({ ...tx.settings.get(), readReceipts: s.readReceipts });
+      fx.events.push({ type: 'settings' });
       return;
     }
     case 'groups': {
