@@ -39,7 +39,8 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           environment: 'node',
           include: ['packages/server/src/**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'packages/server/src/storage/**', 'packages/server/src/cluster/**'],
+          // hostile.test.ts starts server processes on SQLite; its storage-level part (quotas.test.ts) runs here.
+          exclude: ['**/node_modules/**', 'packages/server/src/storage/**', 'packages/server/src/cluster/**', 'packages/server/src/hardening/hostile.test.ts'],
           env: { PARLEY_TEST_STORAGE: 'postgres' },
           testTimeout: 60_000,
           hookTimeout: 60_000,
