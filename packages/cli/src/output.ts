@@ -1,5 +1,5 @@
 /** How the CLI prints messages, times and errors. */
-import { ClientError, DELETED_TEXT, describeTimer, safeFileName, shortId, WireError, type ClientEvent, type ParleyClient, type StoredMessage } from '@parley/client';
+import { ClientError, DELETED_TEXT, describeTimer, formatFileSize, safeFileName, shortId, WireError, type ClientEvent, type ParleyClient, type StoredMessage } from '@parley/client';
 import { UsageError } from './args.ts';
 
 export function formatTime(ts: number): string {
@@ -67,17 +67,8 @@ export function describeAttachment(m: StoredMessage): string {
   return `[${kind} ${safeFileName(a.fileName ?? 'attachment')}, ${a.contentType}, ${formatBytes(a.size)}${state}]`;
 }
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(1)} ${units[u]}`;
-}
+/** A size as people read it (the SDK's wording, the same as the web app's). */
+export const formatBytes = formatFileSize;
 
 /**
  * A progress line on stderr (`label: 42% (1.2 MB of 3.0 MB)`), redrawn in place; `end`

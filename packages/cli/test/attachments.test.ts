@@ -43,8 +43,8 @@ describe('files on the command line', () => {
 
     const sent = await run('carol', 'send', 'dave', '--file', big, 'the', 'numbers');
     expect(sent.code, sent.stderr).toBe(0);
-    expect(sent.stdout).toContain(`Sent report-${CANARY}.bin (3.0 MB) to dave.`);
-    expect(sent.stderr).toMatch(/Uploading report-CANARY-cli-file-81b7\.bin: 100% \(3\.0 MB of 3\.0 MB\)/);
+    expect(sent.stdout).toContain(`Sent report-${CANARY}.bin (3 MB) to dave.`);
+    expect(sent.stderr).toMatch(/Uploading report-CANARY-cli-file-81b7\.bin: 100% \(3 MB of 3 MB\)/);
     expect((await run('carol', 'send', 'dave', '--file', empty)).code).toBe(0);
     const missing = await run('carol', 'send', 'dave', '--file', join(src, 'nope.bin'));
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('cannot read')]);
@@ -53,13 +53,13 @@ describe('files on the command line', () => {
     const out = tempDir('out');
     const first = await run('dave', 'inbox', '--save-dir', out);
     expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/carol \(message request\): \[file report-CANARY-cli-file-81b7\.bin, application\/octet-stream, 3\.0 MB\] the numbers/);
+    expect(first.stdout).toMatch(/carol \(message request\): \[file report-CANARY-cli-file-81b7\.bin, application\/octet-stream, 3 MB\] the numbers/);
     expect(first.stdout).toContain('carol is not a contact; accept the request first (parley accept carol)');
     expect(readdirSync(out)).toEqual([]);
     expect((await run('dave', 'accept', 'carol')).code).toBe(0);
     const saved = await run('dave', 'files', 'carol', '--save-dir', out);
     expect(saved.code, saved.stderr).toBe(0);
-    expect(saved.stdout).toContain(`saved report-${CANARY}.bin (3.0 MB) to ${join(out, `report-${CANARY}.bin`)}`);
+    expect(saved.stdout).toContain(`saved report-${CANARY}.bin (3 MB) to ${join(out, `report-${CANARY}.bin`)}`);
     expect(saved.stderr).toMatch(/Downloading report-CANARY-cli-file-81b7\.bin: 100%/);
     expect(readFileSync(join(out, `report-${CANARY}.bin`)).equals(content)).toBe(true);
     expect(readFileSync(join(out, 'empty.txt')).length).toBe(0);

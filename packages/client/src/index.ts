@@ -34,3 +34,4 @@ export { HttpTransport, type Credentials } from './transport/http.ts';
 export { ServerConnection, type WebSocketFactory, type MinimalWebSocket, type ConnectionState } from './transport/socket.ts';
 // What apps need from the wire protocol, so they import the SDK only.
 export { WireError, isWireErrorCode, PARLEY_VERSION, base64Decode, base64Encode, type Feature, type WireErrorCode } from '@parley/wire';
+export { formatFileSize } from './attachments/format.ts';

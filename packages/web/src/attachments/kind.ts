@@ -25,18 +25,8 @@ export function kindName(kind: AttachmentKind): string {
   return kind === 'image' ? 'Photo' : kind === 'voice' ? 'Voice message' : 'File';
 }
 
-/** "512 B", "1.5 KB", "12 MB", "1.2 GB" (powers of 1024, as file managers say). */
-export function fileSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = bytes / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1).replace(/\.0$/, '') : Math.round(v)} ${units[u]}`;
-}
+/** "512 B", "1.5 KB", "12 MB" (the SDK's wording, shared with the CLI). */
+export { formatFileSize as fileSize } from '@parley/client';
 
 /** "42%" of `done` out of `total` bytes (0% for an empty total). */
 export function percent(done: number, total: number): number {
