@@ -202,8 +202,9 @@ export class Calls {
     const log = tx.callLog.list();
     if (!isEarlyHangup(log, callId, peer, now)) return;
     const ring = log.find((e) => e.callId === callId && e.peer === peer);
-    tx.callLog.append({ callId, peer, direction: 'in', media: ring?.media ?? 'audio', event: 'hung-up-early', timestamp: now });
-    const s = callSuspicion(tx.callLog.list(), now);
+    const mark: CallLogEntry = { callId, peer, direction: 'in', media: ring?.media ?? 'audio', event: 'hung-up-early', timestamp: now };
+    tx.callLog.append(mark);
+    const s = callSuspicion([...log, mark], now);
     if (s.warn && now - this.lastWarning >= 3600_000) {
       this.lastWarning = now;
       fx.events.push({ type: 'call-warning', count: s.count, callers: s.callers });
