@@ -20,6 +20,7 @@ import { isConversationId } from './conversations/ids.ts';
 import { markRead, markSeen, onReceipt, onText, onTyping, sendMessage, sendText, sendTyping } from './conversations/messages.ts';
 import { listDevices, rememberOwnDevices, unlinkDevice, type DeviceInfo } from './devices/devices.ts';
 import { linkAsNewDevice, linkOtherDevice, type LinkProgress } from './devices/link.ts';
+import { listSessions, rotateCredentials, settlePasswordChange, type SessionInfo } from './devices/credentials.ts';
 import { ClientError } from './errors.ts';
 import { EventBus, type Listener } from './events.ts';
 import { acceptGroup, addMembers, createGroup, leaveGroup, listGroups, removeMembers, renameGroup, resolveGroup, setAdmin } from './groups/groups.ts';
@@ -156,12 +157,21 @@ export class ParleyClient {
     link: (code: string, onProgress?: (step: string) => void): Promise<number> => linkOtherDevice(this.ctx, code, onProgress),
     list: (): Promise<DeviceInfo[]> => listDevices(this.ctx),
     unlink: (deviceId: number): Promise<void> => unlinkDevice(this.ctx, deviceId),
+    /**
+     * Changes this device's password: every connection made with the old one (a stolen
+     * copy included) is closed on every server node; this client reconnects with the new one.
+     */
+    rotateCredentials: (): Promise<void> => rotateCredentials(this.ctx),
+    /** The open connections of the account's devices (this device's first): more than you have open means a copy is in use. */
+    sessions: (): Promise<SessionInfo[]> => listSessions(this.ctx),
   };
 
   // ---- connection
 
   /** Opens the live connection; envelopes are processed as they arrive. */
   async connect(options: { reconnect?: boolean } = {}): Promise<void> {
+    // A password change whose answer was lost is finished first (unreachable: the connection says so below).
+    await settlePasswordChange(this.ctx).catch(() => undefined);
     const a = requireAccount(this.ctx);
     let drained: () => void = () => undefined;
     let lost: (e: WireError) => void = () => undefined;
@@ -173,7 +183,8 @@ export class ParleyClient {
     this.drained.catch(() => undefined);
     this.connection = new ServerConnection({
       baseUrl: this.http.baseUrl,
-      credentials: { accountId: a.accountId, deviceId: a.deviceId, password: a.password },
+      // Why read each time: a password change (devices.rotateCredentials) must reach the next reconnection.
+      credentials: () => this.http.credentials ?? { accountId: a.accountId, deviceId: a.deviceId, password: a.password },
       createWebSocket: this.opts.createWebSocket,
       reconnect: options.reconnect ?? true,
       ...(this.opts.version ? { version: this.opts.version } : {}),

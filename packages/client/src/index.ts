@@ -24,6 +24,7 @@ export { directConversation, groupConversation, isConversationId, parseConversat
 export { groupTitle } from './groups/records.ts';
 export { MAX_GROUP_NAME_LENGTH } from './groups/attributes.ts';
 export type { DeviceInfo } from './devices/devices.ts';
+export type { SessionInfo } from './devices/credentials.ts';
 export type { LinkProgress } from './devices/link.ts';
 export { parseLinkCode } from './devices/provisioning.ts';
 export { describeCallLogEntry } from './calls/describe.ts';

@@ -94,3 +94,89 @@ describe('linked devices', () => {
     await expect(alice.client.devices.link(code)).rejects.toBeInstanceOf(ClientError);
   });
 });
+
+describe("a device's password and its sessions", () => {
+  /** A copy of alice's credentials in use elsewhere: a bare socket that signs in with them. */
+  const thiefSocket = async (server: { url: string }, creds: { accountId: string; deviceId: number; password: Uint8Array }) => {
+    const { WebSocket } = await import('ws');
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/websocket`);
+    const frames: Array<Record<string, unknown>> = [];
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    const ready = new Promise<void>((resolve) =>
+      ws.on('message', (d) => {
+        const f = JSON.parse(String(d)) as Record<string, unknown>;
+        frames.push(f);
+        if (f.type === 'ready') resolve();
+      }),
+    );
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: creds.accountId, deviceId: creds.deviceId, password: Buffer.from(creds.password).toString('base64') })));
+    return { ws, frames, closed, ready };
+  };
+
+  it('a copy of the credentials shows as a second session; changing the password signs it out, and this client carries on', async () => {
+    const server = await startServer();
+    const alice = await registered(server, 'alice');
+    const bob = await registered(server, 'bob');
+    const stolen = { ...alice.client.account!, password: alice.client.account!.password.slice() };
+    const thief = await thiefSocket(server, stolen);
+    await thief.ready;
+    const before = await alice.client.devices.sessions();
+    expect(before.map((s) => [s.deviceId, s.thisDevice])).toEqual([
+      [1, true],
+      [1, true],
+    ]);
+    expect(before[0]!.deviceName).toBe('First device (registered the account)');
+
+    await alice.client.devices.rotateCredentials();
+    expect(await thief.closed).toBe(4401);
+    expect(thief.frames.at(-1)).toMatchObject({ type: 'error', code: 'CREDENTIALS_CHANGED' });
+    expect(alice.client.account!.password).not.toEqual(stolen.password);
+    expect(alice.store.account.get()!.nextPassword).toBeUndefined();
+    // This client reconnected with the new password and keeps messaging both ways.
+    await alice.waitFor((e) => e.type === 'connection' && e.state === 'reconnecting' && e.error?.code === 'CREDENTIALS_CHANGED', 'the server closing the old connection');
+    await bob.client.sendText('alice', 'still there?');
+    await alice.receives('still there?');
+    await alice.client.sendText('bob', 'yes');
+    await bob.receives('yes');
+    expect((await alice.client.devices.sessions()).length).toBe(1);
+    // The copy is refused from now on.
+    const again = await thiefSocket(server, stolen);
+    expect(await again.closed).toBe(4401);
+    expect(again.frames[0]).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
+  });
+
+  it('a change whose answer was lost is finished at the next connection; one that never arrived is forgotten', async () => {
+    const server = await startServer();
+    // Drops the answer of the first password change (the server did it) and fails the second before it is sent.
+    let mode: 'lose-answer' | 'fail' | 'pass' = 'lose-answer';
+    const flaky: typeof fetch = async (input, init) => {
+      const isChange = String(input).endsWith('/v1/devices/password');
+      if (isChange && mode === 'fail') throw new TypeError('network down');
+      const res = await fetch(input, init);
+      if (isChange && mode === 'lose-answer') throw new TypeError('connection reset');
+      return res;
+    };
+    const alice = person(server, 'alice', undefined, undefined, { fetch: flaky });
+    await alice.client.register('alice');
+    const first = alice.client.account!.password.slice();
+    await expect(alice.client.devices.rotateCredentials()).rejects.toMatchObject({ code: 'SERVER_UNREACHABLE' });
+    const pending = alice.store.account.get()!.nextPassword!;
+    expect(pending).toHaveLength(32);
+    await alice.client.connect();
+    expect(alice.store.account.get()).toMatchObject({ password: pending, nextPassword: undefined });
+    expect(alice.client.account!.password).not.toEqual(first);
+
+    mode = 'fail';
+    await expect(alice.client.devices.rotateCredentials()).rejects.toMatchObject({ code: 'SERVER_UNREACHABLE' });
+    expect(alice.store.account.get()!.nextPassword).toHaveLength(32);
+    mode = 'pass';
+    // The next change first finds that the server never took the lost one, then changes it.
+    await alice.client.devices.rotateCredentials();
+    const now = alice.store.account.get()!;
+    expect(now.nextPassword).toBeUndefined();
+    expect(now.password).not.toEqual(pending);
+    const bob = await registered(server, 'bob');
+    await bob.client.sendText('alice', 'after two changes');
+    await alice.receives('after two changes');
+  });
+});

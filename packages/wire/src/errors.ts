@@ -22,6 +22,7 @@ export type WireErrorCode =
   | 'TOO_MANY_DEVICES'
   | 'LINK_EXPIRED'
   | 'DEVICE_UNLINKED'
+  | 'CREDENTIALS_CHANGED'
   | 'UPGRADE_REQUIRED'
   | 'SERVER_UNREACHABLE'
   | 'TIMEOUT'
@@ -53,6 +54,7 @@ export const ERROR_TABLE: Record<WireErrorCode, ErrorSpec> = {
   TOO_MANY_DEVICES: { status: 409, wsClose: 4409, hint: 'this account has the most linked devices allowed; unlink one (parley devices, parley unlink <id>) and try again' },
   LINK_EXPIRED: { status: 410, wsClose: 4410, hint: 'the link code expired or was used; start linking again on the new device' },
   DEVICE_UNLINKED: { status: 401, wsClose: 4401, hint: 'this device was unlinked from its account; link it again from a device that is still linked' },
+  CREDENTIALS_CHANGED: { status: 401, wsClose: 4401, hint: "this device's password was changed, which signs out every copy of the old one; if you did not change it, change it again from this device (parley devices rotate) and check parley devices for sessions you do not know" },
   UPGRADE_REQUIRED: { status: 426, wsClose: 4426, hint: 'update Parley' },
   SERVER_UNREACHABLE: { status: 503, wsClose: 1006, hint: 'check the server address and that the server is running' },
   TIMEOUT: { status: 504, wsClose: 1006, hint: 'the server did not answer in time; check the connection and retry' },

@@ -213,11 +213,11 @@ export class SqliteClientStore implements ClientStore {
     return {
       get: () => {
         const a = this.kv('account');
-        return a ? (JSON.parse(new TextDecoder().decode(a), (k, v) => (k === 'password' ? Uint8Array.from(v as number[]) : v)) as AccountInfo) : undefined;
+        return a ? (JSON.parse(new TextDecoder().decode(a), (k, v) => (k === 'password' || k === 'nextPassword' ? Uint8Array.from(v as number[]) : v)) as AccountInfo) : undefined;
       },
       save: (a, identity) => {
         check();
-        this.setKv('account', new TextEncoder().encode(JSON.stringify({ ...a, password: Array.from(a.password) })));
+        this.setKv('account', new TextEncoder().encode(JSON.stringify({ ...a, password: Array.from(a.password), nextPassword: a.nextPassword && Array.from(a.nextPassword) })));
         this.setKv('identity', identity.serialize());
         this.identityCache = identity;
       },

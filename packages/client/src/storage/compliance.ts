@@ -82,6 +82,18 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       expect((await s.protocol.getIdentityKeyPair()).publicKey.equals(identity.publicKey)).toBe(true);
     });
 
+    it('keeps a pending password change (nextPassword) and forgets it once settled', async () => {
+      const s = await factory.open();
+      const identity = IdentityKeyPair.generate();
+      const next = new Uint8Array(32).fill(8);
+      await s.transaction(async (tx) => tx.account.save({ ...account(), nextPassword: next }, identity));
+      expect(s.account.get()!.nextPassword).toEqual(next);
+      expect(s.account.get()!.password).toEqual(new Uint8Array(32).fill(3));
+      await s.transaction(async (tx) => tx.account.save({ ...account(), password: next, nextPassword: undefined }, identity));
+      expect(s.account.get()!.password).toEqual(next);
+      expect(s.account.get()!.nextPassword).toBeUndefined();
+    });
+
     it('contacts by id and username; a username moves to its newest account', async () => {
       const s = await factory.open();
       await s.transaction(async (tx) => {

@@ -171,11 +171,11 @@ export class MemoryClientStore implements ClientStore {
     return {
       get: () => {
         const a = this.get('kv', 'account') as AccountInfo | undefined;
-        return a ? { ...a, password: a.password.slice() } : undefined;
+        return a ? { ...a, password: a.password.slice(), nextPassword: a.nextPassword?.slice() } : undefined;
       },
       save: (a, identity) => {
         check();
-        this.put('kv', 'account', { ...a, password: a.password.slice() });
+        this.put('kv', 'account', { ...a, password: a.password.slice(), nextPassword: a.nextPassword?.slice() });
         this.put('kv', 'identity', identity.serialize());
         this.identityCache = identity;
       },

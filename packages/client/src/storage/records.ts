@@ -25,6 +25,11 @@ export interface AccountInfo {
   readonly deviceId: number;
   readonly username: string;
   readonly password: Uint8Array;
+  /**
+   * A new password sent to the server whose answer has not been seen yet (a password
+   * change interrupted): the next change or connection finds out which one the server has.
+   */
+  readonly nextPassword?: Uint8Array | undefined;
   readonly registrationId: number;
 }
 

@@ -22,6 +22,8 @@ import {
   type Decoder,
   deviceId,
   deviceListResponse,
+  deviceSessionsResponse,
+  type DeviceSessionsResponse,
   groupListResponse,
   groupResponse,
   invalid,
@@ -86,8 +88,7 @@ export class HttpTransport {
     this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  private authHeader(): string {
-    const c = this.credentials;
+  private authHeader(c = this.credentials): string {
     if (!c) throw new WireError('UNAUTHORIZED', 'this profile has no account; run register first');
     const raw = `${c.accountId}.${c.deviceId}:${b64(c.password)}`;
     return `Basic ${b64(new TextEncoder().encode(raw))}`;
@@ -102,13 +103,13 @@ export class HttpTransport {
     path: string,
     body: unknown,
     decode: Decoder<T>,
-    opts: { auth?: boolean; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
+    opts: { auth?: boolean; credentials?: Credentials; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     const headers: Record<string, string> = { [CLIENT_VERSION_HEADER]: this.opts.version ?? PARLEY_VERSION, ...opts.headers };
     // Bytes go as they are (attachment chunks); anything else as JSON.
     const raw = body instanceof Uint8Array;
     if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
-    if (opts.auth !== false) headers.authorization = this.authHeader();
+    if (opts.auth !== false) headers.authorization = this.authHeader(opts.credentials);
     let res: Response;
     let text: string;
     try {
@@ -181,8 +182,9 @@ export class HttpTransport {
     return this.request('POST', '/v1/accounts', body, accountResponse, { auth: false });
   }
 
-  whoami(): Promise<AccountResponse> {
-    return this.request('GET', '/v1/accounts/me', undefined, accountResponse);
+  /** The account the credentials (by default this transport's) belong to; UNAUTHORIZED if they are refused. */
+  whoami(credentials?: Credentials): Promise<AccountResponse> {
+    return this.request('GET', '/v1/accounts/me', undefined, accountResponse, credentials ? { credentials } : {});
   }
 
   lookup(username: string): Promise<{ accountId: string; username: string }> {
@@ -381,6 +383,16 @@ export class HttpTransport {
 
   devices(): Promise<ReturnType<typeof deviceListResponse>['devices']> {
     return this.request('GET', '/v1/devices', undefined, deviceListResponse).then((r) => r.devices);
+  }
+
+  /** Sets this device's password (authenticated with the current one); every connection made with the old one closes. */
+  changePassword(password: Uint8Array): Promise<void> {
+    return this.request('PUT', '/v1/devices/password', { password: b64(password) }, nothing);
+  }
+
+  /** The open connections of this account's devices (on every server node). */
+  deviceSessions(): Promise<DeviceSessionsResponse['sessions']> {
+    return this.request('GET', '/v1/devices/sessions', undefined, deviceSessionsResponse).then((r) => r.sessions);
   }
 
   unlinkDevice(id: number): Promise<void> {

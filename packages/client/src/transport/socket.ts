@@ -23,7 +23,8 @@ export type ConnectionState = 'connecting' | 'open' | 'closed' | 'reconnecting';
 
 export interface SocketOptions {
   readonly baseUrl: string;
-  readonly credentials: Credentials;
+  /** Read at each (re)connection: a password change takes effect on the next one. */
+  readonly credentials: () => Credentials;
   readonly createWebSocket: WebSocketFactory;
   readonly onEnvelope: (e: EnvelopeFrame) => Promise<void>;
   readonly onState?: (s: ConnectionState, error?: WireError) => void;
@@ -152,7 +153,7 @@ export class ServerConnection {
     };
     alive();
     ws.onopen = () => {
-      const c = this.opts.credentials;
+      const c = this.opts.credentials();
       ws.send(JSON.stringify({ type: 'auth', version: this.opts.version ?? PARLEY_VERSION, accountId: c.accountId, deviceId: c.deviceId, password: base64Encode(c.password) }));
     };
     ws.onmessage = (ev) => {

@@ -27,6 +27,7 @@ afterAll(async () => {
 /** What a node's hub was asked to do. */
 class RecordingHub {
   readonly held = new Set<string>();
+  readonly times = new Map<string, number[]>();
   readonly notified: Array<{ device: string; envelopes?: readonly StoredEnvelope[] }> = [];
   readonly disconnected: string[] = [];
   resyncs = 0;
@@ -36,11 +37,13 @@ class RecordingHub {
   notify(a: string, d: number, envelopes?: readonly StoredEnvelope[]) {
     this.notified.push({ device: `${a}.${d}`, ...(envelopes ? { envelopes } : {}) });
   }
-  disconnect(a: string, d: number, _e: WireError) {
+  disconnect(a: string, d: number, e: WireError) {
     this.disconnected.push(`${a}.${d}`);
+    this.codes.push(e.code);
   }
+  readonly codes: string[] = [];
   devices() {
-    return [...this.held].map((k) => ({ accountId: k.split('.')[0]!, deviceId: Number(k.split('.')[1]) }));
+    return [...this.held].map((k) => ({ accountId: k.split('.')[0]!, deviceId: Number(k.split('.')[1]), connectedAt: this.times.get(k) ?? [1] }));
   }
   resync() {
     this.resyncs++;
@@ -60,9 +63,10 @@ async function node(ttl = 60_000): Promise<{ link: RedisCluster; hub: RecordingH
   return { link, hub, router: link.router(hub as unknown as DeliveryHub) };
 }
 
-async function hold(n: { link: RedisCluster; hub: RecordingHub }, a: string, d: number) {
+async function hold(n: { link: RedisCluster; hub: RecordingHub }, a: string, d: number, connectedAt: number[] = [1]) {
   n.hub.held.add(`${a}.${d}`);
-  await n.link.held(a, d);
+  n.hub.times.set(`${a}.${d}`, connectedAt);
+  await n.link.held(a, d, connectedAt);
 }
 
 const fields = { sourceAccountId: 's', sourceUsername: 'sam', sourceDeviceId: 1, timestamp: 5, serverTimestamp: 6, messageType: 'whisper' as const, content: new Uint8Array([1, 2, 3]), ephemeral: false };
@@ -107,8 +111,36 @@ describe('redis cluster link', () => {
     a.router.onProvisioned(() => undefined);
     a.router.provisioned('chan1');
     a.router.disconnect('acct5', 2, new WireError('DEVICE_UNLINKED', 'unlinked'));
-    await until(() => woken.length === 1 && b.hub.disconnected.length === 1, 'b told');
-    expect([woken, b.hub.disconnected, a.hub.disconnected]).toEqual([['chan1'], ['acct5.2'], ['acct5.2']]);
+    a.router.disconnect('acct5', 3, new WireError('CREDENTIALS_CHANGED', 'password changed'));
+    await until(() => woken.length === 1 && b.hub.disconnected.length === 2, 'b told');
+    expect([woken, b.hub.disconnected, a.hub.disconnected]).toEqual([['chan1'], ['acct5.2', 'acct5.3'], ['acct5.2', 'acct5.3']]);
+    // The other node closes the sockets with the same reason (a changed password is not an unlink).
+    expect(b.hub.codes).toEqual(['DEVICE_UNLINKED', 'CREDENTIALS_CHANGED']);
+  });
+
+  it("lists an account's sessions held on every node, and not those of a node that died", async () => {
+    const [a, b, dying] = await Promise.all([node(), node(), node()]);
+    await hold(a, 'acct7', 1, [100, 300]);
+    await hold(b, 'acct7', 2, [200]);
+    await hold(dying, 'acct7', 3, [50]);
+    await hold(b, 'acct8', 1, [999]);
+    const all = [
+      { deviceId: 1, connectedAt: 100 },
+      { deviceId: 1, connectedAt: 300 },
+      { deviceId: 2, connectedAt: 200 },
+    ];
+    expect(await b.router.sessions('acct7')).toEqual([...all, { deviceId: 3, connectedAt: 50 }]);
+    // A connection closes on a: the value is rewritten.
+    await a.link.held('acct7', 1, [300]);
+    // The dying node stops without removing its presence (as on SIGKILL): its subscription goes, its fields stay.
+    const internals = dying.link as unknown as { sub: { disconnect(): void }; cmd: { disconnect(): void }; announcer: NodeJS.Timeout };
+    clearInterval(internals.announcer);
+    internals.sub.disconnect();
+    links.splice(links.indexOf(dying.link), 1);
+    await until(async () => Number(((await inspect.pubsub('NUMSUB', `parley:node:${dying.link.nodeId}`)) as unknown[])[1]) === 0, 'unsubscribed');
+    expect(await a.router.sessions('acct7')).toEqual(all.slice(1));
+    expect(await inspect.hkeys('parley:presence:acct7')).not.toContain(`3/${dying.link.nodeId}`);
+    internals.cmd.disconnect();
   });
 
   it('after Redis restarts empty, nodes announce their devices again and every connection reads its queue', async () => {

@@ -6,7 +6,8 @@
  * missed wake-ups makes its connections read their queues (`hub.resync`).
  *
  * Presence: a hash per account, `parley:presence:<accountId>`, field
- * `<deviceId>/<nodeId>`, expiring `presenceTtlMs` after the last time a node
+ * `<deviceId>/<nodeId>` (its value: when each of the device's connections there
+ * authenticated, comma-separated, for the account's list of sessions), expiring `presenceTtlMs` after the last time a node
  * announced it. Each node announces all its devices every third of that (which also
  * rebuilds presence after Redis lost its data), and removes a field when the
  * device's last connection here goes. A node that dies stops announcing: its
@@ -25,9 +26,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { WireError } from '@parley/wire';
+import { isWireErrorCode, WireError } from '@parley/wire';
 import type { ClusterLink } from '../app.ts';
-import type { DeliveryHub, Presence } from '../messages/delivery.ts';
+import type { DeliveryHub, DeviceSession, Presence } from '../messages/delivery.ts';
 import { deliverHere, type Router, type Stored } from '../messages/router.ts';
 import type { DestinedEnvelope, EnvelopeFields, EnvelopeType } from '../storage/storage.ts';
 
@@ -55,7 +56,8 @@ type NodeMessage =
   | { readonly t: 'f'; readonly f: Omit<WireEnvelope, 0 | 1 | 2>; readonly d: ReadonlyArray<readonly [string, number, number]> };
 
 type BroadcastMessage =
-  | { readonly t: 'x'; readonly n: string; readonly a: string; readonly d: number; readonly m: string }
+  /** Disconnect a device: node, account, device, error message and code (DEVICE_UNLINKED when absent: nodes before password changes). */
+  | { readonly t: 'x'; readonly n: string; readonly a: string; readonly d: number; readonly m: string; readonly c?: string }
   | { readonly t: 'p'; readonly n: string; readonly c: string };
 
 const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
@@ -144,12 +146,13 @@ export class RedisCluster implements ClusterLink, Presence {
       stored: (s) => this.stored(s),
       disconnect: (accountId, deviceId, e) => {
         hub.disconnect(accountId, deviceId, e);
-        this.broadcast({ t: 'x', n: this.nodeId, a: accountId, d: deviceId, m: e.message });
+        this.broadcast({ t: 'x', n: this.nodeId, a: accountId, d: deviceId, m: e.message, c: e.code });
       },
       provisioned: (channelId) => {
         this.wakeProvisioning(channelId);
         this.broadcast({ t: 'p', n: this.nodeId, c: channelId });
       },
+      sessions: (accountId) => this.sessions(accountId),
       onProvisioned: (wake) => (this.wakeProvisioning = wake),
       close: () => this.close(),
     };
@@ -158,11 +161,11 @@ export class RedisCluster implements ClusterLink, Presence {
   // ---- presence
 
   /** Never fails: without Redis the device is announced with all the others when it is back (`recover`). */
-  async held(accountId: string, deviceId: number): Promise<void> {
+  async held(accountId: string, deviceId: number, connectedAt: readonly number[]): Promise<void> {
     const key = PRESENCE + accountId;
     await this.cmd
       .pipeline()
-      .hset(key, `${deviceId}/${this.nodeId}`, '1')
+      .hset(key, `${deviceId}/${this.nodeId}`, connectedAt.join(','))
       .pexpire(key, this.ttl)
       .exec()
       .then(this.checked)
@@ -171,6 +174,50 @@ export class RedisCluster implements ClusterLink, Presence {
 
   released(accountId: string, deviceId: number): void {
     this.cmd.hdel(PRESENCE + accountId, `${deviceId}/${this.nodeId}`).catch(() => this.failed());
+  }
+
+  /**
+   * The account's open connections on every node, from its presence hash (each
+   * field's value lists when the device's connections there authenticated). Fields
+   * of a node that no longer listens on its channel are dropped (it died) and left
+   * out. UNAVAILABLE while Redis cannot be reached.
+   */
+  private async sessions(accountId: string): Promise<DeviceSession[]> {
+    let fields: Record<string, string>;
+    try {
+      fields = await this.cmd.hgetall(PRESENCE + accountId);
+    } catch {
+      this.failed();
+      throw new WireError('UNAVAILABLE', 'the list of sessions on the other server nodes cannot be read right now');
+    }
+    const byNode = new Map<string, Array<[number, string]>>();
+    for (const [field, value] of Object.entries(fields)) {
+      const slash = field.indexOf('/');
+      const deviceId = Number(field.slice(0, slash));
+      if (slash < 1 || !Number.isSafeInteger(deviceId)) continue;
+      const node = field.slice(slash + 1);
+      byNode.set(node, [...(byNode.get(node) ?? []), [deviceId, value]]);
+    }
+    const others = [...byNode.keys()].filter((n) => n !== this.nodeId);
+    const listening = others.length === 0 ? [] : ((await this.cmd.pubsub('NUMSUB', ...others.map((n) => NODE + n)).catch(() => [])) as unknown[]);
+    const out: DeviceSession[] = [];
+    for (const [node, entries] of byNode) {
+      if (node !== this.nodeId) {
+        const i = listening.indexOf(NODE + node);
+        // Why: presence of a node that died lingers until the hash expires; nobody subscribed means dead.
+        if (i >= 0 && Number(listening[i + 1]) === 0) {
+          await this.cmd.hdel(PRESENCE + accountId, ...entries.map(([d]) => `${d}/${node}`)).catch(() => undefined);
+          continue;
+        }
+      }
+      for (const [deviceId, value] of entries) {
+        for (const t of value.split(',')) {
+          const connectedAt = Number(t);
+          if (Number.isSafeInteger(connectedAt) && connectedAt > 0) out.push({ deviceId, connectedAt });
+        }
+      }
+    }
+    return out.sort((a, b) => a.deviceId - b.deviceId || a.connectedAt - b.connectedAt);
   }
 
   /** A pipeline's per-command errors as a rejection. */
@@ -184,7 +231,7 @@ export class RedisCluster implements ClusterLink, Presence {
     const devices = this.hub?.devices() ?? [];
     for (let i = 0; i < devices.length; i += ANNOUNCE_CHUNK) {
       const p = this.cmd.pipeline();
-      for (const d of devices.slice(i, i + ANNOUNCE_CHUNK)) p.hset(PRESENCE + d.accountId, `${d.deviceId}/${this.nodeId}`, '1').pexpire(PRESENCE + d.accountId, this.ttl);
+      for (const d of devices.slice(i, i + ANNOUNCE_CHUNK)) p.hset(PRESENCE + d.accountId, `${d.deviceId}/${this.nodeId}`, d.connectedAt.join(',')).pexpire(PRESENCE + d.accountId, this.ttl);
       this.checked(await p.exec());
     }
   }
@@ -294,7 +341,7 @@ export class RedisCluster implements ClusterLink, Presence {
     }
     if (channel === BROADCAST) {
       if (!('n' in m) || m.n === this.nodeId) return;
-      if (m.t === 'x') hub.disconnect(m.a, m.d, new WireError('DEVICE_UNLINKED', m.m));
+      if (m.t === 'x') hub.disconnect(m.a, m.d, new WireError(m.c !== undefined && isWireErrorCode(m.c) ? m.c : 'DEVICE_UNLINKED', m.m));
       else if (m.t === 'p') this.wakeProvisioning(m.c);
       return;
     }

@@ -1,8 +1,8 @@
 // Linked devices through the real endpoints: link tokens, linking, listing,
 // unlinking (and what an unlinked device meets afterwards).
 import { describe, expect, it } from 'vitest';
-import { base64Encode, deviceListResponse, LIMITS, linkDeviceRequest } from '@parley/wire';
-import { deviceSocket, fuzzBody, linkBody, linkDevice, listeningApp, makeApp, openSocket, register, sendBody } from '../testing.ts';
+import { base64Encode, changePasswordRequest, deviceListResponse, deviceSessionsResponse, LIMITS, linkDeviceRequest } from '@parley/wire';
+import { credsFor, deviceSocket, fuzzBody, linkBody, linkDevice, listeningApp, makeApp, openSocket, register, sendBody, until } from '../testing.ts';
 
 describe('linking devices', () => {
   it('a link token adds a device with the next id, once; the device signs in and is listed', async () => {
@@ -166,6 +166,91 @@ describe('unlinking devices', () => {
     expect((await t.req('PUT', '/v1/messages/alice', d2.headers, sendBody(1, 42))).statusCode).toBe(200);
     expect(await t.storage.queueLength(a.accountId, 2)).toBe(1);
     expect(await t.storage.queueLength(a.accountId, 1)).toBe(1);
+  });
+});
+
+describe('changing a device password (credential rotation)', () => {
+  const body = (password: Uint8Array) => JSON.stringify({ password: base64Encode(password) });
+
+  it('signs out every copy of the old password, on sockets and requests; the new one works; other devices are untouched', async () => {
+    const t = await listeningApp();
+    const a = await register(t, 'alice');
+    const d2 = await linkDevice(t, a, 51);
+    // The device's own connection and a thief's copy of its credentials.
+    const mine = await deviceSocket(t.port, a);
+    const thief = await deviceSocket(t.port, a);
+    const other = await deviceSocket(t.port, d2);
+    const fresh = new Uint8Array(32).fill(77);
+    expect((await t.req('PUT', '/v1/devices/password', a.headers, body(fresh))).statusCode).toBe(204);
+    for (const s of [mine, thief]) {
+      expect(await s.closed).toBe(4401);
+      expect(s.frames.at(-1)).toEqual({ type: 'error', code: 'CREDENTIALS_CHANGED', message: expect.stringMatching(/password was changed/) });
+    }
+    expect(other.ws.readyState).toBe(other.ws.OPEN);
+    expect((await t.req('GET', '/v1/accounts/me', a.headers)).json().error.code).toBe('UNAUTHORIZED');
+    const old = await openSocket(t.port);
+    old.send({ type: 'auth', version: '0.1.0', accountId: a.accountId, deviceId: 1, password: base64Encode(a.password) });
+    expect(await old.closed).toBe(4401);
+    expect(old.frames[0]).toMatchObject({ type: 'error', code: 'UNAUTHORIZED' });
+    const now = credsFor(a.accountId, 1, fresh, 'alice', 42);
+    expect((await t.req('GET', '/v1/accounts/me', now.headers)).json()).toMatchObject({ accountId: a.accountId, deviceId: 1 });
+    const back = await deviceSocket(t.port, now);
+    expect(back.ws.readyState).toBe(back.ws.OPEN);
+    back.ws.close();
+    other.ws.close();
+  });
+
+  it('refuses the current password as the new one, malformed bodies and strangers, and changes nothing', async () => {
+    const t = await makeApp();
+    const a = await register(t, 'alice');
+    const same = await t.req('PUT', '/v1/devices/password', a.headers, body(a.password));
+    expect(same.json().error).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/current one/) });
+    expect((await t.req('PUT', '/v1/devices/password', {}, body(new Uint8Array(32).fill(1)))).json().error.code).toBe('UNAUTHORIZED');
+    await fuzzBody({ password: base64Encode(new Uint8Array(32).fill(5)) }, changePasswordRequest, (b) => t.req('PUT', '/v1/devices/password', a.headers, b));
+    expect((await t.req('GET', '/v1/accounts/me', a.headers)).statusCode).toBe(200);
+  });
+
+  it('is rate limited per device', async () => {
+    const t = await makeApp({ now: () => 5 });
+    let a = await register(t, 'alice');
+    for (let i = 1; i <= 10; i++) {
+      const next = new Uint8Array(32).fill(i);
+      expect((await t.req('PUT', '/v1/devices/password', a.headers, body(next))).statusCode).toBe(204);
+      a = credsFor(a.accountId, 1, next, 'alice', 42);
+    }
+    expect((await t.req('PUT', '/v1/devices/password', a.headers, body(new Uint8Array(32).fill(99)))).json().error.code).toBe('RATE_LIMITED');
+    expect((await t.req('GET', '/v1/accounts/me', a.headers)).statusCode).toBe(200);
+  });
+});
+
+describe("an account's sessions", () => {
+  it("lists every open connection of the account's devices with when it authenticated, and only the account's", async () => {
+    let now = 2_000_000;
+    const t = await listeningApp({ now: () => now });
+    const a = await register(t, 'alice');
+    const d2 = await linkDevice(t, a, 51);
+    const b = await register(t, 'bob');
+    const list = async () => deviceSessionsResponse((await t.req('GET', '/v1/devices/sessions', d2.headers)).json(), '').sessions;
+    expect(await list()).toEqual([]);
+    const s1 = await deviceSocket(t.port, a);
+    now += 1_000;
+    const s1b = await deviceSocket(t.port, a);
+    now += 1_000;
+    const s2 = await deviceSocket(t.port, d2);
+    const sb = await deviceSocket(t.port, b);
+    expect(await list()).toEqual([
+      { deviceId: 1, connectedAt: 2_000_000 },
+      { deviceId: 1, connectedAt: 2_001_000 },
+      { deviceId: 2, connectedAt: 2_002_000 },
+    ]);
+    s1.ws.close();
+    await until(async () => (await list()).length === 2, 'closed connection gone');
+    expect(await list()).toEqual([
+      { deviceId: 1, connectedAt: 2_001_000 },
+      { deviceId: 2, connectedAt: 2_002_000 },
+    ]);
+    expect((await t.req('GET', '/v1/devices/sessions')).json().error.code).toBe('UNAUTHORIZED');
+    for (const s of [s1b, s2, sb]) s.ws.close();
   });
 });
 

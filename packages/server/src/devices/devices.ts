@@ -1,7 +1,8 @@
 /**
  * Linked devices: link tokens, linking a new device with one, listing and
- * unlinking devices; provisioning channels (provisioning.ts) are registered here
- * too. An account has at most LIMITS.maxDevicesPerAccount active devices; ids
+ * unlinking devices, a device changing its own password (which signs out every
+ * copy of the old one), and listing the devices' open connections (sessions);
+ * provisioning channels (provisioning.ts) are registered here too. An account has at most LIMITS.maxDevicesPerAccount active devices; ids
  * increase and are never reused. Unlinking deletes the device's queue, keys and
  * password, leaves a tombstone (its credentials then answer DEVICE_UNLINKED), and
  * closes its sockets at once.
@@ -10,14 +11,17 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import {
   base64Encode,
+  changePasswordRequest,
   deviceId as deviceIdDecoder,
+  MAX_LISTED_SESSIONS,
   LIMITS,
   linkDeviceRequest,
   WireError,
   type AccountResponse,
+  type DeviceSessionsResponse,
 } from '@parley/wire';
 import type { Authenticator } from '../auth/auth.ts';
-import { hashSecret } from '../auth/credentials.ts';
+import { hashSecret, secretMatches } from '../auth/credentials.ts';
 import type { Router } from '../messages/router.ts';
 import { RateLimiter } from '../abuse/rate-limiter.ts';
 import { readBody } from '../requests.ts';
@@ -36,12 +40,15 @@ export interface DevicesOptions {
 
 /** Device ids are 1..127 on the wire (deviceId decoder). */
 const MAX_DEVICE_ID = 127;
+/** A device may change its password this often per hour (each change closes its connections). */
+const PASSWORD_CHANGES_PER_HOUR = 10;
 /** Expired link tokens and channels are dropped this often. */
 const SWEEP_MS = 60_000;
 
 export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opts) => {
   const { storage, auth, router, serverSecret, now } = opts;
   const tokensByAccount = new RateLimiter({ limit: LIMITS.linkTokensPerMinute, windowMs: 60_000 }, now);
+  const passwordChanges = new RateLimiter({ limit: PASSWORD_CHANGES_PER_HOUR, windowMs: 3_600_000 }, now);
 
   await app.register(provisioningPlugin, { storage, auth, router, serverSecret, now, pollMs: opts.provisioningPollMs });
 
@@ -91,6 +98,29 @@ export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opt
     if (!(await storage.unlinkDevice(a.accountId, target, now()))) throw new WireError('NOT_FOUND', `no device ${target}`);
     router.disconnect(a.accountId, target, new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account'));
     return reply.status(204).send();
+  });
+
+  // Credential rotation: the device proves the current password (the request's
+  // credentials) and sets a new one; every connection made with the old one, on every
+  // node, is closed with CREDENTIALS_CHANGED.
+  app.put('/v1/devices/password', async (req, reply) => {
+    const a = await auth.request(req);
+    passwordChanges.check(`${a.accountId}.${a.deviceId}`, 'too many password changes');
+    const r = readBody(req, changePasswordRequest);
+    const current = await storage.device(a.accountId, a.deviceId);
+    if (current && secretMatches(serverSecret, r.password, current.passwordHash)) throw new WireError('BAD_REQUEST', 'the new password is the current one; send a fresh random one');
+    if (!(await storage.changePassword(a.accountId, a.deviceId, hashSecret(serverSecret, r.password)))) {
+      throw new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account');
+    }
+    router.disconnect(a.accountId, a.deviceId, new WireError('CREDENTIALS_CHANGED', "this device's password was changed"));
+    return reply.status(204).send();
+  });
+
+  app.get('/v1/devices/sessions', async (req) => {
+    const a = await auth.request(req);
+    const sessions = (await router.sessions(a.accountId)).slice(0, MAX_LISTED_SESSIONS);
+    const res: DeviceSessionsResponse = { sessions };
+    return res;
   });
 
   const sweep = setInterval(() => {

@@ -33,7 +33,7 @@ describe('delivery hub', () => {
     const { queue, reads } = manualQueue();
     const hub = new DeliveryHub(queue, () => 0, () => undefined, (e) => { throw e; });
     const { ws, frames } = fakeSocket();
-    hub.add(newConnection(ws, 'acc', 1));
+    hub.add(newConnection(ws, "acc", 1, 0));
     expect(reads).toHaveLength(1);
     // The read comes back empty; in the very next microtask an envelope is stored and the device woken.
     reads[0]!.answer([]);
@@ -49,7 +49,7 @@ describe('delivery hub', () => {
     const { queue, reads } = manualQueue();
     const hub = new DeliveryHub(queue, () => 0, () => undefined, (e) => { throw e; });
     const { ws, frames } = fakeSocket();
-    hub.add(newConnection(ws, 'acc', 1));
+    hub.add(newConnection(ws, "acc", 1, 0));
     hub.notify('acc', 1, [envelope(3)]);
     hub.notify('acc', 1);
     expect(reads).toHaveLength(1);

@@ -19,6 +19,8 @@ export interface Connection {
   readonly ws: WebSocket;
   readonly accountId: string;
   readonly deviceId: number;
+  /** When the socket authenticated (listed to the account's devices as a session). */
+  readonly connectedAt: number;
   lastSentId: number;
   /**
    * Ids sent and not yet acknowledged. Why a set and not a count: acknowledging one id
@@ -44,8 +46,8 @@ export interface Connection {
 }
 
 /** A fresh connection's delivery state. */
-export function newConnection(ws: WebSocket, accountId: string, deviceId: number): Connection {
-  return { ws, accountId, deviceId, lastSentId: 0, unacked: new Set(), unackedBytes: 0, unackedSizes: new Map(), drained: false, caughtUp: false, reading: false, readAgain: false };
+export function newConnection(ws: WebSocket, accountId: string, deviceId: number, connectedAt: number): Connection {
+  return { ws, accountId, deviceId, connectedAt, lastSentId: 0, unacked: new Set(), unackedBytes: 0, unackedSizes: new Map(), drained: false, caughtUp: false, reading: false, readAgain: false };
 }
 
 /** How long a closed socket waits for the peer's close frame before it is dropped (ws waits 30 s). */
@@ -63,7 +65,18 @@ export function closeWith(ws: WebSocket, e: WireError): void {
   setTimeout(() => ws.terminate(), CLOSE_LINGER_MS).unref();
 }
 
-type DeviceAddressList = Array<{ accountId: string; deviceId: number }>;
+/** A device held here with when each of its connections here authenticated. */
+export interface HeldDevice {
+  readonly accountId: string;
+  readonly deviceId: number;
+  readonly connectedAt: readonly number[];
+}
+
+/** One open connection of a device (what `GET /v1/devices/sessions` lists). */
+export interface DeviceSession {
+  readonly deviceId: number;
+  readonly connectedAt: number;
+}
 
 function key(accountId: string, deviceId: number): string {
   return `${accountId}.${deviceId}`;
@@ -75,9 +88,18 @@ function key(accountId: string, deviceId: number): string {
  * so an envelope stored by another node is either in that read or woken after it.
  */
 export interface Presence {
-  held(accountId: string, deviceId: number): Promise<void>;
+  /** The device's connections here (when each authenticated) changed; also called again for each added or removed one. */
+  held(accountId: string, deviceId: number, connectedAt: readonly number[]): Promise<void>;
   /** The device's last connection on this node is gone. */
   released(accountId: string, deviceId: number): void;
+}
+
+/** Device ids are 1..127 on the wire. */
+const MAX_DEVICE_ID = 127;
+
+/** When each of a device's connections authenticated, oldest first. */
+function times(set: ReadonlySet<Connection>): number[] {
+  return [...set].map((c) => c.connectedAt).sort((a, b) => a - b);
 }
 
 /** Disconnections remembered for sockets whose authentication was in progress meanwhile. */
@@ -95,7 +117,7 @@ export class DeliveryHub {
   private readonly connections = new Map<string, Set<Connection>>();
   /** Counts disconnections; `disconnected` maps a device to the count at its last one. */
   private disconnections = 0;
-  private readonly disconnected = new Map<string, number>();
+  private readonly disconnected = new Map<string, { readonly at: number; readonly error: WireError }>();
 
   constructor(
     private readonly queue: MessageQueue,
@@ -143,18 +165,20 @@ export class DeliveryHub {
   }
 
   /**
-   * True if the device was disconnected after `mark` was taken: a socket whose
-   * credentials were checked just before an unlink must not be added after it.
+   * The error the device was disconnected with after `mark` was taken, if it was: a
+   * socket whose credentials were checked just before an unlink or a password change
+   * must not be added after it.
    */
-  disconnectedSince(accountId: string, deviceId: number, mark: number): boolean {
-    return (this.disconnected.get(key(accountId, deviceId)) ?? -1) > mark;
+  disconnectedSince(accountId: string, deviceId: number, mark: number): WireError | undefined {
+    const d = this.disconnected.get(key(accountId, deviceId));
+    return d && d.at > mark ? d.error : undefined;
   }
 
-  /** Closes every connection of the device at once with `e` (the device was unlinked). */
+  /** Closes every connection of the device at once with `e` (the device was unlinked, or its password changed). */
   disconnect(accountId: string, deviceId: number, e: WireError): void {
     const k = key(accountId, deviceId);
     this.disconnected.delete(k);
-    this.disconnected.set(k, ++this.disconnections);
+    this.disconnected.set(k, { at: ++this.disconnections, error: e });
     if (this.disconnected.size > REMEMBERED_DISCONNECTIONS) this.disconnected.delete(this.disconnected.keys().next().value!);
     for (const c of this.connections.get(k) ?? []) {
       if (c.ws.readyState === c.ws.OPEN) closeWith(c.ws, e);
@@ -172,7 +196,7 @@ export class DeliveryHub {
       return;
     }
     // Read the queue only once other nodes can find this device (see Presence.held).
-    this.presence.held(c.accountId, c.deviceId).then(
+    this.presence.held(c.accountId, c.deviceId, times(set)).then(
       () => this.pump(c),
       (e: unknown) => {
         // Without presence, other nodes' writes reach this connection at the next resync.
@@ -189,15 +213,27 @@ export class DeliveryHub {
     if (set && set.size === 0) {
       this.connections.delete(k);
       this.presence?.released(c.accountId, c.deviceId);
+    } else if (set) {
+      this.presence?.held(c.accountId, c.deviceId, times(set)).catch(this.onError);
     }
   }
 
   /** The devices with a connection here (to announce them again after Redis lost its data). */
-  devices(): DeviceAddressList {
+  devices(): HeldDevice[] {
     return [...this.connections.values()].map((set) => {
       const c = set.values().next().value!;
-      return { accountId: c.accountId, deviceId: c.deviceId };
+      return { accountId: c.accountId, deviceId: c.deviceId, connectedAt: times(set) };
     });
+  }
+
+  /** The open connections of the account's devices on this node, oldest first per device. */
+  sessions(accountId: string): DeviceSession[] {
+    const out: DeviceSession[] = [];
+    for (let deviceId = 1; deviceId <= MAX_DEVICE_ID; deviceId++) {
+      const set = this.connections.get(key(accountId, deviceId));
+      if (set) for (const connectedAt of times(set)) out.push({ deviceId, connectedAt });
+    }
+    return out;
   }
 
   /** Every connection reads its queue (wake-ups may have been lost: Redis was unreachable). */

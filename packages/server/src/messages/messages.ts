@@ -49,6 +49,7 @@ export const messagesPlugin: FastifyPluginAsync<MessagesOptions> = async (app, o
     log: app.log,
     minClientVersion: opts.minClientVersion,
     pingIntervalMs: opts.pingIntervalMs,
+    now,
   });
 
   const sweep = setInterval(() => {

@@ -1,8 +1,9 @@
 /**
  * Where the effects of a write go once it is committed: freshly stored envelopes
- * to the connections of their devices, an unlinked device's sockets closed, a
- * provisioning poll woken. On one node (`LocalRouter`) that is this process's
- * delivery hub and polls; in a cluster (cluster/redis-router.ts) also the nodes
+ * to the connections of their devices, a device's sockets closed (unlinked, or its
+ * password changed), a provisioning poll woken; and where an account's open
+ * connections are listed. On one node (`LocalRouter`) that is this process's
+ * delivery hub and polls; in a cluster (cluster/redis-cluster.ts) also the nodes
  * that hold the other connections, through Redis.
  *
  * A router only wakes: what it carries may be lost (a node or Redis dies) without
@@ -11,7 +12,7 @@
  */
 import type { WireError } from '@parley/wire';
 import type { DestinedEnvelope, DeviceAddress, EnvelopeFields } from '../storage/storage.ts';
-import type { DeliveryHub } from './delivery.ts';
+import type { DeliveryHub, DeviceSession } from './delivery.ts';
 
 /**
  * Envelopes just committed: each with its own fields (1:1 sends, group updates), or
@@ -26,8 +27,10 @@ export type Stored =
 
 export interface Router {
   stored(s: Stored): void;
-  /** Closes every connection of the device, on every node, with `e` (it was unlinked). */
+  /** Closes every connection of the device, on every node, with `e` (it was unlinked, or its password changed). */
   disconnect(accountId: string, deviceId: number, e: WireError): void;
+  /** The open connections of the account's devices, on every node. */
+  sessions(accountId: string): Promise<DeviceSession[]>;
   /** A provisioning channel's message was stored: wakes its poll wherever it waits. */
   provisioned(channelId: string): void;
   /** Sets this node's handler for `provisioned` (the provisioning plugin's polls). */
@@ -61,6 +64,10 @@ export class LocalRouter implements Router {
 
   disconnect(accountId: string, deviceId: number, e: WireError): void {
     this.hub.disconnect(accountId, deviceId, e);
+  }
+
+  async sessions(accountId: string): Promise<DeviceSession[]> {
+    return this.hub.sessions(accountId);
   }
 
   provisioned(channelId: string): void {

@@ -41,6 +41,7 @@ export interface SocketDeps {
   readonly log: FastifyBaseLogger;
   readonly minClientVersion: string;
   readonly pingIntervalMs: number;
+  readonly now: () => number;
 }
 
 /**
@@ -155,14 +156,15 @@ export class SocketServer {
           const mark = hub.mark;
           const a = await auth.socket(frame.accountId, frame.deviceId, frame.password, req.socket.remoteAddress);
           if (ws.readyState !== ws.OPEN) return;
-          if (hub.disconnectedSince(a.accountId, a.deviceId, mark)) throw new WireError('DEVICE_UNLINKED', 'this device was unlinked from its account');
+          const gone = hub.disconnectedSince(a.accountId, a.deviceId, mark);
+          if (gone) throw gone;
           if (hub.socketsOf(a.accountId, a.deviceId) >= hub.socketsPerDevice) {
             throw new WireError('RATE_LIMITED', `this device has ${hub.socketsPerDevice} connections open already; close one`, { retryAfter: 30 });
           }
           clearTimeout(authTimer);
           allowLargeFrames(ws);
           authed = a;
-          conn = newConnection(ws, a.accountId, a.deviceId);
+          conn = newConnection(ws, a.accountId, a.deviceId, this.deps.now());
           ws.send(JSON.stringify({ type: 'ready' }));
           hub.add(conn);
         } else if (frame.type === 'send') {

@@ -157,6 +157,22 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         expect((await s.device(id, 1))?.lastSeenAt).toBe(9_999);
         expect((await s.devices(id))[0]?.createdAt).toBe(1_000);
       });
+
+      it("changes an active device's password hash, and only that device's", async () => {
+        const { s, alice, link } = await withToken();
+        expect((await link(1)).status).toBe('linked');
+        const before2 = (await s.device(alice.id, 2))!.passwordHash;
+        // Read first so a cache (if any) holds the old list.
+        await s.devices(alice.id);
+        expect(await s.changePassword(alice.id, 1, bytes(32, 9))).toBe(true);
+        expect((await s.device(alice.id, 1))!.passwordHash).toEqual(bytes(32, 9));
+        expect((await s.devices(alice.id)).find((d) => d.deviceId === 1)!.passwordHash).toEqual(bytes(32, 9));
+        expect((await s.device(alice.id, 2))!.passwordHash).toEqual(before2);
+        expect(await s.changePassword(alice.id, 3, bytes(32, 9))).toBe(false);
+        expect(await s.unlinkDevice(alice.id, 2, 6_000)).toBe(true);
+        expect(await s.changePassword(alice.id, 2, bytes(32, 9))).toBe(false);
+        expect(await s.device(alice.id, 2)).toBeUndefined();
+      });
     });
 
     describe('groups', () => {

@@ -302,6 +302,7 @@ export class SqliteStorage implements Storage {
         'SELECT MAX(m) AS m FROM (SELECT MAX(device_id) AS m FROM devices WHERE account_id = ? UNION ALL SELECT MAX(device_id) FROM device_tombstones WHERE account_id = ?)',
       ),
       touchDevice: d.prepare('UPDATE devices SET last_seen_at = ? WHERE account_id = ? AND device_id = ?'),
+      changePassword: d.prepare('UPDATE devices SET password_hash = ? WHERE account_id = ? AND device_id = ?'),
       tombstone: d.prepare('SELECT unlinked_at FROM device_tombstones WHERE account_id = ? AND device_id = ?'),
       insertTombstone: d.prepare('INSERT OR REPLACE INTO device_tombstones (account_id, device_id, unlinked_at) VALUES (?, ?, ?)'),
       deleteDevice: d.prepare('DELETE FROM devices WHERE account_id = ? AND device_id = ?'),
@@ -487,6 +488,11 @@ export class SqliteStorage implements Storage {
   async touchDevice(accountId: string, deviceId: number, at: number): Promise<void> {
     this.deviceLists.delete(accountId);
     this.relaxed(() => this.stmts.touchDevice.run(at, accountId, deviceId));
+  }
+
+  async changePassword(accountId: string, deviceId: number, passwordHash: Uint8Array): Promise<boolean> {
+    this.deviceLists.delete(accountId);
+    return this.stmts.changePassword.run(passwordHash, accountId, deviceId).changes === 1;
   }
 
   async createLinkToken(accountId: string, tokenHash: Uint8Array, expiresAt: number): Promise<void> {

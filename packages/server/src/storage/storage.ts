@@ -231,6 +231,8 @@ export interface DeviceStore {
   unlinkedAt(accountId: string, deviceId: number): Promise<number | undefined>;
   /** Records that the device was seen at `at`. */
   touchDevice(accountId: string, deviceId: number, at: number): Promise<void>;
+  /** Replaces an active device's password hash (credential rotation). False if there is no such active device. */
+  changePassword(accountId: string, deviceId: number, passwordHash: Uint8Array): Promise<boolean>;
   /** Stores a link token (its keyed hash) for the account, valid until `expiresAt`. */
   createLinkToken(accountId: string, tokenHash: Uint8Array, expiresAt: number): Promise<void>;
   /**

@@ -33,3 +33,20 @@ export type DeviceInfoJson = ReturnType<typeof deviceInfo>;
 /** `GET /v1/devices`: this account's devices. `DELETE /v1/devices/:deviceId` unlinks one. */
 export const deviceListResponse = object({ devices: array(deviceInfo, LIMITS.maxDevicesPerAccount, 1) });
 export type DeviceListResponse = ReturnType<typeof deviceListResponse>;
+
+/**
+ * `PUT /v1/devices/password` (authenticated with the current password): the device's
+ * new password. Every connection made with the old one is closed with
+ * CREDENTIALS_CHANGED, so a stolen copy of the credentials stops working.
+ */
+export const changePasswordRequest = object({ password: secret32 });
+export type ChangePasswordRequest = ReturnType<typeof changePasswordRequest>;
+
+/** One open connection of a device: when it authenticated. */
+export const deviceSession = object({ deviceId, connectedAt: timestampMs });
+export type DeviceSessionJson = ReturnType<typeof deviceSession>;
+/** Connections listed at most (the oldest first; a device has at most the server's `--sockets-per-device` per node). */
+export const MAX_LISTED_SESSIONS = 256;
+/** `GET /v1/devices/sessions`: the open connections of this account's devices, on every node. */
+export const deviceSessionsResponse = object({ sessions: array(deviceSession, MAX_LISTED_SESSIONS) });
+export type DeviceSessionsResponse = ReturnType<typeof deviceSessionsResponse>;

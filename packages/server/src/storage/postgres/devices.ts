@@ -55,6 +55,10 @@ export function deviceStore(db: Db): DeviceStore {
     async touchDevice(accountId, deviceId, at) {
       await db.query('UPDATE devices SET last_seen_at = $1 WHERE account_id = $2 AND device_id = $3', [at, accountId, deviceId]);
     },
+    async changePassword(accountId, deviceId, passwordHash) {
+      const r = await db.query('UPDATE devices SET password_hash = $1 WHERE account_id = $2 AND device_id = $3', [passwordHash, accountId, deviceId]);
+      return r.rowCount === 1;
+    },
     async createLinkToken(accountId, tokenHash, expiresAt) {
       await db.query('INSERT INTO link_tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)', [tokenHash, accountId, expiresAt]);
     },
