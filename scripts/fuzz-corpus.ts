@@ -121,6 +121,8 @@ async function realRun(): Promise<void> {
   await sleep(500);
   const laptop = await linkedDevice(server, alice, 'alice-laptop', undefined, factory, opts);
   await laptop.client.devices.list().catch(() => undefined);
+  await laptop.client.devices.sessions().catch(() => undefined);
+  await laptop.client.devices.rotateCredentials().catch(() => undefined);
   await alice.client.lookup('carol');
   await alice.client.startCall('bob', 'audio').catch(() => undefined);
   await sleep(500);

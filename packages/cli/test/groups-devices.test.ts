@@ -1,6 +1,8 @@
 // The CLI's group and linked-device commands through real processes and a real
 // server: what a person types and what they read back.
 import { spawn } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, CLI, removeTempDirs, ROOT, startServer, tempDir, type RunningServer } from './harness.ts';
 
@@ -94,5 +96,35 @@ describe('the CLI: groups and linked devices', () => {
     expect(cutOff.code).toBe(1);
     expect(cutOff.stderr).toContain('DEVICE_UNLINKED');
     expect((await run('kate', 'devices')).stdout).not.toMatch(/laptop/);
+  });
+
+  it('devices lists open connections; devices rotate signs out a copied profile, live and later, and this profile carries on', { timeout: 180_000 }, async () => {
+    const { home, env, run } = await setup(['mona', 'nick']);
+    // Someone copied mona's profile (its password with it) and keeps a chat open with it.
+    cpSync(join(home, 'mona'), join(home, 'mona-copy'), { recursive: true });
+    const copy = spawn(process.execPath, [CLI, '--profile', 'mona-copy', 'chat', 'nick'], { cwd: ROOT, env: { ...process.env, PARLEY_HOME: home, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    copy.stdout.on('data', (d) => (out += d.toString()));
+    copy.stderr.on('data', (d) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => copy.once('exit', r));
+    for (let i = 0; i < 300 && !out.includes('(connected as mona'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(out).toContain('(connected as mona');
+    const listed = await run('mona', 'devices');
+    expect(listed.stdout).toMatch(/^\s+1 {2}First device \(registered the account\) {2}\(this device\)/m);
+    expect(listed.stdout).toMatch(/^ {5}1 connection open now, signed in at /m);
+    expect(listed.stdout).toContain("This device's password is in use on 1 open connection (this command makes none).");
+    const rotated = await run('mona', 'devices', 'rotate');
+    expect(rotated.stdout, rotated.stderr).toContain("This device's password is changed");
+    // The copy's live chat is closed and told why; it cannot sign in again.
+    expect(await exited).toBe(1);
+    expect(out).toMatch(/UNAUTHORIZED|CREDENTIALS_CHANGED/);
+    const later = await run('mona-copy', 'inbox');
+    expect(later.code).toBe(1);
+    expect(later.stderr).toContain('UNAUTHORIZED');
+    // The profile that changed it keeps working.
+    expect((await run('nick', 'send', 'mona', 'after the change')).code).toBe(0);
+    expect((await run('mona', 'inbox')).stdout).toContain('nick (message request): after the change');
+    expect((await run('mona', 'devices')).stdout).not.toMatch(/connection open now/);
+    expect((await run('mona', 'devices', 'frobnicate')).code).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-/** Linked devices: `link` (new device: show a code; existing device: `link <code>`), `devices`, `unlink`. */
+/** Linked devices: `link` (new device: show a code; existing device: `link <code>`), `devices` (with open connections; `devices rotate` changes this device's password), `unlink`. */
 import { hostname } from 'node:os';
 import QRCode from 'qrcode';
 import { need, UsageError } from '../args.ts';
@@ -34,13 +34,27 @@ export const link: Command = {
 };
 
 export const devices: Command = {
-  usage: 'devices',
-  summary: "list this account's devices",
+  usage: 'devices [rotate]',
+  summary: "list this account's devices and their open connections; `devices rotate` changes this device's password, signing out every copy of the old one",
   run: (args) =>
     withClient(args, async (client) => {
       requireRegistered(client, args);
-      for (const d of await client.devices.list()) {
+      const sub = args.rest[0];
+      if (sub === 'rotate') {
+        await client.devices.rotateCredentials();
+        console.log("This device's password is changed: every connection made with the old one is closed, on every server node. Your other devices are not affected.");
+        return 0;
+      }
+      if (sub !== undefined) throw new UsageError('`parley devices` lists devices; `parley devices rotate` changes this device\'s password');
+      const [list, sessions] = await Promise.all([client.devices.list(), client.devices.sessions()]);
+      for (const d of list) {
         console.log(`${String(d.deviceId).padStart(3)}  ${d.name}${d.current ? '  (this device)' : ''}  linked ${formatTime(d.createdAt)}, last seen ${formatTime(d.lastSeenAt)}`);
+        const open = sessions.filter((s) => s.deviceId === d.deviceId);
+        if (open.length > 0) console.log(`     ${open.length} connection${open.length === 1 ? '' : 's'} open now, signed in at ${open.map((s) => formatTime(s.connectedAt)).join(', ')}`);
+      }
+      const mine = sessions.filter((s) => s.thisDevice).length;
+      if (mine > 0) {
+        console.log(`\nThis device's password is in use on ${mine} open connection${mine === 1 ? '' : 's'} (this command makes none). If that is more than the apps you have open with this profile, run \`parley devices rotate\`.`);
       }
       return 0;
     }),

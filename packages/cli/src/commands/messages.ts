@@ -1,6 +1,6 @@
 /** `send`, `inbox` and the interactive `chat`. */
 import { createInterface } from 'node:readline';
-import { ClientError, type ClientEvent, type ParleyClient } from '@parley/client';
+import { ClientError, type ClientEvent, type ParleyClient, type WireError } from '@parley/client';
 import { need } from '../args.ts';
 import { describeError, formatBytes, formatChange, formatMessage } from '../output.ts';
 import { openClient, requireRegistered, withClient } from '../profile.ts';
@@ -109,6 +109,9 @@ export const chat: Command = {
     const ref = args.rest[0]!;
     const peer = client.groups.list().some((g) => g.name === ref || g.groupId === ref) ? ref : ref.toLowerCase();
     for (const m of client.messages(peer).slice(-20)) console.log(formatMessage(client, m));
+    /** Set once the connection is lost for good (unlinked, or this device's password changed elsewhere). */
+    let lost: WireError | undefined;
+    let leave = () => undefined as void;
     client.on((e) => {
       if (e.type === 'message' && e.message.conversation === client.conversation(peer)) {
         console.log(formatMessage(client, e.message));
@@ -124,6 +127,10 @@ export const chat: Command = {
         console.log(`!! The safety number with ${e.username} changed. Verify it with \`parley safety-number ${e.username}\` and accept it with \`parley trust ${e.username}\`.`);
       } else if (e.type === 'connection' && e.state === 'reconnecting') {
         console.log(`(offline: ${e.error?.describe() ?? 'reconnecting'}; retrying)`);
+      } else if (e.type === 'connection' && e.state === 'closed' && e.error) {
+        lost = e.error;
+        console.log(`!! ${e.error.describe()}`);
+        leave();
       } else if (e.type === 'connection' && e.state === 'open') {
         console.log(`(connected as ${me.username}; chatting with ${peer}; /quit to leave)`);
       }
@@ -131,6 +138,7 @@ export const chat: Command = {
     await client.connect();
     const rl = createInterface({ input: process.stdin, terminal: false });
     let pending = Promise.resolve();
+    leave = () => rl.close();
     await new Promise<void>((resolve) => {
       rl.on('line', (line) => {
         const text = line.trim();
@@ -152,7 +160,7 @@ export const chat: Command = {
     client.close();
     // Why: a paused stdin pipe would keep the process alive after /quit.
     process.stdin.destroy();
-    return 0;
+    return lost ? 1 : 0;
   },
 };
 

@@ -3,22 +3,28 @@
  * linked and last seen), linking a new one by the code it shows (pasted or typed;
  * scanned with the camera where the browser can read QR codes), and unlinking one
  * after a confirmation. The server lets the first device unlink any other, and any
- * device unlink itself; only those buttons are offered.
+ * device unlink itself; only those buttons are offered. Each device shows its open
+ * connections; "Change this browser's password" signs out every copy of this
+ * browser's credentials (a stolen one included) on every server node.
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { DeviceInfo, ParleyClient } from '@parley/client';
+import type { DeviceInfo, ParleyClient, SessionInfo } from '@parley/client';
 import { explain } from '../errors.ts';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import { calendarDate, timeAgo } from '../ui/time.ts';
 import { QrScanner, qrScanningAvailable } from './QrScanner.tsx';
 
 const capitalised = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const connectionsText = (n: number) => (n === 0 ? '' : ` · ${n} connection${n === 1 ? '' : 's'} open`);
 
 export function LinkedDevices({ client }: { client: ParleyClient }) {
   const me = client.account!;
   const [devices, setDevices] = useState<DeviceInfo[]>();
   const [listError, setListError] = useState<string>();
   const [unlinking, setUnlinking] = useState<DeviceInfo>();
+  const [sessions, setSessions] = useState<SessionInfo[]>([]);
+  const [rotating, setRotating] = useState(false);
+  const [rotated, setRotated] = useState<string>();
   const load = useCallback(() => {
     client.devices.list().then(
       (list) => {
@@ -27,8 +33,11 @@ export function LinkedDevices({ client }: { client: ParleyClient }) {
       },
       (e) => setListError(explain(e)),
     );
+    client.devices.sessions().then(setSessions, () => setSessions([]));
   }, [client]);
   useEffect(load, [load]);
+  // After a password change this browser reconnects: list its connection again once it is back.
+  useEffect(() => client.on((e) => e.type === 'connection' && e.state === 'open' && load()), [client, load]);
   const now = Date.now();
   const mayUnlink = (d: DeviceInfo) => (me.deviceId === 1 ? !d.current : d.current);
 
@@ -58,6 +67,7 @@ export function LinkedDevices({ client }: { client: ParleyClient }) {
                 </span>
                 <span className="muted small">
                   Linked {calendarDate(d.createdAt)} · {d.current ? 'active now' : `last seen ${timeAgo(d.lastSeenAt, now)}`}
+                  {connectionsText(sessions.filter((s) => s.deviceId === d.deviceId).length)}
                 </span>
               </span>
               {mayUnlink(d) && (
@@ -70,6 +80,31 @@ export function LinkedDevices({ client }: { client: ParleyClient }) {
         </ul>
       )}
       <LinkNewDevice client={client} onLinked={load} />
+      <p className="muted small">
+        If this browser shows more open connections than you have tabs open, someone may have a copy of its credentials. Changing its password signs out every copy.
+      </p>
+      {rotated && (
+        <p className="success" role="status">
+          {rotated}
+        </p>
+      )}
+      <button className="secondary" onClick={() => setRotating(true)}>
+        Change this browser's password
+      </button>
+      {rotating && (
+        <ConfirmDialog
+          title="Change this browser's password?"
+          action="Change password"
+          onConfirm={async () => {
+            await client.devices.rotateCredentials();
+            setRotated('Password changed: every other copy of this browser is signed out, on every server. Your other devices are not affected.');
+            load();
+          }}
+          onClose={() => setRotating(false)}
+        >
+          Every connection made with this browser's current password is closed at once, including any copy of it elsewhere. This browser reconnects with the new one; you stay signed in.
+        </ConfirmDialog>
+      )}
       {unlinking && (
         <ConfirmDialog
           title={unlinking.current ? 'Unlink this browser?' : `Unlink ${unlinking.name}?`}
