@@ -11,7 +11,9 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { LIMITS, type Feature, type NoticesFile } from '@parley/wire';
+import { Limiters } from './abuse/limiters.ts';
 import { DEFAULT_ABUSE_LIMITS, type AbuseLimits } from './abuse/policy.ts';
+import type { SharedCounts } from './abuse/rate-limiter.ts';
 import { accountsPlugin } from './accounts/accounts.ts';
 import { attachmentsPlugin } from './attachments/attachments.ts';
 import type { BlobStore } from './attachments/blob-store.ts';
@@ -87,6 +89,8 @@ export interface ClusterLink {
   readonly presence: Presence;
   /** The router that reaches this hub's connections and the other nodes'. */
   router(hub: DeliveryHub): Router;
+  /** Rate-limit counters shared by the nodes (each node counts alone without them). */
+  readonly counts?: SharedCounts;
 }
 
 export interface ParleyApp {
@@ -128,10 +132,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   connections.install(app.server, hardening);
 
   const metrics = createMetrics();
+  // Shared with the other nodes through Redis in a cluster: limits hold for the whole service, not per node.
+  const limiters = new Limiters(now, deps.cluster?.counts);
   const auth = new Authenticator({
     storage,
     serverSecret,
     now,
+    limiters,
     failures: { perAddressPerMinute: abuse.authFailuresPerAddressPerMinute, perAccountPerMinute: abuse.authFailuresPerAccountPerMinute },
   });
   const hub = new DeliveryHub(storage, now, () => metrics.acknowledged.inc(), (err) => app.log.error({ err }, 'delivery failed'), deps.cluster?.presence, {
@@ -145,6 +152,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     router,
     metrics,
     now,
+    limiters,
     abuse,
     quota: {
       maxPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice,
@@ -158,8 +166,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   installErrorHandling(app, { metrics, maxBodyBytes });
 
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
-  await app.register(accountsPlugin, { storage, auth, serverSecret, now, abuse });
-  await app.register(keysPlugin, { storage, auth, now, abuse });
+  await app.register(accountsPlugin, { storage, auth, serverSecret, now, abuse, limiters });
+  await app.register(keysPlugin, { storage, auth, now, abuse, limiters });
   await app.register(messagesPlugin, {
     storage,
     auth,
@@ -172,7 +180,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
   await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
-  await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
+  await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, limiters, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });
   await app.register(noticesPlugin, { auth, now, notices: config.notices, disabledFeatures: config.disabledFeatures ?? [] });
   const attachments = deps.blobs
@@ -190,7 +198,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       })
     : undefined;
   if (attachments) {
-    await app.register(attachmentsPlugin, { service: attachments, auth, now, abuse, disabled: config.disabledFeatures?.includes('attachments') ?? false, chunkBytes: LIMITS.attachmentChunkBytes, sweepIntervalMs: config.attachmentSweepMs ?? 5 * 60_000 });
+    await app.register(attachmentsPlugin, { service: attachments, auth, now, abuse, limiters, disabled: config.disabledFeatures?.includes('attachments') ?? false, chunkBytes: LIMITS.attachmentChunkBytes, sweepIntervalMs: config.attachmentSweepMs ?? 5 * 60_000 });
   }
   if (config.webRoot) await app.register(webPlugin, { webRoot: config.webRoot });
 

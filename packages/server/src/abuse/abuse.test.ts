@@ -33,7 +33,7 @@ describe('rate limiter', () => {
   });
 
   it('a flood of new keys never resets a counted key (past the cap new keys are refused instead)', () => {
-    const l = new RateLimiter({ limit: 3, windowMs: 60_000 }, () => 5, 1000);
+    const l = new RateLimiter({ limit: 3, windowMs: 60_000 }, () => 5, { maxKeys: 1000 });
     for (let i = 0; i < 3; i++) l.take('victim-counter');
     for (let i = 0; i < 200_000; i++) l.take(`flood-${i}`);
     expect(l.take('victim-counter')).toBeGreaterThan(0);

@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { registerRequest, WireError, type AccountLookupResponse, type AccountResponse } from '@parley/wire';
 import { addressKey } from '../abuse/address.ts';
 import { HOUR_MS, MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
-import { RateLimiter } from '../abuse/rate-limiter.ts';
+import type { Limiters } from '../abuse/limiters.ts';
 import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret } from '../auth/credentials.ts';
 import { readBody } from '../requests.ts';
@@ -19,13 +19,14 @@ export interface AccountsOptions {
   readonly auth: Authenticator;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
+  readonly limiters: Limiters;
   readonly abuse: Pick<AbuseLimits, 'registrationsPerAddressPerHour' | 'lookupsPerAccountPerMinute' | 'lookupsPerAddressPerMinute'>;
 }
 
-export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, { storage, auth, serverSecret, now, abuse }) => {
-  const registrationsByAddress = new RateLimiter({ limit: abuse.registrationsPerAddressPerHour, windowMs: HOUR_MS }, now);
-  const lookupsByAccount = new RateLimiter({ limit: abuse.lookupsPerAccountPerMinute, windowMs: MINUTE_MS }, now);
-  const lookupsByAddress = new RateLimiter({ limit: abuse.lookupsPerAddressPerMinute, windowMs: MINUTE_MS }, now);
+export const accountsPlugin: FastifyPluginAsync<AccountsOptions> = async (app, { storage, auth, serverSecret, now, abuse, limiters }) => {
+  const registrationsByAddress = limiters.make('registrations-by-address', { limit: abuse.registrationsPerAddressPerHour, windowMs: HOUR_MS });
+  const lookupsByAccount = limiters.make('lookups-by-account', { limit: abuse.lookupsPerAccountPerMinute, windowMs: MINUTE_MS });
+  const lookupsByAddress = limiters.make('lookups-by-address', { limit: abuse.lookupsPerAddressPerMinute, windowMs: MINUTE_MS });
 
   app.post('/v1/accounts', async (req, reply) => {
     const r = readBody(req, registerRequest);

@@ -18,7 +18,7 @@ import {
 import type { Authenticator } from '../auth/auth.ts';
 import { addressKey } from '../abuse/address.ts';
 import { MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
-import { RateLimiter } from '../abuse/rate-limiter.ts';
+import type { Limiters } from '../abuse/limiters.ts';
 import { readBody } from '../requests.ts';
 import type { AttachmentService, BlobSlice } from './service.ts';
 
@@ -26,6 +26,7 @@ export interface AttachmentsOptions {
   readonly service: AttachmentService;
   readonly auth: Authenticator;
   readonly now: () => number;
+  readonly limiters: Limiters;
   readonly abuse: Pick<AbuseLimits, 'uploadsPerAccountPerMinute' | 'uploadsPerAddressPerMinute'>;
   readonly chunkBytes: number;
   /** The kill switch: no new uploads (downloads of what exists go on). */
@@ -52,10 +53,10 @@ function sliceHeaders(reply: FastifyReply, s: BlobSlice): void {
   if (s.status === 206) void reply.header('content-range', `bytes ${s.start}-${s.end - 1}/${s.size}`);
 }
 
-export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (app, { service, auth, now, abuse, chunkBytes, sweepIntervalMs, disabled = false }) => {
-  const createsByAccount = new RateLimiter({ limit: abuse.uploadsPerAccountPerMinute, windowMs: MINUTE_MS }, now);
-  const createsByAddress = new RateLimiter({ limit: abuse.uploadsPerAddressPerMinute, windowMs: MINUTE_MS }, now);
-  const downloadsByAddress = new RateLimiter({ limit: LIMITS.attachmentDownloadsPerMinute, windowMs: MINUTE_MS }, now);
+export const attachmentsPlugin: FastifyPluginAsync<AttachmentsOptions> = async (app, { service, auth, now, abuse, limiters, chunkBytes, sweepIntervalMs, disabled = false }) => {
+  const createsByAccount = limiters.make('uploads-by-account', { limit: abuse.uploadsPerAccountPerMinute, windowMs: MINUTE_MS });
+  const createsByAddress = limiters.make('uploads-by-address', { limit: abuse.uploadsPerAddressPerMinute, windowMs: MINUTE_MS });
+  const downloadsByAddress = limiters.make('downloads-by-address', { limit: LIMITS.attachmentDownloadsPerMinute, windowMs: MINUTE_MS });
 
   // Chunks only, in this plugin's scope: every other route keeps reading JSON.
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer', bodyLimit: chunkBytes }, (_req, body, done) => done(null, body));

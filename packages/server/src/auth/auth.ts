@@ -9,7 +9,8 @@
 import type { FastifyRequest } from 'fastify';
 import { base64Decode, WireError } from '@parley/wire';
 import { addressKey } from '../abuse/address.ts';
-import { rateLimited, RateLimiter } from '../abuse/rate-limiter.ts';
+import type { Limiters } from '../abuse/limiters.ts';
+import { rateLimited, type RateLimiter } from '../abuse/rate-limiter.ts';
 import type { AccountStore, DeviceStore } from '../storage/storage.ts';
 import { secretMatches } from './credentials.ts';
 
@@ -24,6 +25,7 @@ export interface AuthDeps {
   readonly storage: AccountStore & DeviceStore;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
+  readonly limiters: Limiters;
   /** Refused credentials allowed per address and per account per minute. */
   readonly failures?: { readonly perAddressPerMinute: number; readonly perAccountPerMinute: number };
 }
@@ -37,8 +39,8 @@ export class Authenticator {
 
   constructor(private readonly deps: AuthDeps) {
     const f = deps.failures ?? { perAddressPerMinute: 30, perAccountPerMinute: 20 };
-    this.failuresByAddress = new RateLimiter({ limit: f.perAddressPerMinute, windowMs: 60_000 }, deps.now);
-    this.failuresByAccount = new RateLimiter({ limit: f.perAccountPerMinute, windowMs: 60_000 }, deps.now);
+    this.failuresByAddress = deps.limiters.make('auth-failures-by-address', { limit: f.perAddressPerMinute, windowMs: 60_000 });
+    this.failuresByAccount = deps.limiters.make('auth-failures-by-account', { limit: f.perAccountPerMinute, windowMs: 60_000 });
   }
 
   /** The device behind a request's `Authorization: Basic` header; UNAUTHORIZED otherwise. */

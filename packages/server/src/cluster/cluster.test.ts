@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { LIMITS } from '@parley/wire';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../testing/engines.ts';
 import { createGroup, freshDatabase, Ledger, LoadClient, registerAccounts, settle, startNode, steadyLoad, type Node } from '../testing/cluster.ts';
@@ -159,6 +160,29 @@ describe('cluster: three nodes on PostgreSQL and Redis', () => {
     expect(ledger.missing()).toBe(0);
     expect(ledger.duplicated).toBe(0);
   }, 240_000);
+
+  it('abuse limits hold for the whole cluster: registrations from one address spread over three nodes stop near the limit, not at three times it', async () => {
+    // Earlier tests registered hundreds of accounts from this address this hour (with the limits lifted): start from zero.
+    const r = new Redis(redis.url);
+    await r.flushall();
+    r.disconnect();
+    const { ports } = await cluster(3, ['--registrations-per-address-per-hour', '6']);
+    const statuses: number[] = [];
+    for (let i = 0; i < 18; i++) {
+      const port = ports()[i % 3]!;
+      try {
+        await registerAccounts(port, 1, `limited${i}`);
+        statuses.push(201);
+      } catch (e) {
+        expect((e as Error).message).toMatch(/: 429 .*RATE_LIMITED/);
+        statuses.push(429);
+      }
+    }
+    const admitted = statuses.filter((s) => s === 201).length;
+    // Counted per node, 18 would pass (6 on each); shared, the limit plus at most one per other node.
+    expect(admitted).toBeGreaterThanOrEqual(6);
+    expect(admitted).toBeLessThanOrEqual(8);
+  });
 
   it('an attachment uploaded in chunks through two nodes downloads whole through the third (a shared --attachments-dir, metadata in PostgreSQL)', async () => {
     const blobDir = mkdtempSync(join(tmpdir(), 'parley-cluster-blobs-'));

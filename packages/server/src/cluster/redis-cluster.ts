@@ -31,6 +31,7 @@ import type { ClusterLink } from '../app.ts';
 import type { DeliveryHub, DeviceSession, Presence } from '../messages/delivery.ts';
 import { deliverHere, type Router, type Stored } from '../messages/router.ts';
 import type { DestinedEnvelope, EnvelopeFields, EnvelopeType } from '../storage/storage.ts';
+import { RedisSharedCounts } from './shared-counts.ts';
 
 export interface RedisClusterOptions {
   /** `redis://host:port[/db]` */
@@ -111,7 +112,11 @@ export class RedisCluster implements ClusterLink, Presence {
     };
     this.cmd = new Redis(opts.url, { ...common, connectionName: `parley-${this.nodeId}` });
     this.sub = new Redis(opts.url, { ...common, enableOfflineQueue: true, connectionName: `parley-sub-${this.nodeId}` });
+    this.counts = new RedisSharedCounts(this.cmd);
   }
+
+  /** The rate-limit counters the nodes share. */
+  readonly counts: RedisSharedCounts;
 
   /** Connects (both the command and the subscriber connection) and subscribes; fails if Redis cannot be reached now. */
   static async connect(opts: RedisClusterOptions): Promise<RedisCluster> {

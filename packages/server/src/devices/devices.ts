@@ -23,7 +23,7 @@ import {
 import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret, secretMatches } from '../auth/credentials.ts';
 import type { Router } from '../messages/router.ts';
-import { RateLimiter } from '../abuse/rate-limiter.ts';
+import type { Limiters } from '../abuse/limiters.ts';
 import { readBody } from '../requests.ts';
 import type { DeviceStore, ProvisioningStore } from '../storage/storage.ts';
 import { provisioningPlugin } from './provisioning.ts';
@@ -35,6 +35,7 @@ export interface DevicesOptions {
   readonly router: Router;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
+  readonly limiters: Limiters;
   readonly provisioningPollMs: number;
 }
 
@@ -46,11 +47,11 @@ const PASSWORD_CHANGES_PER_HOUR = 10;
 const SWEEP_MS = 60_000;
 
 export const devicesPlugin: FastifyPluginAsync<DevicesOptions> = async (app, opts) => {
-  const { storage, auth, router, serverSecret, now } = opts;
-  const tokensByAccount = new RateLimiter({ limit: LIMITS.linkTokensPerMinute, windowMs: 60_000 }, now);
-  const passwordChanges = new RateLimiter({ limit: PASSWORD_CHANGES_PER_HOUR, windowMs: 3_600_000 }, now);
+  const { storage, auth, router, serverSecret, now, limiters } = opts;
+  const tokensByAccount = limiters.make('link-tokens-by-account', { limit: LIMITS.linkTokensPerMinute, windowMs: 60_000 });
+  const passwordChanges = limiters.make('password-changes-by-device', { limit: PASSWORD_CHANGES_PER_HOUR, windowMs: 3_600_000 });
 
-  await app.register(provisioningPlugin, { storage, auth, router, serverSecret, now, pollMs: opts.provisioningPollMs });
+  await app.register(provisioningPlugin, { storage, auth, router, serverSecret, now, limiters, pollMs: opts.provisioningPollMs });
 
   app.post('/v1/devices/link-token', async (req) => {
     const a = await auth.request(req);

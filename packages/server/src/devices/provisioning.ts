@@ -24,7 +24,7 @@ import {
 import type { Authenticator } from '../auth/auth.ts';
 import { hashSecret, secretMatches } from '../auth/credentials.ts';
 import { addressKey } from '../abuse/address.ts';
-import { RateLimiter } from '../abuse/rate-limiter.ts';
+import type { Limiters } from '../abuse/limiters.ts';
 import { readBody } from '../requests.ts';
 import type { Router } from '../messages/router.ts';
 import type { ProvisioningStore } from '../storage/storage.ts';
@@ -36,6 +36,7 @@ export interface ProvisioningOptions {
   readonly router: Pick<Router, 'provisioned' | 'onProvisioned'>;
   readonly serverSecret: Uint8Array;
   readonly now: () => number;
+  readonly limiters: Limiters;
   /** How long a message poll waits (LIMITS.provisioningPollMs; shorter in tests). */
   readonly pollMs: number;
 }
@@ -82,10 +83,10 @@ class Polls {
   }
 }
 
-export const provisioningPlugin: FastifyPluginAsync<ProvisioningOptions> = async (app, { storage, auth, router, serverSecret, now, pollMs }) => {
+export const provisioningPlugin: FastifyPluginAsync<ProvisioningOptions> = async (app, { storage, auth, router, serverSecret, now, limiters, pollMs }) => {
   const polls = new Polls(LIMITS.maxProvisioningPolls);
   router.onProvisioned((id) => polls.wake(id));
-  const opensByAddress = new RateLimiter({ limit: LIMITS.provisioningChannelsPerMinute, windowMs: 60_000 }, now);
+  const opensByAddress = limiters.make('provisioning-channels-by-address', { limit: LIMITS.provisioningChannelsPerMinute, windowMs: 60_000 });
   app.addHook('preClose', async () => polls.release());
 
   const channelParam = (raw: string): string => channelIdDecoder(raw, 'channelId');

@@ -9,7 +9,7 @@ import { findAccount } from '../accounts/lookup.ts';
 import type { Authenticator } from '../auth/auth.ts';
 import { addressKey } from '../abuse/address.ts';
 import { HOUR_MS, MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
-import { RateLimiter } from '../abuse/rate-limiter.ts';
+import type { Limiters } from '../abuse/limiters.ts';
 import { readBody } from '../requests.ts';
 import type { AccountStore, DeviceKeys, DeviceStore, KeyStore } from '../storage/storage.ts';
 
@@ -17,15 +17,16 @@ export interface KeysOptions {
   readonly storage: AccountStore & DeviceStore & KeyStore;
   readonly auth: Authenticator;
   readonly now: () => number;
+  readonly limiters: Limiters;
   readonly abuse: Pick<AbuseLimits, 'bundleFetchesPerMinute' | 'bundleFetchesPerAddressPerMinute' | 'oneTimePreKeysPerDevicePerHour'>;
 }
 
-export const keysPlugin: FastifyPluginAsync<KeysOptions> = async (app, { storage, auth, now, abuse }) => {
-  const byRequester = new RateLimiter({ limit: abuse.bundleFetchesPerMinute, windowMs: MINUTE_MS }, now);
-  const byTarget = new RateLimiter({ limit: abuse.bundleFetchesPerMinute * 3, windowMs: MINUTE_MS }, now);
-  const byAddress = new RateLimiter({ limit: abuse.bundleFetchesPerAddressPerMinute, windowMs: MINUTE_MS }, now);
+export const keysPlugin: FastifyPluginAsync<KeysOptions> = async (app, { storage, auth, now, abuse, limiters }) => {
+  const byRequester = limiters.make('bundle-fetches-by-requester', { limit: abuse.bundleFetchesPerMinute, windowMs: MINUTE_MS });
+  const byTarget = limiters.make('bundle-fetches-by-target', { limit: abuse.bundleFetchesPerMinute * 3, windowMs: MINUTE_MS });
+  const byAddress = limiters.make('bundle-fetches-by-address', { limit: abuse.bundleFetchesPerAddressPerMinute, windowMs: MINUTE_MS });
   // Why per target device and whoever asks: many throwaway accounts must not drain one person's one-time prekeys.
-  const oneTimeByDevice = new RateLimiter({ limit: abuse.oneTimePreKeysPerDevicePerHour, windowMs: HOUR_MS }, now);
+  const oneTimeByDevice = limiters.make('one-time-prekeys-by-device', { limit: abuse.oneTimePreKeysPerDevicePerHour, windowMs: HOUR_MS });
 
   app.put('/v1/keys', async (req) => {
     const a = await auth.request(req);

@@ -11,7 +11,8 @@ import { AccountCache } from '../accounts/lookup.ts';
 import type { Authed } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
-import { RateLimiter } from '../abuse/rate-limiter.ts';
+import type { Limiters } from '../abuse/limiters.ts';
+import type { RateLimiter } from '../abuse/rate-limiter.ts';
 import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope, QueueQuota } from '../storage/storage.ts';
 import { EnqueueBatcher } from './enqueue-batcher.ts';
 import type { Router } from './router.ts';
@@ -24,6 +25,7 @@ export interface SendsDeps {
   readonly router: Router;
   readonly metrics: Metrics;
   readonly now: () => number;
+  readonly limiters: Limiters;
   /** What a send may add to each queue it writes (checked by storage in the same transaction). */
   readonly quota: QueueQuota;
   readonly abuse: Pick<AbuseLimits, 'sendsPerAccountPerMinute' | 'ringsPerPairPerMinute'>;
@@ -39,8 +41,8 @@ export class Sends {
   constructor(private readonly deps: SendsDeps) {
     this.batcher = new EnqueueBatcher(deps.storage);
     this.accounts = new AccountCache(deps.storage);
-    this.sendsByAccount = new RateLimiter({ limit: deps.abuse.sendsPerAccountPerMinute, windowMs: MINUTE_MS }, deps.now);
-    this.ringsByPair = new RateLimiter({ limit: deps.abuse.ringsPerPairPerMinute, windowMs: MINUTE_MS }, deps.now);
+    this.sendsByAccount = deps.limiters.make('sends-by-account', { limit: deps.abuse.sendsPerAccountPerMinute, windowMs: MINUTE_MS });
+    this.ringsByPair = deps.limiters.make('rings-by-pair', { limit: deps.abuse.ringsPerPairPerMinute, windowMs: MINUTE_MS });
   }
 
   /** Counts one send (1:1 or group) against the sender's per-minute allowance; RATE_LIMITED past it. */
