@@ -218,6 +218,9 @@ interface Answer {
  * One device of one account, connected to one node at a time. `nodes()` answers the
  * ports to try, in order of preference; on a dropped socket it moves to the next.
  */
+/** How long a load client waits for the answer to a send before it retries the same message. */
+const ANSWER_TIMEOUT_MS = 15_000;
+
 export class LoadClient {
   private ws: WebSocket | undefined;
   private ready: Promise<void> | undefined;
@@ -334,7 +337,15 @@ export class LoadClient {
     if (!ws) throw Object.assign(new Error('not connected'), { code: 'SERVER_UNREACHABLE' });
     const requestId = this.nextRequest++;
     return new Promise<void>((resolveSent, reject) => {
-      this.answers.set(requestId, { resolve: resolveSent, reject });
+      // Why a bound, as the SDK has: an answer that never comes must end in a retry (or the test's own failure), not a hang.
+      const timer = setTimeout(() => {
+        this.answers.delete(requestId);
+        reject(Object.assign(new Error('no answer in time'), { code: 'TIMEOUT' }));
+      }, ANSWER_TIMEOUT_MS);
+      this.answers.set(requestId, {
+        resolve: () => (clearTimeout(timer), resolveSent()),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
       ws.send(JSON.stringify(build(requestId)));
     });
   }
@@ -353,7 +364,7 @@ export class LoadClient {
       } catch (e) {
         const code = (e as { code?: string }).code ?? 'ERROR';
         errors.push(code);
-        if (code !== 'SERVER_UNREACHABLE' && code !== 'UNAVAILABLE' && code !== 'INTERNAL') throw e;
+        if (code !== 'SERVER_UNREACHABLE' && code !== 'UNAVAILABLE' && code !== 'INTERNAL' && code !== 'TIMEOUT') throw e;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
