@@ -222,6 +222,7 @@ describe('web everyday features', () => {
     expect(await gia.locator('.messages').textContent()).not.toContain('1234');
     await say(gia, 'Great, see you at the lake 🌳');
     await row(hal, 'see you at the lake').waitFor({ timeout: 15_000 });
+    await hal.mouse.move(700, 600);
     await screenshot(hal, 'web-group-reply-reactions');
     await expectAccessible(hal, 'group with reply, reactions, edit and delete');
   }, 150_000);
@@ -294,6 +295,7 @@ describe('web everyday features', () => {
     await row(oz, 'museum tickets').waitFor({ timeout: 15_000 });
     await nia.locator('[data-conversation="oz_"]').click();
     for (const t of ['pizza on Monday?', 'or sushi', 'Pizza it is', 'extra cheese on the pizza']) await say(nia, t);
+    await oz.locator('[data-conversation="nia"]').click();
     await row(oz, 'extra cheese').waitFor({ timeout: 15_000 });
 
     // From the direct chat, the sidebar search finds the group's message; selecting it opens the group there.
@@ -317,7 +319,7 @@ describe('web everyday features', () => {
     // Within a conversation: three matches, newest first, Enter goes to the older ones.
     await nia.locator('[data-conversation="oz_"]').click();
     await nia.getByRole('button', { name: 'Search in conversation' }).click();
-    const field = nia.getByLabel('Search in conversation');
+    const field = nia.getByLabel('Search this chat');
     await field.fill('pizza');
     const count = nia.locator('.search-count');
     await expect.poll(() => count.textContent()).toBe('1 of 3');

@@ -115,7 +115,7 @@ export function ConversationHeader(props: {
         )}
         <button type="button" className="icon-button" aria-label="Search in conversation" title="Search in conversation" onClick={props.onSearch}>
           <svg viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M15.5 14h-.8l-.3-.3A6.5 6.5 0 1 0 14 15.5l.3.3v.8l5 5 1.5-1.5zm-6 0a4.5 4.5 0 1 1 0-9 4.5 4.5 0 0 1 0 9z" />
+            <path d="M15.5 14h-.79l-.28-.27A6.47 6.47 0 0 0 16 9.5 6.5 6.5 0 1 0 9.5 16c1.61 0 3.09-.59 4.23-1.57l.27.28v.79l5 4.99L20.49 19zm-6 0C7.01 14 5 11.99 5 9.5S7.01 5 9.5 5 14 7.01 14 9.5 11.99 14 9.5 14z" />
           </svg>
         </button>
         {props.menuItems.length > 0 && (

@@ -40,8 +40,8 @@ export function ConversationSearch(props: {
       <input
         ref={field}
         type="search"
-        aria-label="Search in conversation"
-        placeholder="Search in this chat"
+        aria-label="Search this chat"
+        placeholder="Search this chat"
         value={term}
         onChange={(e) => setTerm(e.target.value)}
         onKeyDown={(e) => {

@@ -8,7 +8,7 @@ export function SearchBox({ query, onQuery }: { query: string; onQuery: (q: stri
       <input
         type="search"
         aria-label="Search chats"
-        placeholder="Search messages"
+        placeholder="Search chats"
         value={query}
         onChange={(e) => onQuery(e.target.value)}
         onKeyDown={(e) => {
