@@ -103,7 +103,7 @@ async function react(page: Page, text: string, emoji: string) {
 }
 
 /** The quote in a message's bubble: "author|snippet". */
-const quote = (page: Page, text: string) => row(page, text).locator('.quote').evaluate((q) => `${[...(q.querySelector('.quote-author')?.childNodes ?? [])].filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('')}|${q.querySelector('.quote-text')?.textContent}`);
+const quote = (page: Page, text: string) => row(page, text).locator('.quote').evaluate((q) => `${Array.from(q.querySelector('.quote-author')?.childNodes ?? [], (n) => (n.nodeType === Node.TEXT_NODE ? n.textContent : '')).join('')}|${q.querySelector('.quote-text')?.textContent}`);
 
 /** The reaction chips under a message, as their accessible names. */
 const chips = (page: Page, text: string) => row(page, text).locator('.reaction-chip').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')));

@@ -11,7 +11,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { WireError, type ClientEvent, type ConversationId, type ParleyClient } from '@parley/client';
 import { transferKey, type Transfers } from '../attachments/transfers.ts';
-import { explain, explainFailure } from '../errors.ts';
+import { downloadFailureText } from '../attachments/failure-text.ts';
+import { explain } from '../errors.ts';
 import { notifyInBackground } from './notify.ts';
 
 export interface Session {
@@ -68,7 +69,7 @@ export function useSession(client: ParleyClient, openConversation: ConversationI
         if (e.message.attachment?.state === 'downloaded') transfers.clearDownloadFailure(transferKey(e.message));
       }
       // Uploads report their failure to the card that started them (send-file.ts); downloads here.
-      if (e.type === 'attachment-failed' && e.transfer === 'download') transfers.downloadFailed(transferKey(e.message), explainFailure(e.code, e.error));
+      if (e.type === 'attachment-failed' && e.transfer === 'download') transfers.downloadFailed(transferKey(e.message), downloadFailureText(e.code, e.error));
       if (e.type === 'connection') {
         if (e.state === 'open') setConnection(undefined);
         else if (e.state === 'reconnecting') setConnection(explain(e.error));
