@@ -82,7 +82,7 @@ export function ConversationHeader(props: {
       <span className="header-actions">
         {view.kind === 'direct' ? (
           <>
-            {!view.request && (
+            {!view.request && !view.blocked && (
               <>
                 <button className="link header-action" disabled={props.inCall} onClick={() => props.onCall('audio')} title="Voice call">
                   <svg viewBox="0 0 24 24" aria-hidden="true">

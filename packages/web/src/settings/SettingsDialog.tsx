@@ -13,7 +13,7 @@ import { useSettings } from './use-settings.ts';
 
 export function SettingsDialog({ store, client, onClose }: { store: SettingsStore; client: ParleyClient; onClose: () => void }) {
   const settings = useSettings(store);
-  const readReceipts = useReadReceipts(client);
+  const [readReceipts, setReadReceipts] = useReadReceipts(client);
   const me = client.account!;
   return (
     <Dialog label="Settings" onClose={onClose} className="settings">
@@ -34,7 +34,7 @@ export function SettingsDialog({ store, client, onClose }: { store: SettingsStor
       <section className="settings-section" aria-labelledby="privacy-title">
         <h3 id="privacy-title">Privacy</h3>
         <label className="setting">
-          <input type="checkbox" checked={readReceipts} onChange={(e) => void client.setReadReceipts(e.target.checked)} />
+          <input type="checkbox" checked={readReceipts} onChange={(e) => setReadReceipts(e.target.checked)} />
           Read receipts
         </label>
         <p className="muted small">Tell your contacts when you have read their messages (and see when they read yours). For all your devices. People who are not your contacts are never told.</p>

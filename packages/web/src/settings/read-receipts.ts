@@ -8,12 +8,19 @@ import { useEffect, useState } from 'react';
 import type { ParleyClient } from '@parley/client';
 import type { SettingsStore } from './settings.ts';
 
-/** Whether read receipts are on (the default), re-read on the SDK's `settings` events. */
-export function useReadReceipts(client: ParleyClient): boolean {
+/**
+ * Whether read receipts are on (the default), re-read on the SDK's `settings` events, and
+ * a setter that shows the choice at once (the SDK stores and syncs it; on failure it reverts).
+ */
+export function useReadReceipts(client: ParleyClient): [boolean, (on: boolean) => void] {
   const read = () => client.settings().readReceipts !== false;
   const [on, setOn] = useState(read);
   useEffect(() => client.on((e) => e.type === 'settings' && setOn(read())), [client]);
-  return on;
+  const set = (next: boolean) => {
+    setOn(next);
+    client.setReadReceipts(next).catch(() => setOn(read()));
+  };
+  return [on, set];
 }
 
 /** Someone who turned receipts off in an earlier version keeps them off, once the account has no choice of its own. */
