@@ -223,6 +223,7 @@ describe('web everyday features', () => {
     await say(gia, 'Great, see you at the lake 🌳');
     await row(hal, 'see you at the lake').waitFor({ timeout: 15_000 });
     await hal.mouse.move(700, 600);
+    await hal.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await screenshot(hal, 'web-group-reply-reactions');
     await expectAccessible(hal, 'group with reply, reactions, edit and delete');
   }, 150_000);

@@ -17,6 +17,7 @@ import { fileSize, percent } from '../attachments/kind.ts';
 import { transferKey, type Progress, type Upload } from '../attachments/transfers.ts';
 import { colour } from '../ui/Avatar.tsx';
 import type { MenuAnchor } from '../ui/Menu.tsx';
+import { nameColour } from '../ui/name-colour.ts';
 import { clockTime } from '../ui/time.ts';
 import { MessageActions } from './actions/MessageActions.tsx';
 import { messageRules } from './actions/rules.ts';
@@ -313,7 +314,7 @@ function Row(
           }}
         >
           {row.sender && (
-            <span className="sender" style={{ color: colour(m.senderAccountId) }}>
+            <span className="sender" style={{ color: nameColour(m.senderAccountId) }}>
               {row.sender}
             </span>
           )}
