@@ -105,6 +105,8 @@ export function Composer(props: ComposerProps & { compose: Compose | undefined; 
     const r = insertAt(text, emoji, el?.selectionStart ?? text.length, el?.selectionEnd ?? text.length);
     onType(r.text);
     setEmojiOpen(false);
+    // Focus at once (the picker is going); the caret once the new text is rendered.
+    el?.focus();
     requestAnimationFrame(() => {
       el?.focus();
       el?.setSelectionRange(r.caret, r.caret);
