@@ -394,6 +394,11 @@ export class ParleyClient {
     await this.transfers.prune();
   }
 
+  /** Whether we blocked `username` (false for someone we never talked to). */
+  isBlocked(username: string): boolean {
+    return !!this.opts.store.contacts.byUsername(username.toLowerCase())?.blocked;
+  }
+
   unblockContact(username: string): Promise<void> {
     return unblockContact(this.ctx, username);
   }

@@ -56,7 +56,16 @@ export type ClientEvent =
   /** A message's attachment changed state (downloaded, invalid, expired); `message` is as stored now. */
   | { type: 'attachment'; message: StoredMessage }
   /** A download is under way: `done` of `total` bytes (ciphertext), at most every 1%. */
-  | { type: 'attachment-progress'; message: StoredMessage; done: number; total: number };
+  | { type: 'attachment-progress'; message: StoredMessage; done: number; total: number }
+  /**
+   * A transfer failed (never for one cancelled by its `signal`). A download: fired after the
+   * message's new state (`invalid`, `expired`) was committed, or, for a failure worth another try
+   * (the network, the server), with the state left `remote` and what arrived kept to resume from;
+   * `message` is as stored now. An upload: nothing was sent (`fileName` as given). `code` is the
+   * typed error's code, `error` its sentence.
+   */
+  | { type: 'attachment-failed'; transfer: 'download'; message: StoredMessage; code: string; error: string }
+  | { type: 'attachment-failed'; transfer: 'upload'; conversation: ConversationId; fileName?: string; code: string; error: string };
 
 export type Listener = (e: ClientEvent) => void;
 

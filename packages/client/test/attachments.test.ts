@@ -289,4 +289,36 @@ describe('attachments', () => {
     await bob.receives('after');
     expect(bob.client.messages('alice').filter((m) => m.attachment)).toHaveLength(1);
   });
+
+  it('a failed download or upload is an attachment-failed event, after the new state is stored; a cancelled one is not', async () => {
+    const server = await startServer({ maxAttachmentBytes: 100_000 });
+    const { alice, bob } = await contacts(server, { autoDownloadMaxBytes: 0 });
+    await alice.client.attachments.send('bob', bytesSource(fileWith(20_000, 'f')), { fileName: 'gone.bin' });
+    const got = await attachmentArrives(bob);
+    await server.storage.deleteAttachment(got.attachment!.id);
+    const seen: string[] = [];
+    // What the store holds when the event arrives: the failure is already recorded.
+    const off = bob.client.on((e) => {
+      if (e.type === 'attachment-failed' && e.transfer === 'download') seen.push(`${e.code} ${e.message.attachment?.state} ${bob.client.messages('alice').find((m) => m.clientId === got.clientId)?.attachment?.state}`);
+    });
+    await expect(bob.client.attachments.download(got)).rejects.toSatisfy((e) => code(e) === 'ATTACHMENT_UNAVAILABLE');
+    off();
+    expect(seen).toEqual(['ATTACHMENT_UNAVAILABLE expired expired']);
+    const failed = bob.events.filter((e) => e.type === 'attachment-failed');
+    expect(failed).toHaveLength(1);
+    // The state change came first, then the failure.
+    const order = bob.events.filter((e) => (e.type === 'attachment' || e.type === 'attachment-failed') && 'message' in e && e.message.clientId === got.clientId).map((e) => e.type);
+    expect(order).toEqual(['attachment', 'attachment-failed']);
+
+    // An upload over the server's limit: nothing is sent, and the event names the conversation and the file.
+    const bobChat = alice.client.conversation('bob')!;
+    await expect(alice.client.attachments.send('bob', bytesSource(new Uint8Array(200_000)), { fileName: 'big.bin' })).rejects.toSatisfy((e) => code(e) === 'PAYLOAD_TOO_LARGE');
+    expect(alice.events.filter((e) => e.type === 'attachment-failed')).toEqual([{ type: 'attachment-failed', transfer: 'upload', conversation: bobChat, fileName: 'big.bin', code: 'PAYLOAD_TOO_LARGE', error: expect.any(String) }]);
+
+    // Cancelled by its signal: no event.
+    const abort = new AbortController();
+    abort.abort();
+    await expect(alice.client.attachments.send('bob', bytesSource(new Uint8Array(1000)), { fileName: 'cancelled.bin', signal: abort.signal })).rejects.toBeDefined();
+    expect(alice.events.filter((e) => e.type === 'attachment-failed')).toHaveLength(1);
+  });
 });

@@ -21,7 +21,10 @@ describe('blocking', () => {
     await bob.client.acceptRequest('alice');
     const mine = await bob.client.sendText('alice', 'hi alice');
     await alice.receives('hi alice');
+    expect(bob.client.isBlocked('alice')).toBe(false);
     await bob.client.blockContact('alice');
+    expect(bob.client.isBlocked('Alice')).toBe(true);
+    expect(bob.client.isBlocked('nobody')).toBe(false);
     const before = bob.events.length;
     // What alice does now: a message, a reaction to bob's message, a call. Each send succeeds.
     const dropped = await alice.client.sendText('bob', 'are you there?');
@@ -43,6 +46,7 @@ describe('blocking', () => {
     await alice.client.hangupCall(callId);
     // Unblocked: she is a contact again and her messages arrive.
     await bob.client.unblockContact('alice');
+    expect(bob.client.isBlocked('alice')).toBe(false);
     expect(bob.client.isRequest('alice')).toBe(false);
     await alice.client.sendText('bob', 'after unblock');
     await bob.receives('after unblock');

@@ -7,7 +7,7 @@
  * conversation is a ConversationId. On a narrow window the sidebar and the open
  * conversation take turns (style.css), and "Back" closes the conversation.
  */
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ConversationId, ParleyClient } from '@parley/client';
 import { CallScreen } from './call/CallScreen.tsx';
 import { useCall } from './call/use-call.ts';
@@ -25,6 +25,7 @@ import { SafetyNumberDialog } from './safety-number/SafetyNumberDialog.tsx';
 import { SecurityAlerts } from './security/SecurityAlerts.tsx';
 import { callsRelayed, type SettingsStore } from './settings/settings.ts';
 import { SettingsDialog } from './settings/SettingsDialog.tsx';
+import { adoptLegacyReadReceipts } from './settings/read-receipts.ts';
 import { useSettings } from './settings/use-settings.ts';
 import { askForNotifications } from './session/notify.ts';
 import { useClient } from './session/use-client.ts';
@@ -61,13 +62,13 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   const [dialog, setDialog] = useState<OpenDialog>();
   /** The first message that was unread when the open conversation was opened (for the unread marker). */
   const [unread, setUnread] = useState<{ from: number; count: number }>();
+  /** Where to open the conversation (a search result): a row key, and a counter so the same one jumps again. */
+  const [jump, setJump] = useState<{ conversation: ConversationId; key: string; seq: number }>();
   const [transfers] = useState(() => new Transfers());
   const prefs = useSettings(settings);
-  const markRead = useCallback(
-    // Why markSeen when receipts are off: the conversation is read here, and nobody is told.
-    (id: ConversationId) => (settings.get().readReceipts ? client.markRead(id) : client.markSeen(client.messages(id, true))),
-    [client, settings],
-  );
+  // The SDK sends read receipts only while they are on (Settings), and tells our other devices either way.
+  const markRead = useCallback((id: ConversationId) => client.markRead(id), [client]);
+  useEffect(() => adoptLegacyReadReceipts(client, settings), [client, settings]);
   const session = useSession(client, open, markRead, transfers);
   const relayOnly = callsRelayed(prefs);
   const call = useCall(client, relayOnly, { onChange: session.refresh, onError: session.report });
@@ -75,6 +76,7 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   const nameOf = useMemo(() => accountNames(client, conversations), [client, conversations]);
   const view = useMemo(() => (open ? conversationView(client, conversations, open, newChats[open]) : undefined), [client, conversations, open, newChats]);
   const select = (id: ConversationId) => {
+    setJump(undefined);
     const unseen = client.messages(id, true).filter((m) => m.direction === 'in' && m.kind === 'text');
     setUnread(unseen[0] ? { from: unseen[0].rowId, count: unseen.length } : undefined);
     setOpen(id);
@@ -101,6 +103,11 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
         onNewGroup={() => setDialog({ kind: 'new-group' })}
         onCallLog={() => setDialog({ kind: 'call-log' })}
         onSettings={() => setDialog({ kind: 'settings' })}
+        version={session.version}
+        onOpenMessage={(m) => {
+          if (m.conversation !== open) select(m.conversation);
+          setJump((j) => ({ conversation: m.conversation, key: `m${m.rowId}`, seq: (j?.seq ?? 0) + 1 }));
+        }}
       />
       {call.state && (
         <CallScreen
@@ -170,6 +177,12 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
             onCall={(kind) => view.kind === 'direct' && void call.start(view.username, kind)}
             onShowSafetyNumber={(peer) => setDialog({ kind: 'safety-number', peer })}
             onGroupInfo={() => setDialog({ kind: 'group-info' })}
+            jump={jump?.conversation === view.id ? jump : undefined}
+            onBlocked={(username) => {
+              // The SDK no longer lists a blocked person's chat; it stays open here, with the blocked bar.
+              setNewChats((n) => ({ ...n, [view.id]: username }));
+              session.refresh();
+            }}
           />
         ) : (
           <div className="center muted">Select a conversation or start a new one.</div>

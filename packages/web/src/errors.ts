@@ -3,7 +3,7 @@
  * app (some name CLI commands); where the web app offers its own way out, it says
  * that instead.
  */
-import { ClientError, WireError } from '@parley/client';
+import { ClientError, isWireErrorCode, WireError, type ClientErrorCode } from '@parley/client';
 
 export function explain(e: unknown): string {
   if (e instanceof WireError) {
@@ -30,6 +30,11 @@ export function explain(e: unknown): string {
   }
   if (e instanceof ClientError) return sentence(e.message);
   return `Something went wrong: ${(e as Error)?.message ?? String(e)}`;
+}
+
+/** The sentence for a failure the SDK reported as an event (a code and its message), as `explain` says it. */
+export function explainFailure(code: string, message: string): string {
+  return explain(isWireErrorCode(code) ? new WireError(code, message) : new ClientError(code as ClientErrorCode, message));
 }
 
 /** "there is no Parley user named zed; check the spelling" -> "There is no Parley user named zed; check the spelling." */

@@ -115,7 +115,7 @@ describe('web attachments', () => {
     // Ana sends the file with the attach button; uploads are slowed so progress shows.
     await slowAttachments(ana, 'PUT', 400);
     await slowAttachments(ben, 'GET', 300);
-    await ana.getByLabel('Files to send').setInputFiles(join(dir, 'report.pdf'));
+    await pickFile(ana, join(dir, 'report.pdf'));
     const sending = ana.getByRole('progressbar', { name: 'Sending report.pdf' });
     await sending.waitFor({ timeout: 10_000 });
     const card = ana.locator('[data-attachment="upload"]');
@@ -144,6 +144,7 @@ describe('web attachments', () => {
       dt.items.add(new File([new Uint8Array(bytes)], 'view.png', { type: 'image/png' }));
       document.activeElement!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
     }, [...png]);
+    await ana.getByRole('dialog', { name: 'Send view.png to ben' }).getByRole('button', { name: 'Send' }).click();
     const photo = ben.getByRole('button', { name: 'Open photo view.png' });
     await photo.waitFor({ timeout: 30_000 });
     await expect.poll(() => imagesDecoded(ben)).toBe(true);
@@ -173,9 +174,9 @@ describe('web attachments', () => {
     writeFileSync(join(dir, 'cat.png'), gradientPng(320, 240));
     writeFileSync(join(dir, 'notes.txt'), 'x'.repeat(20_000));
     await openChat(cara, 'dov');
-    await cara.getByLabel('Files to send').setInputFiles(join(dir, 'cat.png'));
+    await pickFile(cara, join(dir, 'cat.png'));
     await cara.getByRole('button', { name: 'Open photo cat.png' }).waitFor({ timeout: 30_000 });
-    await cara.getByLabel('Files to send').setInputFiles(join(dir, 'notes.txt'));
+    await pickFile(cara, join(dir, 'notes.txt'));
     await cara.locator('.messages li.out [data-attachment="file"]').filter({ hasText: 'notes.txt' }).waitFor({ timeout: 30_000 });
 
     // Dov has a request with two placeholders, and fetched nothing of them.
@@ -337,7 +338,7 @@ describe('web messenger screens', () => {
     await say(mel, 'Who is in for Saturday? 🚲');
     const dir = tempDir('files');
     writeFileSync(join(dir, 'route.png'), gradientPng(480, 320));
-    await mel.getByLabel('Files to send').setInputFiles(join(dir, 'route.png'));
+    await pickFile(mel, join(dir, 'route.png'));
     await say(mel, 'This is the route 🗺️');
     await mel.getByRole('button', { name: 'Open photo route.png' }).waitFor({ timeout: 30_000 });
     await screenshot(mel, 'web-conversation-list');
@@ -353,6 +354,14 @@ describe('web messenger screens', () => {
     await expectAccessible(ned, 'group with a photo');
   });
 });
+
+/** Picks a file with the attach button and sends it from the preview. */
+async function pickFile(page: Page, path: string) {
+  await page.getByLabel('Files to send').setInputFiles(path);
+  const preview = page.getByRole('dialog', { name: /^Send / });
+  await preview.getByRole('button', { name: 'Send' }).click();
+  await preview.waitFor({ state: 'detached' });
+}
 
 async function createGroupWith(page: Page, name: string, members: string[]) {
   await page.getByRole('button', { name: 'New group' }).click();

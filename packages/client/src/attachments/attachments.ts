@@ -66,6 +66,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** An attachment-failed event's code and sentence for `e`. */
+function failure(e: unknown): { code: string; error: string } {
+  if (e instanceof ClientError || e instanceof WireError) return { code: e.code, error: e.message };
+  return { code: 'INTERNAL', error: e instanceof Error ? e.message : String(e) };
+}
+
 /** The name a message's attachment is kept under on this device (never the sender's file name). */
 export function localName(m: Pick<StoredMessage, 'senderAccountId' | 'clientId'>): string {
   return `${m.senderAccountId}_${m.clientId}`;
@@ -106,22 +112,28 @@ export class Attachments {
   async send(to: string, source: AttachmentSource, options: SendAttachmentOptions = {}): Promise<StoredMessage> {
     const me = requireAccount(this.ctx);
     const conversation = await resolveTarget(this.ctx, to);
-    const pointer = await this.upload(source, options, options);
-    const mine = { senderAccountId: me.accountId, clientId: this.ctx.newId() };
-    const name = localName(mine);
-    let state: AttachmentState = 'remote';
-    this.sending.add(name);
     try {
-      if (options.keepCopy ?? true) {
-        await this.keepCopy(mine, source);
-        state = 'downloaded';
+      const pointer = await this.upload(source, options, options);
+      const mine = { senderAccountId: me.accountId, clientId: this.ctx.newId() };
+      const name = localName(mine);
+      let state: AttachmentState = 'remote';
+      this.sending.add(name);
+      try {
+        if (options.keepCopy ?? true) {
+          await this.keepCopy(mine, source);
+          state = 'downloaded';
+        }
+        return await sendMessage(this.ctx, conversation, options.caption ?? '', { pointer, state }, mine.clientId);
+      } catch (e) {
+        await this.files.delete(name);
+        throw e;
+      } finally {
+        this.sending.delete(name);
       }
-      return await sendMessage(this.ctx, conversation, options.caption ?? '', { pointer, state }, mine.clientId);
     } catch (e) {
-      await this.files.delete(name);
+      // Why not when aborted: cancelling is the person's choice, not a failure to show.
+      if (!options.signal?.aborted) this.ctx.events.emit({ type: 'attachment-failed', transfer: 'upload', conversation, ...(options.fileName ? { fileName: options.fileName } : {}), ...failure(e) });
       throw e;
-    } finally {
-      this.sending.delete(name);
     }
   }
 
@@ -235,7 +247,13 @@ export class Attachments {
     const name = localName(m);
     const running = this.downloads.get(name);
     if (running) return running;
-    const p = this.fetchAndStore(m, pointerOf(a), name, opts).finally(() => this.downloads.delete(name));
+    const p = this.fetchAndStore(m, pointerOf(a), name, opts)
+      .catch((e: unknown) => {
+        // After fetchAndStore committed any new state (invalid, expired), so the event reports it.
+        if (!opts.signal?.aborted && !this.closed) this.ctx.events.emit({ type: 'attachment-failed', transfer: 'download', message: this.current(m), ...failure(e) });
+        throw e;
+      })
+      .finally(() => this.downloads.delete(name));
     this.downloads.set(name, p);
     return p;
   }

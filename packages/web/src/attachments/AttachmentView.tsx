@@ -4,8 +4,10 @@
  * preview: a placeholder says what it is and "Accept to see this file". A file
  * that did not verify is an error card, never a broken image; one the server no
  * longer has says so. Otherwise: an image (the sender's preview, blurred, while it
- * downloads; a button that opens the viewer once here), a voice-note player, or a
- * file card with its size, progress while it moves, and Download / Save.
+ * downloads; a button that opens the viewer once here), a voice-note player, a
+ * video player, or a file card with its size, progress while it moves, and
+ * Download / Save. A download that failed (the SDK's attachment-failed) says why
+ * on its card, with Retry.
  * Bytes come only from the SDK (`client.attachments`), as object URLs revoked when
  * the row goes away.
  */
@@ -21,6 +23,10 @@ export interface AttachmentViewProps {
   /** Ours, a contact's, or in an accepted group (client.attachments.allowed). */
   readonly allowed: boolean;
   readonly progress: Progress | undefined;
+  /** Why its last download failed, until retried. */
+  readonly failure: string | undefined;
+  /** Downloads it (again), clearing the failure first. */
+  readonly onDownload: () => void;
   readonly onOpenImage: (message: StoredMessage) => void;
 }
 
@@ -63,13 +69,14 @@ export function AttachmentView(props: AttachmentViewProps) {
   }
   if (kind === 'image') return <ImageAttachment {...props} />;
   if (kind === 'voice' && a.state === 'downloaded') return <VoiceNote client={props.client} message={message} />;
+  if (kind === 'video' && a.state === 'downloaded') return <VideoAttachment {...props} />;
   return <FileCard {...props} />;
 }
 
 function FileIcon({ kind }: { kind: ReturnType<typeof attachmentKind> }) {
   return (
     <span className="file-icon" aria-hidden="true">
-      {kind === 'image' ? '🖼' : kind === 'voice' ? '🎤' : '📄'}
+      {kind === 'image' ? '🖼' : kind === 'voice' ? '🎤' : kind === 'video' ? '🎬' : '📄'}
     </span>
   );
 }
@@ -126,6 +133,7 @@ function ImageAttachment(props: AttachmentViewProps) {
     );
   }
   const thumb = a.thumbnail ? `data:image/jpeg;base64,${base64(a.thumbnail)}` : undefined;
+  if (props.failure) return <FileCard {...props} />;
   return (
     <div className="image-attachment pending" style={ratio ? { aspectRatio: ratio } : undefined} data-attachment="image-pending">
       {thumb && <img src={thumb} alt="" className="thumbnail" onError={(e) => (e.currentTarget.hidden = true)} />}
@@ -135,42 +143,19 @@ function ImageAttachment(props: AttachmentViewProps) {
         ) : downloaded ? (
           <span className="small">Loading…</span>
         ) : (
-          <DownloadButton client={client} message={message} label={`Download photo (${fileSize(a.size)})`} />
+          <DownloadButton onDownload={props.onDownload} label={`Download photo (${fileSize(a.size)})`} />
         )}
       </span>
     </div>
   );
 }
 
-function DownloadButton({ client, message, label }: { client: ParleyClient; message: StoredMessage; label: string }) {
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
+function DownloadButton({ onDownload, label, name }: { onDownload: () => void; label: string; name?: string }) {
+  // Why no error here: a failed download comes back as the SDK's attachment-failed, shown on the card.
   return (
-    <>
-      <button
-        type="button"
-        className="small-button"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          setError(undefined);
-          client.attachments.download(message).then(
-            () => setBusy(false),
-            (e) => {
-              setBusy(false);
-              setError(explain(e));
-            },
-          );
-        }}
-      >
-        {label}
-      </button>
-      {error && (
-        <span className="error small" role="alert">
-          {error}
-        </span>
-      )}
-    </>
+    <button type="button" className="small-button" aria-label={name} onClick={onDownload}>
+      {label}
+    </button>
   );
 }
 
@@ -196,7 +181,7 @@ function FileCard(props: AttachmentViewProps & { note?: string }) {
     }
   };
   return (
-    <div className="attachment-card" data-attachment="file">
+    <div className={props.failure && !props.progress ? 'attachment-card failed' : 'attachment-card'} data-attachment={props.failure && !props.progress ? 'failed' : 'file'}>
       <FileIcon kind={kind} />
       <span className="file-text">
         <span className="file-name" title={name}>
@@ -205,6 +190,11 @@ function FileCard(props: AttachmentViewProps & { note?: string }) {
         <span className="small file-size">{fileSize(a.size)}</span>
         {props.progress && <ProgressBar progress={props.progress} label={`Downloading ${name}`} />}
         {props.note && <span className="small">{props.note}</span>}
+        {props.failure && !props.progress && (
+          <span className="error small download-error" role="alert">
+            Download failed: {props.failure}
+          </span>
+        )}
         {error && (
           <span className="error small" role="alert">
             {error}
@@ -216,7 +206,7 @@ function FileCard(props: AttachmentViewProps & { note?: string }) {
           Save
         </button>
       ) : (
-        !props.progress && <DownloadButton client={client} message={message} label="Download" />
+        !props.progress && <DownloadButton onDownload={props.onDownload} label={props.failure ? 'Retry' : 'Download'} name={props.failure ? `Retry downloading ${name}` : undefined} />
       )}
     </div>
   );
@@ -233,6 +223,19 @@ function VoiceNote({ client, message }: { client: ParleyClient; message: StoredM
       </span>
       {url ? <audio controls preload="metadata" src={url} aria-label={label} /> : <span className="small">Loading…</span>}
       <span className="small">{voiceLength(message.attachment.durationMs)}</span>
+    </div>
+  );
+}
+
+function VideoAttachment({ client, message }: AttachmentViewProps) {
+  const { url, error } = useBlobUrl(client, message, true);
+  const a = message.attachment;
+  const name = a.fileName ?? 'Video';
+  if (error) return <span className="error small">{error}</span>;
+  const ratio = a.width && a.height ? `${a.width} / ${a.height}` : undefined;
+  return (
+    <div className="video-attachment" data-attachment="video">
+      {url ? <video controls preload="metadata" src={url} aria-label={`Video ${name}`} style={ratio ? { aspectRatio: ratio } : undefined} /> : <span className="small">Loading…</span>}
     </div>
   );
 }

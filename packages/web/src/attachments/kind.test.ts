@@ -10,6 +10,9 @@ describe('attachment kinds', () => {
     expect(attachmentKind({ contentType: 'audio/webm' })).toBe('file');
     expect(attachmentKind({ contentType: 'text/html', voiceNote: true })).toBe('file');
     expect(attachmentKind({ contentType: 'application/pdf' })).toBe('file');
+    expect(attachmentKind({ contentType: 'video/mp4' })).toBe('video');
+    expect(attachmentKind({ contentType: 'video/webm' })).toBe('video');
+    expect(attachmentKind({ contentType: 'video/x-msvideo' })).toBe('file');
   });
 
   it('writes sizes as file managers do', () => {

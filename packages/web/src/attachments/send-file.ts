@@ -3,7 +3,8 @@
  * images their size and a tiny preview (a JPEG of at most 4 KB, shown to contacts
  * before the image itself arrives), then the SDK's encrypted chunked upload, with
  * progress and cancelling through Transfers. A changed safety number is handed up
- * as the composer's sends are; other failures stay on the file's card.
+ * as the composer's sends are; other failures stay on the file's card, with Retry
+ * (the same file sent again).
  */
 import { blobSource, ClientError, type ConversationId, type ParleyClient } from '@parley/client';
 import { explain } from '../errors.ts';
@@ -21,6 +22,8 @@ export interface SendTarget {
 }
 
 export interface SendFileOptions {
+  /** Text sent with the file (the preview's caption field). */
+  readonly caption?: string;
   readonly voiceNote?: boolean;
   readonly durationMs?: number;
   readonly onIdentityChanged?: (username: string, safetyNumber: string) => void;
@@ -43,6 +46,7 @@ export async function sendFile(client: ParleyClient, transfers: Transfers, targe
       ...(image ?? {}),
       ...(options.voiceNote ? { voiceNote: true } : {}),
       ...(options.durationMs !== undefined ? { durationMs: Math.round(options.durationMs) } : {}),
+      ...(options.caption ? { caption: options.caption } : {}),
       signal: abort.signal,
       onProgress: (done, total) => transfers.uploadProgress(id, done, total),
     });
@@ -53,7 +57,7 @@ export async function sendFile(client: ParleyClient, transfers: Transfers, targe
       transfers.removeUpload(id);
       const { username, safetyNumber } = e.details;
       options.onIdentityChanged(typeof username === 'string' ? username : '', typeof safetyNumber === 'string' ? safetyNumber : '');
-    } else transfers.uploadFailed(id, explain(e));
+    } else transfers.uploadFailed(id, explain(e), () => void sendFile(client, transfers, target, file, name, options));
   } finally {
     options.onSent?.();
   }

@@ -47,4 +47,28 @@ describe('transfers', () => {
     t.downloadEnded(key);
     expect(t.get()).toBe(s);
   });
+
+  it('a failed upload can be retried once (its card goes, the retry starts a new one); a failed download is shown until cleared', () => {
+    const t = new Transfers();
+    let retried = 0;
+    t.startUpload(upload, () => undefined);
+    t.uploadFailed('u1', 'Not sent.', () => retried++);
+    expect(t.canRetryUpload('u1')).toBe(true);
+    t.retryUpload('u1');
+    t.retryUpload('u1');
+    expect(retried).toBe(1);
+    expect(t.get().uploads).toEqual([]);
+    expect(t.canRetryUpload('u1')).toBe(false);
+
+    const key = transferKey({ senderAccountId: 'bob', clientId: 'c-2' });
+    t.downloadProgress(key, 10, 100);
+    t.downloadFailed(key, 'The server cannot be reached.');
+    expect(t.get().downloads).toEqual({});
+    expect(t.get().failedDownloads).toEqual({ [key]: 'The server cannot be reached.' });
+    t.clearDownloadFailure(key);
+    expect(t.get().failedDownloads).toEqual({});
+    const s = t.get();
+    t.clearDownloadFailure(key);
+    expect(t.get()).toBe(s);
+  });
 });

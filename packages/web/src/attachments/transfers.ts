@@ -2,7 +2,8 @@
  * Files moving between this browser and the server, for the progress shown on file
  * cards: uploads (a file being sent has no message yet, so its card is drawn from
  * here, at the end of its conversation) and downloads (by message, from the SDK's
- * 'attachment-progress' events). A small external store for React's
+ * 'attachment-progress' events), and downloads that failed (from 'attachment-failed',
+ * until retried or downloaded). A small external store for React's
  * useSyncExternalStore: `get` answers the same object until something changed.
  * Owns no bytes and no SDK calls (send-file.ts and the session hook drive it).
  */
@@ -18,7 +19,7 @@ export interface Upload {
   /** Ciphertext bytes sent so far, of `total`. */
   readonly done: number;
   readonly total: number;
-  /** Why it failed (a sentence); the card stays until dismissed. */
+  /** Why it failed (a sentence); the card stays until dismissed or retried. */
   readonly error?: string;
 }
 
@@ -31,6 +32,8 @@ export interface TransfersState {
   readonly uploads: readonly Upload[];
   /** Downloads under way, by `transferKey` of their message. */
   readonly downloads: Readonly<Record<string, Progress>>;
+  /** Why a message's download failed (a sentence), by `transferKey`, until it is retried or arrives. */
+  readonly failedDownloads: Readonly<Record<string, string>>;
 }
 
 /** A message's key for downloads (the SDK's own identity of a message: sender and client id). */
@@ -39,9 +42,10 @@ export function transferKey(m: Pick<StoredMessage, 'senderAccountId' | 'clientId
 }
 
 export class Transfers {
-  private state: TransfersState = { uploads: [], downloads: {} };
+  private state: TransfersState = { uploads: [], downloads: {}, failedDownloads: {} };
   private readonly listeners = new Set<() => void>();
   private readonly cancels = new Map<string, () => void>();
+  private readonly retries = new Map<string, () => void>();
 
   readonly get = (): TransfersState => this.state;
 
@@ -60,15 +64,30 @@ export class Transfers {
     this.updateUpload(id, (u) => (u.done === done && u.total === total ? u : { ...u, done, total }));
   }
 
-  uploadFailed(id: string, error: string): void {
+  /** The upload failed; `retry` (if given) sends the same file again. */
+  uploadFailed(id: string, error: string, retry?: () => void): void {
     this.cancels.delete(id);
+    if (retry) this.retries.set(id, retry);
     this.updateUpload(id, (u) => ({ ...u, error }));
+  }
+
+  /** Whether a failed upload can be sent again. */
+  canRetryUpload(id: string): boolean {
+    return this.retries.has(id);
+  }
+
+  /** Sends a failed upload's file again (its card is replaced by the new attempt's). */
+  retryUpload(id: string): void {
+    const retry = this.retries.get(id);
+    this.removeUpload(id);
+    retry?.();
   }
 
   /** The upload finished (its message is stored now), was cancelled, or its failure was dismissed. */
   removeUpload(id: string): void {
     if (!this.state.uploads.some((u) => u.id === id)) return;
     this.cancels.delete(id);
+    this.retries.delete(id);
     this.set({ ...this.state, uploads: this.state.uploads.filter((u) => u.id !== id) });
   }
 
@@ -89,6 +108,19 @@ export class Transfers {
     if (!(key in this.state.downloads)) return;
     const { [key]: _, ...rest } = this.state.downloads;
     this.set({ ...this.state, downloads: rest });
+  }
+
+  /** The download failed (the SDK's attachment-failed): its card says why and offers Retry. */
+  downloadFailed(key: string, error: string): void {
+    const { [key]: _, ...downloads } = this.state.downloads;
+    this.set({ ...this.state, downloads, failedDownloads: { ...this.state.failedDownloads, [key]: error } });
+  }
+
+  /** A new attempt started, or the file arrived: the failure is no longer shown. */
+  clearDownloadFailure(key: string): void {
+    if (!(key in this.state.failedDownloads)) return;
+    const { [key]: _, ...rest } = this.state.failedDownloads;
+    this.set({ ...this.state, failedDownloads: rest });
   }
 
   private updateUpload(id: string, f: (u: Upload) => Upload): void {

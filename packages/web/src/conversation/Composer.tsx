@@ -1,18 +1,21 @@
 /**
  * Writing a message: text with typing notices (started, and stopped after 3 s
  * without a key), the emoji picker, files from the attach button or pasted into
- * the field (drag-and-drop is the conversation screen's), and voice notes. Sending
- * keeps the text when it failed. A changed safety number (of the person, or of a
- * group member) stops the send and is handed up with whose it is.
+ * the field (handed up for their preview; drag-and-drop is the conversation
+ * screen's), and voice notes. It can also be replying to a message or editing one
+ * of ours (the banner above says which; cancel or Escape ends it). Sending keeps the
+ * text when it failed. A changed safety number (of the person, or of a group
+ * member) stops the send and is handed up with whose it is.
  */
-import { useRef, useState } from 'react';
-import { ClientError, type ConversationId, type ParleyClient } from '@parley/client';
+import { useEffect, useRef, useState } from 'react';
+import { ClientError, type ConversationId, type ParleyClient, type StoredMessage } from '@parley/client';
 import { sendFile } from '../attachments/send-file.ts';
 import type { Transfers } from '../attachments/transfers.ts';
 import { VoiceRecorder } from '../attachments/VoiceRecorder.tsx';
 import { insertAt } from '../emoji/emoji-data.ts';
 import { EmojiPicker } from '../emoji/EmojiPicker.tsx';
 import { explain } from '../errors.ts';
+import { ComposerContext, type ComposeMode } from './reply/ComposerContext.tsx';
 
 const TYPING_IDLE_MS = 3000;
 
@@ -26,19 +29,37 @@ export interface ComposerProps {
   readonly onIdentityChanged: (username: string, safetyNumber: string) => void;
 }
 
-/** Sends each file as its own message (the conversation screen uses this for dropped files too). */
-export function sendFiles(props: Pick<ComposerProps, 'client' | 'to' | 'conversation' | 'transfers' | 'onSent' | 'onIdentityChanged'>, files: Iterable<File>): void {
+/** Replying to or editing `message`, with what the banner shows. */
+export type Compose = ComposeMode & { readonly message: StoredMessage };
+
+/** Sends each file as its own message, the caption with the first (from the file preview). */
+export function sendFiles(props: Pick<ComposerProps, 'client' | 'to' | 'conversation' | 'transfers' | 'onSent' | 'onIdentityChanged'>, files: Iterable<File>, caption = ''): void {
+  let first = true;
   for (const f of files) {
+    const withCaption = first && caption ? { caption } : {};
+    first = false;
     void sendFile(props.client, props.transfers, { to: props.to, conversation: props.conversation }, f, f.name || 'file', {
+      ...withCaption,
       onSent: props.onSent,
       onIdentityChanged: (u, n) => props.onIdentityChanged(u || props.to, n),
     });
   }
 }
 
-export function Composer(props: ComposerProps) {
-  const { client, to } = props;
+export function Composer(props: ComposerProps & { compose: Compose | undefined; onComposeEnd: () => void; onFiles: (files: File[]) => void }) {
+  const { client, to, compose } = props;
   const [text, setText] = useState('');
+  // Replying or editing starts with the field focused; editing puts the message's text in it.
+  useEffect(() => {
+    if (!compose) return;
+    if (compose.kind === 'edit') setText(compose.message.body);
+    requestAnimationFrame(() => input.current?.focus());
+  }, [compose]);
+  const endCompose = (keepText: boolean) => {
+    if (compose?.kind === 'edit' && !keepText) setText('');
+    props.onComposeEnd();
+    input.current?.focus();
+  };
   const [error, setError] = useState<string>();
   const [emojiOpen, setEmojiOpen] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -65,7 +86,11 @@ export function Composer(props: ComposerProps) {
       void client.sendTyping(to, false);
     }
     try {
-      await client.sendText(to, body);
+      if (compose?.kind === 'edit') {
+        if (body !== compose.message.body) await client.editMessage(compose.message, body);
+      } else if (compose?.kind === 'reply') await client.reply(compose.message, body);
+      else await client.sendText(to, body);
+      if (compose) props.onComposeEnd();
     } catch (err) {
       if (err instanceof ClientError && err.code === 'IDENTITY_CHANGED') {
         const { username, safetyNumber } = err.details;
@@ -80,6 +105,8 @@ export function Composer(props: ComposerProps) {
     const r = insertAt(text, emoji, el?.selectionStart ?? text.length, el?.selectionEnd ?? text.length);
     onType(r.text);
     setEmojiOpen(false);
+    // Focus at once (the picker is going); the caret once the new text is rendered.
+    el?.focus();
     requestAnimationFrame(() => {
       el?.focus();
       el?.setSelectionRange(r.caret, r.caret);
@@ -92,6 +119,7 @@ export function Composer(props: ComposerProps) {
           {error}
         </p>
       )}
+      {compose && <ComposerContext mode={compose} onCancel={() => endCompose(false)} />}
       <form className="composer" onSubmit={send}>
         {emojiOpen && (
           <EmojiPicker
@@ -119,21 +147,27 @@ export function Composer(props: ComposerProps) {
           hidden
           aria-label="Files to send"
           onChange={(e) => {
-            if (e.target.files) sendFiles(props, Array.from(e.target.files));
+            if (e.target.files) props.onFiles(Array.from(e.target.files));
             e.target.value = '';
           }}
         />
         <input
           ref={input}
           aria-label="Message"
-          placeholder={`Message ${props.title}`}
+          placeholder={compose?.kind === 'edit' ? 'Edit message' : `Message ${props.title}`}
           value={text}
           onChange={(e) => onType(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && compose) {
+              e.preventDefault();
+              endCompose(false);
+            }
+          }}
           onPaste={(e) => {
             const files = Array.from(e.clipboardData.files);
             if (files.length === 0) return;
             e.preventDefault();
-            sendFiles(props, files);
+            props.onFiles(files);
           }}
         />
         <VoiceRecorder
@@ -147,7 +181,7 @@ export function Composer(props: ComposerProps) {
           }
         />
         <button type="submit" disabled={!text.trim()}>
-          Send
+          {compose?.kind === 'edit' ? 'Save' : 'Send'}
         </button>
       </form>
     </>

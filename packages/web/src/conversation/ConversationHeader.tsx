@@ -1,10 +1,14 @@
 /**
  * The top of a conversation: who it is with (a person, or a group with its member
- * count), who is typing, and the actions: calls and the safety number for a
- * person, the group info for a group.
+ * count), who is typing, the disappearing-message timer when one is on, and the
+ * actions: calls and the safety number for a person, the group info for a group,
+ * search in the conversation, and the "More options" menu (disappearing messages,
+ * block).
  */
 import { useEffect, useState } from 'react';
+import { describeTimer } from '@parley/client';
 import { Avatar } from '../ui/Avatar.tsx';
+import { MenuButton, type MenuAnchor, type MenuItem } from '../ui/Menu.tsx';
 import type { ConversationView } from './view.ts';
 
 /** A typing notice older than this is stale (the "stopped" may have been lost). */
@@ -29,8 +33,13 @@ export function ConversationHeader(props: {
   onCall: (kind: 'audio' | 'video') => void;
   onShowSafetyNumber: () => void;
   onGroupInfo: () => void;
+  /** The disappearing-message timer in seconds (0: off). */
+  timer: number;
+  onSearch: () => void;
+  menuItems: readonly MenuItem[];
 }) {
   const { view } = props;
+  const [menu, setMenu] = useState<MenuAnchor>();
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 1000);
@@ -52,7 +61,18 @@ export function ConversationHeader(props: {
       <span className="header-who">
         <Avatar name={view.title} colourKey={view.id} group={view.kind === 'group'} size={38} />
         <span className="header-text">
-          <strong>{view.title}</strong>
+          <span className="header-title">
+            <strong>{view.title}</strong>
+            {props.timer > 0 && (
+              <span className="header-timer small" title={`Disappearing messages: ${describeTimer(props.timer)}`}>
+                <svg viewBox="0 0 24 24" aria-hidden="true">
+                  <path d="M15 1H9v2h6zm-4 13h2V8h-2zm8-6.6 1.4-1.4c-.4-.5-.9-1-1.4-1.4L17.6 6A9 9 0 1 0 21 13a9 9 0 0 0-2-5.6zM12 20a7 7 0 1 1 0-14 7 7 0 0 1 0 14z" />
+                </svg>
+                <span className="visually-hidden">Disappearing messages: </span>
+                {describeTimer(props.timer)}
+              </span>
+            )}
+          </span>
           {/* One live region for both, so the typing notice is announced when it appears. */}
           <span className="muted small subtitle" role="status">
             {typing ? <span className="typing">{typing}</span> : members}
@@ -62,7 +82,7 @@ export function ConversationHeader(props: {
       <span className="header-actions">
         {view.kind === 'direct' ? (
           <>
-            {!view.request && (
+            {!view.request && !view.blocked && (
               <>
                 <button className="link header-action" disabled={props.inCall} onClick={() => props.onCall('audio')} title="Voice call">
                   <svg viewBox="0 0 24 24" aria-hidden="true">
@@ -92,6 +112,18 @@ export function ConversationHeader(props: {
             </svg>
             <span className="action-label">Group info</span>
           </button>
+        )}
+        <button type="button" className="icon-button" aria-label="Search in conversation" title="Search in conversation" onClick={props.onSearch}>
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M15.5 14h-.79l-.28-.27A6.47 6.47 0 0 0 16 9.5 6.5 6.5 0 1 0 9.5 16c1.61 0 3.09-.59 4.23-1.57l.27.28v.79l5 4.99L20.49 19zm-6 0C7.01 14 5 11.99 5 9.5S7.01 5 9.5 5 14 7.01 14 9.5 11.99 14 9.5 14z" />
+          </svg>
+        </button>
+        {props.menuItems.length > 0 && (
+          <MenuButton label="More options" items={props.menuItems} open={menu} onOpenChange={setMenu}>
+            <svg viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M12 8a2 2 0 1 0 0-4 2 2 0 0 0 0 4zm0 2a2 2 0 1 0 0 4 2 2 0 0 0 0-4zm0 6a2 2 0 1 0 0 4 2 2 0 0 0 0-4z" />
+            </svg>
+          </MenuButton>
         )}
       </span>
     </header>

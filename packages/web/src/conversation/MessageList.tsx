@@ -5,16 +5,27 @@
  * the last message the cards of files still uploading. Virtualized: only the rows in view, plus some
  * overscan, are in the DOM; the rest is padding computed from measured heights
  * (estimated until a row was shown), so 10,000 messages render as fast as 10.
- * While the person is at the bottom, it follows new messages.
+ * While the person is at the bottom, it follows new messages. A message shows its
+ * quote (a reply), reactions, "edited", or that it was deleted; its actions
+ * (actions/) open from beside it or with a right click. `jump` scrolls to a message
+ * (a quote's original, a search result) and highlights it for a moment.
  */
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type Ref } from 'react';
-import type { ParleyClient, StoredAttachment, StoredMessage } from '@parley/client';
+import type { ParleyClient, Quote, StoredAttachment, StoredMessage } from '@parley/client';
 import { AttachmentView } from '../attachments/AttachmentView.tsx';
 import { fileSize, percent } from '../attachments/kind.ts';
 import { transferKey, type Progress, type Upload } from '../attachments/transfers.ts';
 import { colour } from '../ui/Avatar.tsx';
+import type { MenuAnchor } from '../ui/Menu.tsx';
+import { nameColour } from '../ui/name-colour.ts';
 import { clockTime } from '../ui/time.ts';
+import { MessageActions } from './actions/MessageActions.tsx';
+import { messageRules } from './actions/rules.ts';
 import { MessageBody } from './MessageBody.tsx';
+import { ReactionChips } from './reactions/ReactionChips.tsx';
+import { reactionChips, type ReactionChip } from './reactions/summary.ts';
+import { QuoteBlock } from './reply/QuoteBlock.tsx';
+import { quoteAuthor, quoteSnippet } from './reply/quote-text.ts';
 import { Ticks } from './Ticks.tsx';
 import type { TimelineRow } from './timeline.ts';
 import { rowOffsets, visibleRange } from './virtual-window.ts';
@@ -36,10 +47,42 @@ export interface MessageListProps {
   /** This conversation's files being sent. */
   readonly uploads: readonly Upload[];
   readonly onCancelUpload: (id: string) => void;
+  readonly onRetryUpload: ((id: string) => void) | undefined;
   readonly onOpenImage: (message: StoredMessage) => void;
+  /** Why downloads failed, by transfer key. */
+  readonly failedDownloads: Readonly<Record<string, string>>;
+  readonly onDownload: (message: StoredMessage) => void;
+  /** Our account id. */
+  readonly me: string;
+  readonly nameOf: (accountId: string) => string;
+  /** We can write here (replies, reactions, edits and deletes are offered). */
+  readonly canSend: boolean;
+  /** The conversation's search term, marked in the messages. */
+  readonly highlight: string | undefined;
+  /** Scroll to this row and highlight it (a new `seq` jumps again). */
+  readonly jump: { readonly key: string; readonly seq: number } | undefined;
+  readonly actions: MessageHandlers;
 }
 
-export function MessageList({ client, rows, linksAllowed, downloads, uploads, onCancelUpload, onOpenImage }: MessageListProps) {
+/** What the person does to a message. */
+export interface MessageHandlers {
+  readonly onReply: (m: StoredMessage) => void;
+  readonly onReact: (m: StoredMessage, anchor: DOMRect) => void;
+  readonly onToggleReaction: (m: StoredMessage, chip: ReactionChip) => void;
+  readonly onEdit: (m: StoredMessage) => void;
+  readonly onDelete: (m: StoredMessage) => void;
+  /** Go to a quote's original (a row key). */
+  readonly onJump: (key: string) => void;
+}
+
+/** A message's key among the rows: its author and content id. */
+const idKey = (author: string, id: string) => `${author}/${id}`;
+
+/** How long a message that was jumped to stays highlighted. */
+const FLASH_MS = 2000;
+
+export function MessageList(props: MessageListProps) {
+  const { client, rows, linksAllowed, downloads, uploads, onCancelUpload, onOpenImage, jump } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const heights = useRef(new Map<string, number>());
   const [measured, setMeasured] = useState(0);
@@ -107,18 +150,65 @@ export function MessageList({ client, rows, linksAllowed, downloads, uploads, on
     readView();
   };
 
+  /** Rows by the message they show (quotes find their original here). */
+  const byId = useMemo(() => new Map(rows.flatMap((r) => (r.kind === 'message' ? [[idKey(r.message.senderAccountId, r.message.clientId), r]] : []))), [rows]);
+  const [menu, setMenu] = useState<{ key: string; anchor: MenuAnchor }>();
+  const [flash, setFlash] = useState<string>();
+  const offsetsRef = useRef(offsets);
+  offsetsRef.current = offsets;
+
+  // A jump: scroll the estimated place into view, then (once rendered and measured) centre the row itself.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!jump || !el) return;
+    const i = rows.findIndex((r) => r.key === jump.key);
+    if (i < 0) return;
+    atBottom.current = false;
+    el.scrollTop = Math.max(0, offsetsRef.current[i]! - el.clientHeight / 3);
+    readView();
+    setFlash(jump.key);
+    let frames = 0;
+    let raf = 0;
+    const settle = () => {
+      el.querySelector(`[data-key="${CSS.escape(jump.key)}"]`)?.scrollIntoView({ block: 'center' });
+      if (++frames < 4) raf = requestAnimationFrame(settle);
+    };
+    raf = requestAnimationFrame(settle);
+    const t = setTimeout(() => setFlash(undefined), FLASH_MS);
+    return () => {
+      cancelAnimationFrame(raf);
+      clearTimeout(t);
+    };
+    // Why only `jump`: new rows arriving must not jump again.
+  }, [jump]);
+
   return (
     // Why focusable: a scrolling area must be reachable to scroll it with the keyboard.
     <div className="messages" ref={scroller} onScroll={onScroll} tabIndex={0} role="region" aria-label="Conversation history">
       <ol style={{ paddingTop: EDGE_PX + offsets[start]!, paddingBottom: EDGE_PX + total - offsets[end]! }}>
         {rows.slice(start, end).map((row, i) => (
-          <Row key={row.key} client={client} row={row} linksAllowed={linksAllowed} downloads={downloads} onOpenImage={onOpenImage} position={start + i + 1} count={rows.length} measure={observe} />
+          <Row
+            key={row.key}
+            {...props}
+            client={client}
+            row={row}
+            linksAllowed={linksAllowed}
+            downloads={downloads}
+            onOpenImage={onOpenImage}
+            position={start + i + 1}
+            count={rows.length}
+            measure={observe}
+            flash={flash === row.key}
+            menu={menu?.key === row.key ? menu.anchor : undefined}
+            onMenu={(anchor) => setMenu(anchor ? { key: row.key, anchor } : undefined)}
+            original={row.kind === 'message' && row.message.quote ? byId.get(idKey(row.message.quote.author, row.message.quote.id)) : undefined}
+          />
         ))}
       </ol>
       {uploads.length > 0 && (
         <ol className="uploads" aria-label="Files being sent">
           {uploads.map((u) => (
-            <UploadCard key={u.id} upload={u} onCancel={() => onCancelUpload(u.id)} />
+            <UploadCard key={u.id} upload={u} onCancel={() => onCancelUpload(u.id)} onRetry={props.onRetryUpload && (() => props.onRetryUpload!(u.id))} />
           ))}
         </ol>
       )}
@@ -143,14 +233,14 @@ function Headings({ row }: { row: TimelineRow }) {
   );
 }
 
-function UploadCard({ upload, onCancel }: { upload: Upload; onCancel: () => void }) {
+function UploadCard({ upload, onCancel, onRetry }: { upload: Upload; onCancel: () => void; onRetry: (() => void) | undefined }) {
   const p = percent(upload.done, upload.total);
   return (
     <li className="out run-start run-end">
       <div className="bubble">
         <div className="attachment-card" data-attachment="upload">
           <span className="file-icon" aria-hidden="true">
-            {upload.kind === 'image' ? '🖼' : upload.kind === 'voice' ? '🎤' : '📄'}
+            {upload.kind === 'image' ? '🖼' : upload.kind === 'voice' ? '🎤' : upload.kind === 'video' ? '🎬' : '📄'}
           </span>
           <span className="file-text">
             <span className="file-name">{upload.fileName}</span>
@@ -168,6 +258,11 @@ function UploadCard({ upload, onCancel }: { upload: Upload; onCancel: () => void
               </span>
             )}
           </span>
+          {upload.error && onRetry && (
+            <button type="button" className="small-button" aria-label={`Retry sending ${upload.fileName}`} onClick={onRetry}>
+              Retry
+            </button>
+          )}
           <button type="button" className="small-button secondary" aria-label={upload.error ? `Dismiss ${upload.fileName}` : `Cancel sending ${upload.fileName}`} onClick={onCancel}>
             {upload.error ? 'Dismiss' : 'Cancel'}
           </button>
@@ -177,17 +272,20 @@ function UploadCard({ upload, onCancel }: { upload: Upload; onCancel: () => void
   );
 }
 
-function Row(props: {
-  client: ParleyClient;
-  row: TimelineRow;
-  linksAllowed: boolean;
-  downloads: Readonly<Record<string, Progress>>;
-  onOpenImage: (message: StoredMessage) => void;
-  position: number;
-  count: number;
-  measure: Ref<HTMLLIElement>;
-}) {
-  const { row } = props;
+function Row(
+  props: MessageListProps & {
+    row: TimelineRow;
+    position: number;
+    count: number;
+    measure: Ref<HTMLLIElement>;
+    flash: boolean;
+    menu: MenuAnchor | undefined;
+    onMenu: (anchor: MenuAnchor | undefined) => void;
+    /** The row of the message this one quotes, if it is still here. */
+    original: TimelineRow | undefined;
+  },
+) {
+  const { row, actions } = props;
   if (row.kind === 'system') {
     return (
       <li ref={props.measure} data-key={row.key} className="system" aria-posinset={props.position} aria-setsize={props.count}>
@@ -199,30 +297,72 @@ function Row(props: {
     );
   }
   const m = row.message;
-  const classes = [m.direction === 'out' ? 'out' : 'in', row.runStart && 'run-start', row.runEnd && 'run-end', m.attachment && 'has-attachment'].filter(Boolean).join(' ');
+  const rules = messageRules(m, props.canSend, Date.now());
+  const chips = m.deleted ? [] : reactionChips(m.reactions, props.me, props.nameOf);
+  const classes = [m.direction === 'out' ? 'out' : 'in', row.runStart && 'run-start', row.runEnd && 'run-end', m.attachment && !m.deleted && 'has-attachment', chips.length > 0 && 'has-reactions', props.flash && 'flash'].filter(Boolean).join(' ');
+  const original = props.original?.kind === 'message' ? props.original : undefined;
   return (
     <li ref={props.measure} data-key={row.key} className={classes} aria-posinset={props.position} aria-setsize={props.count}>
       <Headings row={row} />
-      <div className="bubble">
-        {row.sender && (
-          <span className="sender" style={{ color: colour(m.senderAccountId) }}>
-            {row.sender}
+      <div className="bubble-row">
+        <div
+          className="bubble"
+          onContextMenu={(e) => {
+            if (!rules.reply && !rules.delete) return;
+            e.preventDefault();
+            props.onMenu({ kind: 'point', x: e.clientX, y: e.clientY });
+          }}
+        >
+          {row.sender && (
+            <span className="sender" style={{ color: nameColour(m.senderAccountId) }}>
+              {row.sender}
+            </span>
+          )}
+          {m.deleted ? (
+            <span className="body deleted">{m.direction === 'out' ? 'You deleted this message' : 'This message was deleted'}</span>
+          ) : (
+            <>
+              {m.quote && <QuoteOf quote={m.quote} original={original} me={props.me} nameOf={props.nameOf} onJump={original ? () => actions.onJump(original.key) : undefined} />}
+              {m.attachment && (
+                <AttachmentView
+                  client={props.client}
+                  message={m as StoredMessage & { attachment: StoredAttachment }}
+                  allowed={props.client.attachments.allowed(m)}
+                  progress={props.downloads[transferKey(m)]}
+                  failure={props.failedDownloads[transferKey(m)]}
+                  onDownload={() => props.onDownload(m)}
+                  onOpenImage={props.onOpenImage}
+                />
+              )}
+              {(m.body || !m.attachment) && <MessageBody text={m.body} linksAllowed={props.linksAllowed} highlight={props.highlight} />}
+            </>
+          )}
+          <span className="meta">
+            {m.expiresInMs !== undefined && (
+              <span className="timer-mark" role="img" aria-label="Disappears after it is read" title="Disappears after it is read">
+                ⏱
+              </span>
+            )}
+            {m.edits !== undefined && !m.deleted && <span className="edited">edited </span>}
+            {clockTime(m.timestamp)} {m.direction === 'out' && !m.deleted && <Ticks status={m.status} />}
           </span>
-        )}
-        {m.attachment && (
-          <AttachmentView
-            client={props.client}
-            message={m as StoredMessage & { attachment: StoredAttachment }}
-            allowed={props.client.attachments.allowed(m)}
-            progress={props.downloads[transferKey(m)]}
-            onOpenImage={props.onOpenImage}
-          />
-        )}
-        {(m.body || !m.attachment) && <MessageBody text={m.body} linksAllowed={props.linksAllowed} />}
-        <span className="meta">
-          {clockTime(m.timestamp)} {m.direction === 'out' && <Ticks status={m.status} />}
-        </span>
+        </div>
+        <MessageActions
+          rules={rules}
+          menu={props.menu}
+          onMenu={props.onMenu}
+          onReply={() => actions.onReply(m)}
+          onReact={(anchor) => actions.onReact(m, anchor)}
+          onEdit={() => actions.onEdit(m)}
+          onDelete={() => actions.onDelete(m)}
+        />
       </div>
+      <ReactionChips chips={chips} onToggle={(chip) => actions.onToggleReaction(m, chip)} />
     </li>
   );
+}
+
+function QuoteOf(props: { quote: Quote; original: (TimelineRow & { kind: 'message' }) | undefined; me: string; nameOf: (id: string) => string; onJump: (() => void) | undefined }) {
+  const author = quoteAuthor(props.quote.author, props.me, props.nameOf);
+  return <QuoteBlock author={author} snippet={quoteSnippet(props.quote, props.original?.message)} colour={colour(props.quote.author)} onJump={props.onJump} />;
 }

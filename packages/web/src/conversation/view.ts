@@ -3,7 +3,8 @@
  * from the SDK by its ConversationId: a direct chat (with the username, which calls,
  * requests and safety numbers take) or a group (its record, whether we are still a
  * member, an admin, whether it is a request). A new direct chat has an id before it
- * has a contact in the SDK; its username comes from the person who typed it.
+ * has a contact in the SDK; its username comes from the person who typed it (so does
+ * a blocked person's, whose conversation the SDK no longer lists).
  */
 import { groupTitle, parseConversation, type ConversationId, type ConversationSummary, type GroupRecord, type ParleyClient } from '@parley/client';
 
@@ -14,6 +15,8 @@ export type ConversationView =
       readonly title: string;
       readonly username: string;
       readonly request: boolean;
+      /** We blocked them: the conversation shows the blocked bar instead of the composer. */
+      readonly blocked: boolean;
       /**
        * What to send to: the id once the SDK knows the person; until then (a new chat)
        * the username, because the SDK can start a session only from a username.
@@ -39,7 +42,7 @@ export function conversationView(client: ParleyClient, conversations: readonly C
   if (p.kind === 'direct') {
     const username = summary?.username ?? newChatUsername;
     if (!username) return undefined;
-    return { kind: 'direct', id, title: username, username, request: summary?.request ?? false, sendTo: client.conversation(username) === id ? id : username };
+    return { kind: 'direct', id, title: username, username, request: summary?.request ?? false, blocked: client.isBlocked(username), sendTo: client.conversation(username) === id ? id : username };
   }
   const group = client.groups.list().find((g) => g.groupId === p.groupId);
   if (!group) return undefined;

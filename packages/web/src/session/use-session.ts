@@ -1,7 +1,8 @@
 /**
  * The signed-in app's link to the SDK's events: the connection state (and whether
  * this browser was unlinked), typing per conversation, changed safety numbers,
- * notifications while the tab is in the background, read marks for the open
+ * notifications while the tab is in the background, failed downloads (for their
+ * cards), read marks for the open
  * conversation, and a version number that changes whenever stored data may have.
  * Everything is keyed by ConversationId. Calls have their own hook
  * (call/use-call.ts); this one connects the client and disconnects it when the app
@@ -10,6 +11,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { WireError, type ClientEvent, type ConversationId, type ParleyClient } from '@parley/client';
 import { transferKey, type Transfers } from '../attachments/transfers.ts';
+import { downloadFailureText } from '../attachments/failure-text.ts';
 import { explain } from '../errors.ts';
 import { notifyInBackground } from './notify.ts';
 
@@ -62,7 +64,12 @@ export function useSession(client: ParleyClient, openConversation: ConversationI
     const off = client.on((e: ClientEvent) => {
       // Progress moves a file card only; it does not re-read the conversations.
       if (e.type === 'attachment-progress') return transfers.downloadProgress(transferKey(e.message), e.done, e.total);
-      if (e.type === 'attachment') transfers.downloadEnded(transferKey(e.message));
+      if (e.type === 'attachment') {
+        transfers.downloadEnded(transferKey(e.message));
+        if (e.message.attachment?.state === 'downloaded') transfers.clearDownloadFailure(transferKey(e.message));
+      }
+      // Uploads report their failure to the card that started them (send-file.ts); downloads here.
+      if (e.type === 'attachment-failed' && e.transfer === 'download') transfers.downloadFailed(transferKey(e.message), downloadFailureText(e.code, e.error));
       if (e.type === 'connection') {
         if (e.state === 'open') setConnection(undefined);
         else if (e.state === 'reconnecting') setConnection(explain(e.error));

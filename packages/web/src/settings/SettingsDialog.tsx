@@ -7,11 +7,13 @@ import type { ParleyClient } from '@parley/client';
 import { LinkedDevices } from '../devices/LinkedDevices.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
+import { useReadReceipts } from './read-receipts.ts';
 import type { SettingsStore } from './settings.ts';
 import { useSettings } from './use-settings.ts';
 
 export function SettingsDialog({ store, client, onClose }: { store: SettingsStore; client: ParleyClient; onClose: () => void }) {
   const settings = useSettings(store);
+  const [readReceipts, setReadReceipts] = useReadReceipts(client);
   const me = client.account!;
   return (
     <Dialog label="Settings" onClose={onClose} className="settings">
@@ -32,10 +34,10 @@ export function SettingsDialog({ store, client, onClose }: { store: SettingsStor
       <section className="settings-section" aria-labelledby="privacy-title">
         <h3 id="privacy-title">Privacy</h3>
         <label className="setting">
-          <input type="checkbox" checked={settings.readReceipts} onChange={(e) => store.update({ readReceipts: e.target.checked })} />
+          <input type="checkbox" checked={readReceipts} onChange={(e) => setReadReceipts(e.target.checked)} />
           Read receipts
         </label>
-        <p className="muted small">Tell your contacts when you have read their messages. People who are not your contacts are never told.</p>
+        <p className="muted small">Tell your contacts when you have read their messages (and see when they read yours). For all your devices. People who are not your contacts are never told.</p>
         <label className="setting">
           <input type="checkbox" checked={settings.strict} onChange={(e) => store.update({ strict: e.target.checked })} />
           Strict mode (calls always relayed)

@@ -16,8 +16,8 @@ export interface Settings {
    */
   readonly strict: boolean;
   /**
-   * Tell people when I read their messages (on by default, as in WhatsApp and Signal).
-   * Off: conversations are still marked read on this device, and no read receipt is sent.
+   * Earlier versions' read-receipt choice for this browser. Read receipts are now the
+   * account's setting in the SDK (read-receipts.ts), which adopts this one once.
    */
   readonly readReceipts: boolean;
 }
