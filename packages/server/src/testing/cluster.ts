@@ -405,11 +405,16 @@ export async function steadyLoad(clients: readonly LoadClient[], ledger: Ledger,
   const errors = new Map<string, number>();
   let notAcked = 0;
   let n = 0;
-  const events = (opts.during ?? []).map((e) => new Promise<void>((r) => setTimeout(() => void e.run().then(r, r), e.atMs)));
+  // An event that fails (PostgreSQL did not come back) fails the load at once, instead of clients retrying until the test times out.
+  const events = (opts.during ?? []).map((e) => new Promise<void>((r, fail) => setTimeout(() => void e.run().then(r, fail), e.atMs)));
+  const failed = new Promise<never>((_, fail) => void Promise.all(events).catch(fail));
+  let eventError: unknown;
+  failed.catch((e: unknown) => (eventError = e));
   const tickMs = 20;
   const perTick = (opts.ratePerSecond * tickMs) / 1000;
   let budget = 0;
   while (performance.now() - start < opts.durationMs) {
+    if (eventError) throw eventError;
     budget += perTick;
     for (; budget >= 1; budget--) {
       const from = clients[n % clients.length]!;
@@ -433,7 +438,7 @@ export async function steadyLoad(clients: readonly LoadClient[], ledger: Ledger,
     }
     await new Promise((r) => setTimeout(r, tickMs));
   }
-  await Promise.all(sends);
+  await Promise.race([Promise.all(sends), failed]);
   await Promise.all(events);
   return { started: n, notAcked, errors };
 }

@@ -150,24 +150,32 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
       return undefined;
     }
   };
+  /** The processes killed last time (they must be gone before a restart). */
+  let killed: number[] = [];
   const killNow = () => {
     const pid = postmaster();
     if (pid) {
       // Why: backends notice their postmaster's death only when they next wait, so on a
       // loaded machine one could still answer a query on an open connection; killing them
-      // with it makes "the database died" instant, as a crashed host is.
-      for (const p of [pid, ...childrenOf(pid)]) {
+      // with it makes "the database died" instant, as a crashed host is. Why stop it
+      // first: under load it forks backends all the time, and one forked after the list
+      // was read would survive, holding the shared memory a restart needs.
+      const signal = (p: number, sig: NodeJS.Signals) => {
         try {
-          process.kill(p, 'SIGKILL');
+          process.kill(p, sig);
         } catch {
           // already gone
         }
-      }
+      };
+      signal(pid, 'SIGSTOP');
+      killed = [pid, ...childrenOf(pid)];
+      for (const p of killed) signal(p, 'SIGKILL');
     }
     running.delete(killNow);
   };
   const kill = async () => {
     killNow();
+    for (let i = 0; i < 200 && killed.some((p) => existsSync(`/proc/${p}`)); i++) await new Promise((r) => setTimeout(r, 25));
     // Its backends notice the postmaster's death and exit; wait for the port to be free.
     if (child) await exited(child);
     for (let i = 0; i < 100 && (await portInUse(port)); i++) await new Promise((r) => setTimeout(r, 50));
