@@ -31,6 +31,7 @@ import { createMetrics, metricsPlugin, trackConnections, type Metrics } from './
 import { installRequestParsing } from './requests.ts';
 import type { Storage } from './storage/storage.ts';
 import { noticesPlugin } from './notices/notices.ts';
+import { profilesPlugin } from './profiles/profiles.ts';
 import { turnPlugin } from './turn/turn.ts';
 import { webPlugin } from './web/web.ts';
 
@@ -160,6 +161,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(accountsPlugin, { storage, auth, serverSecret, now, abuse });
   await app.register(keysPlugin, { storage, auth, now, abuse });
+  await app.register(profilesPlugin, { storage, auth, now, abuse });
   await app.register(messagesPlugin, {
     storage,
     auth,
