@@ -38,3 +38,4 @@ export { formatFileSize } from './attachments/format.ts';
 export type { Profile, ProfileChanges } from './profiles/profiles.ts';
 export { MAX_AVATAR_BYTES, MAX_PROFILE_NAME_LENGTH } from './profiles/cipher.ts';
 export { deriveAccessKey } from './profiles/access-key.ts';
+export { pictureType, type PictureType } from './profiles/picture.ts';

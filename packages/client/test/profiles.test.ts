@@ -12,7 +12,8 @@ import { linkedDevice, registered, startServer, stopAll, type Person } from './h
 
 afterAll(stopAll);
 
-const PICTURE = new Uint8Array(3000).map((_, i) => (i * 7) & 0xff);
+/** A PNG signature and then bytes: pictures are recognised by their first bytes. */
+const PICTURE = new Uint8Array(3000).map((_, i) => [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a][i] ?? (i * 7) & 0xff);
 const idOf = (p: Person) => p.client.account!.accountId;
 const changed = (who: Person) => (e: ClientEvent) => e.type === 'profile-changed' && e.accountId === idOf(who);
 const ownKey = (p: Person) => p.store.profile.get()?.key;
@@ -62,7 +63,7 @@ describe('profiles', () => {
     await alice.client.setProfile({ avatar: null });
     expect(await alice.client.profile()).toEqual({ name: 'Alice Smith' });
     // Bad input: typed, nothing changed.
-    for (const bad of [{ name: 'x'.repeat(129) }, { name: 'evil\u202Eeman' }, { avatar: new Uint8Array(512 * 1024 + 1) }]) {
+    for (const bad of [{ name: 'x'.repeat(129) }, { name: 'evil\u202Eeman' }, { avatar: new Uint8Array(512 * 1024 + 1).fill(0xff) }, { avatar: new TextEncoder().encode('<svg/>') }]) {
       const e = await alice.client.setProfile(bad).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(ClientError);
       expect((e as ClientError).code).toBe('INVALID_PROFILE');

@@ -12,6 +12,7 @@ import { LIMITS, PROFILE_NAME_BUCKETS } from '@parley/wire';
 import { ClientError } from '../errors.ts';
 import { deriveKey, open, seal, SealError } from '../internal/seal.ts';
 import { hex } from '../internal/random.ts';
+import { pictureType } from './picture.ts';
 
 /** A profile name: at most this many characters (and PROFILE_NAME_BUCKETS' largest in UTF-8 bytes). */
 export const MAX_PROFILE_NAME_LENGTH = 128;
@@ -75,6 +76,7 @@ export function decryptProfileName(key: Uint8Array, sealed: Uint8Array, of: stri
 
 export function encryptAvatar(key: Uint8Array, image: Uint8Array): Uint8Array {
   if (image.length === 0 || image.length > MAX_AVATAR_BYTES) throw new ClientError('INVALID_PROFILE', `a profile picture is 1 byte to ${MAX_AVATAR_BYTES / 1024} KiB; pick a smaller picture`);
+  if (!pictureType(image)) throw new ClientError('INVALID_PROFILE', 'a profile picture is a PNG, JPEG, GIF or WebP image; pick one of those');
   return seal(key, image, AVATAR_AAD);
 }
 

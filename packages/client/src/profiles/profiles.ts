@@ -12,6 +12,7 @@ import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { ContentHandler } from '../receive/types.ts';
 import type { OwnProfile } from '../storage/records.ts';
 import { decryptAvatar, decryptProfileName, encryptAvatar, nameProblem, profileVersion } from './cipher.ts';
+import { pictureType } from './picture.ts';
 import { ownProfileKey, sameKey } from './profile-key.ts';
 import { publishProfile } from './publish.ts';
 import { profileKeyHandler, shareWithContacts } from './sharing.ts';
@@ -154,7 +155,9 @@ export class Profiles {
       throw e;
     }
     const name = decryptProfileName(key, res.name, c.username);
-    const profile = asProfile({ name, avatar: res.avatar ? decryptAvatar(key, res.avatar, c.username) : undefined });
+    const avatar = res.avatar ? decryptAvatar(key, res.avatar, c.username) : undefined;
+    // Only pictures are shown as pictures: anything else a contact sealed is left out.
+    const profile = asProfile({ name, avatar: avatar && pictureType(avatar) ? avatar : undefined });
     const before = this.cache.get(accountId);
     this.cache.set(accountId, { version, profile });
     const changed = await this.ctx.store.transaction(async (tx) => {
