@@ -25,14 +25,18 @@ describe('profiles', () => {
     const bob = await registered(server, 'bob');
     const carol = await registered(server, 'carol');
     // Bob writes to alice: he shares his key; she is a stranger to him until... she is not: he wrote first.
+    await bob.client.setProfile({ name: 'Bob', avatar: PICTURE });
     await bob.client.sendText('alice', 'hi alice');
     await alice.receives('hi alice');
     await alice.waitFor(changed(bob), "bob's profile key");
+    // Strangers get less: his name shows in the request, his picture only once she accepts.
+    expect(await alice.client.profileOf('bob')).toEqual({ name: 'Bob' });
     expect(alice.store.contacts.byUsername('bob')?.profileKey).toEqual(ownKey(bob));
     // Alice has not accepted: bob is still a stranger to her, and has not got her key.
     expect((await profileKeys(alice.client, idOf(bob))).contact).toBeUndefined();
     expect(bob.store.contacts.byUsername('alice')?.profileKey).toBeUndefined();
     await alice.client.acceptRequest('bob');
+    expect(await alice.client.profileOf('bob')).toEqual({ name: 'Bob', avatar: PICTURE });
     await bob.waitFor(changed(alice), "alice's profile key");
     const aliceKey = (await profileKeys(alice.client)).own;
     expect(aliceKey).toHaveLength(32);

@@ -7,7 +7,7 @@
  * conversation is a ConversationId. On a narrow window the sidebar and the open
  * conversation take turns (style.css), and "Back" closes the conversation.
  */
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { ConversationId, ParleyClient } from '@parley/client';
 import { CallScreen } from './call/CallScreen.tsx';
 import { useCall } from './call/use-call.ts';
@@ -20,6 +20,8 @@ import { Sidebar } from './conversations/Sidebar.tsx';
 import { UnlinkedScreen } from './devices/UnlinkedScreen.tsx';
 import { GroupInfoDialog } from './groups/GroupInfoDialog.tsx';
 import { NewGroupDialog } from './groups/NewGroupDialog.tsx';
+import { ProfileDirectory } from './profiles/directory.ts';
+import { ProfilesContext } from './profiles/use-profile.tsx';
 import { RegisterScreen } from './register/RegisterScreen.tsx';
 import { SafetyNumberDialog } from './safety-number/SafetyNumberDialog.tsx';
 import { SecurityAlerts } from './security/SecurityAlerts.tsx';
@@ -62,6 +64,9 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   /** The first message that was unread when the open conversation was opened (for the unread marker). */
   const [unread, setUnread] = useState<{ from: number; count: number }>();
   const [transfers] = useState(() => new Transfers());
+  // Contacts' names and pictures, for every avatar and name below.
+  const profiles = useMemo(() => new ProfileDirectory(client), [client]);
+  useEffect(() => () => profiles.close(), [profiles]);
   const prefs = useSettings(settings);
   const markRead = useCallback(
     // Why markSeen when receipts are off: the conversation is read here, and nobody is told.
@@ -86,6 +91,7 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   if (session.unlinked) return <UnlinkedScreen username={me.username} onLinkAgain={() => onStartOver(true)} onNewAccount={() => onStartOver(false)} />;
 
   return (
+    <ProfilesContext.Provider value={profiles}>
     <div className={view ? 'app conversation-open' : 'app'}>
       <Sidebar
         client={client}
@@ -176,5 +182,6 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
         )}
       </main>
     </div>
+    </ProfilesContext.Provider>
   );
 }

@@ -7,6 +7,7 @@
  * garbage name. `profile-changed` events follow commits.
  */
 import { WireError } from '@parley/wire';
+import { relationship } from '../contacts/policy.ts';
 import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { ContentHandler } from '../receive/types.ts';
@@ -127,7 +128,8 @@ export class Profiles {
    * `username`'s profile, decrypted with the key they shared with us: fetched once per
    * version, then from memory. Ours for our own username; nothing known ({}) for
    * someone who has not shared their key, or whom we blocked; their last known name
-   * if their key has changed and they have not sent us the new one.
+   * if their key has changed and they have not sent us the new one. A stranger (a
+   * message request) shows a name but no picture until accepted.
    */
   async of(username: string): Promise<Profile> {
     const me = requireAccount(this.ctx);
@@ -136,8 +138,9 @@ export class Profiles {
     const c = this.ctx.store.contacts.byUsername(user);
     if (!c?.profileKey || c.blocked) return {};
     const hit = this.cache.get(c.accountId);
-    if (hit && hit.version === profileVersion(c.profileKey)) return hit.profile;
-    return this.ctx.lock.run(() => this.refresh(c.accountId));
+    const p = hit && hit.version === profileVersion(c.profileKey) ? hit.profile : await this.ctx.lock.run(() => this.refresh(c.accountId));
+    // Strangers get less (DESIGN.md invariant 2): a stranger's picture is not decoded or shown until their request is accepted.
+    return relationship(this.ctx.store.contacts.byId(c.accountId), me.accountId) === 'contact' ? p : asProfile({ name: p.name });
   }
 
   /** Fetches and decrypts a contact's profile, keeping the name on their record. Caller holds the lock. */

@@ -4,6 +4,7 @@
  * person, the group info for a group.
  */
 import { useEffect, useState } from 'react';
+import { PersonAvatar, ProfileName } from '../profiles/use-profile.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import type { ConversationView } from './view.ts';
 
@@ -50,9 +51,10 @@ export function ConversationHeader(props: {
         </svg>
       </button>
       <span className="header-who">
-        <Avatar name={view.title} colourKey={view.id} group={view.kind === 'group'} size={38} />
+        {view.kind === 'direct' ? <PersonAvatar username={view.username} colourKey={view.id} size={38} /> : <Avatar name={view.title} colourKey={view.id} group size={38} />}
         <span className="header-text">
           <strong>{view.title}</strong>
+          {view.kind === 'direct' && <> <ProfileName username={view.username} /></>}
           {/* One live region for both, so the typing notice is announced when it appears. */}
           <span className="muted small subtitle" role="status">
             {typing ? <span className="typing">{typing}</span> : members}
