@@ -81,4 +81,15 @@ describe('profiles', () => {
     }
     expect(codes).toEqual(['UNKNOWN_USER', 'ok', 'UNKNOWN_USER', 'RATE_LIMITED']);
   });
+
+  it('rate limits profile updates per account', async () => {
+    const t = await makeApp({ abuse: { profileUpdatesPerAccountPerMinute: 2 } });
+    const alice = await register(t, 'alice');
+    const bob = await register(t, 'bob');
+    const codes: number[] = [];
+    for (let i = 1; i <= 3; i++) codes.push((await t.req('PUT', '/v1/profile', alice.headers, body(i))).statusCode);
+    expect(codes).toEqual([204, 204, 429]);
+    expect(await t.storage.accessKey(alice.accountId)).toEqual(new Uint8Array(16).fill(2));
+    expect((await t.req('PUT', '/v1/profile', bob.headers, body(5))).statusCode).toBe(204);
+  });
 });

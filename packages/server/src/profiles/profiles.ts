@@ -5,7 +5,7 @@
  * account's profile by username and version. Only holders of the profile key can
  * name the version, so a wrong version is answered exactly like an unknown user:
  * a stranger learns neither the ciphertext nor whether the account has a profile.
- * Fetches are rate limited like username lookups.
+ * Fetches are rate limited like username lookups; updates per account.
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
@@ -22,7 +22,7 @@ export interface ProfilesOptions {
   readonly storage: AccountStore & ProfileStore;
   readonly auth: Authenticator;
   readonly now: () => number;
-  readonly abuse: Pick<AbuseLimits, 'lookupsPerAccountPerMinute' | 'lookupsPerAddressPerMinute'>;
+  readonly abuse: Pick<AbuseLimits, 'lookupsPerAccountPerMinute' | 'lookupsPerAddressPerMinute' | 'profileUpdatesPerAccountPerMinute'>;
 }
 
 /** Versions compared in constant time: the version is a capability. */
@@ -35,10 +35,13 @@ function sameVersion(a: string, b: string): boolean {
 export const profilesPlugin: FastifyPluginAsync<ProfilesOptions> = async (app, { storage, auth, now, abuse }) => {
   const fetchesByAccount = new RateLimiter({ limit: abuse.lookupsPerAccountPerMinute, windowMs: MINUTE_MS }, now);
   const fetchesByAddress = new RateLimiter({ limit: abuse.lookupsPerAddressPerMinute, windowMs: MINUTE_MS }, now);
+  const updatesByAccount = new RateLimiter({ limit: abuse.profileUpdatesPerAccountPerMinute, windowMs: MINUTE_MS }, now);
 
   app.put('/v1/profile', async (req, reply) => {
     const a = await auth.request(req);
     const r = readBody(req, setProfileRequest);
+    // Counted once the body decodes: each update rewrites up to a sealed picture.
+    updatesByAccount.check(a.accountId, 'too many profile updates');
     await storage.setProfile({ accountId: a.accountId, version: r.version, name: r.name, avatar: r.avatar, accessKey: r.accessKey, updatedAt: now() });
     return reply.status(204).send();
   });
