@@ -361,7 +361,7 @@ async function clientSealed(): Promise<void> {
     add('client.profile-name', padded);
   }
   states.set('client.profile-name', await saveStores(identity, 1, { extra: { profileKey: toHex(profileKey) } }));
-  for (const picture of [enc.encode('GIF89a, a picture'), new Uint8Array(2000).fill(0xff)]) add('client.profile-avatar', encryptAvatar(profileKey, picture));
+  for (const picture of [enc.encode('GIF89a, a picture'), Uint8Array.from({ length: 2000 }, (_, i) => (i === 1 ? 0xd8 : 0xff))]) add('client.profile-avatar', encryptAvatar(profileKey, picture));
   states.set('client.profile-avatar', await saveStores(identity, 1, { extra: { profileKey: toHex(profileKey) } }));
   for (const name of ['Firefox on Linux', 'CLI on laptop']) add('client.device-name', pad(enc.encode(name), 32));
   states.set('client.device-name', await saveStores(identity, 1, {}));
