@@ -42,6 +42,7 @@ import { encodeContent } from '../packages/client/src/content/codec.ts';
 import { AttachmentEncryptor } from '../packages/client/src/attachments/cipher.ts';
 import { encryptProvisioning, formatLinkCode, linkQrPayload } from '../packages/client/src/devices/provisioning.ts';
 import { pad } from '../packages/client/src/internal/seal.ts';
+import { encryptAvatar } from '../packages/client/src/profiles/cipher.ts';
 import { ParleyDevice } from '../packages/protocol/src/test-support/parley-device.ts';
 import { buildKinds } from '../packages/protocol/src/test-support/wire-kinds.ts';
 import { linkedDevice, registered, startServer, stopAll } from '../packages/client/test/harness.ts';
@@ -124,6 +125,9 @@ async function realRun(): Promise<void> {
   await laptop.client.devices.sessions().catch(() => undefined);
   await laptop.client.devices.rotateCredentials().catch(() => undefined);
   await alice.client.lookup('carol');
+  await alice.client.setProfile({ name: 'Alice Smith', avatar: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]) });
+  await bob.waitFor((e) => e.type === 'profile-changed' && e.username === 'alice' && bob.store.contacts.byUsername('alice')?.profileName === 'Alice Smith', "alice's profile");
+  await bob.client.profileOf('alice').catch(() => undefined);
   await alice.client.startCall('bob', 'audio').catch(() => undefined);
   await sleep(500);
   await stopAll();
@@ -199,6 +203,9 @@ function contents(): void {
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'read', read: [{ sender: acct, id: id() }] } });
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'contacts', contacts: [{ accountId: acct, username: 'bob', accepted: true, blocked: false }] } });
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'groups', groups: [{ groupId: gid, masterKey: new Uint8Array(32).fill(1) }] } });
+  c('profile-key', { v: 1, id: id(), ts, kind: 'profile-key', key: new Uint8Array(32).fill(6) });
+  c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'profile-key', key: new Uint8Array(32).fill(6), createdAt: ts } });
+  c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'contacts', contacts: [{ accountId: acct, username: 'bob', accepted: true, blocked: false, profileKey: new Uint8Array(32).fill(2) }] } });
   c('retry', { v: 1, id: id(), ts, kind: 'retry', timestamp: ts - 5000 });
   c('retry', { v: 1, id: id(), ts, kind: 'retry', timestamp: ts - 5000, group: gid });
   const json = (x: unknown) => enc.encode(JSON.stringify(x, (_k, v) => (v instanceof Uint8Array ? base64Encode(v) : v)));
@@ -348,6 +355,16 @@ async function clientSealed(): Promise<void> {
   const masterKey = crypto.getRandomValues(new Uint8Array(32));
   for (const name of ['Climbing', 'Family 🏔', '']) add('client.group-attributes', pad(enc.encode(JSON.stringify({ name })), 64));
   states.set('client.group-attributes', await saveStores(identity, 1, { extra: { masterKey: toHex(masterKey), groupId: '0123456789abcdef0123456789abcdef' } }));
+  // Profile names as a contact seals them (padded to 53 or 257 bytes), and sealed pictures.
+  const profileKey = crypto.getRandomValues(new Uint8Array(32));
+  for (const [name, size] of [['Alice Smith', 53], ['', 53], ['Zoë 🏔 '.repeat(15).trim(), 257]] as const) {
+    const padded = new Uint8Array(size);
+    padded.set(enc.encode(name));
+    add('client.profile-name', padded);
+  }
+  states.set('client.profile-name', await saveStores(identity, 1, { extra: { profileKey: toHex(profileKey) } }));
+  for (const picture of [enc.encode('GIF89a, a picture'), Uint8Array.from({ length: 2000 }, (_, i) => (i === 1 ? 0xd8 : 0xff))]) add('client.profile-avatar', encryptAvatar(profileKey, picture));
+  states.set('client.profile-avatar', await saveStores(identity, 1, { extra: { profileKey: toHex(profileKey) } }));
   for (const name of ['Firefox on Linux', 'CLI on laptop']) add('client.device-name', pad(enc.encode(name), 32));
   states.set('client.device-name', await saveStores(identity, 1, {}));
   // Provisioning: what an existing device sends the new one.

@@ -2,7 +2,8 @@
  * Targets for what a client reads from other people (inside the end-to-end
  * encryption, so only the sender and the client see these bytes): the padded
  * JSON content of every kind, attachment pointers and downloaded attachments,
- * group attributes and device names (sealed by other members / devices), the
+ * group attributes and device names (sealed by other members / devices), profile
+ * names and pictures (sealed by contacts under their profile key), the
  * provisioning message and link codes, and the web app's ICE candidates.
  *
  * Sealed inputs (group attributes, device names, the provisioning plaintext) are
@@ -21,6 +22,7 @@ import { openDeviceName } from '../../packages/client/src/devices/names.ts';
 import { ClientError } from '../../packages/client/src/errors.ts';
 import { openAttributes } from '../../packages/client/src/groups/attributes.ts';
 import { deriveKey, seal } from '../../packages/client/src/internal/seal.ts';
+import { decryptAvatar, decryptProfileName } from '../../packages/client/src/profiles/cipher.ts';
 import { parseCandidate } from '../../packages/web/src/call/call-controller.ts';
 import { fromHex, readState } from '../lib/state.ts';
 import type { Target } from '../lib/target.ts';
@@ -32,7 +34,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** One target per content kind (all through decodeContent: the corpus differs, so the counts show each kind). */
-const CONTENT_KINDS = ['text', 'attachment', 'typing', 'call', 'receipt', 'group-keys', 'sync', 'retry'] as const;
+const CONTENT_KINDS = ['text', 'attachment', 'typing', 'call', 'receipt', 'group-keys', 'sync', 'retry', 'profile-key'] as const;
 
 const contentTargets: Target[] = CONTENT_KINDS.map((kind) => ({
   name: `client.content-${kind}`,
@@ -97,6 +99,28 @@ export const clientTargets: Target[] = [
       const aad = enc.encode('parley device name');
       // The server refuses larger sealed names: nothing bigger reaches another device.
       return (b) => (b.length + 28 > LIMITS.maxDeviceNameBytes ? undefined : openDeviceName(identity, seal(key, b, aad)));
+    },
+  },
+  {
+    name: 'client.profile-name',
+    what: 'a contact\'s profile name as they sealed it under their profile key (any plaintext): a valid name or PROFILE_UNREADABLE',
+    format: 'bytes',
+    typed: clientError('PROFILE_UNREADABLE'),
+    setup: (dir) => {
+      const key = fromHex(readState(join(dir, 'state.json')).extra.profileKey!);
+      const aad = enc.encode('Parley profile name v1');
+      // The server refuses sealed names of other lengths; the decoder is still reached with any.
+      return (b) => decryptProfileName(key, seal(key, b, aad), 'the fuzzer');
+    },
+  },
+  {
+    name: 'client.profile-avatar',
+    what: 'a contact\'s profile picture as sealed (the server could alter it): the picture or PROFILE_UNREADABLE',
+    format: 'bytes',
+    typed: clientError('PROFILE_UNREADABLE'),
+    setup: (dir) => {
+      const key = fromHex(readState(join(dir, 'state.json')).extra.profileKey!);
+      return (b) => decryptAvatar(key, b, 'the fuzzer');
     },
   },
   {

@@ -14,11 +14,13 @@ import { group, groups } from './commands/groups.ts';
 import { chat, files, inbox, search, send } from './commands/messages.ts';
 import { disappear, receipts } from './commands/settings.ts';
 import { notices } from './commands/notices.ts';
+import { profile } from './commands/profiles.ts';
 import type { Command } from './commands/types.ts';
 
 const COMMANDS: Record<string, Command> = {
   register,
   whoami,
+  profile,
   send,
   inbox,
   files,

@@ -1,6 +1,7 @@
 /** How the CLI prints messages, times and errors. */
 import { ClientError, DELETED_TEXT, describeTimer, formatFileSize, safeFileName, shortId, WireError, type ClientEvent, type ParleyClient, type StoredMessage } from '@parley/client';
 import { UsageError } from './args.ts';
+import { labelOf } from './commands/profiles.ts';
 
 export function formatTime(ts: number): string {
   return new Date(ts).toISOString().replace('T', ' ').slice(0, 16);
@@ -28,9 +29,9 @@ export function formatMessage(client: ParleyClient, m: StoredMessage): string {
   return `[${formatTime(m.timestamp)} #${shortId(m)}] ${where}${sender}${conv?.kind === 'direct' ? request : ''}: ${body}${conv?.kind === 'group' ? request : ''}`;
 }
 
-/** `you` for our own account, else the person's username. */
+/** `you` for our own account, else the person's username (with their profile name when known: `Alice Smith (@alice)`). */
 export function personName(client: ParleyClient, accountId: string): string {
-  return accountId === client.account?.accountId ? 'you' : client.displayName(accountId);
+  return accountId === client.account?.accountId ? 'you' : labelOf(client, client.displayName(accountId));
 }
 
 /** The start of a text, on one line. */
@@ -93,10 +94,10 @@ export function progressLine(label: string, size: number): { update: (done: numb
 
 function senderName(client: ParleyClient, m: StoredMessage): string {
   const conv = client.conversations().find((c) => c.id === m.conversation);
-  if (conv?.kind === 'direct') return conv.title;
+  if (conv?.kind === 'direct') return labelOf(client, conv.title);
   if (conv?.groupId) {
     const member = client.groups.list().find((g) => g.groupId === conv.groupId)?.members.find((x) => x.accountId === m.senderAccountId);
-    if (member) return member.username;
+    if (member) return labelOf(client, member.username);
   }
   return 'someone';
 }

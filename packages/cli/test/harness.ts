@@ -28,6 +28,8 @@ export interface RunningServer {
   readonly dataDir: string;
   readonly proc: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Everything the server process wrote to stdout and stderr so far (its logs). */
+  output(): string;
 }
 
 /** Starts `packages/server/src/main.ts` and waits for its "listening on" line. */
@@ -49,6 +51,7 @@ export function startServer(dataDir: string, args: string[] = [], port = 0): Pro
           port: Number(m[2]),
           dataDir,
           proc,
+          output: () => out,
           stop: (signal = 'SIGTERM') =>
             new Promise<void>((r) => {
               if (proc.exitCode !== null || proc.signalCode !== null) return r();

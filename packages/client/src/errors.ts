@@ -22,7 +22,11 @@ export type ClientErrorCode =
   /** Not an emoji (reactions are one emoji). */
   | 'INVALID_REACTION'
   /** A disappearing-message timer is 1 second to 4 weeks (or off). */
-  | 'INVALID_TIMER';
+  | 'INVALID_TIMER'
+  /** A profile name or picture we cannot set (too long, control characters, too large a picture). */
+  | 'INVALID_PROFILE'
+  /** Someone's profile did not decrypt or decode: it is not shown. */
+  | 'PROFILE_UNREADABLE';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

@@ -33,6 +33,7 @@ import { createMetrics, metricsPlugin, trackConnections, type Metrics } from './
 import { installRequestParsing } from './requests.ts';
 import type { Storage } from './storage/storage.ts';
 import { noticesPlugin } from './notices/notices.ts';
+import { profilesPlugin } from './profiles/profiles.ts';
 import { turnPlugin } from './turn/turn.ts';
 import { webPlugin } from './web/web.ts';
 
@@ -168,6 +169,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(accountsPlugin, { storage, auth, serverSecret, now, abuse, limiters });
   await app.register(keysPlugin, { storage, auth, now, abuse, limiters });
+  await app.register(profilesPlugin, { storage, auth, now, abuse, limiters });
   await app.register(messagesPlugin, {
     storage,
     auth,

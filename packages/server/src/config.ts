@@ -59,6 +59,7 @@ export const ABUSE_SETTINGS: ReadonlyArray<{ flag: string; field: keyof AbuseLim
   { flag: 'sends-per-account-per-minute', field: 'sendsPerAccountPerMinute', doc: 'messages (1:1 and group) one account may send per minute' },
   { flag: 'rings-per-pair-per-minute', field: 'ringsPerPairPerMinute', doc: 'call messages from one account to another per minute' },
   { flag: 'uploads-per-account-per-minute', field: 'uploadsPerAccountPerMinute', doc: 'attachment uploads one account may begin per minute' },
+  { flag: 'profile-updates-per-account-per-minute', field: 'profileUpdatesPerAccountPerMinute', doc: 'profile uploads (a sealed name and picture) one account may make per minute' },
   { flag: 'uploads-per-address-per-minute', field: 'uploadsPerAddressPerMinute', doc: 'attachment uploads one network address may begin per minute' },
   { flag: 'connections-per-address', field: 'connectionsPerAddress', doc: 'open TCP connections (HTTP and WebSocket) per network address' },
   { flag: 'sockets-per-device', field: 'socketsPerDevice', doc: 'open WebSockets per device' },

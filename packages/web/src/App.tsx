@@ -20,6 +20,8 @@ import { Sidebar } from './conversations/Sidebar.tsx';
 import { UnlinkedScreen } from './devices/UnlinkedScreen.tsx';
 import { GroupInfoDialog } from './groups/GroupInfoDialog.tsx';
 import { NewGroupDialog } from './groups/NewGroupDialog.tsx';
+import { ProfileDirectory } from './profiles/directory.ts';
+import { ProfilesContext } from './profiles/use-profile.tsx';
 import { RegisterScreen } from './register/RegisterScreen.tsx';
 import { SafetyNumberDialog } from './safety-number/SafetyNumberDialog.tsx';
 import { SecurityAlerts } from './security/SecurityAlerts.tsx';
@@ -65,6 +67,9 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   /** Where to open the conversation (a search result): a row key, and a counter so the same one jumps again. */
   const [jump, setJump] = useState<{ conversation: ConversationId; key: string; seq: number }>();
   const [transfers] = useState(() => new Transfers());
+  // Contacts' names and pictures, for every avatar and name below.
+  const profiles = useMemo(() => new ProfileDirectory(client), [client]);
+  useEffect(() => () => profiles.close(), [profiles]);
   const prefs = useSettings(settings);
   // The SDK sends read receipts only while they are on (Settings), and tells our other devices either way.
   const markRead = useCallback((id: ConversationId) => client.markRead(id), [client]);
@@ -88,6 +93,7 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
   if (session.unlinked) return <UnlinkedScreen username={me.username} onLinkAgain={() => onStartOver(true)} onNewAccount={() => onStartOver(false)} />;
 
   return (
+    <ProfilesContext.Provider value={profiles}>
     <div className={view ? 'app conversation-open' : 'app'}>
       <Sidebar
         client={client}
@@ -189,5 +195,6 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
         )}
       </main>
     </div>
+    </ProfilesContext.Provider>
   );
 }

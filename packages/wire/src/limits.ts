@@ -66,6 +66,11 @@ export const LIMITS = {
   attachmentsPerMinute: 30,
   /** Unfinished uploads one account may have at once (each reserves disk space). */
   maxPendingUploadsPerAccount: 10,
+  /**
+   * A profile picture (plaintext bytes) before encryption: a small picture every contact downloads;
+   * its ciphertext, base64, keeps `PUT /v1/profile` within the 1 MiB body limit.
+   */
+  maxProfileAvatarBytes: 512 * 1024,
   /** Attachment downloads (GET and HEAD requests) one network address may make per minute. */
   attachmentDownloadsPerMinute: 600,
 } as const;

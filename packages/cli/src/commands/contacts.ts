@@ -4,6 +4,7 @@ import { need } from '../args.ts';
 import { formatMessage } from '../output.ts';
 import { requireRegistered, withClient } from '../profile.ts';
 import { fetchNew } from './messages.ts';
+import { labelOf } from './profiles.ts';
 import type { Command } from './types.ts';
 
 export const safetyNumber: Command = {
@@ -48,7 +49,7 @@ export const requests: Command = {
       const pending = client.conversations().filter((c) => c.request);
       if (pending.length === 0) console.log('No message requests.');
       for (const c of pending) {
-        console.log(`${c.kind === 'group' ? `group "${c.title}" (${c.groupId})` : c.title}: ${c.unread} unread`);
+        console.log(`${c.kind === 'group' ? `group "${c.title}" (${c.groupId})` : labelOf(client, c.title)}: ${c.unread} unread`);
         for (const m of client.messages(c.id).slice(-3)) console.log(`  ${formatMessage(client, m)}`);
       }
       if (pending.length) console.log('\nAccept with `parley accept <username|group>` (they then see read receipts and typing), or `parley block <username>`.');

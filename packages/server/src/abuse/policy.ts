@@ -28,6 +28,8 @@ export interface AbuseLimits {
   readonly ringsPerPairPerMinute: number;
   /** Attachment uploads one account may begin per minute. */
   readonly uploadsPerAccountPerMinute: number;
+  /** Profile uploads (`PUT /v1/profile`, each up to a sealed picture) one account may make per minute. */
+  readonly profileUpdatesPerAccountPerMinute: number;
   /** Attachment uploads one address may begin per minute. */
   readonly uploadsPerAddressPerMinute: number;
   /** Open TCP connections (HTTP and WebSocket) per address; more are closed at once. */
@@ -48,6 +50,7 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   sendsPerAccountPerMinute: 1200,
   ringsPerPairPerMinute: 120,
   uploadsPerAccountPerMinute: 30,
+  profileUpdatesPerAccountPerMinute: 30,
   uploadsPerAddressPerMinute: 120,
   connectionsPerAddress: 256,
   socketsPerDevice: 8,

@@ -530,5 +530,36 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         expect(await s.expiredAttachments(100_000, 10)).toEqual([C, B]);
       });
     });
+
+    describe('profiles', () => {
+      const profile = (accountId: string, n: number, avatar?: Uint8Array) => ({
+        accountId,
+        version: n.toString(16).padStart(64, '0'),
+        name: bytes(81, n),
+        avatar,
+        accessKey: bytes(16, n),
+        updatedAt: 1_000 + n,
+      });
+
+      it('keeps one current profile per account; setting one replaces it entirely', async () => {
+        const s = await fresh();
+        const a = sampleAccount('alice', 1);
+        const b = sampleAccount('bob', 2);
+        await s.createAccount(a.account, a.device, a.keys, 1);
+        await s.createAccount(b.account, b.device, b.keys, 1);
+        expect(await s.profile(a.account.id)).toBeUndefined();
+        expect(await s.accessKey(a.account.id)).toBeUndefined();
+        await s.setProfile(profile(a.account.id, 1, bytes(5_000, 9)));
+        await s.setProfile(profile(b.account.id, 2));
+        expect(await s.profile(a.account.id)).toEqual(profile(a.account.id, 1, bytes(5_000, 9)));
+        expect(await s.accessKey(a.account.id)).toEqual(bytes(16, 1));
+        // A new version (a rotated key) drops the picture it does not carry.
+        await s.setProfile(profile(a.account.id, 3));
+        expect(await s.profile(a.account.id)).toEqual(profile(a.account.id, 3));
+        expect(await s.accessKey(a.account.id)).toEqual(bytes(16, 3));
+        expect(await s.profile(b.account.id)).toEqual(profile(b.account.id, 2));
+        expect(await s.accessKey(randomUUID())).toBeUndefined();
+      });
+    });
   });
 }

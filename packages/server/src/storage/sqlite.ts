@@ -43,6 +43,7 @@ import type {
   NewEnvelope,
   NewGroup,
   AttachmentRecord,
+  ProfileRecord,
   ProvisioningChannel,
   QueueQuota,
   Storage,
@@ -145,6 +146,13 @@ const MIGRATIONS: readonly string[] = [
   // 4: each envelope's content size, so a device's queue is bounded in bytes (envelopes from before count 0).
   `
   ALTER TABLE envelopes ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+  `,
+  // 5: encrypted profiles (one current version per account) and their access keys.
+  `
+  CREATE TABLE profiles (
+    account_id TEXT PRIMARY KEY, version TEXT NOT NULL, name BLOB NOT NULL,
+    avatar BLOB, access_key BLOB NOT NULL, updated_at INTEGER NOT NULL
+  );
   `,
 ];
 
@@ -382,6 +390,12 @@ export class SqliteStorage implements Storage {
       expiredAttachments: d.prepare('SELECT id FROM attachments WHERE expires_at <= ? ORDER BY expires_at LIMIT ?').pluck(),
       existingAttachments: d.prepare('SELECT id FROM attachments WHERE id IN (SELECT value FROM json_each(?))').pluck(),
       deleteAttachment: d.prepare('DELETE FROM attachments WHERE id = ?'),
+      setProfile: d.prepare(
+        'INSERT INTO profiles (account_id, version, name, avatar, access_key, updated_at) VALUES (@accountId, @version, @name, @avatar, @accessKey, @updatedAt) ' +
+          'ON CONFLICT (account_id) DO UPDATE SET version = @version, name = @name, avatar = @avatar, access_key = @accessKey, updated_at = @updatedAt',
+      ),
+      profile: d.prepare('SELECT account_id, version, name, avatar, access_key, updated_at FROM profiles WHERE account_id = ?'),
+      accessKey: d.prepare('SELECT access_key FROM profiles WHERE account_id = ?').pluck(),
       fullQueues: d.prepare(
         'SELECT account_id, device_id FROM envelopes WHERE account_id IN (SELECT value FROM json_each(?)) ' +
           'GROUP BY account_id, device_id HAVING COUNT(*) >= ? ORDER BY account_id, device_id',
@@ -869,6 +883,24 @@ export class SqliteStorage implements Storage {
 
   async deleteAttachment(id: string): Promise<void> {
     this.stmts.deleteAttachment.run(id);
+  }
+
+  // ---- profiles
+
+  async setProfile(p: ProfileRecord): Promise<void> {
+    this.stmts.setProfile.run({ accountId: p.accountId, version: p.version, name: p.name, avatar: p.avatar ?? null, accessKey: p.accessKey, updatedAt: p.updatedAt });
+    // Why: the previous version's ciphertext should not linger in the WAL (rotation on block).
+    this.deletedSinceCheckpoint = true;
+  }
+
+  async profile(accountId: string): Promise<ProfileRecord | undefined> {
+    const r = this.stmts.profile.get(accountId) as { account_id: string; version: string; name: Buffer; avatar: Buffer | null; access_key: Buffer; updated_at: number } | undefined;
+    return r ? { accountId: r.account_id, version: r.version, name: u8(r.name), avatar: r.avatar ? u8(r.avatar) : undefined, accessKey: u8(r.access_key), updatedAt: r.updated_at } : undefined;
+  }
+
+  async accessKey(accountId: string): Promise<Uint8Array | undefined> {
+    const r = this.stmts.accessKey.get(accountId) as Buffer | undefined;
+    return r ? u8(r) : undefined;
   }
 
   /**

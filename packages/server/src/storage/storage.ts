@@ -1,6 +1,6 @@
 /**
  * The server's storage interface, split by concept (accounts, devices, keys, the
- * message queue, groups, provisioning channels, attachment uploads); `Storage` combines them. Every method is async so that a
+ * message queue, groups, provisioning channels, attachment uploads, profiles); `Storage` combines them. Every method is async so that a
  * networked database (PostgreSQL) can implement it; SQLite does now. Every adapter
  * runs the one compliance suite in `compliance.ts`.
  *
@@ -362,7 +362,30 @@ export interface AttachmentStore {
   deleteAttachment(id: string): Promise<void>;
 }
 
-export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore, AttachmentStore {
+/** An account's encrypted profile: sealed by its devices with the profile key, which the server never sees. */
+export interface ProfileRecord {
+  readonly accountId: string;
+  /** Derived from the profile key: only holders of the key can name it. */
+  readonly version: string;
+  /** The encrypted, padded profile name. */
+  readonly name: Uint8Array;
+  /** The encrypted profile picture, if it has one. */
+  readonly avatar: Uint8Array | undefined;
+  /** The unidentified-access key (sealed sender), derived from the profile key. */
+  readonly accessKey: Uint8Array;
+  readonly updatedAt: number;
+}
+
+/** Profiles: one current version per account; setting one replaces the previous entirely. */
+export interface ProfileStore {
+  setProfile(p: ProfileRecord): Promise<void>;
+  /** The account's current profile, if it ever set one. */
+  profile(accountId: string): Promise<ProfileRecord | undefined>;
+  /** The account's current access key, if it set a profile. */
+  accessKey(accountId: string): Promise<Uint8Array | undefined>;
+}
+
+export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore, AttachmentStore, ProfileStore {
   close(): Promise<void>;
 }
 

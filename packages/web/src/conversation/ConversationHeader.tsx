@@ -7,6 +7,7 @@
  */
 import { useEffect, useState } from 'react';
 import { describeTimer } from '@parley/client';
+import { PersonAvatar, ProfileName } from '../profiles/use-profile.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { MenuButton, type MenuAnchor, type MenuItem } from '../ui/Menu.tsx';
 import type { ConversationView } from './view.ts';
@@ -59,10 +60,11 @@ export function ConversationHeader(props: {
         </svg>
       </button>
       <span className="header-who">
-        <Avatar name={view.title} colourKey={view.id} group={view.kind === 'group'} size={38} />
+        {view.kind === 'direct' ? <PersonAvatar username={view.username} colourKey={view.id} size={38} /> : <Avatar name={view.title} colourKey={view.id} group size={38} />}
         <span className="header-text">
           <span className="header-title">
             <strong>{view.title}</strong>
+            {view.kind === 'direct' && <> <ProfileName username={view.username} /></>}
             {props.timer > 0 && (
               <span className="header-timer small" title={`Disappearing messages: ${describeTimer(props.timer)}`}>
                 <svg viewBox="0 0 24 24" aria-hidden="true">

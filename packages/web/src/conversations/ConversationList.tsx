@@ -4,10 +4,13 @@
  * button, reached with Tab and opened with Enter, whose name is the person's
  * username or the group's name, exactly what it shows; the rest of the row (a
  * request tag, the time, the last message, the unread count) is its description.
- * The button covers the whole row for pointers (style.css). The row carries
+ * The button covers the whole row for pointers (style.css). A person's profile
+ * name and picture, when they shared them, show beside the username and as the
+ * avatar. The row carries
  * `data-conversation` (that name), for tests and styling.
  */
 import type { ConversationId, ConversationSummary } from '@parley/client';
+import { PersonAvatar, ProfileName } from '../profiles/use-profile.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { clockTime } from '../ui/time.ts';
 import type { NameOf } from './names.ts';
@@ -23,7 +26,7 @@ export function ConversationList(props: { conversations: readonly ConversationSu
         const current = c.id === open;
         return (
           <li key={c.id} className={current ? 'conversation-row current' : 'conversation-row'} data-conversation={c.title}>
-            <Avatar name={c.title} colourKey={c.id} group={group} />
+            {c.kind === 'direct' && c.username ? <PersonAvatar username={c.username} colourKey={c.id} /> : <Avatar name={c.title} colourKey={c.id} group={group} />}
             <span className="item-text">
               <span className="row">
                 <span className="name">
@@ -47,6 +50,8 @@ export function ConversationList(props: { conversations: readonly ConversationSu
                       Message request
                     </span>
                   )}
+                  {/* After the tag: a long name is what gets cut short. */}
+                  {c.kind === 'direct' && c.username && <> <ProfileName username={c.username} /></>}
                 </span>
                 {c.last && <span className="muted small time">{clockTime(c.last.timestamp)}</span>}
               </span>

@@ -9,6 +9,7 @@ import { useState } from 'react';
 import type { GroupMemberRecord, ParleyClient } from '@parley/client';
 import type { ConversationView } from '../conversation/view.ts';
 import { explain } from '../errors.ts';
+import { PersonAvatar, ProfileName } from '../profiles/use-profile.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
@@ -123,9 +124,10 @@ export function GroupInfoDialog(props: { client: ParleyClient; view: GroupView; 
           const mine = m.accountId === me;
           return (
             <li key={m.accountId}>
-              <Avatar name={m.username} colourKey={`direct:${m.accountId}`} size={34} />
+              <PersonAvatar username={m.username} colourKey={`direct:${m.accountId}`} size={34} />
               <span className="member-name">
                 {mine ? 'You' : m.username}
+                {!mine && <> <ProfileName username={m.username} /></>}
                 {m.role === 'admin' && <span className="tag admin">Admin</span>}
               </span>
               {!mine && view.active && (

@@ -1,11 +1,11 @@
 /**
  * The settings screen, reached from the sidebar header (full screen on a phone):
- * profile, privacy (read receipts, strict mode), calls (relay), and the account's
+ * profile (name and picture, end-to-end encrypted), privacy (read receipts, strict mode), calls (relay), and the account's
  * linked devices. Choices are kept for this browser (settings.ts).
  */
 import type { ParleyClient } from '@parley/client';
 import { LinkedDevices } from '../devices/LinkedDevices.tsx';
-import { Avatar } from '../ui/Avatar.tsx';
+import { ProfileEditor } from '../profiles/ProfileEditor.tsx';
 import { Dialog } from '../ui/Dialog.tsx';
 import { useReadReceipts } from './read-receipts.ts';
 import type { SettingsStore } from './settings.ts';
@@ -14,23 +14,13 @@ import { useSettings } from './use-settings.ts';
 export function SettingsDialog({ store, client, onClose }: { store: SettingsStore; client: ParleyClient; onClose: () => void }) {
   const settings = useSettings(store);
   const [readReceipts, setReadReceipts] = useReadReceipts(client);
-  const me = client.account!;
   return (
     <Dialog label="Settings" onClose={onClose} className="settings">
       <div className="settings-top">
         <h2>Settings</h2>
         <button onClick={onClose}>Done</button>
       </div>
-      <section className="settings-section profile" aria-labelledby="profile-title">
-        <h3 id="profile-title">Profile</h3>
-        <div className="profile-row">
-          <Avatar name={me.username} colourKey={`direct:${me.accountId}`} size={56} />
-          <span className="profile-text">
-            <strong>{me.username}</strong>
-            <span className="muted small">Your username: people start a chat with you by typing it. This is device {me.deviceId} of your account.</span>
-          </span>
-        </div>
-      </section>
+      <ProfileEditor client={client} />
       <section className="settings-section" aria-labelledby="privacy-title">
         <h3 id="privacy-title">Privacy</h3>
         <label className="setting">

@@ -1,6 +1,6 @@
 /**
- * A round picture for a person or a group: initials on a colour chosen from the
- * conversation id (stable, not a judgement). Decorative: the name beside it is what
+ * A round picture for a person or a group: their profile picture when given, else
+ * initials on a colour chosen from the conversation id (stable, not a judgement). Decorative: the name beside it is what
  * assistive technology reads.
  */
 const COLOURS = ['#2c6bed', '#0f8a6a', '#b4480c', '#8a3ffc', '#c0266b', '#1d7aa8', '#6b7a1f', '#a3461f'];
@@ -19,10 +19,10 @@ export function colour(key: string): string {
   return COLOURS[h % COLOURS.length]!;
 }
 
-export function Avatar({ name, colourKey, group = false, size = 40 }: { name: string; colourKey: string; group?: boolean; size?: number }) {
+export function Avatar({ name, colourKey, group = false, size = 40, picture }: { name: string; colourKey: string; group?: boolean; size?: number; picture?: string }) {
   return (
     <span className={group ? 'avatar-small group' : 'avatar-small'} aria-hidden="true" style={{ width: size, height: size, fontSize: size * 0.4, background: colour(colourKey) }}>
-      {initials(name, group)}
+      {picture ? <img className="avatar-picture" src={picture} alt="" width={size} height={size} /> : initials(name, group)}
     </span>
   );
 }

@@ -96,6 +96,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE envelopes ADD COLUMN size integer NOT NULL DEFAULT 0;
   `,
+  // 4: encrypted profiles (one current version per account) and their access keys.
+  `
+  CREATE TABLE profiles (
+    account_id text PRIMARY KEY REFERENCES accounts(id), version text NOT NULL, name bytea NOT NULL,
+    avatar bytea, access_key bytea NOT NULL, updated_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** Any constant: the advisory lock every starting node takes while it migrates. */
