@@ -28,6 +28,7 @@ import { ExpirySweeper, onTimer, setTimer, sweepExpired, timerOf } from './disap
 import { requireAccount, type ClientContext } from './internal/context.ts';
 import { Mutex } from './internal/mutex.ts';
 import { uuid } from './internal/random.ts';
+import { ensureProfile, Profiles, type Profile, type ProfileChanges } from './profiles/profiles.ts';
 import { handleEnvelope, WaitingForKeys, type PipelineDeps } from './receive/pipeline.ts';
 import { requestRetry, retryHandler, RetryLimiter } from './retry/retry.ts';
 import { SenderCertificates } from './sealed/certificates.ts';
@@ -81,6 +82,7 @@ export class ParleyClient {
   private readonly transfers: Attachments;
   private readonly pipeline: PipelineDeps;
   private readonly sweeper: ExpirySweeper;
+  private readonly profiles: Profiles;
   private connection: ServerConnection | undefined;
   private closed = false;
 
@@ -121,11 +123,12 @@ export class ParleyClient {
       // A message deleted for everyone takes its file with it.
       if (e.type === 'message-changed' && e.change === 'delete') void this.transfers.prune().catch(() => undefined);
     });
+    this.profiles = new Profiles(this.ctx);
     const limiter = new RetryLimiter(this.ctx.now);
     this.pipeline = {
       ctx: this.ctx,
       waiting: new WaitingForKeys(),
-      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter), reaction: onChange, edit: onChange, delete: onChange, timer: onTimer },
+      handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter), reaction: onChange, edit: onChange, delete: onChange, timer: onTimer, 'profile-key': this.profiles.onProfileKey },
       onUndecryptable: (e) => requestRetry(this.ctx, limiter, e),
       certificates: this.ctx.certificates,
       ack: (id) => this.connection?.ack(id),
@@ -200,6 +203,8 @@ export class ParleyClient {
     void this.topUpPreKeys().catch(() => undefined);
     void this.checkNotices().catch(() => undefined);
     void this.transfers.prune().catch(() => undefined);
+    // A profile key for accounts made before profiles, and an upload that did not get through.
+    void ensureProfile(this.ctx).catch(() => undefined);
   }
 
   private async receive(e: EnvelopeFrame): Promise<void> {
@@ -367,6 +372,38 @@ export class ParleyClient {
 
   sendTyping(to: string, started: boolean): Promise<void> {
     return sendTyping(this.ctx, to, started);
+  }
+
+  // ---- profiles
+
+  /**
+   * Sets our profile name and/or picture (`name: ''` or `avatar: null` removes one; what is left
+   * out stays). Sealed under our profile key before it leaves the device, uploaded, synced to our
+   * other devices and announced to our contacts. INVALID_PROFILE (nothing changed) for a name
+   * over 128 characters or with control characters, or a picture over 512 KiB.
+   */
+  setProfile(changes: ProfileChanges): Promise<Profile> {
+    return this.profiles.set(changes);
+  }
+
+  /** Our own profile (name, picture) as this device knows it. */
+  async profile(): Promise<Profile> {
+    requireAccount(this.ctx);
+    return this.profiles.own();
+  }
+
+  /**
+   * A contact's profile, decrypted with the profile key they shared with us (fetched, then
+   * cached by version): `{}` when they have not shared it (strangers) or we blocked them.
+   * PROFILE_UNREADABLE when what the server has does not decrypt.
+   */
+  profileOf(username: string): Promise<Profile> {
+    return this.profiles.of(username);
+  }
+
+  /** A contact's profile name as last fetched (no network), if known. */
+  profileName(username: string): string | undefined {
+    return this.opts.store.contacts.byUsername(username.toLowerCase())?.profileName;
   }
 
   // ---- contacts

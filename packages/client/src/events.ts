@@ -48,6 +48,11 @@ export type ClientEvent =
   | { type: 'conversation-settings'; conversation: ConversationId }
   /** The account's settings changed (here or on another of our devices): read `client.settings()`. */
   | { type: 'settings' }
+  /**
+   * Someone's profile (name, picture) or profile key changed, ours included (set on another
+   * device, or a new key): read `client.profileOf(username)` (or `client.profile()` for ours).
+   */
+  | { type: 'profile-changed'; accountId: string; username: string }
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
   | { type: 'contacts' }
   /** Messages changed without arriving (read on another device, a conversation deleted, disappearing messages deleted): re-read them. */

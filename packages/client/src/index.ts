@@ -35,3 +35,6 @@ export { ServerConnection, type WebSocketFactory, type MinimalWebSocket, type Co
 // What apps need from the wire protocol, so they import the SDK only.
 export { WireError, isWireErrorCode, PARLEY_VERSION, base64Decode, base64Encode, type Feature, type WireErrorCode } from '@parley/wire';
 export { formatFileSize } from './attachments/format.ts';
+export type { Profile, ProfileChanges } from './profiles/profiles.ts';
+export { MAX_AVATAR_BYTES, MAX_PROFILE_NAME_LENGTH } from './profiles/cipher.ts';
+export { deriveAccessKey } from './profiles/access-key.ts';

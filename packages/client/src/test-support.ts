@@ -7,6 +7,7 @@ import { CONTEXT, type ParleyClient } from './client.ts';
 import { encodeContent, type Content } from './content/codec.ts';
 import type { ClientContext } from './internal/context.ts';
 import { sendToAccount } from './send/outbox.ts';
+import { contactProfileKey, ownProfileKey } from './profiles/profile-key.ts';
 
 function contextOf(client: ParleyClient): ClientContext {
   return (client as unknown as Record<symbol, ClientContext>)[CONTEXT]!;
@@ -27,4 +28,11 @@ export function whileIdle<T>(client: ParleyClient, fn: () => T | Promise<T>): Pr
 export function sendRawBytes(client: ParleyClient, username: string, plaintext: Uint8Array, timestamp = Date.now()): Promise<void> {
   const ctx = contextOf(client);
   return ctx.lock.run(() => sendToAccount(ctx, username, plaintext, { timestamp }));
+}
+
+/** `ownProfileKey` and `contactProfileKey` (profiles/profile-key.ts) of a client, as the SDK's own modules call them. */
+export async function profileKeys(client: ParleyClient, accountId?: string): Promise<{ own: Uint8Array; contact: Uint8Array | undefined }> {
+  const ctx = contextOf(client);
+  const own = await ctx.lock.run(() => ownProfileKey(ctx));
+  return { own, contact: accountId ? await contactProfileKey(ctx, accountId) : undefined };
 }

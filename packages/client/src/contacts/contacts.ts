@@ -1,7 +1,9 @@
 /**
  * Contacts and message requests: accepting a stranger's request (they now get our
  * receipts and typing), blocking (their messages and calls are dropped, they are
- * not told), deleting a conversation. Each change syncs to our other devices.
+ * not told, and our profile key is rotated so they lose our profile), deleting a
+ * conversation. Accepting (or unblocking) shares our profile key. Each change syncs
+ * to our other devices.
  */
 import { encodeContent, type Content } from '../content/codec.ts';
 import { directConversation } from '../conversations/ids.ts';
@@ -9,6 +11,7 @@ import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import type { Contact, ConversationId } from '../storage/records.ts';
+import { rotateProfileKey, shareProfileKey } from '../profiles/sharing.ts';
 import { sendSync } from '../sync/sync.ts';
 import { relationship } from './policy.ts';
 
@@ -41,6 +44,8 @@ export async function acceptRequest(ctx: ClientContext, username: string): Promi
     });
     ctx.events.emit({ type: 'contacts' });
     await syncContact(ctx, { ...c, accepted: true, blocked: false });
+    // Accepting shares our profile key, as writing to them would.
+    await shareProfileKey(ctx, c.accountId).catch(() => undefined);
     if (incoming.length === 0 || ctx.store.settings.get().readReceipts === false) return;
     const content: Content = { v: 1, kind: 'receipt', id: ctx.newId(), ts: ctx.now(), receipt: 'read', ids: incoming.map((m) => m.clientId).slice(-100) };
     await sendToAccount(ctx, c.username, encodeContent(content), { timestamp: content.ts }).catch(() => undefined);
@@ -58,6 +63,9 @@ export async function blockContact(ctx: ClientContext, username: string): Promis
     });
     ctx.events.emit({ type: 'contacts' });
     await syncContact(ctx, { ...c, accepted: false, blocked: true });
+    // They may hold our profile key: a new one, shared with everyone else, locks them out of our profile.
+    // If the upload fails, the new key is kept and uploaded on the next connect.
+    await rotateProfileKey(ctx).catch((e: unknown) => ctx.events.emit({ type: 'background-error', task: 'profile key rotation', error: e instanceof Error ? e.message : String(e) }));
   });
 }
 
@@ -69,6 +77,7 @@ export async function unblockContact(ctx: ClientContext, username: string): Prom
     await ctx.store.transaction(async (tx) => tx.contacts.save({ ...c, accepted: true, blocked: false }));
     ctx.events.emit({ type: 'contacts' });
     await syncContact(ctx, { ...c, accepted: true, blocked: false });
+    await shareProfileKey(ctx, c.accountId).catch(() => undefined);
   });
 }
 

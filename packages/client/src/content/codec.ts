@@ -10,6 +10,7 @@ import { callContent, type CallContent } from './call.ts';
 import { deleteContent, type DeleteContent } from './delete.ts';
 import { editContent, type EditContent } from './edit.ts';
 import { groupKeysContent, type GroupKeysContent } from './group-keys.ts';
+import { profileKeyContent, type ProfileKeyContent } from './profile-key.ts';
 import { reactionContent, type ReactionContent } from './reaction.ts';
 import { receiptContent, type ReceiptContent } from './receipt.ts';
 import { retryContent, type RetryContent } from './retry.ts';
@@ -24,7 +25,7 @@ export interface ContentHeader {
   readonly id: string;
   readonly ts: number;
 }
-export type Content = ContentHeader & (TextContent | TypingContent | CallContent | ReceiptContent | GroupKeysContent | SyncContent | RetryContent | ReactionContent | EditContent | DeleteContent | TimerContent);
+export type Content = ContentHeader & (TextContent | TypingContent | CallContent | ReceiptContent | GroupKeysContent | SyncContent | RetryContent | ReactionContent | EditContent | DeleteContent | TimerContent | ProfileKeyContent);
 export type ContentKind = Content['kind'];
 
 const PAD_BLOCK = 160;
@@ -47,6 +48,7 @@ const DECODERS: { readonly [K in ContentKind]: Decoder<unknown> } = {
   edit: editContent,
   delete: deleteContent,
   timer: timerContent,
+  'profile-key': profileKeyContent,
 };
 
 /** Byte fields travel as base64 strings inside the JSON. */

@@ -16,6 +16,7 @@ import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import { establish } from '../sessions/sessions.ts';
+import { shareProfileKey } from '../profiles/sharing.ts';
 import type { AttachmentState, ConversationId, StoredMessage } from '../storage/records.ts';
 import { sendSync, syncSent } from '../sync/sync.ts';
 import { expiryFields, timerOf } from '../disappearing/disappearing.ts';
@@ -119,6 +120,8 @@ export async function sendMessage(
     });
     // A group message reaches our other devices by itself; a direct one is told to them.
     if (p.kind === 'direct') await syncSent(ctx, conversation, content.id, content.ts, text, attachment?.pointer, quote, expire || undefined).catch(() => undefined);
+    // Writing to someone shares our profile key with them (once per key; retried with the next message if it fails).
+    if (p.kind === 'direct') await shareProfileKey(ctx, p.accountId).catch(() => undefined);
     return stored;
   });
 }

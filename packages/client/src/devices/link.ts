@@ -4,7 +4,8 @@
  * device already linked, which sends the account's identity (with a one-time link
  * token from the server) end-to-end encrypted through the channel; the new device
  * registers itself with the token. The identity private key never reaches the
- * server. Then the existing device sends the new one our contacts and groups.
+ * server; the account's profile key travels with it. Then the existing device sends
+ * the new one our contacts and groups.
  */
 import { IdentityKeyPair, PrivateKey, PublicKey } from '@parley/protocol';
 import { accountId, base64Encode, bytes, deviceId, object, int, username, WireError } from '@parley/wire';
@@ -13,13 +14,20 @@ import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { randomBytes, registrationId } from '../internal/random.ts';
 import { initialKeys, publicSigned, saveInitialKeys, topUpPreKeys } from '../account/prekeys.ts';
 import { fromServer } from '../groups/records.ts';
+import { profileKey } from '../content/profile-key.ts';
+import { ownProfileKey } from '../profiles/profile-key.ts';
+import { fetchOwnProfile } from '../profiles/profiles.ts';
 import type { AccountInfo } from '../storage/records.ts';
 import { syncEverything } from '../sync/sync.ts';
 import { sealDeviceName } from './names.ts';
 import { decryptProvisioning, encryptProvisioning, formatLinkCode, linkQrPayload, newSecret, parseLinkCode, type LinkCode } from './provisioning.ts';
 
 /** What the existing device tells the new one, inside the encryption. */
-const provisioningMessage = object({ v: int(1, 1), accountId, username, identity: bytes(60, 200), linkToken: bytes(32, 32), from: deviceId });
+const provisioningMessage = object(
+  { v: int(1, 1), accountId, username, identity: bytes(60, 200), linkToken: bytes(32, 32), from: deviceId },
+  // The account's profile key, so the new device never makes one of its own.
+  { profileKey, profileKeyCreatedAt: int(0, Number.MAX_SAFE_INTEGER) },
+);
 
 export interface LinkProgress {
   /** The code to show (text and QR payload), once the channel is open. */
@@ -92,6 +100,8 @@ export async function linkAsNewDevice(ctx: ClientContext, deviceName: string, ui
       tx.account.save(account, identity);
       await saveInitialKeys(tx, keys);
       tx.contacts.save({ accountId: account.accountId, username: account.username, deviceIds: [msg.from, account.deviceId].sort((a, b) => a - b), accepted: true });
+      // The other device uploaded the profile under this key; its name and picture are fetched below.
+      if (msg.profileKey) tx.profile.save({ key: msg.profileKey, createdAt: msg.profileKeyCreatedAt ?? 0, uploaded: true });
     }),
   );
   ctx.http.credentials = { accountId: account.accountId, deviceId: account.deviceId, password };
@@ -102,6 +112,7 @@ export async function linkAsNewDevice(ctx: ClientContext, deviceName: string, ui
   await ctx.lock.run(() => ctx.store.transaction(async (tx) => {
     for (const g of groups) tx.groups.save({ ...fromServer(tx.groups.get(g.groupId), g), accepted: true });
   }));
+  await ctx.lock.run(() => fetchOwnProfile(ctx)).catch(() => undefined);
   return account;
 }
 
@@ -119,8 +130,19 @@ export async function linkOtherDevice(ctx: ClientContext, codeText: string, onPr
   const before = new Set((await ctx.http.devices()).map((d) => d.deviceId));
   const { linkToken } = await ctx.http.linkToken();
   const identity = await ctx.store.protocol.getIdentityKeyPair();
+  await ctx.lock.run(() => ownProfileKey(ctx));
+  const profile = ctx.store.profile.get()!;
   const plaintext = new TextEncoder().encode(
-    JSON.stringify({ v: 1, accountId: me.accountId, username: me.username, identity: base64Encode(identity.serialize()), linkToken: base64Encode(linkToken), from: me.deviceId }),
+    JSON.stringify({
+      v: 1,
+      accountId: me.accountId,
+      username: me.username,
+      identity: base64Encode(identity.serialize()),
+      linkToken: base64Encode(linkToken),
+      from: me.deviceId,
+      profileKey: base64Encode(profile.key),
+      profileKeyCreatedAt: profile.createdAt,
+    }),
   );
   onProgress?.('sending the account to the new device, end-to-end encrypted');
   try {

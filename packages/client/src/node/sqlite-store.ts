@@ -22,7 +22,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import { normalizeMessage, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
+import { normalizeContact, normalizeMessage, normalizeOwnProfile, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type OwnProfile, type ConversationId, type ConversationSettings, type GroupRecord, type MessageStatus, type NewMessage, type Quote, type Reaction, type SentRecord, type StoredAttachment, type StoredMessage } from '../storage/records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
@@ -32,6 +32,7 @@ import {
   type ConversationSettingsWrite,
   type GroupsWrite,
   type MessagesWrite,
+  type ProfileWrite,
   type ProtocolWrite,
   type SentLogWrite,
   type SettingsWrite,
@@ -48,7 +49,10 @@ CREATE TABLE IF NOT EXISTS signed_prekeys (id INTEGER PRIMARY KEY, record BLOB N
 CREATE TABLE IF NOT EXISTS kyber_prekeys (id INTEGER PRIMARY KEY, record BLOB NOT NULL, one_time INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS kyber_base_keys (kyber_id INTEGER NOT NULL, signed_id INTEGER NOT NULL, base_key BLOB NOT NULL, PRIMARY KEY (kyber_id, signed_id, base_key));
 CREATE TABLE IF NOT EXISTS sender_keys (address TEXT NOT NULL, distribution_id TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (address, distribution_id));
-CREATE TABLE IF NOT EXISTS contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS contacts (
+  account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0,
+  profile_key BLOB, profile_name TEXT, profile_key_shared INTEGER NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS call_log (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT, call_id TEXT NOT NULL, peer TEXT NOT NULL, direction TEXT NOT NULL,
   media TEXT NOT NULL, event TEXT NOT NULL, timestamp INTEGER NOT NULL
@@ -71,7 +75,7 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NU
 CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
 CREATE INDEX IF NOT EXISTS sent_log_by_time ON sent_log (timestamp);
 `;
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 
@@ -100,6 +104,7 @@ export class SqliteClientStore implements ClientStore {
   readonly messages: MessagesWrite;
   readonly conversationSettings: ConversationSettingsWrite;
   readonly settings: SettingsWrite;
+  readonly profile: ProfileWrite;
   readonly callLog: CallLogWrite;
   readonly groups: GroupsWrite;
   readonly sentLog: SentLogWrite;
@@ -117,6 +122,7 @@ export class SqliteClientStore implements ClientStore {
     this.messages = this.messagesView(readOnly);
     this.conversationSettings = this.conversationSettingsView(readOnly);
     this.settings = this.settingsView(readOnly);
+    this.profile = this.profileView(readOnly);
     this.callLog = this.callLogView(readOnly);
     this.groups = this.groupsView(readOnly);
     this.sentLog = this.sentLogView(readOnly);
@@ -151,6 +157,10 @@ export class SqliteClientStore implements ClientStore {
       }
       // Version 5: disappearing messages (the conversation_settings table comes with SCHEMA).
       if (had('messages') && !cols('messages').includes('expires_at')) this.db.exec('ALTER TABLE messages ADD COLUMN expires_in INTEGER; ALTER TABLE messages ADD COLUMN expires_at INTEGER;');
+      // Version 6: profiles (a contact's shared profile key and name; whether they have ours).
+      if (had('contacts') && !cols('contacts').includes('profile_key')) {
+        this.db.exec('ALTER TABLE contacts ADD COLUMN profile_key BLOB; ALTER TABLE contacts ADD COLUMN profile_name TEXT; ALTER TABLE contacts ADD COLUMN profile_key_shared INTEGER NOT NULL DEFAULT 0;');
+      }
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
@@ -176,6 +186,7 @@ export class SqliteClientStore implements ClientStore {
       messages: this.messagesView(live),
       conversationSettings: this.conversationSettingsView(live),
       settings: this.settingsView(live),
+      profile: this.profileView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -235,7 +246,18 @@ export class SqliteClientStore implements ClientStore {
   }
 
   private contact(r: Row | undefined): Contact | undefined {
-    return r ? { accountId: r.account_id as string, username: r.username as string, deviceIds: JSON.parse(r.device_ids as string) as number[], accepted: r.accepted === 1, blocked: r.blocked === 1 } : undefined;
+    return r
+      ? normalizeContact({
+          accountId: r.account_id as string,
+          username: r.username as string,
+          deviceIds: JSON.parse(r.device_ids as string) as number[],
+          accepted: r.accepted === 1,
+          blocked: r.blocked === 1,
+          ...(r.profile_key ? { profileKey: u8(r.profile_key as Buffer) } : {}),
+          ...(r.profile_name !== null ? { profileName: r.profile_name as string } : {}),
+          profileKeyShared: r.profile_key_shared === 1,
+        })
+      : undefined;
   }
 
   private contactsView(check: () => void): ContactsWrite {
@@ -246,12 +268,15 @@ export class SqliteClientStore implements ClientStore {
       save: (c) => {
         check();
         this.q('DELETE FROM contacts WHERE username = ? AND account_id != ?').run(c.username, c.accountId);
-        this.q('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked) VALUES (?, ?, ?, ?, ?)').run(
+        this.q('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked, profile_key, profile_name, profile_key_shared) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
           c.accountId,
           c.username,
           JSON.stringify(c.deviceIds),
           c.accepted ? 1 : 0,
           c.blocked ? 1 : 0,
+          c.profileKey ?? null,
+          c.profileName || null,
+          c.profileKeyShared ? 1 : 0,
         );
       },
     };
@@ -387,6 +412,19 @@ export class SqliteClientStore implements ClientStore {
       save: (v) => {
         check();
         this.setKv('settings', new TextEncoder().encode(JSON.stringify(v)));
+      },
+    };
+  }
+
+  private profileView(check: () => void): ProfileWrite {
+    return {
+      get: () => {
+        const b = this.kv('profile');
+        return b ? normalizeOwnProfile(fromJson<OwnProfile>(new TextDecoder().decode(b))) : undefined;
+      },
+      save: (p) => {
+        check();
+        this.setKv('profile', new TextEncoder().encode(toJson(normalizeOwnProfile(p))));
       },
     };
   }

@@ -96,6 +96,37 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       expect(s.contacts.all().map((c) => c.username)).toEqual(['bob']);
     });
 
+    it('profiles: our own (key, name, picture) and contacts\' shared keys and names round-trip by value', async () => {
+      const s = await factory.open();
+      expect(s.profile.get()).toBeUndefined();
+      const key = new Uint8Array(32).fill(9);
+      await s.transaction(async (tx) => {
+        tx.profile.save({ key, createdAt: 5, name: 'Alice Smith', avatar: new Uint8Array([1, 2, 3]), uploaded: false });
+        tx.contacts.save({ accountId: BOB, username: 'bob', deviceIds: [1], accepted: true, profileKey: new Uint8Array(32).fill(4), profileName: 'Bob Jones', profileKeyShared: true });
+      });
+      key.fill(0); // the store kept its own copy
+      expect(s.profile.get()).toEqual({ key: new Uint8Array(32).fill(9), createdAt: 5, name: 'Alice Smith', avatar: new Uint8Array([1, 2, 3]) });
+      expect(s.contacts.byId(BOB)).toEqual({ accountId: BOB, username: 'bob', deviceIds: [1], accepted: true, blocked: false, profileKey: new Uint8Array(32).fill(4), profileName: 'Bob Jones', profileKeyShared: true });
+      await s.transaction(async (tx) => {
+        tx.profile.save({ key: new Uint8Array(32).fill(8), createdAt: 6, uploaded: true });
+        const { profileName: _, ...bob } = tx.contacts.byId(BOB)!;
+        tx.contacts.save({ ...bob, profileKeyShared: false });
+      });
+      expect(s.profile.get()).toEqual({ key: new Uint8Array(32).fill(8), createdAt: 6, uploaded: true });
+      expect(s.contacts.byId(BOB)).toEqual({ accountId: BOB, username: 'bob', deviceIds: [1], accepted: true, blocked: false, profileKey: new Uint8Array(32).fill(4) });
+      await expect(s.transaction(async (tx) => {
+        tx.profile.save({ key: new Uint8Array(32).fill(7), createdAt: 7 });
+        throw new Error('abort');
+      })).rejects.toThrow('abort');
+      expect(s.profile.get()?.key).toEqual(new Uint8Array(32).fill(8));
+      if (factory.reopen) {
+        const s2 = await factory.reopen(s);
+        expect(s2.profile.get()).toEqual({ key: new Uint8Array(32).fill(8), createdAt: 6, uploaded: true });
+        expect(s2.contacts.byId(BOB)?.profileKey).toEqual(new Uint8Array(32).fill(4));
+        s2.close();
+      }
+    });
+
     it('messages: in order, duplicates refused, status, seen, delete; row ids never reused', async () => {
       const s = await factory.open();
       const ids = await s.transaction(async (tx) => {

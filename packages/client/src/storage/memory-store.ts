@@ -22,7 +22,7 @@ import {
   type ProtocolAddress,
   type TrustLevel,
 } from '@parley/protocol';
-import { normalizeMessage, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type NewMessage, type SentRecord, type StoredMessage } from './records.ts';
+import { normalizeContact, normalizeMessage, normalizeOwnProfile, type AccountInfo, type AccountSettings, type CallLogEntry, type Contact, type ConversationId, type ConversationSettings, type GroupRecord, type NewMessage, type OwnProfile, type SentRecord, type StoredMessage } from './records.ts';
 import {
   StoreMisuse,
   type AccountWrite,
@@ -32,6 +32,7 @@ import {
   type ConversationSettingsWrite,
   type GroupsWrite,
   type MessagesWrite,
+  type ProfileWrite,
   type ProtocolWrite,
   type SentLogWrite,
   type SettingsWrite,
@@ -72,6 +73,7 @@ export class MemoryClientStore implements ClientStore {
   readonly messages = this.messagesView(readOnly);
   readonly conversationSettings = this.conversationSettingsView(readOnly);
   readonly settings = this.settingsView(readOnly);
+  readonly profile = this.profileView(readOnly);
   readonly callLog = this.callLogView(readOnly);
   readonly groups = this.groupsView(readOnly);
   readonly sentLog = this.sentLogView(readOnly);
@@ -136,6 +138,7 @@ export class MemoryClientStore implements ClientStore {
       messages: this.messagesView(live),
       conversationSettings: this.conversationSettingsView(live),
       settings: this.settingsView(live),
+      profile: this.profileView(live),
       callLog: this.callLogView(live),
       groups: this.groupsView(live),
       sentLog: this.sentLogView(live),
@@ -190,18 +193,18 @@ export class MemoryClientStore implements ClientStore {
   }
 
   private contactsView(check: () => void): ContactsWrite {
-    const all = () => [...this.rows('contacts').values()].map((c) => ({ ...(c as Contact) }));
+    const all = () => [...this.rows('contacts').values()].map((c) => normalizeContact(c as Contact));
     return {
       byId: (id) => {
         const c = this.get('contacts', id) as Contact | undefined;
-        return c ? { ...c } : undefined;
+        return c ? normalizeContact(c) : undefined;
       },
       byUsername: (u) => all().find((c) => c.username === u),
       all,
       save: (c) => {
         check();
         for (const other of all()) if (other.username === c.username && other.accountId !== c.accountId) this.put('contacts', other.accountId, undefined);
-        this.put('contacts', c.accountId, { accountId: c.accountId, username: c.username, deviceIds: [...c.deviceIds], accepted: !!c.accepted, blocked: !!c.blocked });
+        this.put('contacts', c.accountId, normalizeContact(c));
       },
     };
   }
@@ -302,6 +305,19 @@ export class MemoryClientStore implements ClientStore {
       save: (v) => {
         check();
         this.put('kv', 'settings', { ...v });
+      },
+    };
+  }
+
+  private profileView(check: () => void): ProfileWrite {
+    return {
+      get: () => {
+        const p = this.get('kv', 'profile') as OwnProfile | undefined;
+        return p ? normalizeOwnProfile(p) : undefined;
+      },
+      save: (p) => {
+        check();
+        this.put('kv', 'profile', normalizeOwnProfile(p));
       },
     };
   }

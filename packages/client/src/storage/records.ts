@@ -36,6 +36,26 @@ export interface Contact {
   readonly accepted?: boolean;
   /** Their messages are dropped unread. */
   readonly blocked?: boolean;
+  /** The profile key they shared with us (32 bytes), end-to-end encrypted; absent until they do. */
+  readonly profileKey?: Uint8Array;
+  /** Their profile name as last fetched and decrypted with `profileKey` (absent: unknown or none). */
+  readonly profileName?: string;
+  /** They have our current profile key (we sent it since it last changed). */
+  readonly profileKeyShared?: boolean;
+}
+
+/** Our own profile, the same on each of our devices (the key is synced; the rest is on the server, sealed). */
+export interface OwnProfile {
+  /** The profile key: 32 random bytes, shared only with contacts. */
+  readonly key: Uint8Array;
+  /** When the key was made (the making device's clock, ms): of two keys made at once on two devices, the later wins. */
+  readonly createdAt: number;
+  /** Our profile name (absent: none set, or not fetched yet on this device). */
+  readonly name?: string;
+  /** Our profile picture (image bytes). */
+  readonly avatar?: Uint8Array;
+  /** The server has the profile (name, picture, access key) under this key's version. */
+  readonly uploaded?: boolean;
 }
 
 export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'received';
@@ -104,6 +124,25 @@ export type NewMessage = Omit<StoredMessage, 'rowId' | 'seen'> & { readonly seen
 
 /** What a deleted message shows instead of its text. */
 export const DELETED_TEXT = 'This message was deleted';
+
+/** The canonical contact every store keeps and returns: the flags as booleans; profile fields absent rather than empty or false; bytes copied. */
+export function normalizeContact(c: Contact): Contact {
+  return {
+    accountId: c.accountId,
+    username: c.username,
+    deviceIds: [...c.deviceIds],
+    accepted: !!c.accepted,
+    blocked: !!c.blocked,
+    ...(c.profileKey ? { profileKey: c.profileKey.slice() } : {}),
+    ...(c.profileName ? { profileName: c.profileName } : {}),
+    ...(c.profileKeyShared ? { profileKeyShared: true } : {}),
+  };
+}
+
+/** The canonical own profile: optional fields absent rather than empty or false; bytes copied. */
+export function normalizeOwnProfile(p: OwnProfile): OwnProfile {
+  return { key: p.key.slice(), createdAt: p.createdAt, ...(p.name ? { name: p.name } : {}), ...(p.avatar?.length ? { avatar: p.avatar.slice() } : {}), ...(p.uploaded ? { uploaded: true } : {}) };
+}
 
 /** The canonical form every store returns: optional fields absent rather than empty, zero or false. */
 export function normalizeMessage<M extends NewMessage | StoredMessage>(m: M): M {

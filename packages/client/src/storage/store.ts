@@ -8,7 +8,7 @@
  * SQLite (Node) and IndexedDB (browsers).
  */
 import type { IdentityKeyPair, ProtocolAddress, ProtocolStore, PublicKey, SenderKeyStore, SessionRecord, TrustLevel } from '@parley/protocol';
-import type { AccountInfo, AccountSettings, AttachmentState, CallLogEntry, Contact, ConversationId, ConversationSettings, GroupRecord, MessageStatus, NewMessage, SentRecord, StoredMessage } from './records.ts';
+import type { AccountInfo, AccountSettings, AttachmentState, CallLogEntry, Contact, ConversationId, ConversationSettings, GroupRecord, MessageStatus, NewMessage, OwnProfile, SentRecord, StoredMessage } from './records.ts';
 
 export interface AccountRead {
   get(): AccountInfo | undefined;
@@ -74,6 +74,14 @@ export interface SettingsWrite extends SettingsRead {
   save(s: AccountSettings): void;
 }
 
+export interface ProfileRead {
+  /** Our profile (undefined until its key is first made or synced). */
+  get(): OwnProfile | undefined;
+}
+export interface ProfileWrite extends ProfileRead {
+  save(p: OwnProfile): void;
+}
+
 export interface ConversationSettingsRead {
   get(conversation: ConversationId): ConversationSettings | undefined;
 }
@@ -129,6 +137,7 @@ export interface StoreTx {
   readonly messages: MessagesWrite;
   readonly conversationSettings: ConversationSettingsWrite;
   readonly settings: SettingsWrite;
+  readonly profile: ProfileWrite;
   readonly callLog: CallLogWrite;
   readonly groups: GroupsWrite;
   readonly sentLog: SentLogWrite;
@@ -141,6 +150,7 @@ export interface ClientStore {
   readonly messages: MessagesRead;
   readonly conversationSettings: ConversationSettingsRead;
   readonly settings: SettingsRead;
+  readonly profile: ProfileRead;
   readonly callLog: CallLogRead;
   readonly groups: GroupsRead;
   readonly sentLog: SentLogRead;

@@ -1,7 +1,8 @@
 /**
  * Keeping an account's devices in step: what we send, read, accept or block on one
  * device is told to our other devices (end-to-end encrypted, 1:1 to each), and a
- * newly linked device gets our contacts and groups. Sync messages are accepted
+ * newly linked device gets our contacts (with their profile keys), groups and our
+ * profile key. Sync messages are accepted
  * only from our own account.
  */
 import type { AttachmentPointer } from '../content/attachment.ts';
@@ -16,6 +17,8 @@ import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import type { ConversationId } from '../storage/records.ts';
 import { expiryFields } from '../disappearing/disappearing.ts';
+import { adoptProfileKey } from '../profiles/adopt.ts';
+import { sameKey } from '../profiles/profile-key.ts';
 
 /** Sends `sync` to our other devices (none: nothing happens). Caller holds the lock. */
 export async function sendSync(ctx: ClientContext, sync: SyncMessage, id = ctx.newId(), ts = ctx.now()): Promise<void> {
@@ -37,7 +40,7 @@ export async function syncEverything(ctx: ClientContext): Promise<void> {
   const contacts = ctx.store.contacts
     .all()
     .filter((c) => c.accountId !== me.accountId)
-    .map((c) => ({ accountId: c.accountId, username: c.username, accepted: !!c.accepted, blocked: !!c.blocked }));
+    .map((c) => ({ accountId: c.accountId, username: c.username, accepted: !!c.accepted, blocked: !!c.blocked, ...(c.profileKey ? { profileKey: c.profileKey } : {}) }));
   for (let i = 0; i < contacts.length || i === 0; i += MAX_SYNC_ITEMS) await sendSync(ctx, { type: 'contacts', contacts: contacts.slice(i, i + MAX_SYNC_ITEMS) });
   const groups = ctx.store.groups
     .all()
@@ -45,6 +48,8 @@ export async function syncEverything(ctx: ClientContext): Promise<void> {
     .map((g) => ({ groupId: g.groupId, masterKey: g.masterKey! }));
   for (let i = 0; i < groups.length; i += MAX_SYNC_ITEMS) await sendSync(ctx, { type: 'groups', groups: groups.slice(i, i + MAX_SYNC_ITEMS) });
   await sendSync(ctx, { type: 'settings', readReceipts: ctx.store.settings.get().readReceipts !== false });
+  const profile = ctx.store.profile.get();
+  if (profile) await sendSync(ctx, { type: 'profile-key', key: profile.key, createdAt: profile.createdAt });
 }
 
 export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
@@ -59,7 +64,7 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
       if (p.kind === 'direct' && s.username) {
         const c = tx.contacts.byId(p.accountId);
         // Writing to someone is consent, on every device of ours.
-        tx.contacts.save({ accountId: p.accountId, username: s.username, deviceIds: c?.deviceIds ?? [], accepted: true, blocked: false });
+        tx.contacts.save({ ...(c ?? {}), accountId: p.accountId, username: s.username, deviceIds: c?.deviceIds ?? [], accepted: true, blocked: false });
       }
       if (p.kind === 'group' && !tx.groups.get(p.groupId)?.active) return;
       const m = tx.messages.add({
@@ -97,7 +102,20 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
       for (const c of s.contacts) {
         if (c.accountId === me.accountId) continue;
         const prev = tx.contacts.byId(c.accountId);
-        tx.contacts.save({ accountId: c.accountId, username: c.username, deviceIds: prev?.deviceIds ?? [], accepted: c.accepted, blocked: c.blocked });
+        // A profile key the contact shared with another device of ours; a new one voids the name we knew.
+        const { profileName, ...kept } = prev ?? { profileName: undefined };
+        const newKey = !!c.profileKey && !sameKey(prev?.profileKey, c.profileKey);
+        tx.contacts.save({
+          ...kept,
+          ...(profileName && !newKey ? { profileName } : {}),
+          ...(c.profileKey ? { profileKey: c.profileKey } : {}),
+          accountId: c.accountId,
+          username: c.username,
+          deviceIds: prev?.deviceIds ?? [],
+          accepted: c.accepted,
+          blocked: c.blocked,
+        });
+        if (newKey) fx.events.push({ type: 'profile-changed', accountId: c.accountId, username: c.username });
         if (c.blocked) tx.messages.deleteConversation(directConversation(c.accountId));
       }
       fx.events.push({ type: 'contacts' });
@@ -106,6 +124,10 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
     case 'settings': {
       tx.settings.save({ ...tx.settings.get(), readReceipts: s.readReceipts });
       fx.events.push({ type: 'settings' });
+      return;
+    }
+    case 'profile-key': {
+      adoptProfileKey(ctx, tx, s, fx);
       return;
     }
     case 'groups': {

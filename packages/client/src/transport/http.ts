@@ -32,6 +32,8 @@ import {
   openChannelResponse,
   PARLEY_VERSION,
   preKeyCountResponse,
+  profileResponse,
+  type ProfileResponse,
   PROVISIONING_TOKEN_HEADER,
   provisioningMessageResponse,
   sendResponse,
@@ -187,6 +189,18 @@ export class HttpTransport {
 
   lookup(username: string): Promise<{ accountId: string; username: string }> {
     return this.request('GET', `/v1/accounts/username/${encodeURIComponent(username)}`, undefined, accountLookupResponse);
+  }
+
+  // ---- profiles
+
+  /** Replaces our profile on the server (sealed name and picture, the version, the access key). */
+  setProfile(p: { version: string; name: Uint8Array; avatar?: Uint8Array | undefined; accessKey: Uint8Array }): Promise<void> {
+    return this.request('PUT', '/v1/profile', { version: p.version, name: b64(p.name), accessKey: b64(p.accessKey), ...(p.avatar ? { avatar: b64(p.avatar) } : {}) }, nothing);
+  }
+
+  /** `username`'s sealed profile at `version`; UNKNOWN_USER if that is not their current version (or no such user). */
+  profile(username: string, version: string): Promise<ProfileResponse> {
+    return this.request('GET', `/v1/profile/${encodeURIComponent(username)}/${encodeURIComponent(version)}`, undefined, profileResponse);
   }
 
   // ---- keys
