@@ -14,7 +14,7 @@
  * fails (so no retry request could be sent). This uses the same pieces in the same
  * order, split where the pipeline needs it.
  */
-import { ProtocolAddress, ProtocolError, sealedSenderDecryptToUsmc, type PublicKey } from '@parley/protocol';
+import { ProtocolAddress, ProtocolError, sealedSenderDecryptToUsmc, type IdentityKeyPair, type PublicKey } from '@parley/protocol';
 import { ACCOUNT_ID_PATTERN, base64Decode, base64Encode, USERNAME_PATTERN, type IdentifiedEnvelopeFrame, type SealedEnvelopeFrame } from '@parley/wire';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { StoreTx } from '../storage/store.ts';
@@ -27,38 +27,60 @@ export interface OpenedSealed {
   readonly identityKey: PublicKey;
 }
 
-/** Opens `e`; SEALED_SENDER_REJECTED when the seal, the certificate or the sender is not acceptable. */
-export async function openSealed(ctx: ClientContext, certificates: SenderCertificates, e: SealedEnvelopeFrame): Promise<OpenedSealed> {
-  const me = requireAccount(ctx);
+/** What a sealed envelope holds once opened and its certificate checked. */
+export interface Unsealed {
+  readonly senderAccountId: string;
+  readonly senderUsername: string;
+  readonly senderDeviceId: number;
+  readonly type: 'prekey' | 'whisper';
+  /** The inner 1:1 message, still encrypted over the session. */
+  readonly contents: Uint8Array;
+  readonly identityKey: PublicKey;
+}
+
+/**
+ * The one decoder of sealed envelope bytes (pure: keys and time passed in): opens the
+ * seal with `ours`, checks the certificate chains to `trustRoot` and was valid at
+ * `serverTimestamp`, names a valid account that is not this device, and carries a 1:1
+ * message. SEALED_SENDER_REJECTED for anything else; nothing else is thrown.
+ */
+export function unseal(bytes: Uint8Array, ours: IdentityKeyPair, trustRoot: PublicKey, serverTimestamp: number, me: { readonly accountId: string; readonly deviceId: number }): Unsealed {
   let usmc;
   try {
-    usmc = sealedSenderDecryptToUsmc(base64Decode(e.content), await ctx.store.protocol.getIdentityKeyPair());
+    usmc = sealedSenderDecryptToUsmc(bytes, ours);
   } catch (err) {
     if (err instanceof ProtocolError) throw sealedSenderRejected(err.message);
     throw err;
   }
-  const root = await certificates.trustRoot(ctx);
-  if (!root) throw sealedSenderRejected('this server has no sealed-sender trust root to check it against');
   const cert = usmc.senderCertificate;
-  if (!cert.validate(root, e.serverTimestamp)) throw sealedSenderRejected('its sender certificate is forged, from an untrusted or revoked server key, or expired');
+  if (!cert.validate(trustRoot, serverTimestamp)) throw sealedSenderRejected('its sender certificate is forged, from an untrusted or revoked server key, or expired');
   const username = cert.senderE164;
   if (!ACCOUNT_ID_PATTERN.test(cert.senderUuid) || username === undefined || !USERNAME_PATTERN.test(username)) throw sealedSenderRejected('its sender certificate names no valid account');
   if (cert.senderUuid === me.accountId && cert.senderDeviceId === me.deviceId) throw sealedSenderRejected('it claims to come from this very device');
   if (usmc.type !== 'prekey' && usmc.type !== 'whisper') throw sealedSenderRejected(`it carries a ${usmc.type} message, which is not sent sealed here`);
+  return { senderAccountId: cert.senderUuid, senderUsername: username, senderDeviceId: cert.senderDeviceId, type: usmc.type, contents: usmc.contents, identityKey: cert.identityKey };
+}
+
+/** Opens `e`; SEALED_SENDER_REJECTED when the seal, the certificate or the sender is not acceptable. */
+export async function openSealed(ctx: ClientContext, certificates: SenderCertificates, e: SealedEnvelopeFrame): Promise<OpenedSealed> {
+  const me = requireAccount(ctx);
+  const root = await certificates.trustRoot(ctx);
+  if (!root) throw sealedSenderRejected('this server has no sealed-sender trust root to check it against');
+  const u = unseal(base64Decode(e.content), await ctx.store.protocol.getIdentityKeyPair(), root, e.serverTimestamp, me);
   return {
     envelope: {
       type: 'envelope',
       id: e.id,
-      sourceAccountId: cert.senderUuid,
-      sourceUsername: username,
-      sourceDeviceId: cert.senderDeviceId,
+      sourceAccountId: u.senderAccountId,
+      sourceUsername: u.senderUsername,
+      sourceDeviceId: u.senderDeviceId,
       timestamp: e.timestamp,
       serverTimestamp: e.serverTimestamp,
-      messageType: usmc.type,
-      content: base64Encode(usmc.contents),
+      messageType: u.type,
+      content: base64Encode(u.contents),
       ephemeral: e.ephemeral,
     },
-    identityKey: cert.identityKey,
+    identityKey: u.identityKey,
   };
 }
 
