@@ -30,7 +30,9 @@ import {
   ProtocolAddress,
   SenderCertificate,
   SenderKeyDistributionMessage,
+  sealedSenderEncrypt,
   sealedSenderEncryptMessage,
+  UnidentifiedSenderMessageContent,
   ServerCertificate,
   signalDecryptPreKey,
   signalEncrypt,
@@ -362,6 +364,27 @@ async function clientSealed(): Promise<void> {
   add('client.link-code', enc.encode(formatLinkCode(code)));
   add('client.link-code', enc.encode(linkQrPayload(code)));
   add('client.link-code', enc.encode(`  ${formatLinkCode(code).toUpperCase()} `));
+  // Sealed envelopes as a contact seals them for us (sealed sender v1), and the state to open them.
+  {
+    const root = PrivateKey.generate();
+    const serverKey = PrivateKey.generate();
+    const signer = ServerCertificate.create(11, serverKey.publicKey(), root);
+    const sender = IdentityKeyPair.generate();
+    const now = 1_800_000_000_000;
+    const cert = SenderCertificate.create({
+      senderUuid: '0b4e2a3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c',
+      senderE164: 'alice',
+      senderDeviceId: 1,
+      identityKey: sender.publicKey,
+      expiration: now + 86_400_000,
+      signer,
+      signerKey: serverKey,
+    });
+    for (const [type, n] of [['whisper', 40], ['prekey', 900], ['whisper', 3000]] as const) {
+      add('client.sealed-envelope', sealedSenderEncrypt(UnidentifiedSenderMessageContent.create(type, cert, new Uint8Array(n).fill(n & 255)), identity.publicKey, sender));
+    }
+    states.set('client.sealed-envelope', await saveStores(identity, 1, { extra: { trustRoot: toHex(root.publicKey().serialize()), now: String(now), accountId: '9d0652a3-dcc3-4d11-975f-74d61598733f' } }));
+  }
   // A downloaded attachment and its pointer.
   const file = enc.encode('attachment plaintext '.repeat(30));
   const key = crypto.getRandomValues(new Uint8Array(64));
