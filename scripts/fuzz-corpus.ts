@@ -70,6 +70,8 @@ function add(target: string, b: Uint8Array): void {
 
 const jsonTexts: string[] = [];
 const envelopes: Array<{ type: string; content: Uint8Array }> = [];
+/** Sealed envelope frames of the run, filed first so the frame target's corpus always has some. */
+const sealedFrames: string[] = [];
 
 const recordingFetch: typeof fetch = async (input, init) => {
   if (typeof init?.body === 'string') jsonTexts.push(init.body);
@@ -90,6 +92,7 @@ function recordFrame(text: string): void {
     if (f.type === 'sent') jsonTexts.push(JSON.stringify({ serverTimestamp: f.serverTimestamp }));
     if (f.type === 'envelope' && f.content && f.messageType) {
       envelopes.push({ type: f.messageType, content: base64Decode(f.content) });
+      if (f.messageType === 'sealed') sealedFrames.push(text);
       if (f.messageType === 'group-update') jsonTexts.push(new TextDecoder().decode(base64Decode(f.content)));
     }
   } catch {
@@ -415,6 +418,7 @@ async function main(): Promise<void> {
   await protocol();
   contents();
   await clientSealed();
+  for (const text of sealedFrames.slice(0, 3)) add('client.server-frame', enc.encode(text));
   // File every recorded JSON text under each JSON target that accepts it.
   const jsonTargets = TARGETS.filter((t) => t.format === 'json' && (t.name.startsWith('server.') || t.name.startsWith('client.')) && t.name !== 'client.provisioning-plaintext' && t.name !== 'server.websocket-session' && t.name !== 'client.attachment-pointer');
   for (const t of jsonTargets) {
