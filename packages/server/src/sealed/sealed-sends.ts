@@ -51,7 +51,7 @@ export class SealedSends {
     const devices = await this.deps.storage.devices(target!.id);
     checkDeviceCoverage(devices, s.messages);
     const envelopes = sealedEnvelopes(target!.id, s, this.deps.now());
-    await this.deps.sends.store({ envelopes }, 'http');
+    await this.deps.sends.store({ envelopes }, 'unidentified');
     return { serverTimestamp: envelopes[0]!.serverTimestamp };
   }
 }
