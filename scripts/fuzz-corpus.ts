@@ -30,7 +30,9 @@ import {
   ProtocolAddress,
   SenderCertificate,
   SenderKeyDistributionMessage,
+  sealedSenderEncrypt,
   sealedSenderEncryptMessage,
+  UnidentifiedSenderMessageContent,
   ServerCertificate,
   signalDecryptPreKey,
   signalEncrypt,
@@ -69,6 +71,8 @@ function add(target: string, b: Uint8Array): void {
 
 const jsonTexts: string[] = [];
 const envelopes: Array<{ type: string; content: Uint8Array }> = [];
+/** Sealed envelope frames of the run, filed first so the frame target's corpus always has some. */
+const sealedFrames: string[] = [];
 
 const recordingFetch: typeof fetch = async (input, init) => {
   if (typeof init?.body === 'string') jsonTexts.push(init.body);
@@ -89,6 +93,7 @@ function recordFrame(text: string): void {
     if (f.type === 'sent') jsonTexts.push(JSON.stringify({ serverTimestamp: f.serverTimestamp }));
     if (f.type === 'envelope' && f.content && f.messageType) {
       envelopes.push({ type: f.messageType, content: base64Decode(f.content) });
+      if (f.messageType === 'sealed') sealedFrames.push(text);
       if (f.messageType === 'group-update') jsonTexts.push(new TextDecoder().decode(base64Decode(f.content)));
     }
   } catch {
@@ -381,6 +386,27 @@ async function clientSealed(): Promise<void> {
   add('client.link-code', enc.encode(formatLinkCode(code)));
   add('client.link-code', enc.encode(linkQrPayload(code)));
   add('client.link-code', enc.encode(`  ${formatLinkCode(code).toUpperCase()} `));
+  // Sealed envelopes as a contact seals them for us (sealed sender v1), and the state to open them.
+  {
+    const root = PrivateKey.generate();
+    const serverKey = PrivateKey.generate();
+    const signer = ServerCertificate.create(11, serverKey.publicKey(), root);
+    const sender = IdentityKeyPair.generate();
+    const now = 1_800_000_000_000;
+    const cert = SenderCertificate.create({
+      senderUuid: '0b4e2a3c-1d2e-4f5a-8b9c-0d1e2f3a4b5c',
+      senderE164: 'alice',
+      senderDeviceId: 1,
+      identityKey: sender.publicKey,
+      expiration: now + 86_400_000,
+      signer,
+      signerKey: serverKey,
+    });
+    for (const [type, n] of [['whisper', 40], ['prekey', 900], ['whisper', 3000]] as const) {
+      add('client.sealed-envelope', sealedSenderEncrypt(UnidentifiedSenderMessageContent.create(type, cert, new Uint8Array(n).fill(n & 255)), identity.publicKey, sender));
+    }
+    states.set('client.sealed-envelope', await saveStores(identity, 1, { extra: { trustRoot: toHex(root.publicKey().serialize()), now: String(now), accountId: '9d0652a3-dcc3-4d11-975f-74d61598733f' } }));
+  }
   // A downloaded attachment and its pointer.
   const file = enc.encode('attachment plaintext '.repeat(30));
   const key = crypto.getRandomValues(new Uint8Array(64));
@@ -411,6 +437,7 @@ async function main(): Promise<void> {
   await protocol();
   contents();
   await clientSealed();
+  for (const text of sealedFrames.slice(0, 3)) add('client.server-frame', enc.encode(text));
   // File every recorded JSON text under each JSON target that accepts it.
   const jsonTargets = TARGETS.filter((t) => t.format === 'json' && (t.name.startsWith('server.') || t.name.startsWith('client.')) && t.name !== 'client.provisioning-plaintext' && t.name !== 'server.websocket-session' && t.name !== 'client.attachment-pointer');
   for (const t of jsonTargets) {

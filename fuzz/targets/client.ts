@@ -4,7 +4,8 @@
  * JSON content of every kind, attachment pointers and downloaded attachments,
  * group attributes and device names (sealed by other members / devices), profile
  * names and pictures (sealed by contacts under their profile key), the
- * provisioning message and link codes, and the web app's ICE candidates.
+ * provisioning message and link codes, sealed-sender envelopes (the seal and the
+ * sender certificate, opened before the session decrypts), and the web app's ICE candidates.
  *
  * Sealed inputs (group attributes, device names, the provisioning plaintext) are
  * fuzzed as the plaintext a malicious member would seal: the harness seals each
@@ -21,6 +22,7 @@ import { encryptProvisioning, parseLinkCode, type LinkCode } from '../../package
 import { openDeviceName } from '../../packages/client/src/devices/names.ts';
 import { ClientError } from '../../packages/client/src/errors.ts';
 import { openAttributes } from '../../packages/client/src/groups/attributes.ts';
+import { unseal } from '../../packages/client/src/sealed/receive.ts';
 import { deriveKey, seal } from '../../packages/client/src/internal/seal.ts';
 import { decryptAvatar, decryptProfileName } from '../../packages/client/src/profiles/cipher.ts';
 import { parseCandidate } from '../../packages/web/src/call/call-controller.ts';
@@ -155,6 +157,21 @@ export const clientTargets: Target[] = [
     format: 'text',
     typed: clientError('INVALID_LINK_CODE'),
     setup: () => (b) => parseLinkCode(dec.decode(b)),
+  },
+  {
+    name: 'client.sealed-envelope',
+    what: 'a sealed envelope\'s bytes (anyone with the access key can send them), opened with our identity and checked against the trust root: SEALED_SENDER_REJECTED',
+    format: 'proto',
+    head: 1,
+    typed: clientError('SEALED_SENDER_REJECTED'),
+    setup: (dir) => {
+      const st = readState(join(dir, 'state.json'));
+      const ours = IdentityKeyPair.deserialize(fromHex(st.identity));
+      const x = st.extra;
+      const root = PublicKey.deserialize(fromHex(x.trustRoot!));
+      const me = { accountId: x.accountId!, deviceId: 1 };
+      return (b) => unseal(b, ours, root, Number(x.now), me);
+    },
   },
   {
     name: 'web.ice-candidate',

@@ -23,6 +23,8 @@ export type ClientErrorCode =
   | 'INVALID_REACTION'
   /** A disappearing-message timer is 1 second to 4 weeks (or off). */
   | 'INVALID_TIMER'
+  /** A sealed-sender message whose seal, sender certificate (forged, expired, untrusted) or sender was not acceptable. */
+  | 'SEALED_SENDER_REJECTED'
   /** A profile name or picture we cannot set (too long, control characters, too large a picture). */
   | 'INVALID_PROFILE'
   /** Someone's profile did not decrypt or decode: it is not shown. */

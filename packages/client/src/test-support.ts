@@ -8,6 +8,9 @@ import { encodeContent, type Content } from './content/codec.ts';
 import type { ClientContext } from './internal/context.ts';
 import { sendToAccount } from './send/outbox.ts';
 import { contactProfileKey, ownProfileKey } from './profiles/profile-key.ts';
+import { ProtocolAddress, type SenderCertificate } from '@parley/protocol';
+import { deriveAccessKey } from './profiles/access-key.ts';
+import { sealFor, sendSealed } from './sealed/send.ts';
 
 function contextOf(client: ParleyClient): ClientContext {
   return (client as unknown as Record<symbol, ClientContext>)[CONTEXT]!;
@@ -35,4 +38,27 @@ export async function profileKeys(client: ParleyClient, accountId?: string): Pro
   const ctx = contextOf(client);
   const own = await ctx.lock.run(() => ownProfileKey(ctx));
   return { own, contact: accountId ? await contactProfileKey(ctx, accountId) : undefined };
+}
+
+/**
+ * Seals `content` for every known device of `username` with `certificate` (forged,
+ * expired, someone else's: whatever a hostile sender would use) and sends it with
+ * `accessKey` (default: the one derived from the profile key they shared with us).
+ */
+export async function sendSealedWith(client: ParleyClient, username: string, content: Content, certificate: SenderCertificate, accessKey?: Uint8Array): Promise<void> {
+  const ctx = contextOf(client);
+  await ctx.lock.run(async () => {
+    const contact = ctx.store.contacts.byUsername(username)!;
+    const key = accessKey ?? deriveAccessKey((await contactProfileKey(ctx, contact.accountId))!);
+    const messages = await ctx.store.transaction(async (tx) => {
+      const out = [];
+      for (const deviceId of contact.deviceIds) {
+        const address = new ProtocolAddress(contact.accountId, deviceId);
+        const sealed = await sealFor(tx, encodeContent(content), address, { certificate, accessKey: key }, ctx.now());
+        out.push({ deviceId, registrationId: (await tx.protocol.loadSession(address))!.remoteRegistrationId() ?? 0, content: sealed });
+      }
+      return out;
+    });
+    await sendSealed(ctx, username, { timestamp: content.ts, messages }, key);
+  });
 }

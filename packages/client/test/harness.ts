@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, LocalDiskBlobStore, SqliteStorage, type ParleyApp } from '@parley/server';
+import { PrivateKey } from '@parley/protocol';
+import { buildApp, issueServerKeys, LocalDiskBlobStore, SqliteStorage, type ParleyApp, type SealedSenderKeys } from '@parley/server';
 import { createClient, MemoryClientStore, type ClientEvent, type ClientOptions, type ClientStore, type ParleyClient, type WebSocketFactory } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node/index.ts';
 import type { Feature, NoticesFile } from '@parley/wire';
@@ -29,7 +30,16 @@ export interface TestServer {
 }
 
 export async function startServer(
-  config: { bundleFetchesPerMinute?: number; maxQueuedPerDevice?: number; maxAttachmentBytes?: number; notices?: NoticesFile; disabledFeatures?: readonly Feature[] } = {},
+  config: {
+    bundleFetchesPerMinute?: number;
+    maxQueuedPerDevice?: number;
+    maxAttachmentBytes?: number;
+    notices?: NoticesFile;
+    disabledFeatures?: readonly Feature[];
+    /** Sealed-sender keys (default: a new trust root, as `npm start` makes; null: sealed sender off). */
+    sealedSender?: SealedSenderKeys | null;
+    now?: () => number;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = tempDir('srv');
   const storage = new SqliteStorage(join(dataDir, 'parley.sqlite'));
@@ -43,7 +53,13 @@ export async function startServer(
       ...(config.notices ? { notices: config.notices } : {}),
       ...(config.disabledFeatures ? { disabledFeatures: config.disabledFeatures } : {}),
     },
-    { storage, serverSecret: new Uint8Array(32).fill(9), blobs: new LocalDiskBlobStore(join(dataDir, 'attachments')) },
+    {
+      storage,
+      serverSecret: new Uint8Array(32).fill(9),
+      blobs: new LocalDiskBlobStore(join(dataDir, 'attachments')),
+      ...(config.sealedSender === null ? {} : { sealedSender: config.sealedSender ?? issueServerKeys(PrivateKey.generate()) }),
+      ...(config.now ? { now: config.now } : {}),
+    },
   );
   apps.push(app);
   await app.app.listen({ host: '127.0.0.1', port: 0 });

@@ -31,6 +31,10 @@ import { LocalRouter, type Router } from './messages/router.ts';
 import { Sends } from './messages/sends.ts';
 import { createMetrics, metricsPlugin, trackConnections, type Metrics } from './metrics/metrics.ts';
 import { installRequestParsing } from './requests.ts';
+import { UnidentifiedAccess } from './sealed/access.ts';
+import { certificatesPlugin } from './sealed/certificates.ts';
+import type { SealedSenderKeys } from './sealed/keys.ts';
+import { SealedSends } from './sealed/sealed-sends.ts';
 import type { Storage } from './storage/storage.ts';
 import { noticesPlugin } from './notices/notices.ts';
 import { profilesPlugin } from './profiles/profiles.ts';
@@ -80,6 +84,8 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Where attachment ciphertext is kept; without one the server has no attachment endpoints. */
   readonly blobs?: BlobStore;
+  /** Sealed-sender keys (sealed/keys.ts): without them the server issues no sender certificates, so clients send identified. */
+  readonly sealedSender?: SealedSenderKeys;
   /** In a cluster: the link to the other nodes (cluster/redis-cluster.ts). Default: one node. */
   readonly cluster?: ClusterLink;
 }
@@ -159,9 +165,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       maxPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice,
       maxBytesPerDevice: hardening.maxQueuedBytesPerDevice,
       maxPerSender: hardening.maxQueuedPerSender,
+      maxSealed: hardening.maxQueuedSealedPerDevice,
     },
   });
   const groupSends = new GroupSends({ storage, sends, now });
+  const sealedSends = new SealedSends({ storage, sends, access: new UnidentifiedAccess(storage), now, abuse, limiters });
 
   installRequestParsing(app, config.minClientVersion);
   installErrorHandling(app, { metrics, maxBodyBytes });
@@ -176,11 +184,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     hub,
     sends,
     groupSend: (sender, groupId, request, via) => groupSends.accept(sender, groupId, request, via),
+    sealedSends,
     metrics,
     now,
     minClientVersion: config.minClientVersion,
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
+  await app.register(certificatesPlugin, { storage, auth, keys: deps.sealedSender, now, abuse, limiters });
   await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
   await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, limiters, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });

@@ -9,3 +9,4 @@ export type { BlobStore } from './attachments/blob-store.ts';
 export type { Storage } from './storage/storage.ts';
 export { loadServerSecret } from './auth/credentials.ts';
 export { signNotice, rawPublicKey, noticesFileText } from './notices/operator.ts';
+export { issueServerKeys, loadOrCreateServerKeys, parseServerKeys, type SealedSenderKeys } from './sealed/keys.ts';

@@ -5,6 +5,10 @@
  * socket when it is up, else over HTTP. The server answers which devices were
  * missing, extra or re-registered; the device list is repaired and the send
  * retried. Network I/O never happens inside a store transaction.
+ *
+ * To a contact who shared their profile key the copies go sealed (sealed/send.ts):
+ * the server does not learn the sender. If the server refuses the access key, the
+ * message is encrypted again and sent identified.
  */
 import { ProtocolAddress, signalEncrypt, UntrustedIdentity } from '@parley/protocol';
 import { WireError } from '@parley/wire';
@@ -12,6 +16,7 @@ import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { identityChanged, fetchBundles, reportIdentityChange, startSessions, unknownUser } from '../sessions/sessions.ts';
 import { sendBody, type OutgoingMessages } from '../transport/http.ts';
+import { sealedRoute, sealFor, sendSealed, type SealedRoute } from '../sealed/send.ts';
 import { deliver } from './deliver.ts';
 
 export interface SendOptions {
@@ -38,8 +43,11 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
       const res = await fetchBundles(ctx, user);
       await store.transaction((tx) => startSessions(ctx, tx, res));
     }
-    for (let attempt = 0; attempt < 4; attempt++) {
+    // Cleared when the server refuses the access key: from then on this send goes identified.
+    let mayGoSealed = !self;
+    for (let attempt = 0; attempt < 5; attempt++) {
       const contact = store.contacts.byUsername(user)!;
+      const route: SealedRoute | undefined = mayGoSealed ? await sealedRoute(ctx, contact.accountId) : undefined;
       const devices = contact.deviceIds.filter((d) => !(self && d === me.deviceId));
       if (devices.length === 0 && self) return;
       // Devices without a usable session need a bundle first (network, outside the transaction).
@@ -59,15 +67,21 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
             unready.push(deviceId);
             continue;
           }
-          let m;
+          let m: { type: 'prekey' | 'whisper'; content: Uint8Array };
           try {
-            m = await signalEncrypt(plaintext, address, tx.protocol, tx.protocol, ctx.now());
+            if (route) {
+              m = { type: 'whisper', content: await sealFor(tx, plaintext, address, route, ctx.now()) };
+            } else {
+              const sm = await signalEncrypt(plaintext, address, tx.protocol, tx.protocol, ctx.now());
+              m = { type: sm.type, content: sm.serialize() };
+            }
           } catch (e) {
             if (e instanceof UntrustedIdentity) throw await identityChanged(ctx, user, contact.accountId, (await tx.protocol.getIdentity(address))!);
             throw e;
           }
           const session = await tx.protocol.loadSession(address);
-          out.push({ deviceId, registrationId: session!.remoteRegistrationId() ?? 0, type: m.type, content: m.serialize() });
+          // (A sealed copy's type is inside the seal; the one here is not sent.)
+          out.push({ deviceId, registrationId: session!.remoteRegistrationId() ?? 0, type: m.type, content: m.content });
         }
         return out;
       });
@@ -79,10 +93,16 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
       if (messages.length === 0) return;
       try {
         const req: OutgoingMessages = { timestamp: opts.timestamp, ...(opts.ephemeral ? { ephemeral: true } : {}), messages };
-        await deliver(ctx, (conn) => conn.send(user, sendBody(req)), () => ctx.http.sendMessages(user, req));
+        if (route) await sendSealed(ctx, user, req, route.accessKey);
+        else await deliver(ctx, (conn) => conn.send(user, sendBody(req)), () => ctx.http.sendMessages(user, req));
         return;
       } catch (e) {
         if (!(e instanceof WireError)) throw e;
+        if (e.code === 'ACCESS_KEY_REFUSED' && route) {
+          // Their profile key changed (they may have blocked us), or the account is gone: identified from here on.
+          mayGoSealed = false;
+          continue;
+        }
         if (e.code === 'MISMATCHED_DEVICES') {
           const gone = (e.details.extraDevices as number[] | undefined) ?? [];
           const added = (e.details.missingDevices as number[] | undefined) ?? [];

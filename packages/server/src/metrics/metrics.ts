@@ -10,7 +10,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
-  /** Envelopes accepted for delivery, by transport (`http`, `ws`). */
+  /** Envelopes accepted for delivery, by transport (`http`, `ws`, `unidentified`: sealed sends). */
   readonly accepted: Counter<'transport'>;
   readonly acknowledged: Counter;
   /** Requests and socket frames answered with an error, by code. */

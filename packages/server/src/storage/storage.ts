@@ -94,16 +94,23 @@ export interface DeviceAddress {
   readonly deviceId: number;
 }
 
-/** 1:1 Signal messages, Sender Key group messages, and server-written group changes. */
-export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update';
+/**
+ * 1:1 Signal messages, Sender Key group messages, server-written group changes, and
+ * sealed-sender messages (whose sender is inside the encryption: the server never knows it).
+ */
+export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update' | 'sealed';
 
-/** An envelope as queued for one device (the destination is the queue it is in). */
+/**
+ * An envelope as queued for one device (the destination is the queue it is in).
+ * The source fields are all present, except for a `sealed` envelope, which has none
+ * (storage keeps NULL in their columns): see `sealedEnvelope`.
+ */
 export interface StoredEnvelope {
   /** Assigned by storage; increasing per device queue. */
   readonly id: number;
-  readonly sourceAccountId: string;
-  readonly sourceUsername: string;
-  readonly sourceDeviceId: number;
+  readonly sourceAccountId?: string | undefined;
+  readonly sourceUsername?: string | undefined;
+  readonly sourceDeviceId?: number | undefined;
   readonly timestamp: number;
   readonly serverTimestamp: number;
   readonly messageType: EnvelopeType;
@@ -146,12 +153,20 @@ export type EnqueueItem =
  * transaction as the write (so they hold exactly under any concurrency, on any
  * number of nodes): after the item, each destination queue holds at most
  * `maxPerDevice` envelopes and `maxBytesPerDevice` content bytes, and at most
- * `maxPerSender` envelopes from the item's sender account.
+ * `maxPerSender` envelopes from the item's sender account. A sealed item has no
+ * sender to count: its bucket is the queue's sealed envelopes, at most `maxSealed`
+ * (so one leaked access key cannot fill a whole inbox).
  */
 export interface QueueQuota {
   readonly maxPerDevice: number;
   readonly maxBytesPerDevice: number;
   readonly maxPerSender: number;
+  readonly maxSealed: number;
+}
+
+/** An item's quota bucket: its sender account, or `undefined` for sealed envelopes (no sender known). */
+export function senderOf(e: EnvelopeFields): string | undefined {
+  return e.messageType === 'sealed' ? undefined : e.sourceAccountId;
 }
 
 /**

@@ -11,3 +11,4 @@ export * from './attachments.ts';
 export * from './frames.ts';
 export * from './notices.ts';
 export * from './profiles.ts';
+export * from './certificates.ts';
