@@ -4,6 +4,7 @@
 // recipient device opening its part, with sender-key group content and with a 1:1
 // prekey message through the full sealedSenderDecryptMessage path.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import * as SC from '@signalapp/libsignal-client';
 import SplitV090 from '@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js';
 import SplitV0103 from '@signalapp/libsignal-client-0103/dist/SealedSenderMultiRecipientMessage.js';
@@ -20,7 +21,7 @@ import { libsignalBundleToParley, parleyBundleToLibsignal } from '../test-suppor
 import { ab, LIB_0103, LibsignalPeer } from '../test-support/libsignal-peer.ts';
 import { ParleyDevice } from '../test-support/parley-device.ts';
 import { SenderCertificate, ServerCertificate } from './certificates.ts';
-import { sealedSenderMultiRecipientEncrypt } from './multi-recipient.ts';
+import { sealedSenderMultiRecipientEncrypt, sealedSenderMultiRecipientSeal } from './multi-recipient.ts';
 import { sealedSenderDecryptMessage, sealedSenderDecryptToUsmc, UnidentifiedSenderMessageContent } from './sealed-sender.ts';
 import { SealedSenderMultiRecipientMessage } from './sent-message.ts';
 
@@ -69,6 +70,123 @@ function splitBoth(Split: Split, sent: Uint8Array): Map<string, Uint8Array> {
   }
   return out;
 }
+
+/**
+ * Parley's parser against libsignal's on the same bytes: whatever Parley accepts,
+ * libsignal accepts with the same recipients, exclusions and split; whatever libsignal
+ * refuses, Parley refuses. Parley refuses more in exactly two cases (README, "Strictness"):
+ * a non-minimal recipient count (libsignal decodes it, then re-reads from the wrong
+ * offset) and a shared part too short for E and the content tag (undecryptable).
+ */
+function compareParsers(Split: Split, b: Uint8Array): 'both' | 'neither' | 'parley-stricter' {
+  let theirs: InstanceType<Split> | undefined;
+  try {
+    theirs = new Split(ab(b));
+  } catch {
+    theirs = undefined;
+  }
+  let ours: SealedSenderMultiRecipientMessage | undefined;
+  try {
+    ours = SealedSenderMultiRecipientMessage.parse(b);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InvalidSealedSender);
+  }
+  if (!ours && !theirs) return 'neither';
+  if (!ours) {
+    const nonMinimalCount = (b[1]! & 0x80) !== 0 && b.subarray(1).findIndex((x) => (x & 0x80) === 0) > 0 && b[1 + b.subarray(1).findIndex((x) => (x & 0x80) === 0)] === 0;
+    const shortShared = b.length - theirs!._offsetOfSharedData < 48;
+    expect(nonMinimalCount || shortShared, 'Parley refused what libsignal accepts, for no documented reason').toBe(true);
+    return 'parley-stricter';
+  }
+  expect(theirs, 'libsignal refused what Parley accepts').toBeDefined();
+  expect(ours.excludedRecipients()).toEqual(theirs!.excludedRecipientServiceIdStrings());
+  const map = theirs!.recipientsByServiceIdString();
+  expect([...ours.recipients().keys()]).toEqual(Object.keys(map));
+  for (const [id, r] of ours.recipients()) {
+    expect(r.devices.map((d) => d.deviceId)).toEqual(map[id]!.deviceIds);
+    expect(r.devices.map((d) => d.registrationId)).toEqual(map[id]!.registrationIds);
+    expect(ours.messageForRecipient(id)).toEqual(new Uint8Array(theirs!.messageForRecipient(map[id]!)));
+  }
+  return 'both';
+}
+
+/** Raw sent messages built from parts that are sometimes wrong: kinds, device ids, has-more bits, counts, lengths. */
+const rawSentMessage = fc
+  .record({
+    version: fc.constantFrom(0x22, 0x23, 0x23, 0x21),
+    countDelta: fc.constantFrom(0, 0, 0, 1, -1),
+    countBytes: fc.constantFrom('minimal', 'minimal', 'minimal', 'padded'),
+    entries: fc.array(
+      fc.record({
+        kind: fc.constantFrom(0, 0, 1, 2),
+        uuid: fc.constantFrom(1, 2, 3, 4), // a small pool, so accounts repeat
+        devices: fc.array(fc.record({ id: fc.constantFrom(0, 1, 2, 127, 128, 255), reg: fc.integer({ min: 0, max: 0x7fff }), more: fc.boolean() }), { maxLength: 3 }),
+        keyLen: fc.constantFrom(48, 48, 48, 47),
+      }),
+      { maxLength: 5 },
+    ),
+    sharedLen: fc.constantFrom(0, 31, 32, 47, 48, 60),
+  })
+  .map((m) => {
+    const out: number[] = [m.version];
+    const count = Math.max(0, m.entries.length + m.countDelta);
+    if (m.countBytes === 'padded') out.push(0x80 | count, 0x00);
+    else out.push(count);
+    for (const e of m.entries) {
+      if (m.version === 0x23) out.push(e.kind);
+      for (let i = 0; i < 16; i++) out.push(i === 15 ? e.uuid : 0x40 + i);
+      if (e.devices.length === 0) out.push(0);
+      e.devices.forEach((d, i) => {
+        const more = d.more || i + 1 < e.devices.length;
+        out.push(d.id, (more ? 0x80 : 0) | (d.reg >> 8), d.reg & 0xff);
+      });
+      for (let i = 0; i < e.keyLen; i++) out.push(e.uuid);
+    }
+    for (let i = 0; i < m.sharedLen; i++) out.push(0xee);
+    return Uint8Array.from(out);
+  });
+
+describe.each([
+  ['0.90', SplitV090],
+  ['0.103', SplitV0103 as unknown as Split],
+] as const)('sealed sender v2 parser against libsignal %s', (_, Split) => {
+  it('random structured messages: same verdict and same split, except the two documented strictnesses', () => {
+    const seen = { both: 0, neither: 0, 'parley-stricter': 0 };
+    fc.assert(
+      fc.property(rawSentMessage, (b) => {
+        seen[compareParsers(Split, b)]++;
+      }),
+      { numRuns: 3000 },
+    );
+    // The generator reaches all three outcomes (a check that the comparison is not vacuous).
+    expect(seen.both).toBeGreaterThan(50);
+    expect(seen.neither).toBeGreaterThan(50);
+    expect(seen['parley-stricter']).toBeGreaterThan(0);
+  });
+
+  it('bit flips, truncations and extensions of real messages: same verdict and same split', () => {
+    const ids = ACCOUNTS.map((a) => ({ serviceId: a.id, identityKey: IdentityKeyPair.generate().publicKey, devices: a.devices.map((deviceId) => ({ deviceId, registrationId: deviceId * 1000 + 1 })) }));
+    const me = IdentityKeyPair.generate();
+    const server = PrivateKey.generate();
+    const signer = ServerCertificate.create(1, server.publicKey(), PrivateKey.generate());
+    const cert = SenderCertificate.create({ senderUuid: SENDER, senderDeviceId: 1, identityKey: me.publicKey, expiration: Date.now() + DAY, signer, signerKey: server });
+    const real = sealedSenderMultiRecipientSeal(UnidentifiedSenderMessageContent.create('plaintext', cert, new Uint8Array([1, 2, 3])), ids, [EXCLUDED], me);
+    expect(compareParsers(Split, real)).toBe('both');
+    fc.assert(
+      fc.property(fc.nat(real.length * 8 - 1), fc.nat(real.length), fc.uint8Array({ minLength: 1, maxLength: 8 }), (bit, cut, extra) => {
+        const flipped = real.slice();
+        flipped[bit >> 3]! ^= 1 << (bit & 7);
+        compareParsers(Split, flipped);
+        compareParsers(Split, real.subarray(0, cut));
+        const extended = new Uint8Array(real.length + extra.length);
+        extended.set(real);
+        extended.set(extra, real.length);
+        expect(compareParsers(Split, extended)).toBe('both');
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
 
 describe.each([
   ['0.90', SC, SplitV090],
