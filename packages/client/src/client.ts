@@ -30,6 +30,7 @@ import { Mutex } from './internal/mutex.ts';
 import { uuid } from './internal/random.ts';
 import { handleEnvelope, WaitingForKeys, type PipelineDeps } from './receive/pipeline.ts';
 import { requestRetry, retryHandler, RetryLimiter } from './retry/retry.ts';
+import { SenderCertificates } from './sealed/certificates.ts';
 import { safetyNumber, trust } from './sessions/sessions.ts';
 import type { AccountInfo, AccountSettings, CallLogEntry, ConversationId, GroupRecord, StoredMessage } from './storage/records.ts';
 import type { ClientStore } from './storage/store.ts';
@@ -60,6 +61,8 @@ export interface ClientOptions {
   readonly noticeKeeper?: NoticeKeeper;
   /** The operator's notice key, when the app ships with it; otherwise the first one seen is pinned. */
   readonly noticeKey?: Uint8Array;
+  /** The server's sealed-sender trust root (33 bytes), when the app ships with it; otherwise the first one seen is pinned. */
+  readonly sealedSenderTrustRoot?: Uint8Array;
 }
 
 /** Default for `ClientOptions.autoDownloadMaxBytes`. */
@@ -100,6 +103,7 @@ export class ParleyClient {
       now: opts.now ?? Date.now,
       newId: opts.randomId ?? uuid,
       connection: () => this.connection,
+      certificates: new SenderCertificates(opts.sealedSenderTrustRoot),
       later: (task, what = 'background work') => {
         if (this.closed) return;
         void lock.run(task).catch((e: unknown) => {
@@ -123,6 +127,7 @@ export class ParleyClient {
       waiting: new WaitingForKeys(),
       handlers: { text: onText, receipt: onReceipt, typing: onTyping, call: this.calls.onCallMessage, 'group-keys': onGroupKeys, sync: onSync, retry: retryHandler(limiter), reaction: onChange, edit: onChange, delete: onChange, timer: onTimer },
       onUndecryptable: (e) => requestRetry(this.ctx, limiter, e),
+      certificates: this.ctx.certificates,
       ack: (id) => this.connection?.ack(id),
     };
     this.sweeper = new ExpirySweeper(this.ctx, () => void this.transfers.prune().catch(() => undefined));

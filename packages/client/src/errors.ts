@@ -22,7 +22,9 @@ export type ClientErrorCode =
   /** Not an emoji (reactions are one emoji). */
   | 'INVALID_REACTION'
   /** A disappearing-message timer is 1 second to 4 weeks (or off). */
-  | 'INVALID_TIMER';
+  | 'INVALID_TIMER'
+  /** A sealed-sender message whose seal, sender certificate (forged, expired, untrusted) or sender was not acceptable. */
+  | 'SEALED_SENDER_REJECTED';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

@@ -33,7 +33,8 @@ export type ClientEvent =
     }
   | { type: 'identity-changed'; username: string; safetyNumber: string }
   | { type: 'connection'; state: ConnectionState; error?: WireError }
-  | { type: 'decrypt-error'; from: string; error: string }
+  /** `code` SEALED_SENDER_REJECTED: a sealed message whose seal or sender certificate was not acceptable (dropped). */
+  | { type: 'decrypt-error'; from: string; error: string; code?: 'SEALED_SENDER_REJECTED' }
   /**
    * Strangers' calls that hung up before or right after ringing make a pattern seen in
    * targeted attacks: show a warning offering strict mode (`count` in the last day, by `callers`).

@@ -29,8 +29,13 @@ import { LocalRouter, type Router } from './messages/router.ts';
 import { Sends } from './messages/sends.ts';
 import { createMetrics, metricsPlugin, trackConnections, type Metrics } from './metrics/metrics.ts';
 import { installRequestParsing } from './requests.ts';
+import { UnidentifiedAccess } from './sealed/access.ts';
+import { certificatesPlugin } from './sealed/certificates.ts';
+import type { SealedSenderKeys } from './sealed/keys.ts';
+import { SealedSends } from './sealed/sealed-sends.ts';
 import type { Storage } from './storage/storage.ts';
 import { noticesPlugin } from './notices/notices.ts';
+import { profilesPlugin } from './profiles/profiles.ts';
 import { turnPlugin } from './turn/turn.ts';
 import { webPlugin } from './web/web.ts';
 
@@ -77,6 +82,8 @@ export interface AppDeps {
   readonly now?: () => number;
   /** Where attachment ciphertext is kept; without one the server has no attachment endpoints. */
   readonly blobs?: BlobStore;
+  /** Sealed-sender keys (sealed/keys.ts): without them the server issues no sender certificates, so clients send identified. */
+  readonly sealedSender?: SealedSenderKeys;
   /** In a cluster: the link to the other nodes (cluster/redis-cluster.ts). Default: one node. */
   readonly cluster?: ClusterLink;
 }
@@ -150,9 +157,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
       maxPerDevice: config.maxQueuedPerDevice ?? LIMITS.maxQueuedPerDevice,
       maxBytesPerDevice: hardening.maxQueuedBytesPerDevice,
       maxPerSender: hardening.maxQueuedPerSender,
+      maxSealed: hardening.maxQueuedSealedPerDevice,
     },
   });
   const groupSends = new GroupSends({ storage, sends, now });
+  const sealedSends = new SealedSends({ storage, sends, access: new UnidentifiedAccess(storage), now, abuse });
 
   installRequestParsing(app, config.minClientVersion);
   installErrorHandling(app, { metrics, maxBodyBytes });
@@ -160,17 +169,20 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   await app.register(metricsPlugin, { metrics, token: config.metricsToken });
   await app.register(accountsPlugin, { storage, auth, serverSecret, now, abuse });
   await app.register(keysPlugin, { storage, auth, now, abuse });
+  await app.register(profilesPlugin, { storage, auth, now, abuse });
   await app.register(messagesPlugin, {
     storage,
     auth,
     hub,
     sends,
     groupSend: (sender, groupId, request, via) => groupSends.accept(sender, groupId, request, via),
+    sealedSends,
     metrics,
     now,
     minClientVersion: config.minClientVersion,
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
+  await app.register(certificatesPlugin, { storage, auth, keys: deps.sealedSender, now, abuse });
   await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
   await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });

@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly databasePoolSize: number;
   /** `redis://...`: presence and cross-node wake-ups (with PostgreSQL only). */
   readonly redisUrl: string | undefined;
+  /** The sealed-sender key file (every node of a cluster the same); default: <dataDir>/sealed-sender.json, made on first start. */
+  readonly sealedSenderKeys: string | undefined;
   /** The server secret as 64 hex digits (every node of a cluster the same); default: <dataDir>/server-secret. */
   readonly serverSecret: Uint8Array | undefined;
   readonly minClientVersion: string;
@@ -58,6 +60,8 @@ export const ABUSE_SETTINGS: ReadonlyArray<{ flag: string; field: keyof AbuseLim
   { flag: 'lookups-per-address-per-minute', field: 'lookupsPerAddressPerMinute', doc: 'username lookups per network address per minute' },
   { flag: 'sends-per-account-per-minute', field: 'sendsPerAccountPerMinute', doc: 'messages (1:1 and group) one account may send per minute' },
   { flag: 'rings-per-pair-per-minute', field: 'ringsPerPairPerMinute', doc: 'call messages from one account to another per minute' },
+  { flag: 'sealed-sends-per-address-per-minute', field: 'sealedSendsPerAddressPerMinute', doc: 'sealed-sender messages one network address may send per minute' },
+  { flag: 'certificates-per-account-per-minute', field: 'certificatesPerAccountPerMinute', doc: 'sender certificates one account may fetch per minute' },
   { flag: 'uploads-per-account-per-minute', field: 'uploadsPerAccountPerMinute', doc: 'attachment uploads one account may begin per minute' },
   { flag: 'uploads-per-address-per-minute', field: 'uploadsPerAddressPerMinute', doc: 'attachment uploads one network address may begin per minute' },
   { flag: 'connections-per-address', field: 'connectionsPerAddress', doc: 'open TCP connections (HTTP and WebSocket) per network address' },
@@ -71,6 +75,7 @@ const HARDENING_SETTINGS: ReadonlyArray<{ flag: string; field: keyof Hardening; 
   { flag: 'max-socket-buffer-bytes', field: 'maxSocketBufferBytes', doc: 'envelope bytes in flight per WebSocket; a socket whose send buffer stays above it is dropped' },
   { flag: 'max-queued-bytes-per-device', field: 'maxQueuedBytesPerDevice', doc: 'undelivered message bytes kept per device before senders get RATE_LIMITED' },
   { flag: 'max-queued-per-sender', field: 'maxQueuedPerSender', doc: "undelivered messages one sender may have in one device's queue" },
+  { flag: 'max-queued-sealed-per-device', field: 'maxQueuedSealedPerDevice', doc: "undelivered sealed-sender messages (sender unknown) one device's queue may hold" },
 ];
 
 export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; doc: string }> = [
@@ -81,6 +86,7 @@ export const SETTINGS: ReadonlyArray<{ flag: string; env: string; def: string; d
   { flag: 'database-pool-size', env: 'PARLEY_DATABASE_POOL_SIZE', def: '10', doc: 'PostgreSQL connections per node' },
   { flag: 'redis-url', env: 'PARLEY_REDIS_URL', def: '', doc: 'redis://host:port: presence and delivery across nodes (needs a postgres:// database)' },
   { flag: 'server-secret', env: 'PARLEY_SERVER_SECRET', def: '', doc: 'the key of stored password hashes, 64 hex digits, the same on every node (default: <data-dir>/server-secret; required with postgres://)' },
+  { flag: 'sealed-sender-keys', env: 'PARLEY_SEALED_SENDER_KEYS', def: '', doc: 'sealed-sender key file, the same on every node (npm run sealed-sender-keys; default: <data-dir>/sealed-sender.json, made on first start; with postgres:// and none, sealed sender is off)' },
   { flag: 'min-client-version', env: 'PARLEY_MIN_CLIENT_VERSION', def: '0.1.0', doc: 'clients below this get UPGRADE_REQUIRED' },
   { flag: 'max-body-bytes', env: 'PARLEY_MAX_BODY_BYTES', def: '1048576', doc: 'largest HTTP request body accepted (bytes)' },
   { flag: 'max-queued-per-device', env: 'PARLEY_MAX_QUEUED_PER_DEVICE', def: '10000', doc: 'undelivered messages kept per device before senders get RATE_LIMITED' },
@@ -162,6 +168,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     databasePoolSize: positive('database-pool-size'),
     redisUrl: values.get('redis-url') || undefined,
     serverSecret: secretHex(values.get('server-secret') ?? ''),
+    sealedSenderKeys: values.get('sealed-sender-keys') || undefined,
     minClientVersion: values.get('min-client-version')!,
     logLevel: values.get('log-level')!,
     webRoot: values.get('web-root') || undefined,

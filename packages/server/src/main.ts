@@ -4,7 +4,7 @@
  * and PARLEY_REDIS_URL=redis://..., one of many stateless nodes sharing them
  * (docs/DEPLOY.md). Prints where it listens.
  */
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
 import { buildApp, type ClusterLink } from './app.ts';
@@ -13,6 +13,7 @@ import { LocalDiskBlobStore } from './attachments/local-disk.ts';
 import { loadNoticesFile } from './notices/notices.ts';
 import { loadServerSecret } from './auth/credentials.ts';
 import { RedisCluster } from './cluster/redis-cluster.ts';
+import { loadOrCreateServerKeys, parseServerKeys, type SealedSenderKeys } from './sealed/keys.ts';
 import { openPostgresStorage } from './storage/postgres/postgres.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 import { metricsText } from './metrics/metrics.ts';
@@ -68,6 +69,15 @@ async function main(): Promise<void> {
     }
   }
   const serverSecret = config.serverSecret ?? loadServerSecret(dataDir);
+  let sealedSender: SealedSenderKeys | undefined;
+  try {
+    if (config.sealedSenderKeys) sealedSender = parseServerKeys(readFileSync(config.sealedSenderKeys, 'utf8'), config.sealedSenderKeys);
+    // Why not made per node: every node must sign with keys that chain to the one trust root clients pin.
+    else if (!shared) sealedSender = loadOrCreateServerKeys(dataDir);
+    else console.warn('parley-server: sealed sender is off (clients send every message identified); give every node the same --sealed-sender-keys file (docs/DEPLOY.md)');
+  } catch (e) {
+    fail((e as Error).message);
+  }
   let notices;
   try {
     notices = config.noticesFile ? loadNoticesFile(config.noticesFile) : undefined;
@@ -77,7 +87,7 @@ async function main(): Promise<void> {
   const blobs = new LocalDiskBlobStore(config.attachmentsDir ?? join(dataDir, 'attachments'));
   const server = await buildApp(
     { ...config, attachmentTtlMs: config.attachmentTtlDays * 24 * 3600_000, notices },
-    { storage, serverSecret, blobs, ...(cluster ? { cluster } : {}) },
+    { storage, serverSecret, blobs, ...(cluster ? { cluster } : {}), ...(sealedSender ? { sealedSender } : {}) },
   );
   try {
     await server.app.listen({ host: config.host, port: config.port });

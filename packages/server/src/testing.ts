@@ -16,7 +16,9 @@ import fc from 'fast-check';
 import WebSocket from 'ws';
 import { base64Encode, groupResponse, type Decoder, type GroupResponse } from '@parley/wire';
 import { buildApp, type AppConfig, type ParleyApp } from './app.ts';
+import { PrivateKey } from '@parley/protocol';
 import { LocalDiskBlobStore } from './attachments/local-disk.ts';
+import { issueServerKeys, type SealedSenderKeys } from './sealed/keys.ts';
 import { SqliteStorage } from './storage/sqlite.ts';
 import { openPostgresStorage } from './storage/postgres/postgres.ts';
 import type { Storage } from './storage/storage.ts';
@@ -75,6 +77,8 @@ export interface Res {
 
 export interface AppOptions extends Partial<AppConfig> {
   readonly now?: () => number;
+  /** Sealed-sender keys (default: a new trust root for this app). */
+  readonly sealedSender?: SealedSenderKeys;
 }
 
 /** An app on `inject()` over a fresh database; closed after the test. */
@@ -82,10 +86,16 @@ export async function makeApp(opts: AppOptions = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'parley-app-'));
   dirs.push(dir);
   const storage = await openTestStorage(dir);
-  const { now, ...config } = opts;
+  const { now, sealedSender: _keys, ...config } = opts;
   const app = await buildApp(
     { minClientVersion: '0.1.0', bundleFetchesPerMinute: 60, logLevel: 'silent', ...config },
-    { storage, serverSecret: new Uint8Array(32).fill(7), blobs: new LocalDiskBlobStore(join(dir, 'attachments')), ...(now ? { now } : {}) },
+    {
+      storage,
+      serverSecret: new Uint8Array(32).fill(7),
+      blobs: new LocalDiskBlobStore(join(dir, 'attachments')),
+      sealedSender: opts.sealedSender ?? issueServerKeys(PrivateKey.generate()),
+      ...(now ? { now } : {}),
+    },
   );
   apps.push(app);
   return {

@@ -10,6 +10,7 @@ export type WireErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'RANGE_NOT_SATISFIABLE'
   | 'UNAUTHORIZED'
+  | 'ACCESS_KEY_REFUSED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'UNKNOWN_USER'
@@ -41,6 +42,11 @@ export const ERROR_TABLE: Record<WireErrorCode, ErrorSpec> = {
   PAYLOAD_TOO_LARGE: { status: 413, wsClose: 1009, hint: 'the request is larger than the server accepts; send less at once' },
   RANGE_NOT_SATISFIABLE: { status: 416, wsClose: 4416, hint: 'the requested byte range is outside the file; ask again from its start' },
   UNAUTHORIZED: { status: 401, wsClose: 4401, hint: 'the device credentials were refused; register again or check the profile' },
+  ACCESS_KEY_REFUSED: {
+    status: 401,
+    wsClose: 4401,
+    hint: "the recipient's unidentified-access key was refused (they changed their profile key, or there is no such account); send the message identified instead",
+  },
   FORBIDDEN: { status: 403, wsClose: 4403, hint: 'this account may not do that' },
   NOT_FOUND: { status: 404, wsClose: 4404, hint: 'no such resource' },
   UNKNOWN_USER: { status: 404, wsClose: 4404, hint: 'check the username (it is case-insensitive) and try again' },

@@ -16,6 +16,10 @@ export const LIMITS = {
   maxJsonDepth: 32,
   /** One encrypted message body (ciphertext), before base64. */
   maxMessageBytes: 64 * 1024,
+  /** One sealed-sender message: a message body plus the seal (keys, MACs, the sender certificate of at most 4 KiB). */
+  maxSealedMessageBytes: 64 * 1024 + 8 * 1024,
+  /** A sender certificate as the server issues it (libsignal's bound on a certificate). */
+  maxSenderCertificateBytes: 4096,
   /** Devices per account (Signal allows 6 linked devices). */
   maxDevicesPerAccount: 6,
   /** Prekeys per upload. */
@@ -66,6 +70,11 @@ export const LIMITS = {
   attachmentsPerMinute: 30,
   /** Unfinished uploads one account may have at once (each reserves disk space). */
   maxPendingUploadsPerAccount: 10,
+  /**
+   * A profile picture (plaintext bytes) before encryption: a small picture every contact downloads;
+   * its ciphertext, base64, keeps `PUT /v1/profile` within the 1 MiB body limit.
+   */
+  maxProfileAvatarBytes: 512 * 1024,
   /** Attachment downloads (GET and HEAD requests) one network address may make per minute. */
   attachmentDownloadsPerMinute: 600,
 } as const;

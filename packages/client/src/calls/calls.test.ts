@@ -14,6 +14,7 @@ import { Mutex } from '../internal/mutex.ts';
 import type { Effects, Received } from '../receive/types.ts';
 import { MemoryClientStore } from '../storage/memory-store.ts';
 import { Calls } from './calls.ts';
+import { SenderCertificates } from '../sealed/certificates.ts';
 
 const ME = '00000000-0000-4000-8000-000000000001';
 const PEOPLE = {
@@ -42,6 +43,7 @@ async function setup() {
     now: () => clock,
     newId: () => crypto.randomUUID(),
     connection: () => undefined,
+    certificates: new SenderCertificates(),
     later: () => undefined,
   };
   const sent: Array<{ peer: string; call: CallMessage }> = [];

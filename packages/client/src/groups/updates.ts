@@ -5,14 +5,14 @@
  * line ("alice added bob"). Whoever added us decides whether the group starts as a
  * request (added by a stranger) or not.
  */
-import { base64Decode, groupUpdateEvent, type EnvelopeFrame, type GroupUpdateEvent } from '@parley/wire';
+import { base64Decode, groupUpdateEvent, type IdentifiedEnvelopeFrame, type GroupUpdateEvent } from '@parley/wire';
 import type { ClientEvent } from '../events.ts';
 import { groupConversation } from '../conversations/ids.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { GroupRecord } from '../storage/records.ts';
 import { refreshGroup } from './groups.ts';
 
-function parse(e: EnvelopeFrame): GroupUpdateEvent | undefined {
+function parse(e: IdentifiedEnvelopeFrame): GroupUpdateEvent | undefined {
   try {
     const ev = groupUpdateEvent(JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64Decode(e.content))), 'group-update');
     return ev.groupId === e.groupId ? ev : undefined;
@@ -65,7 +65,7 @@ function refreshLater(ctx: ClientContext, groupId: string): void {
 }
 
 /** Handles one group-update envelope (under the lock); returns the events to emit after it committed. */
-export async function onGroupUpdate(ctx: ClientContext, e: EnvelopeFrame): Promise<ClientEvent[]> {
+export async function onGroupUpdate(ctx: ClientContext, e: IdentifiedEnvelopeFrame): Promise<ClientEvent[]> {
   const ev = parse(e);
   if (!ev) return [];
   const me = requireAccount(ctx);

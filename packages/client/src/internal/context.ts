@@ -10,6 +10,7 @@ import type { EventBus } from '../events.ts';
 import type { HttpTransport } from '../transport/http.ts';
 import type { ServerConnection } from '../transport/socket.ts';
 import { ClientError } from '../errors.ts';
+import type { SenderCertificates } from '../sealed/certificates.ts';
 import type { Mutex } from './mutex.ts';
 
 export interface ClientContext {
@@ -20,6 +21,8 @@ export interface ClientContext {
   readonly lock: Mutex;
   readonly now: () => number;
   readonly newId: () => string;
+  /** Our sender certificate (sealed sender) and the trust root, cached for this client's life. */
+  readonly certificates: SenderCertificates;
   /** The live connection, when connected. */
   connection(): ServerConnection | undefined;
   /** Work to run after the current operation (under the lock, later): receipts, repairs. A failure becomes a `background-error` event. */

@@ -9,6 +9,8 @@
  * like a replay. A message that cannot be decrypted is acknowledged (it would
  * block the queue) and its sender asked to send it again (retry/retry.ts).
  * `group-update` envelopes (server-written, not encrypted) go to groups/updates.ts.
+ * `sealed` envelopes are opened first (sealed/receive.ts) into the identified
+ * envelope their sender certificate names, then go the same way.
  */
 import {
   DuplicateMessage,
@@ -16,12 +18,14 @@ import {
   NoSenderKeyState,
   PreKeySignalMessage,
   ProtocolAddress,
+  type PublicKey,
   ProtocolError,
   SignalMessage,
   signalDecrypt,
   signalDecryptPreKey,
 } from '@parley/protocol';
-import { base64Decode, type EnvelopeFrame } from '@parley/wire';
+import { base64Decode, type EnvelopeFrame, type IdentifiedEnvelopeFrame } from '@parley/wire';
+import { ClientError } from '../errors.ts';
 import { ContentError, decodeContent, type Content, type ContentKind } from '../content/codec.ts';
 import { relationship } from '../contacts/policy.ts';
 import { directConversation, groupConversation } from '../conversations/ids.ts';
@@ -29,6 +33,8 @@ import { wasMemberAt } from '../groups/records.ts';
 import { refreshGroup } from '../groups/groups.ts';
 import { onGroupUpdate } from '../groups/updates.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
+import type { SenderCertificates } from '../sealed/certificates.ts';
+import { checkSealedIdentity, openSealed } from '../sealed/receive.ts';
 import { identityChanged, reportIdentityChange } from '../sessions/sessions.ts';
 import type { StoreTx } from '../storage/store.ts';
 import type { ContentHandler, Effects, Received } from './types.ts';
@@ -49,7 +55,7 @@ class Undecryptable extends Error {
   }
 }
 
-async function decrypt(tx: StoreTx, e: EnvelopeFrame): Promise<Uint8Array> {
+async function decrypt(tx: StoreTx, e: IdentifiedEnvelopeFrame): Promise<Uint8Array> {
   const from = new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId);
   const bytes = base64Decode(e.content);
   try {
@@ -66,7 +72,7 @@ async function decrypt(tx: StoreTx, e: EnvelopeFrame): Promise<Uint8Array> {
 }
 
 /** The group a content belongs to: the envelope's (Sender Key), or the one it names (keys, or a re-send over 1:1). */
-function groupOf(e: EnvelopeFrame, c: Content): string | undefined {
+function groupOf(e: IdentifiedEnvelopeFrame, c: Content): string | undefined {
   if (e.groupId) return e.groupId;
   // Not `retry`: its group names where the message asked for was sent, not where it belongs.
   if (c.kind !== 'retry' && 'group' in c && c.group) return c.group;
@@ -79,18 +85,18 @@ function groupOf(e: EnvelopeFrame, c: Content): string | undefined {
  * request goes out anyway, so a crash that loses these loses nothing.
  */
 export class WaitingForKeys {
-  private readonly byDevice = new Map<string, EnvelopeFrame[]>();
+  private readonly byDevice = new Map<string, IdentifiedEnvelopeFrame[]>();
   private count = 0;
   static readonly MAX = 500;
 
-  add(e: EnvelopeFrame): void {
+  add(e: IdentifiedEnvelopeFrame): void {
     if (this.count >= WaitingForKeys.MAX) return;
     const k = `${e.sourceAccountId}.${e.sourceDeviceId}`;
     this.byDevice.set(k, [...(this.byDevice.get(k) ?? []), e]);
     this.count++;
   }
 
-  take(accountId: string, deviceId: number): EnvelopeFrame[] {
+  take(accountId: string, deviceId: number): IdentifiedEnvelopeFrame[] {
     const k = `${accountId}.${deviceId}`;
     const list = this.byDevice.get(k) ?? [];
     this.byDevice.delete(k);
@@ -104,24 +110,44 @@ export interface PipelineDeps {
   readonly waiting: WaitingForKeys;
   readonly handlers: HandlerTable;
   /** Called (after the ack) for an envelope that could not be decrypted. */
-  readonly onUndecryptable: (e: EnvelopeFrame) => Promise<void>;
+  readonly onUndecryptable: (e: IdentifiedEnvelopeFrame) => Promise<void>;
+  /** Our sender certificate and the trust root sealed envelopes must chain to. */
+  readonly certificates: SenderCertificates;
   /** Called for every envelope, to acknowledge it once processed. */
   readonly ack: (id: number) => void;
 }
 
 /** Processes one envelope (the caller holds the operation lock). */
-export async function handleEnvelope(deps: PipelineDeps, e: EnvelopeFrame): Promise<void> {
+export async function handleEnvelope(deps: PipelineDeps, raw: EnvelopeFrame): Promise<void> {
+  let e: IdentifiedEnvelopeFrame;
+  let sealedKey;
+  if (raw.messageType === 'sealed') {
+    // A sealed envelope is opened first; from then on it is handled as the identified envelope its certificate makes it.
+    try {
+      ({ envelope: e, identityKey: sealedKey } = await openSealed(deps.ctx, deps.certificates, raw));
+    } catch (err) {
+      if (!(err instanceof ClientError && err.code === 'SEALED_SENDER_REJECTED')) throw err;
+      deps.ack(raw.id);
+      deps.ctx.events.emit({ type: 'decrypt-error', from: SEALED_UNKNOWN, error: err.message, code: err.code });
+      return;
+    }
+  } else {
+    e = raw;
+  }
   try {
-    await processEnvelope(deps, e, true);
+    await processEnvelope(deps, e, true, sealedKey);
   } catch (err) {
     if (!(err instanceof GroupBehind)) throw err;
     // Nothing was kept (the transaction rolled back): with the group refetched, once more.
     await refreshGroup(deps.ctx, err.groupId).catch(() => undefined);
-    await processEnvelope(deps, e, false);
+    await processEnvelope(deps, e, false, sealedKey);
   }
 }
 
-async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch: boolean): Promise<void> {
+/** Who a refused sealed envelope is from, as far as we can tell. */
+const SEALED_UNKNOWN = 'an unknown sender (sealed)';
+
+async function processEnvelope(deps: PipelineDeps, e: IdentifiedEnvelopeFrame, mayRefetch: boolean, sealedKey?: PublicKey): Promise<void> {
   const { ctx } = deps;
   if (e.messageType === 'group-update') {
     const events = await onGroupUpdate(ctx, e);
@@ -137,6 +163,8 @@ async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch:
   try {
     await ctx.store.transaction(async (tx) => {
       const plaintext = await decrypt(tx, e);
+      // Why inside the transaction: a sealed message whose certificate names another key than the session's leaves no trace.
+      if (sealedKey) await checkSealedIdentity(tx, e, sealedKey);
       let content: Content;
       try {
         content = decodeContent(plaintext);
@@ -204,6 +232,8 @@ async function processEnvelope(deps: PipelineDeps, e: EnvelopeFrame, mayRefetch:
       undecryptable = true;
       if (e.messageType === 'senderkey' && err.reason instanceof NoSenderKeyState) deps.waiting.add(e);
       fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err.reason instanceof ProtocolError || err.reason instanceof Error ? err.reason.message : String(err.reason) });
+    } else if (err instanceof ClientError && err.code === 'SEALED_SENDER_REJECTED') {
+      fx.events.push({ type: 'decrypt-error', from: SEALED_UNKNOWN, error: err.message, code: err.code });
     } else if (!(err instanceof DuplicateMessage)) {
       // A handler failed: nothing it wrote was kept. Tell the app; the envelope is not retried forever.
       fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err instanceof Error ? err.message : String(err) });

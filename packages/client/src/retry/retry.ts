@@ -11,7 +11,7 @@
  * State: which (sender device, timestamp) we already asked about or answered, a
  * per-account budget, and when we last renewed a session per device (memory only).
  */
-import type { EnvelopeFrame } from '@parley/wire';
+import type { IdentifiedEnvelopeFrame } from '@parley/wire';
 import { decodeContent, encodeContent, type Content } from '../content/codec.ts';
 import { directConversation, groupConversation } from '../conversations/ids.ts';
 import { isMember, wasMemberAt } from '../groups/records.ts';
@@ -66,7 +66,7 @@ export class RetryLimiter {
  * After `e` failed to decrypt: (for 1:1) drop the broken session and start a new one,
  * then ask the sender to send it again. Runs after the envelope was acknowledged.
  */
-export async function requestRetry(ctx: ClientContext, limiter: RetryLimiter, e: EnvelopeFrame): Promise<void> {
+export async function requestRetry(ctx: ClientContext, limiter: RetryLimiter, e: IdentifiedEnvelopeFrame): Promise<void> {
   if (e.ephemeral || e.messageType === 'group-update') return;
   if (!limiter.take(e.sourceAccountId, `ask:${e.sourceAccountId}.${e.sourceDeviceId}:${e.timestamp}`)) return;
   // A 1:1 message we could not decrypt: our session with that device is out of step. A new

@@ -91,6 +91,8 @@ export interface StoredMessage {
 export interface AccountSettings {
   /** Read receipts: false means we neither send them nor show others' (as Signal). Default true. */
   readonly readReceipts?: boolean;
+  /** The sealed-sender trust root (base64), pinned the first time the server presented it. */
+  readonly sealedSenderTrustRoot?: string;
 }
 
 /** A conversation's settings on this device (the same on every member's device once synced). */

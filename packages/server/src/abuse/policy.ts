@@ -26,6 +26,10 @@ export interface AbuseLimits {
   readonly sendsPerAccountPerMinute: number;
   /** Call messages (ephemeral sends: rings and the rest of call signaling) from one account to one other per minute. */
   readonly ringsPerPairPerMinute: number;
+  /** Sealed-sender messages (sender unknown to the server) one address may send per minute. */
+  readonly sealedSendsPerAddressPerMinute: number;
+  /** Sender certificates one account may fetch per minute (a client needs about one a day). */
+  readonly certificatesPerAccountPerMinute: number;
   /** Attachment uploads one account may begin per minute. */
   readonly uploadsPerAccountPerMinute: number;
   /** Attachment uploads one address may begin per minute. */
@@ -47,6 +51,8 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   lookupsPerAddressPerMinute: 600,
   sendsPerAccountPerMinute: 1200,
   ringsPerPairPerMinute: 120,
+  sealedSendsPerAddressPerMinute: 600,
+  certificatesPerAccountPerMinute: 10,
   uploadsPerAccountPerMinute: 30,
   uploadsPerAddressPerMinute: 120,
   connectionsPerAddress: 256,

@@ -24,8 +24,13 @@ export async function findAccount(accounts: AccountStore, raw: string): Promise<
   const u = asciiLower(raw);
   // Why query even for a malformed name: an unknown and a known name cost the same work.
   const found = await accounts.accountByUsername(USERNAME_PATTERN.test(u) ? u : NO_SUCH_NAME);
-  if (!found) throw new WireError('UNKNOWN_USER', `no user named ${JSON.stringify(raw.slice(0, 40))}`);
+  if (!found) throw unknownUser(raw);
   return found;
+}
+
+/** The one answer for a name that finds nothing (also where a lookup must not reveal that an account exists). */
+export function unknownUser(raw: string): WireError {
+  return new WireError('UNKNOWN_USER', `no user named ${JSON.stringify(raw.slice(0, 40))}`);
 }
 
 /** Usernames to accounts, the most recent `max` of them (found ones only). */

@@ -46,8 +46,8 @@ const BROADCAST = 'parley:broadcast';
 /** Announcements are sent in pipelines of this many devices. */
 const ANNOUNCE_CHUNK = 1_000;
 
-/** An envelope as published: [account, device, id, source account, source username, source device, timestamp, server timestamp, type, content (base64), ephemeral, group]. */
-type WireEnvelope = [string, number, number, string, string, number, number, number, EnvelopeType, string, boolean, string | null];
+/** An envelope as published: [account, device, id, source account, source username, source device (the three null when sealed), timestamp, server timestamp, type, content (base64), ephemeral, group]. */
+type WireEnvelope = [string, number, number, string | null, string | null, number | null, number, number, EnvelopeType, string, boolean, string | null];
 
 type NodeMessage =
   | { readonly t: 'e'; readonly e: readonly WireEnvelope[] }
@@ -65,7 +65,7 @@ const unb64 = (s: string) => {
 };
 
 function fieldsOut(f: EnvelopeFields): Omit<WireEnvelope, 0 | 1 | 2> {
-  return [f.sourceAccountId, f.sourceUsername, f.sourceDeviceId, f.timestamp, f.serverTimestamp, f.messageType, b64(f.content), f.ephemeral, f.groupId ?? null] as unknown as Omit<
+  return [f.sourceAccountId ?? null, f.sourceUsername ?? null, f.sourceDeviceId ?? null, f.timestamp, f.serverTimestamp, f.messageType, b64(f.content), f.ephemeral, f.groupId ?? null] as unknown as Omit<
     WireEnvelope,
     0 | 1 | 2
   >;
@@ -73,9 +73,9 @@ function fieldsOut(f: EnvelopeFields): Omit<WireEnvelope, 0 | 1 | 2> {
 
 function fieldsIn(w: readonly unknown[]): EnvelopeFields {
   const [sourceAccountId, sourceUsername, sourceDeviceId, timestamp, serverTimestamp, messageType, content, ephemeral, groupId] = w as [
-    string,
-    string,
-    number,
+    string | null,
+    string | null,
+    number | null,
     number,
     number,
     EnvelopeType,
@@ -83,7 +83,9 @@ function fieldsIn(w: readonly unknown[]): EnvelopeFields {
     boolean,
     string | null,
   ];
-  return { sourceAccountId, sourceUsername, sourceDeviceId, timestamp, serverTimestamp, messageType, content: unb64(content), ephemeral, ...(groupId === null ? {} : { groupId }) };
+  // A sealed envelope has no source (null in all three).
+  const source = sourceAccountId === null || sourceUsername === null || sourceDeviceId === null ? {} : { sourceAccountId, sourceUsername, sourceDeviceId };
+  return { ...source, timestamp, serverTimestamp, messageType, content: unb64(content), ephemeral, ...(groupId === null ? {} : { groupId }) };
 }
 
 export class RedisCluster implements ClusterLink, Presence {

@@ -21,6 +21,8 @@ export interface Hardening {
   readonly maxQueuedBytesPerDevice: number;
   /** Undelivered envelopes from one sender account in one device's queue. */
   readonly maxQueuedPerSender: number;
+  /** Undelivered sealed-sender envelopes (sender unknown) in one device's queue. */
+  readonly maxQueuedSealedPerDevice: number;
 }
 
 export const DEFAULT_HARDENING: Hardening = {
@@ -29,6 +31,7 @@ export const DEFAULT_HARDENING: Hardening = {
   maxSocketBufferBytes: 2 * 1024 * 1024,
   maxQueuedBytesPerDevice: 100 * 1024 * 1024,
   maxQueuedPerSender: 1000,
+  maxQueuedSealedPerDevice: 2000,
 };
 
 /** Open TCP connections per address (HTTP, and WebSockets, which start as HTTP). */

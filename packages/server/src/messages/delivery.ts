@@ -337,19 +337,24 @@ export class DeliveryHub {
         expired.push(e.id);
         continue;
       }
-      const frame: EnvelopeFrame = {
-        type: 'envelope',
-        id: e.id,
-        sourceAccountId: e.sourceAccountId,
-        sourceUsername: e.sourceUsername,
-        sourceDeviceId: e.sourceDeviceId,
-        timestamp: e.timestamp,
-        serverTimestamp: e.serverTimestamp,
-        messageType: e.messageType,
-        content: e.groupId === undefined ? Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).toString('base64') : this.base64(e.content),
-        ephemeral: e.ephemeral,
-        ...(e.groupId === undefined ? {} : { groupId: e.groupId }),
-      };
+      const content = e.groupId === undefined ? Buffer.from(e.content.buffer, e.content.byteOffset, e.content.byteLength).toString('base64') : this.base64(e.content);
+      const frame: EnvelopeFrame =
+        e.messageType === 'sealed'
+          ? // Why no source: the server does not know who sent a sealed envelope.
+            { type: 'envelope', id: e.id, timestamp: e.timestamp, serverTimestamp: e.serverTimestamp, messageType: 'sealed', content, ephemeral: e.ephemeral }
+          : {
+              type: 'envelope',
+              id: e.id,
+              sourceAccountId: e.sourceAccountId!,
+              sourceUsername: e.sourceUsername!,
+              sourceDeviceId: e.sourceDeviceId!,
+              timestamp: e.timestamp,
+              serverTimestamp: e.serverTimestamp,
+              messageType: e.messageType,
+              content,
+              ephemeral: e.ephemeral,
+              ...(e.groupId === undefined ? {} : { groupId: e.groupId }),
+            };
       const text = JSON.stringify(frame);
       c.ws.send(text);
       c.unacked.add(e.id);

@@ -3,7 +3,7 @@
  * /v1/messages/:username` and the socket's `send` frame: it checks the sender
  * covered exactly the recipient's current devices, stores the envelopes durably
  * (group commit), and only then answers and wakes the recipient's connections.
- * `store` is that common end, also used by group sends; `wake` hands freshly
+ * `store` is that common end, also used by group and sealed sends; `wake` hands freshly
  * stored envelopes to the delivery hub (also for group updates).
  */
 import { WireError, type SendRequest, type SendResponse } from '@parley/wire';
@@ -12,11 +12,29 @@ import type { Authed } from '../auth/auth.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
 import { RateLimiter } from '../abuse/rate-limiter.ts';
-import type { AccountStore, DestinedEnvelope, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope, QueueQuota } from '../storage/storage.ts';
+import type { AccountStore, DestinedEnvelope, DeviceRow, DeviceStore, EnqueueItem, MessageQueue, NewEnvelope, QueueQuota } from '../storage/storage.ts';
 import { EnqueueBatcher } from './enqueue-batcher.ts';
 import type { Router } from './router.ts';
 
 export type Transport = 'http' | 'ws';
+
+/**
+ * The copies of a message must cover exactly the recipient's current devices, each at
+ * its current registration: MISMATCHED_DEVICES (with the missing and extra ones) or
+ * STALE_DEVICES (the re-registered ones) otherwise. Shared by identified and sealed sends.
+ */
+export function checkDeviceCoverage(devices: readonly DeviceRow[], messages: ReadonlyArray<{ readonly deviceId: number; readonly registrationId: number }>): void {
+  const want = new Set(devices.map((d) => d.deviceId));
+  const got = new Set(messages.map((m) => m.deviceId));
+  if (got.size !== messages.length) throw new WireError('BAD_REQUEST', 'a device appears twice');
+  const missing = [...want].filter((d) => !got.has(d));
+  const extra = [...got].filter((d) => !want.has(d));
+  if (missing.length || extra.length) {
+    throw new WireError('MISMATCHED_DEVICES', 'the device list does not match the recipient\'s devices', { missingDevices: missing, extraDevices: extra });
+  }
+  const stale = messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
+  if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
+}
 
 export interface SendsDeps {
   readonly storage: AccountStore & DeviceStore & MessageQueue;
@@ -57,16 +75,7 @@ export class Sends {
     if (s.ephemeral) this.ringsByPair.check(`${sender.accountId}>${target.id}`, `too many call messages to ${target.username}`);
     // Sends to oneself cover one's other devices (sync messages), never the sending one.
     const devices = (await storage.devices(target.id)).filter((d) => !(target.id === sender.accountId && d.deviceId === sender.deviceId));
-    const want = new Set(devices.map((d) => d.deviceId));
-    const got = new Set(s.messages.map((m) => m.deviceId));
-    if (got.size !== s.messages.length) throw new WireError('BAD_REQUEST', 'a device appears twice');
-    const missing = [...want].filter((d) => !got.has(d));
-    const extra = [...got].filter((d) => !want.has(d));
-    if (missing.length || extra.length) {
-      throw new WireError('MISMATCHED_DEVICES', 'the device list does not match the recipient\'s devices', { missingDevices: missing, extraDevices: extra });
-    }
-    const stale = s.messages.filter((m) => devices.find((d) => d.deviceId === m.deviceId)!.registrationId !== m.registrationId).map((m) => m.deviceId);
-    if (stale.length) throw new WireError('STALE_DEVICES', 'some devices were re-registered', { staleDevices: stale });
+    checkDeviceCoverage(devices, s.messages);
     const serverTimestamp = this.deps.now();
     const envelopes: NewEnvelope[] = s.messages.map((m) => ({
       destinationAccountId: target.id,

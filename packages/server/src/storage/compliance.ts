@@ -47,6 +47,16 @@ function to(accountId: string, deviceId: number, content: number, extra: Partial
   return { destinationAccountId: accountId, destinationDeviceId: deviceId, ...fields(content, extra) };
 }
 
+/** A sealed envelope's fields: no source. */
+function sealedFields(content: number): EnvelopeFields {
+  const { sourceAccountId: _a, sourceUsername: _u, sourceDeviceId: _d, ...rest } = fields(content, { messageType: 'sealed' });
+  return rest;
+}
+
+function sealedTo(accountId: string, deviceId: number, content: number): NewEnvelope {
+  return { destinationAccountId: accountId, destinationDeviceId: deviceId, ...sealedFields(content) };
+}
+
 export function storageCompliance(name: string, open: () => Promise<Storage>): void {
   describe(`storage compliance: ${name}`, () => {
     const opened: Storage[] = [];
@@ -413,7 +423,7 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
       it('keeps each item within its quota, counted with what is queued and the items before it', async () => {
         const { s, accounts } = await withAccounts('alice', 'bob', 'carol');
         const [a, b, c] = accounts.map((x) => x.account.id) as [string, string, string];
-        const quota = { maxPerDevice: 4, maxBytesPerDevice: 1000, maxPerSender: 2 };
+        const quota = { maxPerDevice: 4, maxBytesPerDevice: 1000, maxPerSender: 2, maxSealed: 100 };
         const from = (sender: string, n: number, size = 3) => to(b, 1, n, { sourceAccountId: sender, content: new Uint8Array(size).fill(n) });
         // alice: two fit, the third is over her per-sender quota (nothing of that item is stored).
         const r1 = await s.enqueueBatch([
@@ -441,10 +451,53 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         expect(await s.queueLength(b, 1)).toBe(4);
       });
 
+      it('stores sealed envelopes with no source at all, beside identified ones', async () => {
+        const { s, accounts } = await withAccounts('alice', 'bob');
+        const [a, b] = accounts.map((x) => x.account.id) as [string, string];
+        const [ids] = await s.enqueueBatch([{ envelopes: [sealedTo(b, 1, 1), to(b, 1, 2, { sourceAccountId: a })] }]);
+        expect(Array.isArray(ids)).toBe(true);
+        const [fan] = await s.enqueueBatch([{ fanout: { envelope: sealedFields(3), to: [{ accountId: b, deviceId: 1 }] } }]);
+        expect(Array.isArray(fan)).toBe(true);
+        const got = await s.pending(b, 1, 0, 10);
+        expect(got.map((e) => [e.messageType, e.content[0]])).toEqual([
+          ['sealed', 1],
+          ['whisper', 2],
+          ['sealed', 3],
+        ]);
+        for (const e of [got[0]!, got[2]!]) {
+          expect(Object.keys(e).filter((k) => k.startsWith('source'))).toEqual([]);
+          expect(e).toMatchObject({ serverTimestamp: 2000 + e.content[0]!, ephemeral: false });
+        }
+        expect(got[1]).toMatchObject({ sourceAccountId: a, sourceUsername: 'sender', sourceDeviceId: 1 });
+      });
+
+      it('counts sealed envelopes in a bucket of their own, not against any sender', async () => {
+        const { s, accounts } = await withAccounts('alice', 'bob');
+        const [a, b] = accounts.map((x) => x.account.id) as [string, string];
+        const quota = { maxPerDevice: 10, maxBytesPerDevice: 10_000, maxPerSender: 2, maxSealed: 3 };
+        const results = await s.enqueueBatch([
+          { envelopes: [sealedTo(b, 1, 1), sealedTo(b, 1, 2)], quota },
+          { envelopes: [sealedTo(b, 1, 3)], quota },
+          // The sealed bucket is full: the fourth is refused, with nothing of its item stored.
+          { envelopes: [sealedTo(b, 1, 4)], quota },
+          // Identified senders keep their own quota beside it.
+          { envelopes: [to(b, 1, 5, { sourceAccountId: a }), to(b, 1, 6, { sourceAccountId: a })], quota },
+        ]);
+        expect(results.map((r) => (Array.isArray(r) ? r.length : r))).toEqual([2, 1, 'queue-full', 2]);
+        expect(await s.queueLength(b, 1)).toBe(5);
+        // The whole queue's bound holds for sealed envelopes too.
+        const [again] = await s.enqueueBatch([{ envelopes: [sealedTo(b, 1, 7)], quota: { ...quota, maxSealed: 100, maxPerDevice: 5 } }]);
+        expect(again).toBe('queue-full');
+        const first = (await s.pending(b, 1, 0, 1))[0]!;
+        await s.ackBatch([{ accountId: b, deviceId: 1, id: first.id }]);
+        const [room] = await s.enqueueBatch([{ envelopes: [sealedTo(b, 1, 8)], quota }]);
+        expect(Array.isArray(room)).toBe(true);
+      });
+
       it('holds a quota exactly when many batches race for one queue', async () => {
         const { s, accounts } = await withAccounts('alice', 'bob');
         const [a, b] = accounts.map((x) => x.account.id) as [string, string];
-        const quota = { maxPerDevice: 25, maxBytesPerDevice: 1_000_000, maxPerSender: 1000 };
+        const quota = { maxPerDevice: 25, maxBytesPerDevice: 1_000_000, maxPerSender: 1000, maxSealed: 1000 };
         const results = await Promise.all(Array.from({ length: 60 }, (_, i) => s.enqueueBatch([{ envelopes: [to(b, 1, i, { sourceAccountId: a })], quota }])));
         expect(results.filter(([r]) => Array.isArray(r)).length).toBe(25);
         expect(await s.queueLength(b, 1)).toBe(25);
@@ -512,6 +565,37 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         await s.deleteAttachment(A);
         expect(await s.attachment(A)).toBeUndefined();
         expect(await s.expiredAttachments(100_000, 10)).toEqual([C, B]);
+      });
+    });
+
+    describe('profiles', () => {
+      const profile = (accountId: string, n: number, avatar?: Uint8Array) => ({
+        accountId,
+        version: n.toString(16).padStart(64, '0'),
+        name: bytes(81, n),
+        avatar,
+        accessKey: bytes(16, n),
+        updatedAt: 1_000 + n,
+      });
+
+      it('keeps one current profile per account; setting one replaces it entirely', async () => {
+        const s = await fresh();
+        const a = sampleAccount('alice', 1);
+        const b = sampleAccount('bob', 2);
+        await s.createAccount(a.account, a.device, a.keys, 1);
+        await s.createAccount(b.account, b.device, b.keys, 1);
+        expect(await s.profile(a.account.id)).toBeUndefined();
+        expect(await s.accessKey(a.account.id)).toBeUndefined();
+        await s.setProfile(profile(a.account.id, 1, bytes(5_000, 9)));
+        await s.setProfile(profile(b.account.id, 2));
+        expect(await s.profile(a.account.id)).toEqual(profile(a.account.id, 1, bytes(5_000, 9)));
+        expect(await s.accessKey(a.account.id)).toEqual(bytes(16, 1));
+        // A new version (a rotated key) drops the picture it does not carry.
+        await s.setProfile(profile(a.account.id, 3));
+        expect(await s.profile(a.account.id)).toEqual(profile(a.account.id, 3));
+        expect(await s.accessKey(a.account.id)).toEqual(bytes(16, 3));
+        expect(await s.profile(b.account.id)).toEqual(profile(b.account.id, 2));
+        expect(await s.accessKey(randomUUID())).toBeUndefined();
       });
     });
   });

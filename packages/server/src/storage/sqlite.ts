@@ -43,11 +43,13 @@ import type {
   NewEnvelope,
   NewGroup,
   AttachmentRecord,
+  ProfileRecord,
   ProvisioningChannel,
   QueueQuota,
   Storage,
   StoredEnvelope,
 } from './storage.ts';
+import { senderOf } from './storage.ts';
 
 /** The tables of the first version (before migrations). */
 const SCHEMA = `
@@ -146,7 +148,45 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE envelopes ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
   `,
+  // 5: encrypted profiles (one current version per account) and their access keys.
+  `
+  CREATE TABLE profiles (
+    account_id TEXT PRIMARY KEY, version TEXT NOT NULL, name BLOB NOT NULL,
+    avatar BLOB, access_key BLOB NOT NULL, updated_at INTEGER NOT NULL
+  );
+  `,
+  // 6: sealed-sender envelopes have no source: the source columns become nullable, NULL exactly
+  // for them (SQLite cannot drop NOT NULL, so the table is rebuilt; its id sequence carries over).
+  `
+  DROP TRIGGER envelopes_release_payload;
+  CREATE TABLE envelopes_next (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT NOT NULL, device_id INTEGER NOT NULL,
+    source_account_id TEXT, source_username TEXT, source_device_id INTEGER,
+    timestamp INTEGER NOT NULL, server_timestamp INTEGER NOT NULL,
+    message_type TEXT NOT NULL, content BLOB NOT NULL, ephemeral INTEGER NOT NULL,
+    group_id TEXT, payload_id INTEGER, size INTEGER NOT NULL DEFAULT 0,
+    CHECK ((message_type = 'sealed') = (source_account_id IS NULL AND source_username IS NULL AND source_device_id IS NULL))
+  );
+  INSERT INTO envelopes_next (id, account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size)
+    SELECT id, account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size FROM envelopes;
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'envelopes_next', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'envelopes_next');
+  UPDATE sqlite_sequence SET seq = (SELECT MAX(seq) FROM sqlite_sequence WHERE name IN ('envelopes', 'envelopes_next')) WHERE name = 'envelopes_next';
+  DROP TABLE envelopes;
+  ALTER TABLE envelopes_next RENAME TO envelopes;
+  CREATE INDEX envelopes_by_device ON envelopes (account_id, device_id, id);
+  CREATE TRIGGER envelopes_release_payload AFTER DELETE ON envelopes WHEN OLD.payload_id IS NOT NULL BEGIN
+    UPDATE payloads SET refs = refs - 1 WHERE id = OLD.payload_id;
+    DELETE FROM payloads WHERE id = OLD.payload_id AND refs <= 0;
+  END;
+  `,
 ];
+
+/** A row's source fields: all three, or none (a sealed envelope). */
+function sourceOf(r: { source_account_id: string | null; source_username: string | null; source_device_id: number | null }): Pick<StoredEnvelope, 'sourceAccountId' | 'sourceUsername' | 'sourceDeviceId'> {
+  if (r.source_account_id === null || r.source_username === null || r.source_device_id === null) return {};
+  return { sourceAccountId: r.source_account_id, sourceUsername: r.source_username, sourceDeviceId: r.source_device_id };
+}
 
 function u8(b: Buffer | Uint8Array): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
@@ -164,9 +204,9 @@ interface DeviceSqlRow {
 
 interface EnvelopeSqlRow {
   id: number;
-  source_account_id: string;
-  source_username: string;
-  source_device_id: number;
+  source_account_id: string | null;
+  source_username: string | null;
+  source_device_id: number | null;
   timestamp: number;
   server_timestamp: number;
   message_type: StoredEnvelope['messageType'];
@@ -332,9 +372,9 @@ export class SqliteStorage implements Storage {
         'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size) ' +
           'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      // What a quota needs of each destination queue: envelopes, bytes, and how many are from one sender.
+      // What a quota needs of each destination queue: envelopes, bytes, how many are from one sender, how many are sealed.
       queueUsage: d.prepare(
-        'SELECT account_id, device_id, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, SUM(source_account_id = ?) AS mine FROM envelopes ' +
+        'SELECT account_id, device_id, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(source_account_id = ?), 0) AS mine, SUM(source_account_id IS NULL) AS sealed FROM envelopes ' +
           "WHERE (account_id, device_id) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)) GROUP BY account_id, device_id",
       ),
       insertPayload: d.prepare('INSERT INTO payloads (content, refs) VALUES (?, ?)'),
@@ -381,6 +421,12 @@ export class SqliteStorage implements Storage {
       expiredAttachments: d.prepare('SELECT id FROM attachments WHERE expires_at <= ? ORDER BY expires_at LIMIT ?').pluck(),
       existingAttachments: d.prepare('SELECT id FROM attachments WHERE id IN (SELECT value FROM json_each(?))').pluck(),
       deleteAttachment: d.prepare('DELETE FROM attachments WHERE id = ?'),
+      setProfile: d.prepare(
+        'INSERT INTO profiles (account_id, version, name, avatar, access_key, updated_at) VALUES (@accountId, @version, @name, @avatar, @accessKey, @updatedAt) ' +
+          'ON CONFLICT (account_id) DO UPDATE SET version = @version, name = @name, avatar = @avatar, access_key = @accessKey, updated_at = @updatedAt',
+      ),
+      profile: d.prepare('SELECT account_id, version, name, avatar, access_key, updated_at FROM profiles WHERE account_id = ?'),
+      accessKey: d.prepare('SELECT access_key FROM profiles WHERE account_id = ?').pluck(),
       fullQueues: d.prepare(
         'SELECT account_id, device_id FROM envelopes WHERE account_id IN (SELECT value FROM json_each(?)) ' +
           'GROUP BY account_id, device_id HAVING COUNT(*) >= ? ORDER BY account_id, device_id',
@@ -722,29 +768,31 @@ export class SqliteStorage implements Storage {
         a.bytes += size;
       } else adding.set(k, { accountId, deviceId, n: 1, bytes: size });
     };
-    let sender: string;
+    let sender: string | undefined;
     if ('envelopes' in item) {
       if (item.envelopes.length === 0) return true;
-      sender = item.envelopes[0]!.sourceAccountId;
+      sender = senderOf(item.envelopes[0]!);
       for (const e of item.envelopes) add(e.destinationAccountId, e.destinationDeviceId, e.content.length);
     } else {
-      sender = item.fanout.envelope.sourceAccountId;
+      sender = senderOf(item.fanout.envelope);
       for (const d of item.fanout.to) add(d.accountId, d.deviceId, item.fanout.envelope.content.length);
     }
     if (adding.size === 0) return true;
-    const rows = this.stmts.queueUsage.all(sender, JSON.stringify([...adding.values()].map((a) => [a.accountId, a.deviceId]))) as Array<{
+    const rows = this.stmts.queueUsage.all(sender ?? null, JSON.stringify([...adding.values()].map((a) => [a.accountId, a.deviceId]))) as Array<{
       account_id: string;
       device_id: number;
       n: number;
       bytes: number;
       mine: number;
+      sealed: number;
     }>;
     const used = new Map(rows.map((r) => [`${r.account_id}\u0000${r.device_id}`, r]));
     for (const [k, a] of adding) {
       const u = used.get(k);
       if ((u?.n ?? 0) + a.n > quota.maxPerDevice) return false;
       if ((u?.bytes ?? 0) + a.bytes > quota.maxBytesPerDevice) return false;
-      if ((u?.mine ?? 0) + a.n > quota.maxPerSender) return false;
+      // A sealed item's bucket is the queue's sealed envelopes (their senders are unknown).
+      if (sender === undefined ? (u?.sealed ?? 0) + a.n > quota.maxSealed : (u?.mine ?? 0) + a.n > quota.maxPerSender) return false;
     }
     return true;
   }
@@ -755,9 +803,9 @@ export class SqliteStorage implements Storage {
     const payloadId = Number(this.stmts.insertPayload.run(f.envelope.content, f.to.length).lastInsertRowid);
     const e = f.envelope;
     const rows = this.stmts.insertFanout.all(
-      e.sourceAccountId,
-      e.sourceUsername,
-      e.sourceDeviceId,
+      e.sourceAccountId ?? null,
+      e.sourceUsername ?? null,
+      e.sourceDeviceId ?? null,
       e.timestamp,
       e.serverTimestamp,
       e.messageType,
@@ -775,9 +823,9 @@ export class SqliteStorage implements Storage {
     const r = this.stmts.insertEnvelope.run(
       e.destinationAccountId,
       e.destinationDeviceId,
-      e.sourceAccountId,
-      e.sourceUsername,
-      e.sourceDeviceId,
+      e.sourceAccountId ?? null,
+      e.sourceUsername ?? null,
+      e.sourceDeviceId ?? null,
       e.timestamp,
       e.serverTimestamp,
       e.messageType,
@@ -793,9 +841,7 @@ export class SqliteStorage implements Storage {
   async pending(accountId: string, deviceId: number, afterId: number, limit: number): Promise<StoredEnvelope[]> {
     return (this.stmts.pending.all(accountId, deviceId, afterId, limit) as EnvelopeSqlRow[]).map((r) => ({
       id: r.id,
-      sourceAccountId: r.source_account_id,
-      sourceUsername: r.source_username,
-      sourceDeviceId: r.source_device_id,
+      ...sourceOf(r),
       timestamp: r.timestamp,
       serverTimestamp: r.server_timestamp,
       messageType: r.message_type,
@@ -863,6 +909,24 @@ export class SqliteStorage implements Storage {
 
   async deleteAttachment(id: string): Promise<void> {
     this.stmts.deleteAttachment.run(id);
+  }
+
+  // ---- profiles
+
+  async setProfile(p: ProfileRecord): Promise<void> {
+    this.stmts.setProfile.run({ accountId: p.accountId, version: p.version, name: p.name, avatar: p.avatar ?? null, accessKey: p.accessKey, updatedAt: p.updatedAt });
+    // Why: the previous version's ciphertext should not linger in the WAL (rotation on block).
+    this.deletedSinceCheckpoint = true;
+  }
+
+  async profile(accountId: string): Promise<ProfileRecord | undefined> {
+    const r = this.stmts.profile.get(accountId) as { account_id: string; version: string; name: Buffer; avatar: Buffer | null; access_key: Buffer; updated_at: number } | undefined;
+    return r ? { accountId: r.account_id, version: r.version, name: u8(r.name), avatar: r.avatar ? u8(r.avatar) : undefined, accessKey: u8(r.access_key), updatedAt: r.updated_at } : undefined;
+  }
+
+  async accessKey(accountId: string): Promise<Uint8Array | undefined> {
+    const r = this.stmts.accessKey.get(accountId) as Buffer | undefined;
+    return r ? u8(r) : undefined;
   }
 
   /**

@@ -1,6 +1,6 @@
 /**
  * The server's storage interface, split by concept (accounts, devices, keys, the
- * message queue, groups, provisioning channels, attachment uploads); `Storage` combines them. Every method is async so that a
+ * message queue, groups, provisioning channels, attachment uploads, profiles); `Storage` combines them. Every method is async so that a
  * networked database (PostgreSQL) can implement it; SQLite does now. Every adapter
  * runs the one compliance suite in `compliance.ts`.
  *
@@ -94,16 +94,23 @@ export interface DeviceAddress {
   readonly deviceId: number;
 }
 
-/** 1:1 Signal messages, Sender Key group messages, and server-written group changes. */
-export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update';
+/**
+ * 1:1 Signal messages, Sender Key group messages, server-written group changes, and
+ * sealed-sender messages (whose sender is inside the encryption: the server never knows it).
+ */
+export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update' | 'sealed';
 
-/** An envelope as queued for one device (the destination is the queue it is in). */
+/**
+ * An envelope as queued for one device (the destination is the queue it is in).
+ * The source fields are all present, except for a `sealed` envelope, which has none
+ * (storage keeps NULL in their columns): see `sealedEnvelope`.
+ */
 export interface StoredEnvelope {
   /** Assigned by storage; increasing per device queue. */
   readonly id: number;
-  readonly sourceAccountId: string;
-  readonly sourceUsername: string;
-  readonly sourceDeviceId: number;
+  readonly sourceAccountId?: string | undefined;
+  readonly sourceUsername?: string | undefined;
+  readonly sourceDeviceId?: number | undefined;
   readonly timestamp: number;
   readonly serverTimestamp: number;
   readonly messageType: EnvelopeType;
@@ -146,12 +153,20 @@ export type EnqueueItem =
  * transaction as the write (so they hold exactly under any concurrency, on any
  * number of nodes): after the item, each destination queue holds at most
  * `maxPerDevice` envelopes and `maxBytesPerDevice` content bytes, and at most
- * `maxPerSender` envelopes from the item's sender account.
+ * `maxPerSender` envelopes from the item's sender account. A sealed item has no
+ * sender to count: its bucket is the queue's sealed envelopes, at most `maxSealed`
+ * (so one leaked access key cannot fill a whole inbox).
  */
 export interface QueueQuota {
   readonly maxPerDevice: number;
   readonly maxBytesPerDevice: number;
   readonly maxPerSender: number;
+  readonly maxSealed: number;
+}
+
+/** An item's quota bucket: its sender account, or `undefined` for sealed envelopes (no sender known). */
+export function senderOf(e: EnvelopeFields): string | undefined {
+  return e.messageType === 'sealed' ? undefined : e.sourceAccountId;
 }
 
 /**
@@ -360,7 +375,30 @@ export interface AttachmentStore {
   deleteAttachment(id: string): Promise<void>;
 }
 
-export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore, AttachmentStore {
+/** An account's encrypted profile: sealed by its devices with the profile key, which the server never sees. */
+export interface ProfileRecord {
+  readonly accountId: string;
+  /** Derived from the profile key: only holders of the key can name it. */
+  readonly version: string;
+  /** The encrypted, padded profile name. */
+  readonly name: Uint8Array;
+  /** The encrypted profile picture, if it has one. */
+  readonly avatar: Uint8Array | undefined;
+  /** The unidentified-access key (sealed sender), derived from the profile key. */
+  readonly accessKey: Uint8Array;
+  readonly updatedAt: number;
+}
+
+/** Profiles: one current version per account; setting one replaces the previous entirely. */
+export interface ProfileStore {
+  setProfile(p: ProfileRecord): Promise<void>;
+  /** The account's current profile, if it ever set one. */
+  profile(accountId: string): Promise<ProfileRecord | undefined>;
+  /** The account's current access key, if it set a profile. */
+  accessKey(accountId: string): Promise<Uint8Array | undefined>;
+}
+
+export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQueue, GroupStore, ProvisioningStore, AttachmentStore, ProfileStore {
   close(): Promise<void>;
 }
 

@@ -10,26 +10,35 @@ import { sendRequest, type SendRequest } from './messages.ts';
 
 /**
  * How an envelope's content is to be read: a 1:1 Signal message (`prekey`, `whisper`),
- * a Sender Key group message (`senderkey`, with `groupId`), or a server-written
- * `group-update` (JSON of groups.ts's `groupUpdateEvent`, with `groupId`).
+ * a Sender Key group message (`senderkey`, with `groupId`), a server-written
+ * `group-update` (JSON of groups.ts's `groupUpdateEvent`, with `groupId`), or a
+ * `sealed` 1:1 message (sealed sender v1: the sender is inside the encryption).
  */
-export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update';
+export type EnvelopeType = 'prekey' | 'whisper' | 'senderkey' | 'group-update' | 'sealed';
 
-/** Server -> client frames. */
-export interface EnvelopeFrame {
+interface EnvelopeCommon {
   type: 'envelope';
   /** Server-assigned, increasing per device; acknowledge with it. */
   id: number;
+  timestamp: number;
+  serverTimestamp: number;
+  content: string;
+  ephemeral: boolean;
+}
+/** An envelope whose sender the server knows (and names). */
+export interface IdentifiedEnvelopeFrame extends EnvelopeCommon {
   sourceAccountId: string;
   sourceUsername: string;
   sourceDeviceId: number;
-  timestamp: number;
-  serverTimestamp: number;
-  messageType: EnvelopeType;
-  content: string;
-  ephemeral: boolean;
+  messageType: Exclude<EnvelopeType, 'sealed'>;
   groupId?: string;
 }
+/** A sealed-sender envelope: no source; the recipient learns the sender by opening it. */
+export interface SealedEnvelopeFrame extends EnvelopeCommon {
+  messageType: 'sealed';
+}
+/** Server -> client frames. */
+export type EnvelopeFrame = IdentifiedEnvelopeFrame | SealedEnvelopeFrame;
 /** The answer to a `send` or `group-send` frame: stored durably (as the HTTP send answers 200). */
 export interface SentFrame {
   type: 'sent';
@@ -56,6 +65,7 @@ export type ServerFrame =
   | { type: 'ping' }
   | { type: 'error'; code: string; message: string };
 
+const envelopeContent = str(Math.ceil(Math.max(LIMITS.maxMessageBytes, LIMITS.maxSealedMessageBytes) / 3) * 4 + 4, /^[A-Za-z0-9+/]*={0,2}$/);
 const envelopeFrame = object(
   {
     type: oneOf('envelope'),
@@ -66,11 +76,21 @@ const envelopeFrame = object(
     timestamp: timestampMs,
     serverTimestamp: timestampMs,
     messageType: oneOf('prekey', 'whisper', 'senderkey', 'group-update'),
-    content: str(Math.ceil(LIMITS.maxMessageBytes / 3) * 4 + 4, /^[A-Za-z0-9+/]*={0,2}$/),
+    content: envelopeContent,
     ephemeral: bool,
   },
   { groupId },
 );
+/** A sealed envelope has no source and no group: a frame that names either is refused. */
+const sealedEnvelopeFrame = object({
+  type: oneOf('envelope'),
+  id: int(1, Number.MAX_SAFE_INTEGER),
+  timestamp: timestampMs,
+  serverTimestamp: timestampMs,
+  messageType: oneOf('sealed'),
+  content: envelopeContent,
+  ephemeral: bool,
+});
 const simpleFrame = object({ type: oneOf('ready', 'queue-empty', 'ping') });
 const deviceLists = { missingDevices: array(deviceId, LIMITS.maxDevicesPerAccount), extraDevices: array(deviceId, LIMITS.maxDevicesPerAccount), staleDevices: array(deviceId, LIMITS.maxDevicesPerAccount) };
 const errorFrame = object({ type: oneOf('error'), code: str(64), message: str(1000) }, { requiredVersion: str(32), retryAfter: int(1, 86_400), ...deviceLists });
@@ -81,7 +101,8 @@ const sendFailedFrame = object({ type: oneOf('send-failed'), requestId, code: st
 export const serverFrame: Decoder<ServerFrame> = (v, p) => {
   const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
   if (t === 'envelope') {
-    const e = envelopeFrame(v, p) as EnvelopeFrame;
+    if ((v as { messageType?: unknown }).messageType === 'sealed') return sealedEnvelopeFrame(v, p) as SealedEnvelopeFrame;
+    const e = envelopeFrame(v, p) as IdentifiedEnvelopeFrame;
     // A group message or update names its group; a 1:1 message does not.
     const grouped = e.messageType === 'senderkey' || e.messageType === 'group-update';
     if (grouped !== (e.groupId !== undefined)) invalid(p, grouped ? 'groupId is required for this messageType' : 'groupId is only for group envelopes');

@@ -10,3 +10,5 @@ export * from './turn.ts';
 export * from './attachments.ts';
 export * from './frames.ts';
 export * from './notices.ts';
+export * from './profiles.ts';
+export * from './certificates.ts';

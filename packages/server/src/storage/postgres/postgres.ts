@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL storage adapter: one pool, the schema migrated at start-up
  * (schema.ts), and one module per concept (accounts, devices, keys, queue,
- * groups, provisioning, attachment metadata), combined here into `Storage`. A new
+ * groups, provisioning, attachment metadata, profiles), combined here into `Storage`. A new
  * concept is one more module and one more migration.
  *
  * Durability: PostgreSQL's defaults (fsync, synchronous_commit on), so a send's
@@ -16,6 +16,7 @@ import { Db, type DbOptions } from './db.ts';
 import { deviceStore } from './devices.ts';
 import { groupStore } from './groups.ts';
 import { keyStore } from './keys.ts';
+import { profileStore } from './profiles.ts';
 import { provisioningStore } from './provisioning.ts';
 import { messageQueue } from './queue.ts';
 import { migrate } from './schema.ts';
@@ -39,6 +40,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     ...groupStore(db),
     ...provisioningStore(db),
     ...attachmentStore(db),
+    ...profileStore(db),
     queueIdsDense: true,
     close: () => db.close(),
   };

@@ -10,6 +10,7 @@
  * retried when one happens.
  */
 import type { DeviceAddress, EnqueueItem, EnqueueResult, Fanout, MessageQueue, NewEnvelope, StoredEnvelope } from '../storage.ts';
+import { senderOf } from '../storage.ts';
 import { u8, type Db, type Query } from './db.ts';
 
 const key = (accountId: string, deviceId: number) => `${accountId}\u0000${deviceId}`;
@@ -56,7 +57,7 @@ async function insertFanout(q: Query, f: Fanout, ids: readonly number[]): Promis
   await q(
     'INSERT INTO envelopes (account_id, device_id, id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size) ' +
       "SELECT a, d, i, $4, $5, $6, $7, $8, $9, '\\x'::bytea, $10, $11, $12, $13 FROM unnest($1::text[], $2::int[], $3::bigint[]) AS t(a, d, i)",
-    [f.to.map((d) => d.accountId), f.to.map((d) => d.deviceId), ids, e.sourceAccountId, e.sourceUsername, e.sourceDeviceId, e.timestamp, e.serverTimestamp, e.messageType, e.ephemeral, e.groupId ?? null, payload, e.content.length],
+    [f.to.map((d) => d.accountId), f.to.map((d) => d.deviceId), ids, e.sourceAccountId ?? null, e.sourceUsername ?? null, e.sourceDeviceId ?? null, e.timestamp, e.serverTimestamp, e.messageType, e.ephemeral, e.groupId ?? null, payload, e.content.length],
   );
 }
 
@@ -81,9 +82,9 @@ async function insertEnvelopes(q: Query, envelopes: ReadonlyArray<{ e: NewEnvelo
       col((e) => e.destinationAccountId),
       col((e) => e.destinationDeviceId),
       envelopes.map((x) => x.id),
-      col((e) => e.sourceAccountId),
-      col((e) => e.sourceUsername),
-      col((e) => e.sourceDeviceId),
+      col((e) => e.sourceAccountId ?? null),
+      col((e) => e.sourceUsername ?? null),
+      col((e) => e.sourceDeviceId ?? null),
       col((e) => e.timestamp),
       col((e) => e.serverTimestamp),
       col((e) => e.messageType),
@@ -125,9 +126,9 @@ async function enqueueEnvelopes(db: Db, envelopes: readonly NewEnvelope[]): Prom
   const r = await db.statement(ENQUEUE_ONE_STATEMENT, [
     col((e) => e.destinationAccountId),
     col((e) => e.destinationDeviceId),
-    col((e) => e.sourceAccountId),
-    col((e) => e.sourceUsername),
-    col((e) => e.sourceDeviceId),
+    col((e) => e.sourceAccountId ?? null),
+    col((e) => e.sourceUsername ?? null),
+    col((e) => e.sourceDeviceId ?? null),
     col((e) => e.timestamp),
     col((e) => e.serverTimestamp),
     col((e) => e.messageType),
@@ -140,9 +141,9 @@ async function enqueueEnvelopes(db: Db, envelopes: readonly NewEnvelope[]): Prom
 
 interface EnvelopeSqlRow {
   id: number;
-  source_account_id: string;
-  source_username: string;
-  source_device_id: number;
+  source_account_id: string | null;
+  source_username: string | null;
+  source_device_id: number | null;
   timestamp: number;
   server_timestamp: number;
   message_type: StoredEnvelope['messageType'];
@@ -151,13 +152,17 @@ interface EnvelopeSqlRow {
   group_id: string | null;
 }
 
-/** The sender account of an item, and the (device, content size) of each envelope it writes. */
+/** The quota bucket of a sealed item (no account id is empty). */
+const SEALED = '';
+
+/** The sender account of an item (SEALED for a sealed one), and the (device, content size) of each envelope it writes. */
 function itemWrites(item: EnqueueItem): { sender: string; writes: Array<{ accountId: string; deviceId: number; size: number }> } {
   if ('envelopes' in item) {
-    return { sender: item.envelopes[0]?.sourceAccountId ?? '', writes: item.envelopes.map((e) => ({ accountId: e.destinationAccountId, deviceId: e.destinationDeviceId, size: e.content.length })) };
+    const first = item.envelopes[0];
+    return { sender: first ? (senderOf(first) ?? SEALED) : SEALED, writes: item.envelopes.map((e) => ({ accountId: e.destinationAccountId, deviceId: e.destinationDeviceId, size: e.content.length })) };
   }
   const size = item.fanout.envelope.content.length;
-  return { sender: item.fanout.envelope.sourceAccountId, writes: item.fanout.to.map((d) => ({ accountId: d.accountId, deviceId: d.deviceId, size })) };
+  return { sender: senderOf(item.fanout.envelope) ?? SEALED, writes: item.fanout.to.map((d) => ({ accountId: d.accountId, deviceId: d.deviceId, size })) };
 }
 
 /**
@@ -186,11 +191,11 @@ async function admit(q: Query, items: readonly EnqueueItem[], candidates: readon
       'ON CONFLICT (account_id, device_id) DO UPDATE SET last_id = queue_heads.last_id',
     [accounts, ids],
   );
-  // One query for both: per device and sender, with senders outside this batch folded into one row.
+  // One query for both: per device and sender (sealed envelopes as the sender ''), with senders outside this batch folded into one row.
   const usage = new Map<string, { n: number; bytes: number }>();
   const mine = new Map<string, number>();
   const r = await q(
-    'SELECT account_id, device_id, CASE WHEN source_account_id = ANY($3::text[]) THEN source_account_id END AS sender, COUNT(*)::int AS n, COALESCE(SUM(size), 0)::bigint AS bytes ' +
+    "SELECT account_id, device_id, CASE WHEN source_account_id IS NULL THEN '' WHEN source_account_id = ANY($3::text[]) THEN source_account_id END AS sender, COUNT(*)::int AS n, COALESCE(SUM(size), 0)::bigint AS bytes " +
       'FROM envelopes WHERE (account_id, device_id) IN (SELECT * FROM unnest($1::text[], $2::int[])) GROUP BY 1, 2, 3',
     [accounts, ids, [...senders]],
   );
@@ -213,7 +218,8 @@ async function admit(q: Query, items: readonly EnqueueItem[], candidates: readon
     }
     const fits = [...add].every(([k, a]) => {
       const u = usage.get(k) ?? { n: 0, bytes: 0 };
-      return u.n + a.n <= item.quota!.maxPerDevice && u.bytes + a.bytes <= item.quota!.maxBytesPerDevice && (mine.get(`${k}\u0000${w.sender}`) ?? 0) + a.n <= item.quota!.maxPerSender;
+      const perSender = w.sender === SEALED ? item.quota!.maxSealed : item.quota!.maxPerSender;
+      return u.n + a.n <= item.quota!.maxPerDevice && u.bytes + a.bytes <= item.quota!.maxBytesPerDevice && (mine.get(`${k}\u0000${w.sender}`) ?? 0) + a.n <= perSender;
     });
     if (!fits) {
       admitted[n] = false;
@@ -286,9 +292,9 @@ export function messageQueue(db: Db): MessageQueue {
       );
       return (r.rows as EnvelopeSqlRow[]).map((row) => ({
         id: row.id,
-        sourceAccountId: row.source_account_id,
-        sourceUsername: row.source_username,
-        sourceDeviceId: row.source_device_id,
+        ...(row.source_account_id === null || row.source_username === null || row.source_device_id === null
+          ? {}
+          : { sourceAccountId: row.source_account_id, sourceUsername: row.source_username, sourceDeviceId: row.source_device_id }),
         timestamp: row.timestamp,
         serverTimestamp: row.server_timestamp,
         messageType: row.message_type,

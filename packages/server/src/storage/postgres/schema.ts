@@ -96,6 +96,22 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE envelopes ADD COLUMN size integer NOT NULL DEFAULT 0;
   `,
+  // 4: encrypted profiles (one current version per account) and their access keys.
+  `
+  CREATE TABLE profiles (
+    account_id text PRIMARY KEY REFERENCES accounts(id), version text NOT NULL, name bytea NOT NULL,
+    avatar bytea, access_key bytea NOT NULL, updated_at bigint NOT NULL
+  );
+  `,
+  // 5: sealed-sender envelopes have no source: the source columns are NULL exactly for them.
+  `
+  ALTER TABLE envelopes
+    ALTER COLUMN source_account_id DROP NOT NULL,
+    ALTER COLUMN source_username DROP NOT NULL,
+    ALTER COLUMN source_device_id DROP NOT NULL,
+    ADD CONSTRAINT envelopes_sealed_have_no_source
+      CHECK ((message_type = 'sealed') = (source_account_id IS NULL AND source_username IS NULL AND source_device_id IS NULL));
+  `,
 ];
 
 /** Any constant: the advisory lock every starting node takes while it migrates. */
