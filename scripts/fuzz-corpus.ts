@@ -445,6 +445,7 @@ async function clientSealed(): Promise<void> {
   }
   // Wire text inputs (headers and query strings as clients and servers write them).
   for (const q of ['offset=0', 'offset=1048576', 'offset=123']) add('server.chunk-query', enc.encode(q));
+  for (const q of ['ts=1700000000000', 'ts=0', 'ts=9007199254740991']) add('server.multi-recipient-query', enc.encode(q));
   for (const r of ['bytes=0-', 'bytes=0-99', 'bytes=-500', 'bytes=1048576-2097151']) add('server.range-header', enc.encode(r));
   for (const v of ['0.1.0', '1.20.3']) add('server.version-header', enc.encode(v));
   for (const r of ['bytes 0-99/1000', 'bytes 1048576-1049599/2000000']) add('client.content-range-header', enc.encode(r));
