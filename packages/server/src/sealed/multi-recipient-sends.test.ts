@@ -16,7 +16,7 @@ import {
   UnidentifiedSenderMessageContent,
   type SealedSenderV2Recipient,
 } from '@parley/protocol';
-import { base64Decode, base64Encode, MAX_MULTI_RECIPIENT_BODY_BYTES, MULTI_RECIPIENT_CONTENT_TYPE } from '@parley/wire';
+import { base64Decode, base64Encode, LIMITS, MAX_MULTI_RECIPIENT_BODY_BYTES, MAX_MULTI_RECIPIENT_SPLIT_BYTES, MULTI_RECIPIENT_CONTENT_TYPE } from '@parley/wire';
 import { deviceSocket, linkDevice, listeningApp, makeApp, register, V, type Creds, type TestApp } from '../testing.ts';
 
 const enc = new TextEncoder();
@@ -154,6 +154,22 @@ describe('sealed group sends (PUT /v1/messages/multi-recipient)', () => {
     const twice = await send(t, seal([bob, carol], 'x', { devices: (m) => [...m.creds, m.creds[0]!].map((c) => ({ deviceId: c.deviceId, registrationId: c.registrationId })) }), key);
     expect(twice.json().error.code).toBe('BAD_REQUEST');
     expect(await queued(t, [bob, carol])).toBe(0);
+  });
+
+  it('refuses a send that would expand past MAX_MULTI_RECIPIENT_SPLIT_BYTES (accounts × part size), storing nothing', async () => {
+    const t = await makeApp({ abuse: { registrationsPerAddressPerHour: 1000 } });
+    const members: Member[] = [];
+    for (let i = 0; i < 240; i++) members.push(await member(t, `member_${i}`));
+    // Parts just under maxSealedMessageBytes: 240 of them are ~17.6 MB, above 16 MiB.
+    const body = seal(members, 'x'.repeat(LIMITS.maxSealedMessageBytes - 49 - 32 - 16 - 500));
+    expect(body.length).toBeLessThan(MAX_MULTI_RECIPIENT_BODY_BYTES);
+    const r = await send(t, body, combined(...members.map((m) => m.accessKey)));
+    expect(r.json().error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/fewer recipients/) });
+    expect(await queued(t, members)).toBe(0);
+    // The same content to a few of them goes through.
+    const few = members.slice(0, 3);
+    expect((await send(t, seal(few, 'x'.repeat(LIMITS.maxSealedMessageBytes - 49 - 32 - 16 - 500)), combined(...few.map((m) => m.accessKey)))).statusCode).toBe(200);
+    expect(MAX_MULTI_RECIPIENT_SPLIT_BYTES).toBeLessThan(240 * LIMITS.maxSealedMessageBytes);
   });
 
   it('malformed requests get typed errors, store nothing, and the server keeps serving', async () => {

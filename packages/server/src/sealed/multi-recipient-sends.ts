@@ -21,6 +21,7 @@ import {
   ACCESS_KEY_BYTES,
   LIMITS,
   MAX_MULTI_RECIPIENT_BODY_BYTES,
+  MAX_MULTI_RECIPIENT_SPLIT_BYTES,
   MULTI_RECIPIENT_CONTENT_TYPE,
   multiRecipientQuery,
   UNIDENTIFIED_ACCESS_KEY_HEADER,
@@ -89,11 +90,16 @@ export class MultiRecipientSends {
     if (mismatched.length) throw new WireError('MISMATCHED_DEVICES', `the device lists of ${mismatched.length} recipient(s) do not match`, { accounts: mismatched });
     if (problems.length) throw new WireError('STALE_DEVICES', `${problems.length} recipient(s) have re-registered devices`, { accounts: problems });
 
+    // Why: each account's part is a copy of the shared content; bound what one request makes the server hold and store.
+    const partBytes = message.messageForRecipient(recipients[0]![0]).length;
+    if (partBytes > LIMITS.maxSealedMessageBytes) throw new WireError('PAYLOAD_TOO_LARGE', `a sealed message is at most ${LIMITS.maxSealedMessageBytes} bytes`);
+    if (partBytes * recipients.length > MAX_MULTI_RECIPIENT_SPLIT_BYTES) {
+      throw new WireError('PAYLOAD_TOO_LARGE', `${recipients.length} recipients of a ${partBytes}-byte message is more than one send may carry (${MAX_MULTI_RECIPIENT_SPLIT_BYTES} bytes in all); send it to fewer recipients at a time`);
+    }
     const serverTimestamp = this.deps.now();
     const envelopes: NewEnvelope[] = [];
     for (const [accountId, r] of recipients) {
       const content = message.messageForRecipient(accountId);
-      if (content.length > LIMITS.maxSealedMessageBytes) throw new WireError('PAYLOAD_TOO_LARGE', `a sealed message is at most ${LIMITS.maxSealedMessageBytes} bytes`);
       for (const d of r.devices) {
         envelopes.push({ destinationAccountId: accountId, destinationDeviceId: d.deviceId, timestamp, serverTimestamp, messageType: 'sealed', content, ephemeral: false });
       }

@@ -60,6 +60,12 @@ export type SealedSendRequest = ReturnType<typeof sealedSendRequest>;
 export const MULTI_RECIPIENT_CONTENT_TYPE = 'application/vnd.signal-messenger.mrm';
 /** The largest sent message: a sealed message's content for a full group of accounts with every device (17-byte id, 3 bytes a device, 48 bytes of keys each). */
 export const MAX_MULTI_RECIPIENT_BODY_BYTES = LIMITS.maxSealedMessageBytes + LIMITS.maxGroupMembers * (17 + 3 * LIMITS.maxDevicesPerAccount + 48) + 16;
+/**
+ * What one sealed group send may expand to: recipient accounts × the size of each one's
+ * part (the server holds and stores a part per account). 16 MiB lets a 1,024-member group
+ * get 16 KiB parts, far above a sender-key text message, and a small group the largest.
+ */
+export const MAX_MULTI_RECIPIENT_SPLIT_BYTES = 16 * 1024 * 1024;
 /** A timestamp in a URL: digits only, no sign, no leading zeros, at most 2^53 - 1. */
 const decimalTimestamp: Decoder<number> = (v, p) => {
   if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(v)) invalid(p, 'expected a timestamp in milliseconds (decimal digits)');
