@@ -32,8 +32,11 @@ import {
   SenderKeyDistributionMessage,
   sealedSenderEncrypt,
   sealedSenderEncryptMessage,
-  UnidentifiedSenderMessageContent,
+  sealedSenderMultiRecipientEncrypt,
+  sealedSenderMultiRecipientSeal,
+  SealedSenderMultiRecipientMessage,
   ServerCertificate,
+  UnidentifiedSenderMessageContent,
   signalDecryptPreKey,
   signalEncrypt,
   PreKeySignalMessage,
@@ -314,6 +317,54 @@ async function protocol(): Promise<void> {
     for (let i = 0; i < 3; i++) add('protocol.sealed-sender-decrypt', await sealedSenderEncryptMessage(enc.encode(`sealed ${i}`), bob.address, cert, alice.store, alice.store, now));
     states.set('protocol.sealed-sender-decrypt', { ...state, extra: { sender: 'alice.1', trustRoot: toHex(root.publicKey().serialize()), now: String(now), localUuid: 'bob' } });
   }
+  // Sealed sender v2: multi-recipient sent messages (the server's split), and Bob's parts of them (v2 decrypt over a session).
+  {
+    const A = '3f0c9a55-2b1e-4c7d-8e9f-a0b1c2d3e4f5';
+    const B = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const C = 'b5c6d7e8-f9a0-4b1c-9d2e-3f4a5b6c7d8e';
+    const X = 'd3e4f5a6-b7c8-4d9e-8f0a-1b2c3d4e5f6a';
+    const alice = new ParleyDevice(A);
+    const bob = new ParleyDevice(B, 1);
+    const carolKeys = { keyPair: IdentityKeyPair.generate(), registrationId: 4242 };
+    const carol = [new ParleyDevice(C, 1, carolKeys), new ParleyDevice(C, 2, { ...carolKeys, registrationId: 4243 })];
+    for (const d of [bob, ...carol]) await processPreKeyBundle(await d.bundle(), d.address, alice.store, alice.store);
+    const first = await signalEncrypt(enc.encode('hello'), bob.address, alice.store, alice.store);
+    await signalDecryptPreKey(PreKeySignalMessage.deserialize(first.serialize()), alice.address, bob.store, bob.store, bob.store, bob.store, bob.store);
+    const { signalDecrypt, SignalMessage } = await import('@parley/protocol');
+    await signalDecrypt(SignalMessage.deserialize((await signalEncrypt(enc.encode('hi'), alice.address, bob.store, bob.store)).serialize()), bob.address, alice.store, alice.store);
+    const state = await snapshotDevice(bob, { sender: `${A}.1` });
+    const root = PrivateKey.generate();
+    const serverKey = PrivateKey.generate();
+    const now = 1_800_000_000_000;
+    const cert = SenderCertificate.create({
+      senderUuid: A,
+      senderDeviceId: 1,
+      identityKey: alice.identity.publicKey,
+      expiration: now + 86_400_000,
+      signer: ServerCertificate.create(7, serverKey.publicKey(), root),
+      signerKey: serverKey,
+    });
+    for (let i = 0; i < 3; i++) {
+      const inner = await signalEncrypt(enc.encode(`sealed v2 ${i}`), bob.address, alice.store, alice.store);
+      const content = UnidentifiedSenderMessageContent.create(inner.type, cert, inner.serialize(), i, i === 2 ? new Uint8Array([1, 2, 3]) : null);
+      const recipients = i === 0 ? [bob.address] : [bob.address, ...carol.map((d) => d.address)];
+      const sent = await sealedSenderMultiRecipientEncrypt({ content, recipients, excludedRecipients: i === 1 ? [X] : [], identityStore: alice.store, sessionStore: alice.store });
+      add('protocol.sealed-sender-v2-sent', sent);
+      add('protocol.sealed-sender-v2-decrypt', SealedSenderMultiRecipientMessage.parse(sent).messageForRecipient(B));
+    }
+    states.set('protocol.sealed-sender-v2-decrypt', { ...state, extra: { sender: `${A}.1`, trustRoot: toHex(root.publicKey().serialize()), now: String(now), localUuid: B } });
+    // Group-shaped sent messages: many accounts and devices, PNIs, exclusions; and the original ACI-only 0x22 form.
+    const usmc = UnidentifiedSenderMessageContent.create('sender-key', cert, new Uint8Array(120).fill(0x5a), 2, new Uint8Array(16).fill(7));
+    const accounts = Array.from({ length: 8 }, (_, i) => ({
+      serviceId: `${i % 3 === 2 ? 'PNI:' : ''}0000000${i}-1111-4222-8333-44445555666${i}`,
+      identityKey: IdentityKeyPair.generate().publicKey,
+      devices: Array.from({ length: 1 + (i % 4) }, (_, d) => ({ deviceId: 1 + d * 3, registrationId: (i * 1000 + d) & 0x3fff })),
+    }));
+    add('protocol.sealed-sender-v2-sent', sealedSenderMultiRecipientSeal(usmc, accounts, [X, 'PNI:' + X], alice.identity));
+    const acis = accounts.filter((a) => !a.serviceId.startsWith('PNI:')).slice(0, 3);
+    const v23 = sealedSenderMultiRecipientSeal(usmc, acis, [], alice.identity);
+    add('protocol.sealed-sender-v2-sent', uuidOnlyForm(v23, acis.map((a) => a.devices.length)));
+  }
   // group-decrypt: Bob holds Alice's sender key; Alice's group messages.
   {
     const alice = new ProtocolAddress('alice', 1);
@@ -327,6 +378,20 @@ async function protocol(): Promise<void> {
     for (let i = 0; i < 4; i++) add('protocol.group-decrypt', (await groupEncrypt(alice, dist, aliceKeys, enc.encode(`group ${i}`))).serialize());
     states.set('protocol.group-decrypt', await saveStores(bob, 1, { senderKeys: [{ address: alice, distributionId: dist, record }], extra: { sender: 'alice.1' } }));
   }
+}
+
+/** The 0x22 (ACI-only) form of a 0x23 sent message whose recipients are ACIs: the same bytes without the kind bytes. */
+function uuidOnlyForm(v23: Uint8Array, deviceCounts: number[]): Uint8Array {
+  const out: number[] = [0x22, v23[1]!];
+  let pos = 2;
+  for (const n of deviceCounts) {
+    out.push(...v23.subarray(pos + 1, pos + 17), ...v23.subarray(pos + 17, pos + 17 + 3 * n + 48));
+    pos += 17 + 3 * n + 48;
+  }
+  out.push(...v23.subarray(pos));
+  const b = Uint8Array.from(out);
+  SealedSenderMultiRecipientMessage.parse(b); // the layout above is right, or the script stops here
+  return b;
 }
 
 /** Bob's whole store, as the stateful targets restore it. */
@@ -424,6 +489,7 @@ async function clientSealed(): Promise<void> {
   }
   // Wire text inputs (headers and query strings as clients and servers write them).
   for (const q of ['offset=0', 'offset=1048576', 'offset=123']) add('server.chunk-query', enc.encode(q));
+  for (const q of ['ts=1700000000000', 'ts=0', 'ts=9007199254740991']) add('server.multi-recipient-query', enc.encode(q));
   for (const r of ['bytes=0-', 'bytes=0-99', 'bytes=-500', 'bytes=1048576-2097151']) add('server.range-header', enc.encode(r));
   for (const v of ['0.1.0', '1.20.3']) add('server.version-header', enc.encode(v));
   for (const r of ['bytes 0-99/1000', 'bytes 1048576-1049599/2000000']) add('client.content-range-header', enc.encode(r));

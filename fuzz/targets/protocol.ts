@@ -23,6 +23,7 @@ import {
   PublicKey,
   sealedSenderDecryptMessage,
   sealedSenderDecryptToUsmc,
+  SealedSenderMultiRecipientMessage,
   SenderCertificate,
   SenderKeyDistributionMessage,
   SenderKeyMessage,
@@ -89,6 +90,17 @@ export const protocolTargets: Target[] = [
     },
   },
   {
+    name: 'protocol.sealed-sender-v2-sent',
+    what: "the server's split of a multi-recipient sealed message from an anonymous sender (recipient list, device lists, per-recipient parts)",
+    format: 'bytes',
+    typed,
+    setup: () => (b) => {
+      const m = SealedSenderMultiRecipientMessage.parse(b);
+      m.excludedRecipients();
+      for (const id of m.recipients().keys()) m.messageForRecipient(id);
+    },
+  },
+  {
     name: 'protocol.scannable-fingerprint',
     what: 'a safety-number QR code scanned from the other person\'s screen, compared with ours',
     format: 'proto',
@@ -136,6 +148,22 @@ export const protocolTargets: Target[] = [
     what: 'sealedSenderDecryptMessage: open, validate the certificate, decrypt the inner message (stateful)',
     format: 'proto',
     head: 1,
+    typed,
+    setup: (dir) =>
+      statefulRun(dir, async (r, b, x) =>
+        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), x.localUuid!, 1, {
+          sessionStore: r.store,
+          identityStore: r.store,
+          preKeyStore: r.store,
+          signedPreKeyStore: r.store,
+          kyberPreKeyStore: r.store,
+        }),
+      ),
+  },
+  {
+    name: 'protocol.sealed-sender-v2-decrypt',
+    what: 'sealedSenderDecryptMessage of a sealed sender v2 received message (C, AT, E, AES-GCM-SIV content), the server-split part of a multi-recipient message (stateful)',
+    format: 'bytes',
     typed,
     setup: (dir) =>
       statefulRun(dir, async (r, b, x) =>

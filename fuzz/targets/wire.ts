@@ -32,6 +32,7 @@ import {
   leaveGroupResponse,
   linkDeviceRequest,
   linkTokenResponse,
+  multiRecipientQuery,
   openChannelRequest,
   openChannelResponse,
   preKeyCountResponse,
@@ -83,6 +84,13 @@ export const serverTargets: Target[] = [
       const frame = decodeJson(text(b), clientFrame, LIMITS.maxClientFrameBytes);
       if (frame.type === 'auth') checkClientVersion(frame.version, '0.1.0');
     },
+  },
+  {
+    name: 'server.multi-recipient-query',
+    what: 'PUT /v1/messages/multi-recipient query string (the sealed group send\'s timestamp), through Fastify\'s parser (fast-querystring)',
+    format: 'text',
+    typed: isWireError,
+    setup: () => (b) => multiRecipientQuery(querystring.parse(text(b)), 'query'),
   },
   {
     name: 'server.chunk-query',

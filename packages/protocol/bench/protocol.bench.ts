@@ -4,6 +4,7 @@
  * as objects). Prints one line per row:
  *   <row>: parley <n>/s, libsignal <m>/s, ratio <r>
  * Each row runs for a fixed time per implementation, in alternating slices, after warm-up.
+ * `BENCH_ROWS=<substring>` runs only the rows whose name contains it (e.g. `BENCH_ROWS="sealed sender v2"`).
  */
 import * as SC from '@signalapp/libsignal-client';
 import { ProtocolAddress } from '../src/address.ts';
@@ -308,6 +309,112 @@ async function libsignalGroupRow(): Promise<() => Promise<void>> {
   };
 }
 
+// ---- sealed sender v2 (multi-recipient) rows, against libsignal 0.103 ----
+
+const SSV2_SENDER = '3f0c9a55-2b1e-4c7d-8e9f-a0b1c2d3e4f5';
+/** `devices` recipient devices, two per account (as a group of people with a phone and a desktop). */
+function ssv2Accounts(devices: number) {
+  return Array.from({ length: devices / 2 }, (_, i) => `${String(i).padStart(8, '0')}-1111-4222-8333-444455556666`);
+}
+
+/** The same content bytes for both sides: a real sender-key message in a libsignal USMC. */
+async function ssv2Content() {
+  const lib = LIB_0103;
+  const sender = fastPeer(SSV2_SENDER, lib);
+  const keys = new (class extends lib.SenderKeyStore {
+    m = new Map<string, SC.SenderKeyRecord>();
+    async saveSenderKey(_s: SC.ProtocolAddress, d: string, r: SC.SenderKeyRecord) {
+      this.m.set(d, r);
+    }
+    async getSenderKey(_s: SC.ProtocolAddress, d: string) {
+      return this.m.get(d) ?? null;
+    }
+  })();
+  const dist = '0b1c6a0e-6f7e-4b59-9a33-0a8b2f9d4c11';
+  await lib.SenderKeyDistributionMessage.create(sender.address, dist, keys);
+  const inner = await lib.groupEncrypt(sender.address, dist, keys, ab(payload));
+  const root = lib.PrivateKey.generate();
+  const server = lib.PrivateKey.generate();
+  const cert = lib.SenderCertificate.new(SSV2_SENDER, null, 1, sender.identityKey.getPublicKey(), Date.now() + 86_400_000, lib.ServerCertificate.new(1, server.getPublicKey(), root), server);
+  const usmc = lib.UnidentifiedSenderMessageContent.new(inner, cert, 2, ab(new Uint8Array(16).fill(7)));
+  return { sender, usmc, parleyUsmc: P.UnidentifiedSenderMessageContent.deserialize(usmc.serialize()) };
+}
+
+async function parleySsv2Sender(devices: number) {
+  const { parleyUsmc } = await ssv2Content();
+  const sender = new ParleyDevice(SSV2_SENDER);
+  const recipients: ProtocolAddress[] = [];
+  for (const account of ssv2Accounts(devices)) {
+    const keyPair = P.IdentityKeyPair.generate();
+    for (const deviceId of [1, 2]) {
+      const d = new ParleyDevice(account, deviceId, { keyPair, registrationId: 1000 + deviceId });
+      await P.processPreKeyBundle(await d.bundle(), d.address, sender.store, sender.store);
+      recipients.push(d.address);
+    }
+  }
+  const encrypt = () => P.sealedSenderMultiRecipientEncrypt({ content: parleyUsmc, recipients, identityStore: sender.store, sessionStore: sender.store });
+  return { encrypt, sent: await encrypt() };
+}
+
+async function libsignalSsv2Sender(devices: number) {
+  const lib = LIB_0103;
+  const { sender, usmc } = await ssv2Content();
+  const recipients: SC.ProtocolAddress[] = [];
+  for (const account of ssv2Accounts(devices)) {
+    const privateKey = lib.PrivateKey.generate();
+    for (const deviceId of [1, 2]) {
+      const peer = new LibsignalPeer(account, deviceId, { privateKey, registrationId: 1000 + deviceId }, lib);
+      await sender.processBundle(scBundle(peer), peer.address);
+      recipients.push(peer.address);
+    }
+  }
+  const encrypt = () => lib.sealedSenderMultiRecipientEncrypt({ content: usmc, recipients, identityStore: sender.identities, sessionStore: sender.sessions });
+  return { encrypt, sent: await encrypt() };
+}
+
+async function ssv2EncryptRows(devices: number): Promise<[() => Promise<() => Promise<void>>, () => Promise<() => Promise<void>>]> {
+  return [
+    async () => {
+      const { encrypt } = await parleySsv2Sender(devices);
+      return async () => void (await encrypt());
+    },
+    async () => {
+      const { encrypt } = await libsignalSsv2Sender(devices);
+      return async () => void (await encrypt());
+    },
+  ];
+}
+
+/** The server's work: parse the sent message and build every recipient's part. */
+async function ssv2SplitRows(devices: number): Promise<[() => Promise<() => Promise<void>>, () => Promise<() => Promise<void>>]> {
+  const { sent } = await libsignalSsv2Sender(devices);
+  const bytes = new Uint8Array(sent);
+  const Split = (await import('@signalapp/libsignal-client-0103/dist/SealedSenderMultiRecipientMessage.js')).default;
+  return [
+    async () => async () => {
+      const m = P.SealedSenderMultiRecipientMessage.parse(bytes);
+      for (const id of m.recipients().keys()) m.messageForRecipient(id);
+    },
+    async () => async () => {
+      const m = new Split(sent);
+      for (const r of Object.values(m.recipientsByServiceIdString())) m.messageForRecipient(r);
+    },
+  ];
+}
+
+/** A recipient device opening its part (to the USMC, certificate not yet checked). */
+async function ssv2OpenRows(): Promise<[() => Promise<() => Promise<void>>, () => Promise<() => Promise<void>>]> {
+  const lib = LIB_0103;
+  const { sender, usmc } = await ssv2Content();
+  const peer = new LibsignalPeer(ssv2Accounts(2)[0]!, 1, undefined, lib);
+  await sender.processBundle(scBundle(peer), peer.address);
+  const sent = await lib.sealedSenderMultiRecipientEncrypt({ content: usmc, recipients: [peer.address], identityStore: sender.identities, sessionStore: sender.sessions });
+  const mine = lib.sealedSenderMultiRecipientMessageForSingleRecipient(sent);
+  const ours = new P.IdentityKeyPair(P.PublicKey.deserialize(peer.identityKey.getPublicKey().serialize()), P.PrivateKey.deserialize(peer.identityKey.serialize()));
+  const parleyBytes = new Uint8Array(mine);
+  return [async () => async () => void P.sealedSenderDecryptToUsmc(parleyBytes, ours), async () => async () => void (await lib.sealedSenderDecryptToUsmc(mine, peer.identities))];
+}
+
 async function main() {
   console.log(`bench:protocol  (${SECONDS}s per implementation per row; 100-byte payloads; Node ${process.version})`);
   // Sanity: both sides really interoperate on the keys used here.
@@ -331,8 +438,18 @@ async function main() {
   } else {
     console.log('sender-key group messages/s: skipped (sender keys not exported by @parley/protocol yet)');
   }
+  /** A row whose two sides share one (lazy) set-up. */
+  const paired = (name: string, setup: () => Promise<[() => Promise<() => Promise<void>>, () => Promise<() => Promise<void>>]>) => {
+    let made: ReturnType<typeof setup> | undefined;
+    const get = () => (made ??= setup());
+    rows.push([name, async () => (await get())[0](), async () => (await get())[1]()]);
+  };
+  for (const devices of [10, 100]) paired(`sealed sender v2: multi-recipient encrypts/s, ${devices} devices, vs 0.103`, () => ssv2EncryptRows(devices));
+  paired('sealed sender v2: server splits/s, 100 devices, vs 0.103', () => ssv2SplitRows(100));
+  paired('sealed sender v2: recipient opens/s (to USMC), vs 0.103', ssv2OpenRows);
+  const only = process.env.BENCH_ROWS;
   const lines: string[] = [];
-  for (const [row, makeParley, makeLibsignal] of rows) {
+  for (const [row, makeParley, makeLibsignal] of rows.filter(([name]) => !only || name.includes(only))) {
     process.stderr.write(`${row}\n`);
     const [parley, libsignal] = await compare(await makeParley(), await makeLibsignal());
     const line = `${row}: parley ${parley.toFixed(0)}/s, libsignal ${libsignal.toFixed(0)}/s, ratio ${(parley / libsignal).toFixed(2)}`;

@@ -9,3 +9,4 @@ export * from './session/index.ts';
 export * from './sender-key/index.ts';
 export { createFingerprint, ScannableFingerprint, DEFAULT_FINGERPRINT_ITERATIONS, DEFAULT_SCANNABLE_VERSION, type Fingerprint } from './fingerprint.ts';
 export * from './sealed-sender/index.ts';
+export { ServiceId, type ServiceIdKind } from './service-id.ts';

@@ -35,6 +35,7 @@ import { UnidentifiedAccess } from './sealed/access.ts';
 import { certificatesPlugin } from './sealed/certificates.ts';
 import type { SealedSenderKeys } from './sealed/keys.ts';
 import { SealedSends } from './sealed/sealed-sends.ts';
+import { MultiRecipientSends, multiRecipientPlugin } from './sealed/multi-recipient-sends.ts';
 import type { Storage } from './storage/storage.ts';
 import { noticesPlugin } from './notices/notices.ts';
 import { profilesPlugin } from './profiles/profiles.ts';
@@ -191,6 +192,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
   });
   await app.register(certificatesPlugin, { storage, auth, keys: deps.sealedSender, now, abuse, limiters });
+  await app.register(multiRecipientPlugin, { multiRecipientSends: new MultiRecipientSends({ storage, sends, now, abuse, limiters }) });
   await app.register(groupsPlugin, { storage, auth, sends, groupSends, now });
   await app.register(devicesPlugin, { storage, auth, router, serverSecret, now, limiters, provisioningPollMs: config.provisioningPollMs ?? LIMITS.provisioningPollMs });
   await app.register(turnPlugin, { auth, now, turnUrls: config.turnUrls, turnSecret: config.turnSecret });

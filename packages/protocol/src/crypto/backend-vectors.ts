@@ -60,6 +60,22 @@ export function runBackendVectors(b: CryptoBackend): void {
       expect(toHex(ct)).toBe('601ec313775789a5b7a7f504bbf3d228f443e3ca4d62b59aca84e990cacaf5c5');
     });
 
+    // RFC 8452 appendix C.2 (AEAD_AES_256_GCM_SIV), the first two vectors: empty and 8-byte plaintext, no AAD.
+    it('AES-256-GCM-SIV (RFC 8452 C.2) and rejection of a bad tag', () => {
+      const sivKey = fromHex('0100000000000000000000000000000000000000000000000000000000000000');
+      const nonce = fromHex('030000000000000000000000');
+      expect(toHex(b.aes256GcmSivEncrypt(sivKey, nonce, new Uint8Array(0)))).toBe('07f5f4169bbf55a8400cd47ea6fd400f');
+      const sealed = b.aes256GcmSivEncrypt(sivKey, nonce, fromHex('0100000000000000'));
+      expect(toHex(sealed)).toBe('c2ef328e5c71c83b843122130f7364b761e0b97427e3df28');
+      expect(toHex(b.aes256GcmSivDecrypt(sivKey, nonce, sealed)!)).toBe('0100000000000000');
+      for (const pos of [0, 8, 23]) {
+        const bad = sealed.slice();
+        bad[pos]! ^= 0x01;
+        expect(b.aes256GcmSivDecrypt(sivKey, nonce, bad)).toBeUndefined();
+      }
+      expect(b.aes256GcmSivDecrypt(sivKey, nonce, sealed.subarray(0, 15))).toBeUndefined();
+    });
+
     it('X25519 (RFC 7748 section 6.1) and rejection of a low-order key', () => {
       const alicePriv = fromHex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
       const bobPub = fromHex('de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');

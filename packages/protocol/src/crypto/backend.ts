@@ -33,6 +33,10 @@ export interface CryptoBackend {
   aes256CbcDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
   /** AES-256-CTR with a 16-byte initial counter block (big-endian increment). */
   aes256Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** RFC 8452 AES-256-GCM-SIV with a 12-byte nonce and no associated data; returns ciphertext ‖ 16-byte tag. */
+  aes256GcmSivEncrypt(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  /** Inverse of `aes256GcmSivEncrypt`; returns undefined when the tag does not verify (or the input is shorter than a tag). */
+  aes256GcmSivDecrypt(key: Uint8Array, nonce: Uint8Array, ciphertext: Uint8Array): Uint8Array | undefined;
   /**
    * Fresh X25519 key pair; the private key is clamped. `privateCache`, when set, is the
    * backend's native form of the private key, to seed the key's `backendCache`.

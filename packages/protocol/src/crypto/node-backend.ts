@@ -13,6 +13,7 @@
 import * as nodeCrypto from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { CryptoBackend, X25519KeyRef } from './backend.ts';
+import { gcmsiv } from '@noble/ciphers/aes.js';
 
 
 function u8(b: Buffer | ArrayBuffer): Uint8Array {
@@ -100,6 +101,16 @@ export const nodeBackend: CryptoBackend = {
   aes256Ctr(key, iv, data) {
     const c = nodeCrypto.createCipheriv('aes-256-ctr', key, iv);
     return u8(Buffer.concat([c.update(data), c.final()]));
+  },
+  // Why @noble: OpenSSL 3.0 (Node 20) has no AES-GCM-SIV; sealed sender v2 seals one small content per message.
+  aes256GcmSivEncrypt: (key, nonce, pt) => gcmsiv(key, nonce).encrypt(pt),
+  aes256GcmSivDecrypt(key, nonce, ct) {
+    if (ct.length < 16) return undefined;
+    try {
+      return gcmsiv(key, nonce).decrypt(ct);
+    } catch {
+      return undefined;
+    }
   },
   x25519Generate() {
     const priv = u8(nodeCrypto.randomBytes(32));

@@ -7,7 +7,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha3_256, shake256 } from '@noble/hashes/sha3.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { cbc, ctr } from '@noble/ciphers/aes.js';
+import { cbc, ctr, gcmsiv } from '@noble/ciphers/aes.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import type { CryptoBackend, X25519KeyRef } from './backend.ts';
 
@@ -61,6 +61,15 @@ export const pureBackend: CryptoBackend = {
     }
   },
   aes256Ctr: (key, iv, data) => ctr(key, iv).encrypt(data),
+  aes256GcmSivEncrypt: (key, nonce, pt) => gcmsiv(key, nonce).encrypt(pt),
+  aes256GcmSivDecrypt(key, nonce, ct) {
+    if (ct.length < 16) return undefined;
+    try {
+      return gcmsiv(key, nonce).decrypt(ct);
+    } catch {
+      return undefined;
+    }
+  },
   x25519Generate() {
     const privateKey = random(32);
     privateKey[0]! &= 248;

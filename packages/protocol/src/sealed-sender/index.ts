@@ -10,3 +10,12 @@ export {
   type SealedSenderDecryptionResult,
   type ContentHint,
 } from './sealed-sender.ts';
+export { sealedSenderMultiRecipientEncrypt, sealedSenderMultiRecipientSeal, type SealedSenderV2Recipient } from './multi-recipient.ts';
+export {
+  SealedSenderMultiRecipientMessage,
+  MAX_MULTI_RECIPIENT_MESSAGE_BYTES,
+  SEALED_SENDER_V2_SERVICE_ID_VERSION,
+  SEALED_SENDER_V2_UUID_VERSION,
+  type SealedSenderV2Device,
+  type SealedSenderV2SentRecipient,
+} from './sent-message.ts';

@@ -1,7 +1,9 @@
 /**
- * Sealed sender v1 (libsignal `sealed_sender.rs`): the sender's identity and
+ * Sealed sender (libsignal `sealed_sender.rs`): the sender's identity and
  * certificate travel inside the encryption, so the server routes a message
- * knowing only its recipient.
+ * knowing only its recipient. This module seals v1 and opens v1 and v2 (the
+ * per-recipient part of a multi-recipient message: `multi-recipient.ts` seals it,
+ * `sent-message.ts` splits it, `v2-crypto.ts` has its keys).
  *
  *   ephemeral keys: HKDF(salt "UnidentifiedDelivery" ‖ recipient key ‖ ephemeral key,
  *                        DH(ephemeral, recipient identity), "", 96) -> chain ‖ cipher ‖ mac
@@ -22,6 +24,7 @@ import { PreKeySignalMessage, SignalMessage } from '../session/messages.ts';
 import { signalDecrypt, signalDecryptPreKey, signalEncrypt } from '../session/session-cipher.ts';
 import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from '../session/stores.ts';
 import { SenderCertificate } from './certificates.ts';
+import { AUTH_TAG_LEN, authenticationTag, decryptContent, decryptMessageKey, deriveEphemeral, EPHEMERAL_KEY_LEN, MESSAGE_KEY_LEN } from './v2-crypto.ts';
 
 const SALT_PREFIX = utf8('UnidentifiedDelivery');
 const V1_VERSION_BYTE = 0x11;
@@ -132,7 +135,7 @@ export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ourIdentity: Identi
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidSealedSender('sealed sender: empty message');
   if (bytes.length > MAX_SEALED_SENDER_BYTES) throw new InvalidSealedSender('sealed sender: too large');
   const version = bytes[0]! >> 4;
-  if (version === 2) throw new InvalidSealedSender('sealed sender v2 (multi-recipient) is not supported yet');
+  if (version === 2) return openV2(bytes, ourIdentity);
   if (version !== 0 && version !== 1) throw new InvalidSealedSender(`sealed sender: unknown version ${version}`);
   const err = (r: string) => new InvalidSealedSender(`sealed sender: ${r}`);
   const f = parseProto(bytes.subarray(1), (m) => ({ eph: m.bytes(1), st: m.bytes(2), msg: m.bytes(3) }), err);
@@ -155,6 +158,33 @@ export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ourIdentity: Identi
   const usmc = UnidentifiedSenderMessageContent.deserialize(ctrHmacDecrypt(f.msg, st.cipherKey, st.macKey, 'sealed sender content'));
   // Why: the certificate must name the key that authenticated the envelope.
   if (!usmc.senderCertificate.hasIdentityKey(senderIdentity)) throw err('sender certificate key does not match message key');
+  return usmc;
+}
+
+/**
+ * Opens a v2 received message: `version ‖ C (32) ‖ AT (16) ‖ E (32, bare) ‖ AES-GCM-SIV
+ * ciphertext ‖ tag`. As libsignal, any version byte 0x2_ is accepted (0x22 is what the
+ * server's split writes).
+ */
+function openV2(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent {
+  const err = (r: string) => new InvalidSealedSender(`sealed sender v2: ${r}`);
+  const cEnd = 1 + MESSAGE_KEY_LEN;
+  const atEnd = cEnd + AUTH_TAG_LEN;
+  const eEnd = atEnd + EPHEMERAL_KEY_LEN;
+  if (bytes.length < eEnd) throw err('truncated');
+  const c = bytes.subarray(1, cEnd);
+  const at = bytes.subarray(cEnd, atEnd);
+  const ephemeral = PK.fromRaw(bytes.subarray(atEnd, eEnd));
+  const m = decryptMessageKey(ourIdentity.privateKey, ourIdentity.publicKey, ephemeral, c);
+  // Why: E is derived from M, so a matching E proves C was made for our identity key.
+  if (!constantTimeEqual(deriveEphemeral(m).publicKey.raw, ephemeral.raw)) throw err('not addressed to this identity, or corrupt (ephemeral key mismatch)');
+  const plaintext = decryptContent(m, bytes.subarray(eEnd));
+  if (!plaintext) throw err('content failed to decrypt (tampered)');
+  const usmc = UnidentifiedSenderMessageContent.deserialize(plaintext);
+  const senderKey = usmc.senderCertificate.identityKey;
+  const expected = authenticationTag(ourIdentity.privateKey, senderKey, ephemeral, c, senderKey, ourIdentity.publicKey, false);
+  // Why: AT binds the sender's identity key to this envelope; without it anyone who knew M could claim any certificate.
+  if (!constantTimeEqual(expected, at)) throw err('sender certificate key does not match the authentication tag');
   return usmc;
 }
 

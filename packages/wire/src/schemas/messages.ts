@@ -2,7 +2,7 @@
  * Messages to one account: a copy encrypted for each of its devices (1:1 Signal
  * sessions). The server checks the copies cover exactly the current device list.
  */
-import { array, bool, bytes, object, oneOf } from '../decode.ts';
+import { array, bool, bytes, type Decoder, invalid, object, oneOf } from '../decode.ts';
 import { LIMITS } from '../limits.ts';
 import { deviceId, registrationId, timestampMs } from './common.ts';
 
@@ -50,6 +50,31 @@ export const sealedSendRequest = object(
   { ephemeral: bool },
 );
 export type SealedSendRequest = ReturnType<typeof sealedSendRequest>;
+
+/**
+ * A sealed group send (sealed sender v2), `PUT /v1/messages/multi-recipient?ts=<ms>`:
+ * the body is the multi-recipient sent message itself (bytes, this Content-Type), the
+ * `Unidentified-Access-Key` header the XOR of every recipient's access key, and there are
+ * no credentials. The server splits it and queues each recipient device its part.
+ */
+export const MULTI_RECIPIENT_CONTENT_TYPE = 'application/vnd.signal-messenger.mrm';
+/** The largest sent message: a sealed message's content for a full group of accounts with every device (17-byte id, 3 bytes a device, 48 bytes of keys each). */
+export const MAX_MULTI_RECIPIENT_BODY_BYTES = LIMITS.maxSealedMessageBytes + LIMITS.maxGroupMembers * (17 + 3 * LIMITS.maxDevicesPerAccount + 48) + 16;
+/**
+ * What one sealed group send may expand to: recipient accounts × the size of each one's
+ * part (the server holds and stores a part per account). 16 MiB lets a 1,024-member group
+ * get 16 KiB parts, far above a sender-key text message, and a small group the largest.
+ */
+export const MAX_MULTI_RECIPIENT_SPLIT_BYTES = 16 * 1024 * 1024;
+/** A timestamp in a URL: digits only, no sign, no leading zeros, at most 2^53 - 1. */
+const decimalTimestamp: Decoder<number> = (v, p) => {
+  if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,15})$/.test(v)) invalid(p, 'expected a timestamp in milliseconds (decimal digits)');
+  const n = Number(v);
+  if (n > Number.MAX_SAFE_INTEGER) invalid(p, 'expected a timestamp below 2^53');
+  return n;
+};
+/** Its query string: the sender's timestamp (ms), nothing else. */
+export const multiRecipientQuery = object({ ts: decimalTimestamp });
 
 /** The answer to a send (HTTP and socket): the envelopes are on durable storage. */
 export const sendResponse = object({ serverTimestamp: timestampMs });

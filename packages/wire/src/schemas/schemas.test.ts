@@ -109,3 +109,24 @@ describe('every decoder', () => {
     );
   });
 });
+
+describe('sealed group send query (PUT /v1/messages/multi-recipient)', () => {
+  it('one decimal timestamp below 2^53, nothing else; anything else is a WireError', () => {
+    expect(schemas.multiRecipientQuery({ ts: '1700000000000' }, '')).toEqual({ ts: 1_700_000_000_000 });
+    expect(schemas.multiRecipientQuery({ ts: String(Number.MAX_SAFE_INTEGER) }, '')).toEqual({ ts: Number.MAX_SAFE_INTEGER });
+    for (const ts of ['', '-1', '+1', '01', '1e3', '0x10', ' 1', '1.5', '9007199254740992', '99999999999999999', ['1', '2'], 1, undefined]) rejects(schemas.multiRecipientQuery, { ts });
+    rejects(schemas.multiRecipientQuery, { ts: '1', ephemeral: 'true' });
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 4 }), fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string(), { maxLength: 2 }))), (q) => {
+        try {
+          const { ts } = schemas.multiRecipientQuery(q, '');
+          expect(Number.isSafeInteger(ts) && ts >= 0).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(WireError);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    expect(schemas.MAX_MULTI_RECIPIENT_BODY_BYTES).toBeGreaterThan(LIMITS.maxSealedMessageBytes);
+  });
+});
