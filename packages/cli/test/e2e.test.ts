@@ -78,6 +78,17 @@ describe('end to end through a real server', () => {
     await alice.client.attachments.send('bob', bytesSource(file), { fileName: `notes-${canary}.txt`, contentType: 'text/plain' });
     const downloaded = await bob.waitFor((e) => e.type === 'attachment' && e.message.attachment?.state === 'downloaded');
     expect(downloaded.type === 'attachment' && downloaded.message.attachment?.fileName).toBe(`notes-${canary}.txt`);
+    // Reactions, replies, edits and profile names travel encrypted too (a rare emoji stands for the reaction).
+    const target = bob.client.messages('alice').find((m) => m.direction === 'in' && m.body === `hello ${canary}`)!;
+    await bob.client.react(target, '🦩');
+    await alice.waitFor((e) => e.type === 'message-changed' && e.change === 'reaction');
+    await bob.client.reply(target, `quoting ${canary}`);
+    await alice.waitFor((e) => e.type === 'message' && e.message.body === `quoting ${canary}`);
+    const mine = alice.client.messages('bob').find((m) => m.clientId === sent.clientId)!;
+    await alice.client.editMessage(mine, `edited ${canary}`);
+    await bob.waitFor((e) => e.type === 'message-changed' && e.change === 'edit');
+    await alice.client.setProfile({ name: `Alice ${canary}` });
+    await expect.poll(async () => (await bob.client.profileOf('alice')).name, { timeout: 15_000 }).toBe(`Alice ${canary}`);
     // Connected clients hand identified messages to the server over the socket, not one HTTP request each;
     // once bob accepted alice, their messages go sealed (HTTP without credentials: the socket would name the sender).
     const metrics = await (await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer e2e-metrics-token' } })).text();
@@ -95,6 +106,7 @@ describe('end to end through a real server', () => {
     for (const f of files) {
       const p = join(f.parentPath, f.name);
       expect(readFileSync(p).includes(Buffer.from('CANARY-7f3a9c')), `${p} holds plaintext`).toBe(false);
+      expect(readFileSync(p).includes(Buffer.from('🦩')), `${p} holds a reaction`).toBe(false);
     }
   });
 
