@@ -216,6 +216,14 @@ function contents(): void {
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'contacts', contacts: [{ accountId: acct, username: 'bob', accepted: true, blocked: false, profileKey: new Uint8Array(32).fill(2) }] } });
   c('retry', { v: 1, id: id(), ts, kind: 'retry', timestamp: ts - 5000 });
   c('retry', { v: 1, id: id(), ts, kind: 'retry', timestamp: ts - 5000, group: gid });
+  c('reaction', { v: 1, id: id(), ts, kind: 'reaction', target: { author: acct, id: id() }, emoji: '👍' });
+  c('reaction', { v: 1, id: id(), ts, kind: 'reaction', target: { author: acct, id: id() }, emoji: '❤️', remove: true, group: gid });
+  c('edit', { v: 1, id: id(), ts, kind: 'edit', target: id(), text: 'what I meant' });
+  c('edit', { v: 1, id: id(), ts, kind: 'edit', target: id(), text: 'fixed', group: gid });
+  c('delete', { v: 1, id: id(), ts, kind: 'delete', target: id() });
+  c('delete', { v: 1, id: id(), ts, kind: 'delete', target: id(), to: `direct:${acct}` });
+  c('timer', { v: 1, id: id(), ts, kind: 'timer', seconds: 3600 });
+  c('timer', { v: 1, id: id(), ts, kind: 'timer', seconds: 0, group: gid });
   const json = (x: unknown) => enc.encode(JSON.stringify(x, (_k, v) => (v instanceof Uint8Array ? base64Encode(v) : v)));
   add('client.attachment-pointer', json({ attachment: pointer }));
   add('client.attachment-pointer', json({ attachment: { id: pointer.id, key: pointer.key, digest: pointer.digest, size: 0, contentType: 'application/octet-stream' } }));

@@ -36,7 +36,7 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** One target per content kind (all through decodeContent: the corpus differs, so the counts show each kind). */
-const CONTENT_KINDS = ['text', 'attachment', 'typing', 'call', 'receipt', 'group-keys', 'sync', 'retry', 'profile-key'] as const;
+const CONTENT_KINDS = ['text', 'attachment', 'typing', 'call', 'receipt', 'group-keys', 'sync', 'retry', 'profile-key', 'reaction', 'edit', 'delete', 'timer'] as const;
 
 const contentTargets: Target[] = CONTENT_KINDS.map((kind) => ({
   name: `client.content-${kind}`,
