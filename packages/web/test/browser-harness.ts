@@ -1,7 +1,8 @@
 /**
  * What the web app's browser test files share: building the app into a directory of
  * their own (files run side by side), Debian's Chromium with a fake microphone and
- * camera, people who register in browser contexts, an axe-core accessibility check
+ * camera, a test file's server, browser and people who register in their own browser
+ * contexts (webAppForTests), an axe-core accessibility check
  * run inside the page, screenshots (test-artifacts/, and docs/screenshots/ when
  * PARLEY_DOCS_SCREENSHOTS=1), and a small PNG encoder for test images.
  */
@@ -9,8 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from '../../cli/test/harness.ts';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { removeTempDirs, ROOT, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
 
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
@@ -97,4 +99,52 @@ function crc32(buf: Buffer): number {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   }
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A test file's web app: a real server serving its own build, one Chromium, and people who register in it. */
+export interface WebAppUnderTest {
+  /** The server's address (after the file's beforeAll). */
+  readonly url: string;
+  /**
+   * A new browser context (closed after the test) in which `name` registers; answers
+   * its page on the empty conversation list. Page errors and console errors are logged.
+   */
+  person(name: string, opts?: { viewport?: { width: number; height: number }; acceptDownloads?: boolean }): Promise<Page>;
+}
+
+/** Starts the server and Chromium for the whole test file, and closes every person's context after each test. */
+export function webAppForTests(name: string): WebAppUnderTest {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    const dist = buildWeb(tempDir('web-dist'));
+    server = await startServer(tempDir(`${name}-srv`), ['--web-root', dist]);
+    browser = await launchChromium();
+  }, 180_000);
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop('SIGKILL');
+    removeTempDirs();
+  });
+  return {
+    get url() {
+      return server!.url;
+    },
+    async person(who, opts = {}) {
+      const context = await browser!.newContext({ viewport: opts.viewport ?? { width: 1100, height: 720 }, acceptDownloads: opts.acceptDownloads ?? false });
+      contexts.push(context);
+      const page = await context.newPage();
+      page.on('pageerror', (e) => console.error(`[${who} page error]`, e.message));
+      page.on('console', (m) => m.type() === 'error' && console.error(`[${who} console]`, m.text().slice(0, 400)));
+      await page.goto(server!.url);
+      await page.getByLabel('Choose a username').fill(who);
+      await page.getByRole('button', { name: 'Create account' }).click();
+      await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
+      return page;
+    },
+  };
 }

@@ -8,45 +8,13 @@
 // PARLEY_DOCS_SCREENSHOTS=1).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { removeTempDirs, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
-import { axeViolations, buildWeb, gradientPng, launchChromium, screenshot } from './browser-harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { tempDir } from '../../cli/test/harness.ts';
+import { axeViolations, gradientPng, screenshot, webAppForTests } from './browser-harness.ts';
 
-let server: RunningServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  const dist = buildWeb(tempDir('web-dist'));
-  server = await startServer(tempDir('web-day-srv'), ['--web-root', dist]);
-  browser = await launchChromium();
-}, 180_000);
-
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop('SIGKILL');
-  removeTempDirs();
-});
-
-const DESKTOP = { width: 1100, height: 720 };
-
-async function person(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: DESKTOP, acceptDownloads: true });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
-  page.on('console', (m) => m.type() === 'error' && console.error(`[${name} console]`, m.text().slice(0, 400)));
-  await page.goto(server.url);
-  await page.getByLabel('Choose a username').fill(name);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
-  return page;
-}
+const web = webAppForTests('web-day');
+const person = (name: string) => web.person(name, { acceptDownloads: true });
 
 async function openChat(page: Page, username: string) {
   await page.getByLabel('Start a chat by username').fill(username);

@@ -5,42 +5,12 @@
 // drawn from a decrypted blob, never fetched from the server as an image.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { removeTempDirs, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
-import { axeViolations, buildWeb, gradientPng, launchChromium, screenshot } from './browser-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../../cli/test/harness.ts';
+import { axeViolations, gradientPng, screenshot, webAppForTests } from './browser-harness.ts';
 
-let server: RunningServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  const dist = buildWeb(tempDir('web-dist'));
-  server = await startServer(tempDir('web-prof-srv'), ['--web-root', dist]);
-  browser = await launchChromium();
-}, 180_000);
-
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop('SIGKILL');
-  removeTempDirs();
-});
-
-async function person(name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
-  await page.goto(server.url);
-  await page.getByLabel('Choose a username').fill(name);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
-  return page;
-}
+const web = webAppForTests('web-prof');
+const person = (name: string) => web.person(name);
 
 describe('web profiles', () => {
   it('a profile name and picture set in Settings show on the other side, beside the username', async () => {
