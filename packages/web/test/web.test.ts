@@ -992,25 +992,25 @@ describe('web linked devices', () => {
   });
 
   it("Settings shows each device's open connections; changing this browser's password keeps it signed in, also after a reload", async () => {
-    const nora = await person('nora');
-    const omar = await person('omar');
-    await befriend(nora, 'nora', omar, 'omar');
-    await nora.getByRole('button', { name: 'Settings' }).click();
-    const settings = nora.getByRole('dialog', { name: 'Settings' });
+    const vesna = await person('vesna');
+    const wim = await person('wim');
+    await befriend(vesna, 'vesna', wim, 'wim');
+    await vesna.getByRole('button', { name: 'Settings' }).click();
+    const settings = vesna.getByRole('dialog', { name: 'Settings' });
     const thisOne = settings.getByRole('list', { name: 'Your devices' }).locator('li[aria-current="true"]');
     await thisOne.getByText('1 connection open').waitFor({ timeout: 15_000 });
     await settings.getByRole('button', { name: "Change this browser's password" }).click();
-    await nora.getByRole('dialog', { name: "Change this browser's password?" }).getByRole('button', { name: 'Change password' }).click();
+    await vesna.getByRole('dialog', { name: "Change this browser's password?" }).getByRole('button', { name: 'Change password' }).click();
     await settings.getByRole('status').getByText(/^Password changed: every other copy of this browser is signed out/).waitFor({ timeout: 15_000 });
     // It reconnected with the new password: messages flow both ways, and again after a reload (the new password was kept).
     await thisOne.getByText('1 connection open').waitFor({ timeout: 15_000 });
-    await nora.getByRole('button', { name: 'Done' }).click();
-    await say(omar, 'after your password change');
-    await nora.locator('.messages').getByText('after your password change').waitFor({ timeout: 20_000 });
-    await nora.reload();
-    await nora.locator('[data-conversation="omar"]').click({ timeout: 20_000 });
-    await say(nora, 'still me');
-    await omar.locator('.messages li.in').filter({ hasText: 'still me' }).waitFor({ timeout: 15_000 });
+    await vesna.getByRole('button', { name: 'Done' }).click();
+    await say(wim, 'after your password change');
+    await vesna.locator('.messages').getByText('after your password change').waitFor({ timeout: 20_000 });
+    await vesna.reload();
+    await vesna.locator('[data-conversation="wim"]').click({ timeout: 20_000 });
+    await say(vesna, 'still me');
+    await wim.locator('.messages li.in').filter({ hasText: 'still me' }).waitFor({ timeout: 15_000 });
   });
 
   it('an account registered with the SDK links a web browser by the code the browser shows', async () => {
