@@ -2,7 +2,7 @@
  * What the web app's browser test files share: building the app into a directory of
  * their own (files run side by side), Debian's Chromium with a fake microphone and
  * camera, a test file's server, browser and people who register in their own browser
- * contexts (webAppForTests), an axe-core accessibility check
+ * contexts (webAppForTests), their first steps (openChat, say, befriend), an axe-core accessibility check
  * run inside the page, screenshots (test-artifacts/, and docs/screenshots/ when
  * PARLEY_DOCS_SCREENSHOTS=1), and a small PNG encoder for test images.
  */
@@ -147,4 +147,26 @@ export function webAppForTests(name: string): WebAppUnderTest {
       return page;
     },
   };
+}
+
+/** Opens (or starts) the direct chat with `username` from the sidebar. */
+export async function openChat(page: Page, username: string): Promise<void> {
+  await page.getByLabel('Start a chat by username').fill(username);
+  await page.getByLabel('Start a chat by username').press('Enter');
+  await page.getByLabel('Message').waitFor();
+}
+
+/** Types `text` into the open conversation and sends it with Enter. */
+export async function say(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+}
+
+/** `a` writes to `bName`, and `b` accepts the message request. */
+export async function befriend(a: Page, b: Page, bName: string, aName: string): Promise<void> {
+  await openChat(a, bName);
+  await say(a, `hi ${bName}`);
+  await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
+  await b.getByRole('button', { name: 'Accept' }).click();
+  await b.getByLabel('Message').waitFor();
 }

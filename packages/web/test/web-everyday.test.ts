@@ -11,29 +11,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { tempDir } from '../../cli/test/harness.ts';
-import { axeViolations, gradientPng, screenshot, webAppForTests } from './browser-harness.ts';
+import { axeViolations, befriend, gradientPng, say, screenshot, webAppForTests } from './browser-harness.ts';
 
 const web = webAppForTests('web-day');
 const person = (name: string) => web.person(name, { acceptDownloads: true });
-
-async function openChat(page: Page, username: string) {
-  await page.getByLabel('Start a chat by username').fill(username);
-  await page.getByLabel('Start a chat by username').press('Enter');
-  await page.getByLabel('Message').waitFor();
-}
-
-async function say(page: Page, text: string) {
-  await page.getByLabel('Message').fill(text);
-  await page.getByLabel('Message').press('Enter');
-}
-
-async function befriend(a: Page, b: Page, bName: string, aName: string) {
-  await openChat(a, bName);
-  await say(a, `hi ${bName}`);
-  await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
-  await b.getByRole('button', { name: 'Accept' }).click();
-  await b.getByLabel('Message').waitFor();
-}
 
 async function createGroupWith(page: Page, name: string, members: string[]) {
   await page.getByRole('button', { name: 'New group' }).click();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { removeTempDirs, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
-import { axeViolations, buildWeb, gradientPng, launchChromium, screenshot } from './browser-harness.ts';
+import { axeViolations, befriend, buildWeb, gradientPng, launchChromium, openChat, say, screenshot } from './browser-harness.ts';
 
 let server: RunningServer;
 let browser: Browser;
@@ -63,25 +63,6 @@ async function person(name: string, viewport = DESKTOP): Promise<Page> {
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
   return page;
-}
-
-async function openChat(page: Page, username: string) {
-  await page.getByLabel('Start a chat by username').fill(username);
-  await page.getByLabel('Start a chat by username').press('Enter');
-  await page.getByLabel('Message').waitFor();
-}
-
-async function say(page: Page, text: string) {
-  await page.getByLabel('Message').fill(text);
-  await page.getByLabel('Message').press('Enter');
-}
-
-async function befriend(a: Page, b: Page, bName: string, aName: string) {
-  await openChat(a, bName);
-  await say(a, `hi ${bName}`);
-  await b.locator(`[data-conversation="${aName}"]`).click({ timeout: 20_000 });
-  await b.getByRole('button', { name: 'Accept' }).click();
-  await b.getByLabel('Message').waitFor();
 }
 
 /** Slows the page's attachment uploads or downloads, so progress can be watched. */
