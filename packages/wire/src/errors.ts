@@ -64,7 +64,7 @@ export const ERROR_TABLE: Record<WireErrorCode, ErrorSpec> = {
   UPGRADE_REQUIRED: { status: 426, wsClose: 4426, hint: 'update Parley' },
   SERVER_UNREACHABLE: { status: 503, wsClose: 1006, hint: 'check the server address and that the server is running' },
   TIMEOUT: { status: 504, wsClose: 1006, hint: 'the server did not answer in time; check the connection and retry' },
-  UNAVAILABLE: { status: 503, wsClose: 1013, hint: 'the server cannot reach its database for a moment; nothing was stored - retry in a few seconds' },
+  UNAVAILABLE: { status: 503, wsClose: 1013, hint: 'the server cannot store anything for a moment (its database is unreachable or locked, or its disk is full) - retry in a few seconds' },
   FEATURE_DISABLED: { status: 403, wsClose: 4403, hint: 'the server has switched this feature off for every user for now (a security measure); update Parley and try again later' },
   INTERNAL: { status: 500, wsClose: 1011, hint: 'the server failed; try again later' },
 };

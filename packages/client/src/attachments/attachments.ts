@@ -53,9 +53,9 @@ export interface SendAttachmentOptions extends AttachmentMeta, TransferOptions {
 /** Waits before each retry of a failed chunk or download (then it gives up). */
 export const RETRY_DELAYS_MS = [250, 1000, 3000, 6000, 10_000] as const;
 
-/** Failures worth another attempt: the network, the server's own trouble, a lost race on the offset. */
+/** Failures worth another attempt: the network, the server's own trouble (its disk full or database down for a moment), a lost race on the offset. */
 function retryable(e: unknown): boolean {
-  return e instanceof WireError && ['SERVER_UNREACHABLE', 'TIMEOUT', 'INTERNAL', 'RATE_LIMITED', 'CONFLICT'].includes(e.code);
+  return e instanceof WireError && ['SERVER_UNREACHABLE', 'TIMEOUT', 'INTERNAL', 'UNAVAILABLE', 'RATE_LIMITED', 'CONFLICT'].includes(e.code);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -152,7 +152,7 @@ export class Attachments {
     const enc = new AttachmentEncryptor((o, n) => source.read(o, n), source.size, key, randomBytes(16));
     const { signal, onProgress } = opts;
     const http = this.ctx.http;
-    const up = await http.createAttachment(enc.ciphertextSize, signal);
+    const up = await this.retried(() => http.createAttachment(enc.ciphertextSize, signal), signal);
     const total = enc.ciphertextSize;
     onProgress?.(0, total);
     let offset = 0;
@@ -188,6 +188,18 @@ export class Attachments {
       ...(meta.voiceNote ? { voiceNote: true } : {}),
       ...(meta.thumbnail ? { thumbnail: meta.thumbnail } : {}),
     };
+  }
+
+  /** `f` again after each retryable failure, with the chunk retries' delays. */
+  private async retried<T>(f: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await f();
+      } catch (e) {
+        if (!retryable(e) || attempt >= RETRY_DELAYS_MS.length) throw e;
+        await sleep(RETRY_DELAYS_MS[attempt]!, signal);
+      }
+    }
   }
 
   /** Sends one chunk at `offset`; after a failure asks where the upload stands and sends the rest. */

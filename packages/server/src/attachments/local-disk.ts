@@ -3,12 +3,15 @@
  * directory (mode 0700; files 0600). A file's name is its key, checked against
  * BLOB_KEY before any path is made, so no request can name a path. Each chunk is
  * written at its offset, the file cut to its end (dropping what an interrupted
- * write left) and synced before the write resolves.
+ * write left) and synced before the write resolves. A full disk or an I/O error is
+ * `StorageUnavailable` (a retryable UNAVAILABLE for the uploader): the bytes past the
+ * chunk's offset are cut again, so the upload resumes from where it stood.
  */
 import { chmodSync, constants, createReadStream, mkdirSync } from 'node:fs';
 import { open, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { driverRefusal } from '../storage/refusals.ts';
 import { BLOB_KEY, BlobStoreError, type BlobStore } from './blob-store.ts';
 
 export class LocalDiskBlobStore implements BlobStore {
@@ -30,12 +33,18 @@ export class LocalDiskBlobStore implements BlobStore {
     try {
       const { size } = await f.stat();
       if (size < offset) throw new BlobStoreError(`blob ${key.slice(0, 6)}… holds ${size} bytes, fewer than the offset ${offset}`);
-      for (let done = 0; done < chunk.length; ) {
-        const { bytesWritten } = await f.write(chunk, done, chunk.length - done, offset + done);
-        done += bytesWritten;
+      try {
+        for (let done = 0; done < chunk.length; ) {
+          const { bytesWritten } = await f.write(chunk, done, chunk.length - done, offset + done);
+          done += bytesWritten;
+        }
+        await f.truncate(offset + chunk.length);
+        await f.datasync();
+      } catch (e) {
+        // Why cut: what part of the chunk reached the file is unknown; the next write starts at `offset` again.
+        await f.truncate(offset).catch(() => undefined);
+        throw driverRefusal(e);
       }
-      await f.truncate(offset + chunk.length);
-      await f.datasync();
     } finally {
       await f.close();
     }

@@ -14,7 +14,7 @@ import { StorageUnavailable } from '../storage/storage.ts';
 export function toWireError(err: unknown, maxBodyBytes: number): WireError | undefined {
   if (err instanceof WireError) return err;
   // Why not INTERNAL: the database restarting is no bug, and the client may retry (its copy stored twice is dropped by message id).
-  if (err instanceof StorageUnavailable) return new WireError('UNAVAILABLE', 'the database cannot be reached');
+  if (err instanceof StorageUnavailable) return new WireError('UNAVAILABLE', err.says);
   const code = (err as { code?: string }).code;
   const status = (err as { statusCode?: number }).statusCode;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new WireError('PAYLOAD_TOO_LARGE', `body larger than ${maxBodyBytes} bytes`);

@@ -16,6 +16,14 @@
  * interleave with one). The schema is the first version's tables plus numbered,
  * additive migrations (`PRAGMA user_version`), so data directories made by earlier
  * versions keep working.
+ *
+ * The file system and other programs can refuse a write: a full disk, a lock held by
+ * another program (a backup, an operator's `sqlite3` shell), an I/O error. Every
+ * method answers those as `StorageUnavailable` with what the client should be told
+ * (`driverRefusal`), so the request fails with a clear, retryable UNAVAILABLE,
+ * nothing is half-written (the transaction rolls back), and the next request after
+ * the cause is gone succeeds: no restart. A lock is waited for `BUSY_WAIT_MS` at
+ * most, because better-sqlite3 waits on the event loop.
  */
 import { chmodSync, closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -49,6 +57,7 @@ import type {
   Storage,
   StoredEnvelope,
 } from './storage.ts';
+import { driverRefusal } from './refusals.ts';
 import { senderOf } from './storage.ts';
 
 /** The tables of the first version (before migrations). */
@@ -218,6 +227,14 @@ interface EnvelopeSqlRow {
 const DEVICE_LISTS_CACHED = 10_000;
 
 /**
+ * How long a write waits for a lock another program holds before it is refused (the
+ * driver's default is 5 s). Why short: the wait blocks the event loop, so every
+ * connection of this node would stall for it.
+ */
+export const BUSY_WAIT_MS = 200;
+
+
+/**
  * Makes relaxed (synchronous=NORMAL) WAL commits durable off the event loop: an
  * fsync of the WAL file covers every commit appended before it. Waiters are
  * answered in commit order; at most one fsync runs at a time.
@@ -308,7 +325,7 @@ export class SqliteStorage implements Storage {
     const onDisk = !(path === ':memory:' || path === '');
     if (onDisk) privateFiles(path);
     this.walSync = onDisk ? new WalSync(`${path}-wal`) : undefined;
-    this.db = new Database(path);
+    this.db = new Database(path, { timeout: BUSY_WAIT_MS });
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
@@ -952,4 +969,22 @@ export class SqliteStorage implements Storage {
     if (this.walSync) this.checkpoint();
     this.db.close();
   }
+}
+
+// Every method, public and internal, turns the driver's refusals into StorageUnavailable (see the header).
+for (const name of Object.getOwnPropertyNames(SqliteStorage.prototype)) {
+  const d = Object.getOwnPropertyDescriptor(SqliteStorage.prototype, name)!;
+  if (name === 'constructor' || typeof d.value !== 'function') continue;
+  const method = d.value as (...args: unknown[]) => unknown;
+  Object.defineProperty(SqliteStorage.prototype, name, {
+    ...d,
+    value: function guarded(this: SqliteStorage, ...args: unknown[]): unknown {
+      try {
+        const r = method.apply(this, args);
+        return r instanceof Promise ? r.catch((e: unknown) => Promise.reject(driverRefusal(e))) : r;
+      } catch (e) {
+        throw driverRefusal(e);
+      }
+    },
+  });
 }

@@ -405,13 +405,18 @@ export interface Storage extends AccountStore, DeviceStore, KeyStore, MessageQue
 }
 
 /**
- * The storage engine cannot be reached (a networked database restarting or
- * unreachable): nothing was written, or a commit's outcome is unknown. Retryable;
- * answered UNAVAILABLE. An adapter throws it instead of its driver's errors.
+ * The storage engine cannot take the request now: a networked database restarting or
+ * unreachable, the disk full, the database file locked by another program. Nothing
+ * was written, or a commit's outcome is unknown. Retryable; answered UNAVAILABLE with
+ * `says` (what the client is told: never the driver's wording, which can name hosts
+ * and paths). An adapter throws it instead of its driver's errors.
  */
 export class StorageUnavailable extends Error {
   override readonly name = 'StorageUnavailable';
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly says = 'the database cannot be reached',
+  ) {
     super(`storage unavailable: ${reason}`);
   }
 }
