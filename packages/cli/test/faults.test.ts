@@ -1,16 +1,18 @@
-// Faults the disk and other programs cause, on a real server process: a full disk
-// (a small tmpfs mounted as the data directory) and the database locked by another
-// program. While they last, sends are refused with a clear, retryable UNAVAILABLE
-// that says what happened, the server keeps serving, and nothing acknowledged is
-// lost or delivered twice; when the cause is gone, sends work again with no restart.
-import { execFileSync } from 'node:child_process';
+// Faults, on a real server process: a full disk (a small tmpfs mounted as the data
+// directory) and the database locked by another program. While they last, sends are
+// refused with a clear, retryable UNAVAILABLE that says what happened, the server
+// keeps serving, and nothing acknowledged is lost or delivered twice; when the cause
+// is gone, sends work again with no restart. And a client process killed while it
+// receives (between storing a message and acknowledging it): every message ends in
+// its store exactly once.
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { WireError } from '@parley/wire';
 import { bytesSource } from '@parley/client';
-import { cli, removeTempDirs, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from './harness.ts';
+import { cli, CLI, removeTempDirs, ROOT, sdkClient, startServer, tempDir, type RunningServer, type TestClient } from './harness.ts';
 
 const servers: RunningServer[] = [];
 const mounts: string[] = [];
@@ -65,11 +67,11 @@ async function unavailableCount(s: RunningServer): Promise<number> {
   return Number(/parley_errors_total\{code="UNAVAILABLE"\} (\d+)/.exec(text)?.[1] ?? 0);
 }
 
-/** Polls `cond` every 100 ms (at most 30 s). */
-async function until(cond: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+/** Polls `cond` every `everyMs` (for at most 30 s). */
+async function until(cond: () => Promise<boolean>, everyMs = 100): Promise<void> {
+  for (let i = 0; i < 30_000 / everyMs; i++) {
     if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error('the condition never came true');
 }
@@ -180,5 +182,48 @@ describe('storage faults on a real server', () => {
     expect(s.output()).not.toMatch(/unhandled error|INTERNAL/);
     alice.client.close();
     bob.client.close();
+  });
+
+  it('a client killed while it receives, three times at different points, ends with every message exactly once', { timeout: 300_000 }, async () => {
+    const s = await startServer(tempDir('srv'));
+    servers.push(s);
+    const alice = sdkClient(s.url, tempDir('alice'));
+    await alice.client.register('ilse');
+    const home = tempDir('home');
+    const env = { ...process.env, PARLEY_HOME: home, PARLEY_SERVER: s.url };
+    expect((await cli(home, ['--profile', 'jan', 'register', 'jan'], { PARLEY_SERVER: s.url })).code).toBe(0);
+    const N = 300;
+    for (let i = 0; i < N; i++) await alice.client.sendText('jan', `m${i}`);
+
+    const store = join(home, 'jan', 'state.sqlite');
+    const stored = () => {
+      const db = new Database(store, { readonly: true, fileMustExist: true });
+      try {
+        return (db.prepare("SELECT COUNT(*) AS n FROM messages WHERE direction = 'in'").get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    // `inbox` drains the queue; it is killed (SIGKILL, no chance to ack) once its store holds `at` messages.
+    for (const at of [30, 110, 190]) {
+      const proc = spawn(process.execPath, [CLI, '--profile', 'jan', 'inbox'], { cwd: ROOT, env, stdio: 'ignore' });
+      const exited = new Promise((r) => proc.once('exit', r));
+      await until(async () => proc.exitCode !== null || stored() >= at, 10);
+      proc.kill('SIGKILL');
+      await exited;
+      const n = stored();
+      // Killed in the middle of the drain, not before or after it.
+      expect(n).toBeGreaterThanOrEqual(at);
+      expect(n).toBeLessThan(N);
+    }
+    const last = await cli(home, ['--profile', 'jan', 'inbox'], { PARLEY_SERVER: s.url });
+    expect(last.code).toBe(0);
+    // Every message once, in order: in the store, and in what `inbox` printed.
+    const db = new Database(store, { readonly: true });
+    const bodies = (db.prepare("SELECT body FROM messages WHERE direction = 'in' ORDER BY row_id").all() as Array<{ body: string }>).map((r) => r.body);
+    db.close();
+    expect(bodies).toEqual(Array.from({ length: N }, (_, i) => `m${i}`));
+    expect(last.stdout.split('\n').filter((l) => / ilse.*: m\d+$/.test(l)).length).toBe(N);
+    alice.client.close();
   });
 });
