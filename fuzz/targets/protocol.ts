@@ -151,7 +151,7 @@ export const protocolTargets: Target[] = [
     typed,
     setup: (dir) =>
       statefulRun(dir, async (r, b, x) =>
-        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), x.localUuid!, 1, {
+        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), null, x.localUuid!, 1, {
           sessionStore: r.store,
           identityStore: r.store,
           preKeyStore: r.store,
@@ -167,7 +167,7 @@ export const protocolTargets: Target[] = [
     typed,
     setup: (dir) =>
       statefulRun(dir, async (r, b, x) =>
-        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), x.localUuid!, 1, {
+        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), null, x.localUuid!, 1, {
           sessionStore: r.store,
           identityStore: r.store,
           preKeyStore: r.store,

@@ -23,6 +23,7 @@ import { PublicKey as PK } from '../curve.ts';
 import { PreKeySignalMessage, SignalMessage } from '../session/messages.ts';
 import { signalDecrypt, signalDecryptPreKey, signalEncrypt } from '../session/session-cipher.ts';
 import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from '../session/stores.ts';
+import { clock, resolveStores, type StoresFor } from '../store-arguments.ts';
 import { SenderCertificate } from './certificates.ts';
 import { AUTH_TAG_LEN, authenticationTag, decryptContent, decryptMessageKey, deriveEphemeral, EPHEMERAL_KEY_LEN, MESSAGE_KEY_LEN } from './v2-crypto.ts';
 
@@ -188,16 +189,35 @@ function openV2(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSe
   return usmc;
 }
 
-/** Encrypts `plaintext` over the 1:1 session with `address`, then seals it with our sender certificate. */
-export async function sealedSenderEncryptMessage(
+/**
+ * Encrypts `plaintext` over the 1:1 session with `address`, then seals it with our sender
+ * certificate. The stores as libsignal takes them, or one stores object (`store-arguments.ts`).
+ */
+export function sealedSenderEncryptMessage(
   plaintext: Uint8Array,
   address: ProtocolAddress,
   senderCertificate: SenderCertificate,
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
-  now: number = Date.now(),
+  now?: number,
+): Promise<Uint8Array>;
+export function sealedSenderEncryptMessage(
+  plaintext: Uint8Array,
+  address: ProtocolAddress,
+  senderCertificate: SenderCertificate,
+  stores: StoresFor<'sessionStore' | 'identityStore'>,
+  now?: number,
+): Promise<Uint8Array>;
+export async function sealedSenderEncryptMessage(
+  plaintext: Uint8Array,
+  address: ProtocolAddress,
+  senderCertificate: SenderCertificate,
+  ...args: unknown[]
 ): Promise<Uint8Array> {
-  const message = await signalEncrypt(plaintext, address, sessionStore, identityStore, now);
+  const forms = '(plaintext, address, senderCertificate, sessionStore, identityStore, now) or (plaintext, address, senderCertificate, { sessionStore, identityStore }, now)';
+  const { stores, rest } = resolveStores('sealedSenderEncryptMessage', ['sessionStore', 'identityStore'], args, forms);
+  const { sessionStore, identityStore } = stores;
+  const message = await signalEncrypt(plaintext, address, sessionStore, identityStore, clock('sealedSenderEncryptMessage', rest[0]));
   const recipient = await identityStore.getIdentity(address);
   if (!recipient) throw new NoSession(`no identity known for ${address.toString()}`);
   const usmc = UnidentifiedSenderMessageContent.create(message.type, senderCertificate, message.serialize());
@@ -211,28 +231,56 @@ export interface SealedSenderDecryptionResult {
   readonly plaintext: Uint8Array;
 }
 
+type DecryptStores = 'sessionStore' | 'identityStore' | 'preKeyStore' | 'signedPreKeyStore' | 'kyberPreKeyStore';
+
 /**
  * Opens, validates (trust root, expiry at `timestamp` ms) and decrypts a sealed
- * message. Rejects messages that claim to come from this very device.
+ * message. Rejects messages that claim to come from this very device (its uuid, or its
+ * e164 when both sides have one, with its device id), as libsignal does. The stores as
+ * libsignal takes them, or one stores object (`store-arguments.ts`).
  */
+export function sealedSenderDecryptMessage(
+  bytes: Uint8Array,
+  trustRoot: PublicKey,
+  timestamp: number,
+  localE164: string | null | undefined,
+  localUuid: string,
+  localDeviceId: number,
+  sessionStore: SessionStore,
+  identityStore: IdentityKeyStore,
+  preKeyStore: PreKeyStore,
+  signedPreKeyStore: SignedPreKeyStore,
+  kyberPreKeyStore: KyberPreKeyStore,
+): Promise<SealedSenderDecryptionResult>;
+export function sealedSenderDecryptMessage(
+  bytes: Uint8Array,
+  trustRoot: PublicKey,
+  timestamp: number,
+  localE164: string | null | undefined,
+  localUuid: string,
+  localDeviceId: number,
+  stores: StoresFor<DecryptStores>,
+): Promise<SealedSenderDecryptionResult>;
 export async function sealedSenderDecryptMessage(
   bytes: Uint8Array,
   trustRoot: PublicKey,
   timestamp: number,
+  localE164: string | null | undefined,
   localUuid: string,
   localDeviceId: number,
-  stores: {
-    sessionStore: SessionStore;
-    identityStore: IdentityKeyStore;
-    preKeyStore: PreKeyStore;
-    signedPreKeyStore: SignedPreKeyStore;
-    kyberPreKeyStore: KyberPreKeyStore;
-  },
+  ...args: unknown[]
 ): Promise<SealedSenderDecryptionResult> {
+  const forms =
+    '(bytes, trustRoot, timestamp, localE164, localUuid, localDeviceId, sessionStore, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore) or (bytes, trustRoot, timestamp, localE164, localUuid, localDeviceId, { sessionStore, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore })';
+  const names: [DecryptStores, ...DecryptStores[]] = ['sessionStore', 'identityStore', 'preKeyStore', 'signedPreKeyStore', 'kyberPreKeyStore'];
+  const { stores } = resolveStores('sealedSenderDecryptMessage', names, args, forms);
+  if (localE164 !== undefined && localE164 !== null && typeof localE164 !== 'string') throw new InvalidArgument('sealedSenderDecryptMessage: localE164 must be a string or null');
+  if (typeof localUuid !== 'string') throw new InvalidArgument('sealedSenderDecryptMessage: localUuid must be a string (this account\'s uuid)');
   const usmc = sealedSenderDecryptToUsmc(bytes, await stores.identityStore.getIdentityKeyPair());
   const cert = usmc.senderCertificate;
   if (!cert.validate(trustRoot, timestamp)) throw new InvalidCertificate('sealed sender: the sender certificate is not valid (untrusted, forged or expired)');
-  if (cert.senderUuid === localUuid && cert.senderDeviceId === localDeviceId) throw new InvalidSealedSender('sealed sender: message from this device to itself');
+  const isLocal = cert.senderUuid === localUuid || (typeof localE164 === 'string' && cert.senderE164 !== undefined && cert.senderE164 === localE164);
+  if (isLocal && cert.senderDeviceId === localDeviceId) throw new InvalidSealedSender('sealed sender: message from this device to itself');
   const from = new ProtocolAddress(cert.senderUuid, cert.senderDeviceId);
   let plaintext: Uint8Array;
   if (usmc.type === 'prekey') {
