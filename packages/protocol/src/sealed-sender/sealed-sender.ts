@@ -199,14 +199,14 @@ export function sealedSenderEncryptMessage(
   senderCertificate: SenderCertificate,
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
-  now?: number,
+  now?: number | Date,
 ): Promise<Uint8Array>;
 export function sealedSenderEncryptMessage(
   plaintext: Uint8Array,
   address: ProtocolAddress,
   senderCertificate: SenderCertificate,
   stores: StoresFor<'sessionStore' | 'identityStore'>,
-  now?: number,
+  now?: number | Date,
 ): Promise<Uint8Array>;
 export async function sealedSenderEncryptMessage(
   plaintext: Uint8Array,

@@ -27,14 +27,14 @@ export function processPreKeyBundle(
   address: ProtocolAddress,
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
-  now?: number,
+  now?: number | Date,
   options?: SessionOptions,
 ): Promise<void>;
 export function processPreKeyBundle(
   bundle: PreKeyBundle,
   address: ProtocolAddress,
   stores: StoresFor<'sessionStore' | 'identityStore'>,
-  now?: number,
+  now?: number | Date,
   options?: SessionOptions,
 ): Promise<void>;
 export async function processPreKeyBundle(bundle: PreKeyBundle, address: ProtocolAddress, ...args: unknown[]): Promise<void> {

@@ -43,9 +43,9 @@ export function signalEncrypt(
   address: ProtocolAddress,
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
-  now?: number,
+  now?: number | Date,
 ): Promise<CiphertextMessage>;
-export function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddress, stores: StoresFor<'sessionStore' | 'identityStore'>, now?: number): Promise<CiphertextMessage>;
+export function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddress, stores: StoresFor<'sessionStore' | 'identityStore'>, now?: number | Date): Promise<CiphertextMessage>;
 export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddress, ...args: unknown[]): Promise<CiphertextMessage> {
   const { stores, rest } = resolveStores('signalEncrypt', ['sessionStore', 'identityStore'], args, ENCRYPT_FORMS);
   const now = clock('signalEncrypt', rest[0]);
