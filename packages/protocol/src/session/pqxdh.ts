@@ -45,6 +45,9 @@ export interface SessionOptions {
 
 const SPQR_MODES: readonly SpqrMode[] = ['required', 'optional', 'off'];
 
+/** SPQR's forward jump in a session with oneself: `u32::MAX`, as libsignal's `spqr_chain_params` sets it for a self connection. */
+export const SELF_SESSION_MAX_JUMP = 0xffffffff;
+
 /** The SPQR state a new session starts with, as libsignal's `spqr_chain_params` configures it. */
 function spqrState(mode: SpqrMode | undefined, authKey: Uint8Array, role: 'alice' | 'bob', selfSession: boolean): Uint8Array {
   const m = mode ?? 'required';
@@ -55,7 +58,7 @@ function spqrState(mode: SpqrMode | undefined, authKey: Uint8Array, role: 'alice
     minVersion: m === 'required' ? 1 : 0,
     authKey,
     // Why explicit values: libsignal stores them so, and records stay byte-identical.
-    chainParams: { maxJump: selfSession ? 0xffffffff : MAX_FORWARD_JUMPS, maxOooKeys: MAX_MESSAGE_KEYS },
+    chainParams: { maxJump: selfSession ? SELF_SESSION_MAX_JUMP : MAX_FORWARD_JUMPS, maxOooKeys: MAX_MESSAGE_KEYS },
   });
 }
 
