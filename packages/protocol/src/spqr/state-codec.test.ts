@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { InvalidState, ProtocolError } from '../errors.ts';
 import { toHex } from '../internal/bytes.ts';
 import { seededRandom } from '../test-support/parley-device.ts';
-import { ALL_WIRES, applyInsertion, concatBytes, encodeField, nestedSites, rewrite, tag, varint, wireOf, wrongWireCases, type Nested, type Wire } from '../test-support/proto-mutation.ts';
+import { ALL_WIRES, applyInsertion, concatBytes, encodeField, nestedSites, rewrite, tag, varint, wireOf, wrongWireCases, type Wire } from '../test-support/proto-mutation.ts';
+import { PQ_RATCHET_STATE as STATE } from '../test-support/wire-kinds.ts';
 import { initialState, recv, send, type SpqrParams } from './ratchet.ts';
 import { decodeState, encodeState } from './state-codec.ts';
 import type { SpqrRandom, V1StateKind } from './states.ts';
@@ -115,37 +116,6 @@ describe('PqRatchetState codec', () => {
     }
   });
 });
-
-// spqr 1.5.3 pq_ratchet.proto, written out here from the .proto (independently of the
-// codec's own table): every message the stored state can hold, so every field of every
-// one is probed whatever the state's kind.
-const AUTH: Nested = { schema: { 1: 2, 2: 2 }, merge: true };
-const ENC: Nested = { schema: { 1: 0, 2: 2, 3: 2 }, merge: true };
-const DEC: Nested = { schema: { 1: 0, 2: 0, 3: 2, 4: 0 }, merge: true };
-const UC0: Nested = { schema: { 1: 0, 2: AUTH }, merge: true };
-const UC1: Nested = { schema: { 1: 0, 2: AUTH, 3: 2 }, merge: true };
-const UC2: Nested = { schema: { 1: 0, 2: AUTH, 3: 2, 4: 2 }, merge: true };
-const UC3: Nested = { schema: { 1: 0, 2: AUTH, 3: 2, 4: 2, 5: 2 }, merge: true };
-const V1: Nested = {
-  schema: {
-    1: { schema: { 1: UC0 }, merge: true },
-    2: { schema: { 1: UC2, 2: ENC }, merge: true },
-    3: { schema: { 1: UC1, 2: ENC, 3: DEC }, merge: true },
-    4: { schema: { 1: UC2, 2: ENC }, merge: true },
-    5: { schema: { 1: UC2, 3: DEC }, merge: true },
-    6: { schema: { 1: UC0, 2: DEC }, merge: true },
-    7: { schema: { 1: UC1, 2: DEC }, merge: true },
-    8: { schema: { 1: UC3, 2: ENC, 3: DEC }, merge: true },
-    9: { schema: { 1: UC3, 2: ENC }, merge: true },
-    10: { schema: { 1: UC3, 2: DEC }, merge: true },
-    11: { schema: { 1: UC0, 2: ENC }, merge: true },
-  },
-  merge: true,
-};
-const PARAMS: Nested = { schema: { 1: 0, 2: 0 }, merge: true };
-const DIRECTION: Nested = { schema: { 1: 0, 2: 2, 3: 2 }, merge: true };
-const CHAIN: Nested = { schema: { 1: 0, 2: 0, 3: { schema: { 1: DIRECTION, 2: DIRECTION } }, 4: 2, 5: 0, 6: PARAMS }, merge: true };
-const STATE: Nested = { schema: { 1: { schema: { 1: 2, 2: 0, 3: 0, 4: PARAMS }, merge: true }, 2: CHAIN, 3: V1 } };
 
 /** One stored state of each of the eleven kinds, from the conversation above. */
 const byKind = (() => {
