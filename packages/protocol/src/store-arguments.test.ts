@@ -9,7 +9,7 @@ import { InvalidArgument, MissingStore, type StoreName } from './errors.ts';
 import { IdentityKeyPair } from './identity-key.ts';
 import { SenderCertificate, ServerCertificate } from './sealed-sender/certificates.ts';
 import { sealedSenderMultiRecipientEncrypt } from './sealed-sender/multi-recipient.ts';
-import { sealedSenderDecryptMessage, sealedSenderEncryptMessage, UnidentifiedSenderMessageContent } from './sealed-sender/sealed-sender.ts';
+import { sealedSenderDecryptMessage, sealedSenderDecryptToUsmc, sealedSenderEncrypt, sealedSenderEncryptMessage, UnidentifiedSenderMessageContent } from './sealed-sender/sealed-sender.ts';
 import { createSenderKeyDistributionMessage, groupDecrypt, groupEncrypt, processSenderKeyDistributionMessage } from './sender-key/group-cipher.ts';
 import { SenderKeyDistributionMessage } from './sender-key/messages.ts';
 import { InMemorySenderKeyStore } from './sender-key/store.ts';
@@ -133,6 +133,13 @@ async function scenario(form: Form): Promise<Uint8Array[]> {
     await sealedSenderMultiRecipientEncrypt({ content: usmc, recipients: [BOB], identityStore: alice, sessionStore: alice }),
   );
 
+  // The key-taking sealers also take libsignal's identity store (then async); the key forms stay.
+  const v1Content = UnidentifiedSenderMessageContent.create('whisper', cert, enc.encode('six'));
+  const identityOf = (s: InMemoryProtocolStore) => (form === 'positional' ? s : form === 'stores' ? { identityStore: s.identityStore } : as(s));
+  const v1 = await sealedSenderEncrypt(v1Content, BOB, identityOf(alice));
+  out.push(v1, sealedSenderEncrypt(v1Content, bobIdentity.publicKey, await alice.getIdentityKeyPair()));
+  out.push((await sealedSenderDecryptToUsmc(v1, identityOf(bob))).serialize(), sealedSenderDecryptToUsmc(v1, bobIdentity).serialize());
+
   const skdm = form === 'positional' ? await createSenderKeyDistributionMessage(ALICE, GROUP, aliceGroups) : await createSenderKeyDistributionMessage(ALICE, GROUP, groups(aliceGroups));
   out.push(skdm.serialize());
   const received = SenderKeyDistributionMessage.deserialize(skdm.serialize());
@@ -183,6 +190,8 @@ describe('store arguments: one calling convention', () => {
       ['signedPreKeyStore', () => sealedSenderDecryptMessage(new Uint8Array(), PrivateKey.generate().publicKey(), T0, null, 'u', 1, { ...allInOne(alice), getSignedPreKey: undefined } as never)],
       ['sessionStore', () => sealedSenderMultiRecipientEncrypt({ content: {} as never, recipients: [], identityStore: alice } as never)],
       ['sessionStore', () => sealedSenderMultiRecipientEncrypt({} as never, [], { identityStore: alice } as never)],
+      ['identityStore', () => sealedSenderEncrypt({} as UnidentifiedSenderMessageContent, BOB, { sessionStore: alice } as never)],
+      ['identityStore', async () => sealedSenderDecryptToUsmc(plaintext, {} as never)],
       ['senderKeyStore', () => groupEncrypt(ALICE, GROUP, alice as never, plaintext)],
       ['senderKeyStore', () => groupDecrypt(ALICE, undefined as never, plaintext)],
       ['senderKeyStore', () => createSenderKeyDistributionMessage(ALICE, GROUP, { senderKeyStore: alice } as never)],

@@ -16,7 +16,7 @@ import { backend } from '#backend';
 import { ProtocolAddress } from '../address.ts';
 import { KeyPair, type PublicKey } from '../curve.ts';
 import { InvalidArgument, InvalidCertificate, InvalidKey, InvalidSealedSender, NoSession } from '../errors.ts';
-import type { IdentityKeyPair } from '../identity-key.ts';
+import { IdentityKeyPair } from '../identity-key.ts';
 import { concat, constantTimeEqual, utf8 } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
 import { PublicKey as PK } from '../curve.ts';
@@ -120,8 +120,31 @@ function staticKeys(shared: Uint8Array, chainKey: Uint8Array, encryptedStatic: U
   return { cipherKey: okm.subarray(32, 64), macKey: okm.subarray(64, 96) };
 }
 
-/** Seals `content` for the holder of `recipientIdentity`. */
-export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, recipientIdentity: PublicKey, ourIdentity: IdentityKeyPair): Uint8Array {
+/**
+ * Seals `content` for the holder of `recipientIdentity`, synchronously. As libsignal, also
+ * `(content, address, identityStore)` (or a stores object in its place): the keys then
+ * come from the identity store, and the result is a Promise.
+ */
+export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, recipientIdentity: PublicKey, ourIdentity: IdentityKeyPair): Uint8Array;
+export function sealedSenderEncrypt(
+  content: UnidentifiedSenderMessageContent,
+  address: ProtocolAddress,
+  identityStore: IdentityKeyStore | StoresFor<'identityStore'>,
+): Promise<Uint8Array>;
+export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, to: PublicKey | ProtocolAddress, from: unknown): Uint8Array | Promise<Uint8Array> {
+  if (to instanceof ProtocolAddress) {
+    const forms = '(content, address, identityStore) or (content, address, { identityStore }); or give the keys: (content, recipientIdentityKey, ourIdentityKeyPair)';
+    return (async () => {
+      const { identityStore } = resolveStores('sealedSenderEncrypt', ['identityStore'], [from], forms).stores;
+      const recipient = await identityStore.getIdentity(to);
+      if (!recipient) throw new NoSession(`no identity known for ${to.toString()}; fetch its prekey bundle and start a session`);
+      return seal(content, recipient, await identityStore.getIdentityKeyPair());
+    })();
+  }
+  return seal(content, to, from as IdentityKeyPair);
+}
+
+function seal(content: UnidentifiedSenderMessageContent, recipientIdentity: PublicKey, ourIdentity: IdentityKeyPair): Uint8Array {
   const ephemeral = KeyPair.generate();
   const eph = ephemeralKeys(agree(ephemeral.privateKey, recipientIdentity), recipientIdentity, ephemeral.publicKey);
   const encryptedStatic = ctrHmacEncrypt(ourIdentity.publicKey.serialize(), eph.cipherKey, eph.macKey);
@@ -131,8 +154,23 @@ export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, r
   return concat(new Uint8Array([V1_VERSION_BYTE]), body);
 }
 
-/** Opens a sealed-sender envelope addressed to `ourIdentity` (no certificate validation yet). */
-export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent {
+/**
+ * Opens a sealed-sender envelope addressed to `ourIdentity` (no certificate validation
+ * yet), synchronously. As libsignal, also `(bytes, identityStore)` (or a stores object):
+ * our key then comes from the store, and the result is a Promise.
+ */
+export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent;
+export function sealedSenderDecryptToUsmc(bytes: Uint8Array, identityStore: IdentityKeyStore | StoresFor<'identityStore'>): Promise<UnidentifiedSenderMessageContent>;
+export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ours: unknown): UnidentifiedSenderMessageContent | Promise<UnidentifiedSenderMessageContent> {
+  if (ours instanceof IdentityKeyPair) return open(bytes, ours);
+  const forms = '(bytes, identityStore) or (bytes, { identityStore }); or give the key: (bytes, ourIdentityKeyPair)';
+  return (async () => {
+    const { identityStore } = resolveStores('sealedSenderDecryptToUsmc', ['identityStore'], [ours], forms).stores;
+    return open(bytes, await identityStore.getIdentityKeyPair());
+  })();
+}
+
+function open(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidSealedSender('sealed sender: empty message');
   if (bytes.length > MAX_SEALED_SENDER_BYTES) throw new InvalidSealedSender('sealed sender: too large');
   const version = bytes[0]! >> 4;
