@@ -12,7 +12,9 @@
  * - Stateful targets and sealed inputs: a receiving device's state (`state.json`)
  *   and messages made for it, built here with the protocol package.
  * - Content: encodeContent of every kind.
- * Replaces the corpus of every target it writes; leaves other files alone.
+ * Replaces the corpus of every target it writes; leaves other files alone. With
+ * target names as arguments it writes only those (`npx tsx scripts/fuzz-corpus.ts
+ * protocol.spqr-state`), so a new target does not churn the others' random inputs.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,7 +50,9 @@ import { AttachmentEncryptor } from '../packages/client/src/attachments/cipher.t
 import { encryptProvisioning, formatLinkCode, linkQrPayload } from '../packages/client/src/devices/provisioning.ts';
 import { pad } from '../packages/client/src/internal/seal.ts';
 import { encryptAvatar } from '../packages/client/src/profiles/cipher.ts';
-import { ParleyDevice } from '../packages/protocol/src/test-support/parley-device.ts';
+import { ParleyDevice, seededRandom } from '../packages/protocol/src/test-support/parley-device.ts';
+import { initialState, recv as spqrRecv, send as spqrSend } from '../packages/protocol/src/spqr/ratchet.ts';
+import { decodeState } from '../packages/protocol/src/spqr/state-codec.ts';
 import { buildKinds } from '../packages/protocol/src/test-support/wire-kinds.ts';
 import { linkedDevice, registered, startServer, stopAll } from '../packages/client/test/harness.ts';
 import { TARGETS } from '../fuzz/targets/index.ts';
@@ -503,12 +507,54 @@ async function clientSealed(): Promise<void> {
   for (const r of ['bytes 0-99/1000', 'bytes 1048576-1049599/2000000']) add('client.content-range-header', enc.encode(r));
 }
 
+/**
+ * Stored SPQR states: one of each of the eleven braid states, from a lopsided conversation
+ * with seeded randomness (the same files every run), plus a state before any message.
+ */
+function spqrStates(): void {
+  const rng = (seed: number) => {
+    const r = seededRandom(seed);
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
+    return { keySeed: () => bytes(64), encapsulationSeed: () => bytes(32) };
+  };
+  const params = (direction: 'a2b' | 'b2a') => ({ direction, version: 1 as const, minVersion: 1 as const, authKey: new Uint8Array(32).fill(7), chainParams: { maxJump: 25_000, maxOooKeys: 2_000 } });
+  let a = initialState(params('a2b'));
+  let b = initialState(params('b2a'));
+  add('protocol.spqr-state', a);
+  const ra = rng(1);
+  const rb = rng(2);
+  const pick = seededRandom(3);
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000 && seen.size < 11; i++) {
+    const aSends = pick() < [0.5, 0.9, 0.1, 0.7, 0.3][Math.floor(i / 40) % 5]!;
+    if (aSends) {
+      const s = spqrSend(a, ra);
+      a = s.state;
+      b = spqrRecv(b, s.msg).state;
+    } else {
+      const s = spqrSend(b, rb);
+      b = s.state;
+      a = spqrRecv(a, s.msg).state;
+    }
+    for (const st of [a, b]) {
+      const kind = decodeState(st).inner!.kind;
+      if (!seen.has(kind)) {
+        seen.add(kind);
+        add('protocol.spqr-state', st);
+      }
+    }
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  // `npx tsx scripts/fuzz-corpus.ts TARGET...` writes only the targets named (the others keep their files).
+  const only = new Set(process.argv.slice(2));
   WsClass = (await import('ws')).default;
   await realRun();
   await protocol();
+  spqrStates();
   contents();
   await clientSealed();
   for (const text of sealedFrames.slice(0, 3)) add('client.server-frame', enc.encode(text));
@@ -526,6 +572,7 @@ async function main(): Promise<void> {
   // Write, checking that every stored input is accepted by its target.
   let failed = 0;
   for (const t of TARGETS) {
+    if (only.size && !only.has(t.name)) continue;
     const dir = join(CORPUS_DIR, t.name);
     const inputs = corpus.get(t.name) ?? [];
     mkdirSync(dir, { recursive: true });

@@ -36,6 +36,9 @@ import {
   SignedPreKeyRecord,
   UnidentifiedSenderMessageContent,
 } from '@parley/protocol';
+// Why an internal module: the SPQR state is stored inside a session record's field 15 and
+// decoded only when the session is next used; no public function takes it on its own.
+import { decodeState, encodeState } from '../../packages/protocol/src/spqr/state-codec.ts';
 import { StateChanged, type Run, type Target } from '../lib/target.ts';
 import { address, fromHex, parseState, readState, restore, snapshot, type Restored } from '../lib/state.ts';
 
@@ -73,6 +76,7 @@ export const protocolTargets: Target[] = [
   decoder('protocol.public-key', 'an EC public key (bundles, messages, safety numbers)', (b) => PublicKey.deserialize(b), {}, 'bytes'),
   decoder('protocol.kem-public-key', 'a KEM (ML-KEM-1024) public key from a bundle', (b) => KemPublicKey.deserialize(b), {}, 'bytes'),
   decoder('protocol.session-record', 'a stored session record (storage, restored backups)', (b) => SessionRecord.deserialize(b).remoteRegistrationId()),
+  decoder('protocol.spqr-state', "a session's stored post-quantum ratchet state (spqr's PqRatchetState, field 15 of a session record), decoded when the session is used", (b) => encodeState(decodeState(b))),
   decoder('protocol.sender-key-record', 'a stored sender-key record', (b) => SenderKeyRecord.deserialize(b)),
   decoder('protocol.prekey-record', 'a stored one-time prekey record', (b) => PreKeyRecord.deserialize(b)),
   decoder('protocol.signed-prekey-record', 'a stored signed prekey record', (b) => SignedPreKeyRecord.deserialize(b)),
@@ -151,7 +155,7 @@ export const protocolTargets: Target[] = [
     typed,
     setup: (dir) =>
       statefulRun(dir, async (r, b, x) =>
-        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), x.localUuid!, 1, {
+        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), null, x.localUuid!, 1, {
           sessionStore: r.store,
           identityStore: r.store,
           preKeyStore: r.store,
@@ -167,7 +171,7 @@ export const protocolTargets: Target[] = [
     typed,
     setup: (dir) =>
       statefulRun(dir, async (r, b, x) =>
-        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), x.localUuid!, 1, {
+        sealedSenderDecryptMessage(b, PublicKey.deserialize(fromHex(x.trustRoot!)), Number(x.now), null, x.localUuid!, 1, {
           sessionStore: r.store,
           identityStore: r.store,
           preKeyStore: r.store,

@@ -32,8 +32,25 @@ export abstract class ProtocolError extends Error {
 
 /** A caller passed a value of the wrong shape (length, range). A programming error. */
 export class InvalidArgument extends ProtocolError {
-  override readonly name = 'InvalidArgument';
+  override readonly name: string = 'InvalidArgument';
   readonly code = 'INVALID_ARGUMENT';
+}
+
+/** The stores a function takes (`store-arguments.ts`). */
+export type StoreName = 'sessionStore' | 'identityStore' | 'preKeyStore' | 'signedPreKeyStore' | 'kyberPreKeyStore' | 'senderKeyStore';
+
+/**
+ * A function was called without a store it needs, or with something that is not that
+ * store; `store` names it. A subclass of InvalidArgument (a programming error).
+ */
+export class MissingStore extends InvalidArgument {
+  override readonly name = 'MissingStore';
+  constructor(
+    readonly store: StoreName,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Bytes that should be a key are not one (wrong type byte, length, or not on the curve). */

@@ -10,3 +10,4 @@ export * from './sender-key/index.ts';
 export { createFingerprint, ScannableFingerprint, DEFAULT_FINGERPRINT_ITERATIONS, DEFAULT_SCANNABLE_VERSION, type Fingerprint } from './fingerprint.ts';
 export * from './sealed-sender/index.ts';
 export { ServiceId, type ServiceIdKind } from './service-id.ts';
+export { type ProtocolStores, type StoresFor, type StoreTypes, type StoreName } from './store-arguments.ts';

@@ -217,6 +217,11 @@ export class ProtoMessage {
     return this.fields.has(no);
   }
 
+  /** Checks that every occurrence of field `no` has wire type `wire` (see `checkKnownFields`). */
+  checkWire(no: number, wire: WireType): void {
+    this.all(no, wire);
+  }
+
   /** All occurrences of field `no`, after checking that every one has wire type `wire`. */
   private all(no: number, wire: WireType): ProtoField[] | undefined {
     const list = this.fields.get(no);
@@ -342,6 +347,27 @@ export class ProtoMessage {
       offset += part.count;
     }
     return new ProtoMessage(fields, mixed, offset, parts[0]!.depth);
+  }
+}
+
+/** The fields a message kind defines: each one's wire type, or the fields of the message it embeds. */
+export interface KnownFields {
+  readonly [no: number]: WireType.Varint | WireType.Fixed64 | WireType.Len | WireType.Fixed32 | KnownFields;
+}
+
+/**
+ * Checks every occurrence of every field `known` defines, at every depth, as prost does
+ * when it decodes a whole message: its wire type, and the framing of each embedded
+ * message (the members of a oneof that lose to a later one included). The accessors
+ * check only the fields a decoder reads; a decoder that reads some fields only in some
+ * states calls this first, so that it refuses what prost refuses whatever the state.
+ */
+export function checkKnownFields(m: ProtoMessage, known: KnownFields): void {
+  for (const key of Object.keys(known)) {
+    const no = Number(key);
+    const t = known[no]!;
+    if (typeof t === 'number') m.checkWire(no, t);
+    else for (const inner of m.repeatedMessages(no)) checkKnownFields(inner, t);
   }
 }
 

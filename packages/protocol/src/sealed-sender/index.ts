@@ -10,7 +10,7 @@ export {
   type SealedSenderDecryptionResult,
   type ContentHint,
 } from './sealed-sender.ts';
-export { sealedSenderMultiRecipientEncrypt, sealedSenderMultiRecipientSeal, type SealedSenderV2Recipient } from './multi-recipient.ts';
+export { sealedSenderMultiRecipientEncrypt, sealedSenderMultiRecipientSeal, type SealedSenderV2Recipient, type SealedSenderMultiRecipientEncryptOptions } from './multi-recipient.ts';
 export {
   SealedSenderMultiRecipientMessage,
   MAX_MULTI_RECIPIENT_MESSAGE_BYTES,

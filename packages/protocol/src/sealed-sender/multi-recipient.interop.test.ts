@@ -330,7 +330,7 @@ describe.each([
     const single = new Uint8Array(lib.sealedSenderMultiRecipientMessageForSingleRecipient(sent));
     expect(SealedSenderMultiRecipientMessage.parse(new Uint8Array(sent)).messageForRecipient(bobId)).toEqual(single);
     const stores = { sessionStore: bob.store, identityStore: bob.store, preKeyStore: bob.store, signedPreKeyStore: bob.store, kyberPreKeyStore: bob.store };
-    const res = await sealedSenderDecryptMessage(single, root, Date.now(), bobId, 2, stores);
+    const res = await sealedSenderDecryptMessage(single, root, Date.now(), null, bobId, 2, stores);
     expect(res.senderUuid).toBe(SENDER);
     expect(dec.decode(res.plaintext)).toBe('hello over v2');
 

@@ -110,7 +110,7 @@ describe('sealed sender v2 (Parley <-> Parley)', () => {
     expect(parsed.recipients().get(A)!.devices).toEqual([{ deviceId: 1, registrationId: 111 }, { deviceId: 2, registrationId: 222 }]);
     expect(parsed.recipients().get(B)!.devices).toEqual([{ deviceId: 5, registrationId: carol.registrationId }]);
     const stores = { sessionStore: bob2.store, identityStore: bob2.store, preKeyStore: bob2.store, signedPreKeyStore: bob2.store, kyberPreKeyStore: bob2.store };
-    const res = await sealedSenderDecryptMessage(parsed.messageForRecipient(A), root, Date.now(), A, 2, stores);
+    const res = await sealedSenderDecryptMessage(parsed.messageForRecipient(A), root, Date.now(), null, A, 2, stores);
     expect(dec.decode(res.plaintext)).toBe('only for bob 2');
     expect(res.senderUuid).toBe(SENDER);
 
@@ -264,14 +264,14 @@ describe('sealed sender v2 property tests', () => {
         for (const b of [random, cat([version], random), valid.subarray(0, cut), cat(valid, [random.length & 0xff], random.subarray(0, random.length >> 4)), flipped]) {
           if (b === flipped && lowNibbleOnly) continue;
           expect(() => sealedSenderDecryptToUsmc(b, bob.identity)).toThrow(ProtocolError);
-          await expect(sealedSenderDecryptMessage(b, root, Date.now(), A, 1, stores)).rejects.toBeInstanceOf(ProtocolError);
+          await expect(sealedSenderDecryptMessage(b, root, Date.now(), null, A, 1, stores)).rejects.toBeInstanceOf(ProtocolError);
         }
       }),
       { numRuns: 150 },
     );
     expect(bob.store.exportState()).toEqual(before);
     // The untouched message still opens afterwards.
-    expect(dec.decode((await sealedSenderDecryptMessage(valid, root, Date.now(), A, 1, stores)).plaintext)).toBe('once');
+    expect(dec.decode((await sealedSenderDecryptMessage(valid, root, Date.now(), null, A, 1, stores)).plaintext)).toBe('once');
   });
 });
 

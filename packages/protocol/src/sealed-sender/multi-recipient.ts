@@ -19,6 +19,7 @@ import type { IdentityKeyPair } from '../identity-key.ts';
 import { backend } from '#backend';
 import { ServiceId } from '../service-id.ts';
 import type { IdentityKeyStore, SessionStore } from '../session/stores.ts';
+import { resolveStores, type StoresFor } from '../store-arguments.ts';
 import type { UnidentifiedSenderMessageContent } from './sealed-sender.ts';
 import { MAX_DEVICE_ID, MAX_V2_SHARED_BYTES, type SealedSenderV2Device, type SentEntry, writeSentMessage } from './sent-message.ts';
 import { authenticationTag, deriveEphemeral, encryptContent, encryptMessageKey, MESSAGE_KEY_LEN } from './v2-crypto.ts';
@@ -33,6 +34,15 @@ export interface SealedSenderV2Recipient {
 }
 
 const REGISTRATION_ID_MASK = 0x3fff;
+
+/** libsignal's options form of `sealedSenderMultiRecipientEncrypt`; the stores are its properties. */
+export interface SealedSenderMultiRecipientEncryptOptions {
+  content: UnidentifiedSenderMessageContent;
+  recipients: readonly ProtocolAddress[];
+  excludedRecipients?: readonly string[];
+  identityStore: IdentityKeyStore;
+  sessionStore: SessionStore;
+}
 
 /**
  * Seals `content` for `recipients` (keys already known); returns the sent-message bytes
@@ -93,14 +103,30 @@ export function sealedSenderMultiRecipientSeal(
  * identity not trusted for sending, InvalidState for a session whose registration id does
  * not fit 14 bits.
  */
-export async function sealedSenderMultiRecipientEncrypt(options: {
-  content: UnidentifiedSenderMessageContent;
-  recipients: readonly ProtocolAddress[];
-  excludedRecipients?: readonly string[];
-  identityStore: IdentityKeyStore;
-  sessionStore: SessionStore;
-}): Promise<Uint8Array> {
-  const { content, recipients, identityStore, sessionStore } = options;
+export function sealedSenderMultiRecipientEncrypt(options: SealedSenderMultiRecipientEncryptOptions): Promise<Uint8Array>;
+export function sealedSenderMultiRecipientEncrypt(
+  content: UnidentifiedSenderMessageContent,
+  recipients: readonly ProtocolAddress[],
+  identityStore: IdentityKeyStore,
+  sessionStore: SessionStore,
+): Promise<Uint8Array>;
+export function sealedSenderMultiRecipientEncrypt(
+  content: UnidentifiedSenderMessageContent,
+  recipients: readonly ProtocolAddress[],
+  stores: StoresFor<'identityStore' | 'sessionStore'>,
+): Promise<Uint8Array>;
+export async function sealedSenderMultiRecipientEncrypt(first: unknown, ...args: unknown[]): Promise<Uint8Array> {
+  const forms =
+    '({ content, recipients, excludedRecipients, identityStore, sessionStore }), (content, recipients, identityStore, sessionStore) or (content, recipients, { identityStore, sessionStore })';
+  // libsignal's options form: the options object is the stores object too.
+  const optionsForm = args.length === 0 && typeof first === 'object' && first !== null && 'recipients' in first;
+  const options = (optionsForm ? first : { content: first, recipients: args[0] }) as Partial<SealedSenderMultiRecipientEncryptOptions>;
+  const given = optionsForm ? [first] : args.slice(1);
+  const { identityStore, sessionStore } = resolveStores('sealedSenderMultiRecipientEncrypt', ['identityStore', 'sessionStore'], given, forms).stores;
+  const { content } = options;
+  const recipients = options.recipients;
+  if (!Array.isArray(recipients)) throw new InvalidArgument(`sealedSenderMultiRecipientEncrypt: recipients must be an array of ProtocolAddress; call it as ${forms}`);
+  if (!content) throw new InvalidArgument(`sealedSenderMultiRecipientEncrypt: content is missing; call it as ${forms}`);
   const groups: SealedSenderV2Recipient[] = [];
   let current: { serviceId: string; identityKey: PublicKey; devices: SealedSenderV2Device[] } | undefined;
   for (const address of recipients) {

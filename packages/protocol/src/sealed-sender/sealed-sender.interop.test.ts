@@ -76,7 +76,7 @@ describe('sealed sender v1 with libsignal 0.90', () => {
     const stores = { sessionStore: bob.store, identityStore: bob.store, preKeyStore: bob.store, signedPreKeyStore: bob.store, kyberPreKeyStore: bob.store };
     for (let i = 0; i < 5; i++) {
       const sealed = await SC.sealedSenderEncryptMessage(ab(enc.encode(`sealed ${i}`)), bobSC, aliceCert, alice.sessions, alice.identities);
-      const res = await sealedSenderDecryptMessage(new Uint8Array(sealed), root, Date.now(), BOB, 1, stores);
+      const res = await sealedSenderDecryptMessage(new Uint8Array(sealed), root, Date.now(), null, BOB, 1, stores);
       expect(res.senderUuid).toBe(ALICE);
       expect(res.senderDeviceId).toBe(1);
       expect(dec.decode(res.plaintext)).toBe(`sealed ${i}`);
@@ -112,7 +112,7 @@ describe('sealed sender v1 with libsignal 0.90', () => {
     }
     // An expired certificate is refused and nothing is decrypted.
     const sealed = await SC.sealedSenderEncryptMessage(ab(enc.encode('late')), bobSC, aliceCert, alice.sessions, alice.identities);
-    await expect(sealedSenderDecryptMessage(new Uint8Array(sealed), root, Date.now() + 2 * DAY, BOB, 1, stores)).rejects.toThrow(InvalidCertificate);
+    await expect(sealedSenderDecryptMessage(new Uint8Array(sealed), root, Date.now() + 2 * DAY, null, BOB, 1, stores)).rejects.toThrow(InvalidCertificate);
   });
 
   it('envelope level: libsignal opens ours and we open theirs; tampering is caught', async () => {

@@ -45,25 +45,50 @@ describe('sealed sender (Parley <-> Parley)', () => {
     const sealed = await sealedSenderEncryptMessage(enc.encode('hello, sealed'), b.address, cert, a.store, a.store);
     // The envelope names no sender in the clear.
     expect(new TextDecoder('latin1').decode(sealed)).not.toContain(a.address.name);
-    const res = await sealedSenderDecryptMessage(sealed, root, Date.now(), b.address.name, 1, stores);
+    const res = await sealedSenderDecryptMessage(sealed, root, Date.now(), null, b.address.name, 1, stores);
     expect(res.senderUuid).toBe(a.address.name);
     expect(dec.decode(res.plaintext)).toBe('hello, sealed');
     // Wrong trust root: refused.
     const again = await sealedSenderEncryptMessage(enc.encode('x'), b.address, cert, a.store, a.store);
     // Wrong trust root: the certificate is at fault (InvalidCertificate, still an InvalidSealedSender).
-    const e1 = await sealedSenderDecryptMessage(again, PrivateKey.generate().publicKey(), Date.now(), b.address.name, 1, stores).catch((e: unknown) => e);
+    const e1 = await sealedSenderDecryptMessage(again, PrivateKey.generate().publicKey(), Date.now(), null, b.address.name, 1, stores).catch((e: unknown) => e);
     expect(e1).toBeInstanceOf(InvalidCertificate);
     expect(e1).toBeInstanceOf(InvalidSealedSender);
     expect((e1 as InvalidCertificate).code).toBe('INVALID_CERTIFICATE');
     // Self-send: refused.
-    await expect(sealedSenderDecryptMessage(again, root, Date.now(), a.address.name, 1, stores)).rejects.toThrow(InvalidSealedSender);
+    await expect(sealedSenderDecryptMessage(again, root, Date.now(), null, a.address.name, 1, stores)).rejects.toThrow(InvalidSealedSender);
     // A damaged envelope is the envelope's fault, not a certificate's.
     const damaged = again.slice();
     damaged[damaged.length - 1]! ^= 1;
-    const e2 = await sealedSenderDecryptMessage(damaged, root, Date.now(), b.address.name, 1, stores).catch((e: unknown) => e);
+    const e2 = await sealedSenderDecryptMessage(damaged, root, Date.now(), null, b.address.name, 1, stores).catch((e: unknown) => e);
     expect(e2).toBeInstanceOf(InvalidSealedSender);
     expect(e2).not.toBeInstanceOf(InvalidCertificate);
     expect((e2 as InvalidSealedSender).code).toBe('INVALID_SEALED_SENDER');
+  });
+
+  it('refuses a self-send recognised by e164, as libsignal does, and only on the same device id', async () => {
+    const a = new ParleyDevice('a6f0c1de-1111-4e2a-9d3c-000000000003');
+    const b = new ParleyDevice('b6f0c1de-2222-4e2a-9d3c-000000000004');
+    await processPreKeyBundle(await b.bundle(), b.address, a.store, a.store);
+    const root = PrivateKey.generate();
+    const server = PrivateKey.generate();
+    const cert = SenderCertificate.create({
+      senderUuid: a.address.name,
+      senderE164: '+15550001111',
+      senderDeviceId: 1,
+      identityKey: a.identity.publicKey,
+      expiration: Date.now() + DAY,
+      signer: ServerCertificate.create(1, server.publicKey(), root),
+      signerKey: server,
+    });
+    const sealed = await sealedSenderEncryptMessage(enc.encode('e164'), b.address, cert, a.store, a.store);
+    const before = b.store.exportState();
+    // Another uuid, the same e164 and device id: this device's own message.
+    await expect(sealedSenderDecryptMessage(sealed, root.publicKey(), Date.now(), '+15550001111', b.address.name, 1, b.store)).rejects.toThrow(InvalidSealedSender);
+    expect(b.store.exportState()).toEqual(before);
+    // The same e164 on another device id is another device: delivered.
+    const res = await sealedSenderDecryptMessage(sealed, root.publicKey(), Date.now(), '+15550001111', b.address.name, 2, b.store);
+    expect(dec.decode(res.plaintext)).toBe('e164');
   });
 
   it('a certificate for another identity than the envelope key is refused', () => {

@@ -16,13 +16,14 @@ import { backend } from '#backend';
 import { ProtocolAddress } from '../address.ts';
 import { KeyPair, type PublicKey } from '../curve.ts';
 import { InvalidArgument, InvalidCertificate, InvalidKey, InvalidSealedSender, NoSession } from '../errors.ts';
-import type { IdentityKeyPair } from '../identity-key.ts';
+import { IdentityKeyPair } from '../identity-key.ts';
 import { concat, constantTimeEqual, utf8 } from '../internal/bytes.ts';
 import { parseProto, ProtoWriter } from '../internal/protobuf.ts';
 import { PublicKey as PK } from '../curve.ts';
 import { PreKeySignalMessage, SignalMessage } from '../session/messages.ts';
 import { signalDecrypt, signalDecryptPreKey, signalEncrypt } from '../session/session-cipher.ts';
 import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from '../session/stores.ts';
+import { clock, resolveStores, type StoresFor } from '../store-arguments.ts';
 import { SenderCertificate } from './certificates.ts';
 import { AUTH_TAG_LEN, authenticationTag, decryptContent, decryptMessageKey, deriveEphemeral, EPHEMERAL_KEY_LEN, MESSAGE_KEY_LEN } from './v2-crypto.ts';
 
@@ -119,8 +120,31 @@ function staticKeys(shared: Uint8Array, chainKey: Uint8Array, encryptedStatic: U
   return { cipherKey: okm.subarray(32, 64), macKey: okm.subarray(64, 96) };
 }
 
-/** Seals `content` for the holder of `recipientIdentity`. */
-export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, recipientIdentity: PublicKey, ourIdentity: IdentityKeyPair): Uint8Array {
+/**
+ * Seals `content` for the holder of `recipientIdentity`, synchronously. As libsignal, also
+ * `(content, address, identityStore)` (or a stores object in its place): the keys then
+ * come from the identity store, and the result is a Promise.
+ */
+export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, recipientIdentity: PublicKey, ourIdentity: IdentityKeyPair): Uint8Array;
+export function sealedSenderEncrypt(
+  content: UnidentifiedSenderMessageContent,
+  address: ProtocolAddress,
+  identityStore: IdentityKeyStore | StoresFor<'identityStore'>,
+): Promise<Uint8Array>;
+export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, to: PublicKey | ProtocolAddress, from: unknown): Uint8Array | Promise<Uint8Array> {
+  if (to instanceof ProtocolAddress) {
+    const forms = '(content, address, identityStore) or (content, address, { identityStore }); or give the keys: (content, recipientIdentityKey, ourIdentityKeyPair)';
+    return (async () => {
+      const { identityStore } = resolveStores('sealedSenderEncrypt', ['identityStore'], [from], forms).stores;
+      const recipient = await identityStore.getIdentity(to);
+      if (!recipient) throw new NoSession(`no identity known for ${to.toString()}; fetch its prekey bundle and start a session`);
+      return seal(content, recipient, await identityStore.getIdentityKeyPair());
+    })();
+  }
+  return seal(content, to, from as IdentityKeyPair);
+}
+
+function seal(content: UnidentifiedSenderMessageContent, recipientIdentity: PublicKey, ourIdentity: IdentityKeyPair): Uint8Array {
   const ephemeral = KeyPair.generate();
   const eph = ephemeralKeys(agree(ephemeral.privateKey, recipientIdentity), recipientIdentity, ephemeral.publicKey);
   const encryptedStatic = ctrHmacEncrypt(ourIdentity.publicKey.serialize(), eph.cipherKey, eph.macKey);
@@ -130,8 +154,23 @@ export function sealedSenderEncrypt(content: UnidentifiedSenderMessageContent, r
   return concat(new Uint8Array([V1_VERSION_BYTE]), body);
 }
 
-/** Opens a sealed-sender envelope addressed to `ourIdentity` (no certificate validation yet). */
-export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent {
+/**
+ * Opens a sealed-sender envelope addressed to `ourIdentity` (no certificate validation
+ * yet), synchronously. As libsignal, also `(bytes, identityStore)` (or a stores object):
+ * our key then comes from the store, and the result is a Promise.
+ */
+export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent;
+export function sealedSenderDecryptToUsmc(bytes: Uint8Array, identityStore: IdentityKeyStore | StoresFor<'identityStore'>): Promise<UnidentifiedSenderMessageContent>;
+export function sealedSenderDecryptToUsmc(bytes: Uint8Array, ours: unknown): UnidentifiedSenderMessageContent | Promise<UnidentifiedSenderMessageContent> {
+  if (ours instanceof IdentityKeyPair) return open(bytes, ours);
+  const forms = '(bytes, identityStore) or (bytes, { identityStore }); or give the key: (bytes, ourIdentityKeyPair)';
+  return (async () => {
+    const { identityStore } = resolveStores('sealedSenderDecryptToUsmc', ['identityStore'], [ours], forms).stores;
+    return open(bytes, await identityStore.getIdentityKeyPair());
+  })();
+}
+
+function open(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSenderMessageContent {
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw new InvalidSealedSender('sealed sender: empty message');
   if (bytes.length > MAX_SEALED_SENDER_BYTES) throw new InvalidSealedSender('sealed sender: too large');
   const version = bytes[0]! >> 4;
@@ -188,16 +227,35 @@ function openV2(bytes: Uint8Array, ourIdentity: IdentityKeyPair): UnidentifiedSe
   return usmc;
 }
 
-/** Encrypts `plaintext` over the 1:1 session with `address`, then seals it with our sender certificate. */
-export async function sealedSenderEncryptMessage(
+/**
+ * Encrypts `plaintext` over the 1:1 session with `address`, then seals it with our sender
+ * certificate. The stores as libsignal takes them, or one stores object (`store-arguments.ts`).
+ */
+export function sealedSenderEncryptMessage(
   plaintext: Uint8Array,
   address: ProtocolAddress,
   senderCertificate: SenderCertificate,
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
-  now: number = Date.now(),
+  now?: number | Date,
+): Promise<Uint8Array>;
+export function sealedSenderEncryptMessage(
+  plaintext: Uint8Array,
+  address: ProtocolAddress,
+  senderCertificate: SenderCertificate,
+  stores: StoresFor<'sessionStore' | 'identityStore'>,
+  now?: number | Date,
+): Promise<Uint8Array>;
+export async function sealedSenderEncryptMessage(
+  plaintext: Uint8Array,
+  address: ProtocolAddress,
+  senderCertificate: SenderCertificate,
+  ...args: unknown[]
 ): Promise<Uint8Array> {
-  const message = await signalEncrypt(plaintext, address, sessionStore, identityStore, now);
+  const forms = '(plaintext, address, senderCertificate, sessionStore, identityStore, now) or (plaintext, address, senderCertificate, { sessionStore, identityStore }, now)';
+  const { stores, rest } = resolveStores('sealedSenderEncryptMessage', ['sessionStore', 'identityStore'], args, forms);
+  const { sessionStore, identityStore } = stores;
+  const message = await signalEncrypt(plaintext, address, sessionStore, identityStore, clock('sealedSenderEncryptMessage', rest[0]));
   const recipient = await identityStore.getIdentity(address);
   if (!recipient) throw new NoSession(`no identity known for ${address.toString()}`);
   const usmc = UnidentifiedSenderMessageContent.create(message.type, senderCertificate, message.serialize());
@@ -211,28 +269,56 @@ export interface SealedSenderDecryptionResult {
   readonly plaintext: Uint8Array;
 }
 
+type DecryptStores = 'sessionStore' | 'identityStore' | 'preKeyStore' | 'signedPreKeyStore' | 'kyberPreKeyStore';
+
 /**
  * Opens, validates (trust root, expiry at `timestamp` ms) and decrypts a sealed
- * message. Rejects messages that claim to come from this very device.
+ * message. Rejects messages that claim to come from this very device (its uuid, or its
+ * e164 when both sides have one, with its device id), as libsignal does. The stores as
+ * libsignal takes them, or one stores object (`store-arguments.ts`).
  */
+export function sealedSenderDecryptMessage(
+  bytes: Uint8Array,
+  trustRoot: PublicKey,
+  timestamp: number,
+  localE164: string | null | undefined,
+  localUuid: string,
+  localDeviceId: number,
+  sessionStore: SessionStore,
+  identityStore: IdentityKeyStore,
+  preKeyStore: PreKeyStore,
+  signedPreKeyStore: SignedPreKeyStore,
+  kyberPreKeyStore: KyberPreKeyStore,
+): Promise<SealedSenderDecryptionResult>;
+export function sealedSenderDecryptMessage(
+  bytes: Uint8Array,
+  trustRoot: PublicKey,
+  timestamp: number,
+  localE164: string | null | undefined,
+  localUuid: string,
+  localDeviceId: number,
+  stores: StoresFor<DecryptStores>,
+): Promise<SealedSenderDecryptionResult>;
 export async function sealedSenderDecryptMessage(
   bytes: Uint8Array,
   trustRoot: PublicKey,
   timestamp: number,
+  localE164: string | null | undefined,
   localUuid: string,
   localDeviceId: number,
-  stores: {
-    sessionStore: SessionStore;
-    identityStore: IdentityKeyStore;
-    preKeyStore: PreKeyStore;
-    signedPreKeyStore: SignedPreKeyStore;
-    kyberPreKeyStore: KyberPreKeyStore;
-  },
+  ...args: unknown[]
 ): Promise<SealedSenderDecryptionResult> {
+  const forms =
+    '(bytes, trustRoot, timestamp, localE164, localUuid, localDeviceId, sessionStore, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore) or (bytes, trustRoot, timestamp, localE164, localUuid, localDeviceId, { sessionStore, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore })';
+  const names: [DecryptStores, ...DecryptStores[]] = ['sessionStore', 'identityStore', 'preKeyStore', 'signedPreKeyStore', 'kyberPreKeyStore'];
+  const { stores } = resolveStores('sealedSenderDecryptMessage', names, args, forms);
+  if (localE164 !== undefined && localE164 !== null && typeof localE164 !== 'string') throw new InvalidArgument('sealedSenderDecryptMessage: localE164 must be a string or null');
+  if (typeof localUuid !== 'string') throw new InvalidArgument('sealedSenderDecryptMessage: localUuid must be a string (this account\'s uuid)');
   const usmc = sealedSenderDecryptToUsmc(bytes, await stores.identityStore.getIdentityKeyPair());
   const cert = usmc.senderCertificate;
   if (!cert.validate(trustRoot, timestamp)) throw new InvalidCertificate('sealed sender: the sender certificate is not valid (untrusted, forged or expired)');
-  if (cert.senderUuid === localUuid && cert.senderDeviceId === localDeviceId) throw new InvalidSealedSender('sealed sender: message from this device to itself');
+  const isLocal = cert.senderUuid === localUuid || (typeof localE164 === 'string' && cert.senderE164 !== undefined && cert.senderE164 === localE164);
+  if (isLocal && cert.senderDeviceId === localDeviceId) throw new InvalidSealedSender('sealed sender: message from this device to itself');
   const from = new ProtocolAddress(cert.senderUuid, cert.senderDeviceId);
   let plaintext: Uint8Array;
   if (usmc.type === 'prekey') {

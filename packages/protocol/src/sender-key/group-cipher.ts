@@ -13,6 +13,7 @@ import { utf8 } from '../internal/bytes.ts';
 import { SenderKeyDistributionMessage, SenderKeyMessage, SENDERKEY_MESSAGE_CURRENT_VERSION } from './messages.ts';
 import { MAX_SENDER_MESSAGE_KEYS, SenderKeyRecord, type SenderChainKey, type SenderKeyState } from './record.ts';
 import type { SenderKeyStore } from './store.ts';
+import { resolveStores, type StoresFor } from '../store-arguments.ts';
 
 /** Same bound as 1:1 sessions: a message more than 25,000 ahead is rejected. */
 export const MAX_GROUP_FORWARD_JUMPS = 25_000;
@@ -37,11 +38,10 @@ function messageKeys(seed: SenderChainKey): { iv: Uint8Array; key: Uint8Array } 
  * Returns the distribution message to send (over 1:1 sessions) to every group
  * member, creating our sender key for `distributionId` on first use.
  */
-export async function createSenderKeyDistributionMessage(
-  sender: ProtocolAddress,
-  distributionId: string,
-  store: SenderKeyStore,
-): Promise<SenderKeyDistributionMessage> {
+export function createSenderKeyDistributionMessage(sender: ProtocolAddress, distributionId: string, store: SenderKeyStore): Promise<SenderKeyDistributionMessage>;
+export function createSenderKeyDistributionMessage(sender: ProtocolAddress, distributionId: string, stores: StoresFor<'senderKeyStore'>): Promise<SenderKeyDistributionMessage>;
+export async function createSenderKeyDistributionMessage(sender: ProtocolAddress, distributionId: string, storeArg: unknown): Promise<SenderKeyDistributionMessage> {
+  const store = senderKeyStore('createSenderKeyDistributionMessage', storeArg, '(sender, distributionId, store)');
   let record = await store.loadSenderKey(sender, distributionId);
   if (!record?.current()) {
     record = SenderKeyRecord.empty();
@@ -61,11 +61,10 @@ export async function createSenderKeyDistributionMessage(
 }
 
 /** Records a member's sender key from their distribution message. */
-export async function processSenderKeyDistributionMessage(
-  sender: ProtocolAddress,
-  message: SenderKeyDistributionMessage,
-  store: SenderKeyStore,
-): Promise<void> {
+export function processSenderKeyDistributionMessage(sender: ProtocolAddress, message: SenderKeyDistributionMessage, store: SenderKeyStore): Promise<void>;
+export function processSenderKeyDistributionMessage(sender: ProtocolAddress, message: SenderKeyDistributionMessage, stores: StoresFor<'senderKeyStore'>): Promise<void>;
+export async function processSenderKeyDistributionMessage(sender: ProtocolAddress, message: SenderKeyDistributionMessage, storeArg: unknown): Promise<void> {
+  const store = senderKeyStore('processSenderKeyDistributionMessage', storeArg, '(sender, message, store)');
   const record = (await store.loadSenderKey(sender, message.distributionId))?.clone() ?? SenderKeyRecord.empty();
   record.addState({
     messageVersion: SENDERKEY_MESSAGE_CURRENT_VERSION,
@@ -78,12 +77,10 @@ export async function processSenderKeyDistributionMessage(
 }
 
 /** Encrypts `plaintext` to the group with our sender key for `distributionId`. */
-export async function groupEncrypt(
-  sender: ProtocolAddress,
-  distributionId: string,
-  store: SenderKeyStore,
-  plaintext: Uint8Array,
-): Promise<SenderKeyMessage> {
+export function groupEncrypt(sender: ProtocolAddress, distributionId: string, store: SenderKeyStore, plaintext: Uint8Array): Promise<SenderKeyMessage>;
+export function groupEncrypt(sender: ProtocolAddress, distributionId: string, stores: StoresFor<'senderKeyStore'>, plaintext: Uint8Array): Promise<SenderKeyMessage>;
+export async function groupEncrypt(sender: ProtocolAddress, distributionId: string, storeArg: unknown, plaintext: Uint8Array): Promise<SenderKeyMessage> {
+  const store = senderKeyStore('groupEncrypt', storeArg, '(sender, distributionId, store, plaintext)');
   const stored = await store.loadSenderKey(sender, distributionId);
   const state = stored?.current();
   if (!stored || !state) throw new NoSenderKeyState(`no sender key for distribution ${distributionId}; create a distribution message first`);
@@ -98,7 +95,10 @@ export async function groupEncrypt(
 }
 
 /** Decrypts a SenderKeyMessage from `sender`. */
-export async function groupDecrypt(sender: ProtocolAddress, store: SenderKeyStore, bytes: Uint8Array): Promise<Uint8Array> {
+export function groupDecrypt(sender: ProtocolAddress, store: SenderKeyStore, bytes: Uint8Array): Promise<Uint8Array>;
+export function groupDecrypt(sender: ProtocolAddress, stores: StoresFor<'senderKeyStore'>, bytes: Uint8Array): Promise<Uint8Array>;
+export async function groupDecrypt(sender: ProtocolAddress, storeArg: unknown, bytes: Uint8Array): Promise<Uint8Array> {
+  const store = senderKeyStore('groupDecrypt', storeArg, '(sender, store, bytes)');
   const message = SenderKeyMessage.deserialize(bytes);
   const stored = await store.loadSenderKey(sender, message.distributionId);
   if (!stored) throw new NoSenderKeyState(`no sender key from ${sender.toString()} for distribution ${message.distributionId}`);
@@ -138,4 +138,10 @@ function senderKey(state: SenderKeyState, iteration: number): { state: SenderKey
     skipped = skipped.concat(add).slice(-MAX_SENDER_MESSAGE_KEYS);
   }
   return { state: { ...state, chainKey: next(ck), messageKeys: skipped }, seed: messageSeed(ck) };
+}
+
+/** The one SenderKeyStore of a sender-key function: the store itself, or `{ senderKeyStore }` (`store-arguments.ts`). */
+function senderKeyStore(fn: string, value: unknown, form: string): SenderKeyStore {
+  const stores = `${form} or with { senderKeyStore } in the place of store`;
+  return resolveStores(fn, ['senderKeyStore'], [value], stores).stores.senderKeyStore;
 }

@@ -15,7 +15,7 @@ import type { IdentityKeyPair } from '../identity-key.ts';
 import { concat, utf8 } from '../internal/bytes.ts';
 import type { KemKeyPair, KemPublicKey } from '../kem.ts';
 import { KeyPair as KP } from '../curve.ts';
-import { initialState as spqrInitialState } from '../spqr/ratchet.ts';
+import { initialSpqrState, type SpqrState } from '../spqr/ratchet.ts';
 import { CIPHERTEXT_MESSAGE_CURRENT_VERSION } from './messages.ts';
 import { createChain } from './ratchet-keys.ts';
 import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, SessionState } from './session-state.ts';
@@ -45,17 +45,20 @@ export interface SessionOptions {
 
 const SPQR_MODES: readonly SpqrMode[] = ['required', 'optional', 'off'];
 
+/** SPQR's forward jump in a session with oneself: `u32::MAX`, as libsignal's `spqr_chain_params` sets it for a self connection. */
+export const SELF_SESSION_MAX_JUMP = 0xffffffff;
+
 /** The SPQR state a new session starts with, as libsignal's `spqr_chain_params` configures it. */
-function spqrState(mode: SpqrMode | undefined, authKey: Uint8Array, role: 'alice' | 'bob', selfSession: boolean): Uint8Array {
+function spqrState(mode: SpqrMode | undefined, authKey: Uint8Array, role: 'alice' | 'bob', selfSession: boolean): SpqrState {
   const m = mode ?? 'required';
   if (!SPQR_MODES.includes(m)) throw new InvalidArgument(`session options: spqr must be one of ${SPQR_MODES.join(', ')}, got ${String(mode)}`);
-  return spqrInitialState({
+  return initialSpqrState({
     direction: role === 'alice' ? 'a2b' : 'b2a',
     version: m === 'off' ? 0 : 1,
     minVersion: m === 'required' ? 1 : 0,
     authKey,
     // Why explicit values: libsignal stores them so, and records stay byte-identical.
-    chainParams: { maxJump: selfSession ? 0xffffffff : MAX_FORWARD_JUMPS, maxOooKeys: MAX_MESSAGE_KEYS },
+    chainParams: { maxJump: selfSession ? SELF_SESSION_MAX_JUMP : MAX_FORWARD_JUMPS, maxOooKeys: MAX_MESSAGE_KEYS },
   });
 }
 
@@ -93,7 +96,7 @@ export function initializeAliceSession(p: AliceParameters): { state: SessionStat
     sending.rootKey,
     p.ourBaseKey.publicKey.serialize(),
   );
-  state.pqRatchetState = spqrState(p.spqr, pqrKey, 'alice', p.ourIdentity.publicKey.equals(p.theirIdentity));
+  state.spqr = spqrState(p.spqr, pqrKey, 'alice', p.ourIdentity.publicKey.equals(p.theirIdentity));
   state.addReceiverChain(p.theirRatchetKey, { key: chainKey, index: 0 });
   state.senderChain = {
     ratchetKey: sendingRatchetKey.publicKey,
@@ -136,7 +139,7 @@ export function initializeBobSession(p: BobParameters): SessionState {
     rootKey.slice(),
     p.theirBaseKey.serialize(),
   );
-  state.pqRatchetState = spqrState(p.spqr, pqrKey, 'bob', p.ourIdentity.publicKey.equals(p.theirIdentity));
+  state.spqr = spqrState(p.spqr, pqrKey, 'bob', p.ourIdentity.publicKey.equals(p.theirIdentity));
   state.senderChain = {
     ratchetKey: p.ourRatchetKey.publicKey,
     ratchetPrivateKey: p.ourRatchetKey.privateKey,

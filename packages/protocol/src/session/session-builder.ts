@@ -12,22 +12,37 @@ import { initializeAliceSession, initializeBobSession, type SessionOptions } fro
 import type { PreKeySignalMessage } from './messages.ts';
 import { checkPreKeyBundle, type PreKeyBundle } from './prekeys.ts';
 import { SessionRecord } from './session-state.ts';
+import { clock, resolveStores, type StoresFor } from '../store-arguments.ts';
 import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from './stores.ts';
 
 /**
  * Verifies `bundle` and makes a new session with its device current (the old
  * one is archived). The next `signalEncrypt` produces a PreKeySignalMessage.
+ * The stores as libsignal takes them, or one stores object (`store-arguments.ts`).
  * @param now milliseconds since the Unix epoch (injected clock)
  * @param options `spqr`: the post-quantum ratchet mode (default `'required'`, as libsignal 0.92+)
  */
-export async function processPreKeyBundle(
+export function processPreKeyBundle(
   bundle: PreKeyBundle,
   address: ProtocolAddress,
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
-  now: number = Date.now(),
-  options: SessionOptions = {},
-): Promise<void> {
+  now?: number | Date,
+  options?: SessionOptions,
+): Promise<void>;
+export function processPreKeyBundle(
+  bundle: PreKeyBundle,
+  address: ProtocolAddress,
+  stores: StoresFor<'sessionStore' | 'identityStore'>,
+  now?: number | Date,
+  options?: SessionOptions,
+): Promise<void>;
+export async function processPreKeyBundle(bundle: PreKeyBundle, address: ProtocolAddress, ...args: unknown[]): Promise<void> {
+  const forms = '(bundle, address, sessionStore, identityStore, now, options) or (bundle, address, { sessionStore, identityStore }, now, options)';
+  const { stores, rest } = resolveStores('processPreKeyBundle', ['sessionStore', 'identityStore'], args, forms);
+  const { sessionStore, identityStore } = stores;
+  const now = clock('processPreKeyBundle', rest[0]);
+  const options = (rest[1] ?? {}) as SessionOptions;
   // Shape first: a bundle arrives as JSON, whatever its TypeScript type says.
   const b = checkPreKeyBundle(bundle);
   const theirIdentity = b.identityKey;

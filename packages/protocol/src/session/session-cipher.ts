@@ -28,19 +28,28 @@ import { createChain, deriveMessageKeys, messageKeySeed, nextChainKey, type Chai
 import type { SessionOptions } from './pqxdh.ts';
 import { processPreKeyMessage } from './session-builder.ts';
 import { MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, SessionRecord, type SessionState, type SkippedMessageKey } from './session-state.ts';
+import { clock, resolveStores, type StoresFor } from '../store-arguments.ts';
 import type { IdentityKeyStore, KyberPreKeyStore, PreKeyStore, SessionStore, SignedPreKeyStore } from './stores.ts';
 
+const ENCRYPT_FORMS = '(plaintext, address, sessionStore, identityStore, now) or (plaintext, address, { sessionStore, identityStore }, now)';
+
 /**
- * Encrypts `plaintext` for `address`.
+ * Encrypts `plaintext` for `address`. The stores as libsignal takes them, or one stores
+ * object (`store-arguments.ts`).
  * @param now milliseconds since the Unix epoch (injected clock)
  */
-export async function signalEncrypt(
+export function signalEncrypt(
   plaintext: Uint8Array,
   address: ProtocolAddress,
   sessionStore: SessionStore,
   identityStore: IdentityKeyStore,
-  now: number = Date.now(),
-): Promise<CiphertextMessage> {
+  now?: number | Date,
+): Promise<CiphertextMessage>;
+export function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddress, stores: StoresFor<'sessionStore' | 'identityStore'>, now?: number | Date): Promise<CiphertextMessage>;
+export async function signalEncrypt(plaintext: Uint8Array, address: ProtocolAddress, ...args: unknown[]): Promise<CiphertextMessage> {
+  const { stores, rest } = resolveStores('signalEncrypt', ['sessionStore', 'identityStore'], args, ENCRYPT_FORMS);
+  const now = clock('signalEncrypt', rest[0]);
+  const { sessionStore, identityStore } = stores;
   if (!(plaintext instanceof Uint8Array)) throw new InvalidArgument('signalEncrypt: plaintext must be a Uint8Array');
   const stored = await sessionStore.loadSession(address);
   const current = stored?.currentState();
@@ -102,13 +111,12 @@ export async function signalEncrypt(
   return result;
 }
 
-/** Decrypts a SignalMessage from `address` (a session must exist). */
-export async function signalDecrypt(
-  message: SignalMessage,
-  address: ProtocolAddress,
-  sessionStore: SessionStore,
-  identityStore: IdentityKeyStore,
-): Promise<Uint8Array> {
+/** Decrypts a SignalMessage from `address` (a session must exist). The stores as libsignal takes them, or one stores object. */
+export function signalDecrypt(message: SignalMessage, address: ProtocolAddress, sessionStore: SessionStore, identityStore: IdentityKeyStore): Promise<Uint8Array>;
+export function signalDecrypt(message: SignalMessage, address: ProtocolAddress, stores: StoresFor<'sessionStore' | 'identityStore'>): Promise<Uint8Array>;
+export async function signalDecrypt(message: SignalMessage, address: ProtocolAddress, ...args: unknown[]): Promise<Uint8Array> {
+  const forms = '(message, address, sessionStore, identityStore) or (message, address, { sessionStore, identityStore })';
+  const { sessionStore, identityStore } = resolveStores('signalDecrypt', ['sessionStore', 'identityStore'], args, forms).stores;
   const stored = await sessionStore.loadSession(address);
   if (!stored) throw new NoSession(`no session with ${address.toString()}`);
   const record = stored.clone();
@@ -124,10 +132,11 @@ export async function signalDecrypt(
 
 /**
  * Decrypts a PreKeySignalMessage from `address`, creating the session it starts.
+ * The stores as libsignal takes them, or one stores object.
  * @param options `spqr`: the post-quantum ratchet mode of a session this message creates
  *   (default `'required'`, as libsignal 0.92+)
  */
-export async function signalDecryptPreKey(
+export function signalDecryptPreKey(
   message: PreKeySignalMessage,
   address: ProtocolAddress,
   sessionStore: SessionStore,
@@ -135,8 +144,18 @@ export async function signalDecryptPreKey(
   preKeyStore: PreKeyStore,
   signedPreKeyStore: SignedPreKeyStore,
   kyberPreKeyStore: KyberPreKeyStore,
-  options: SessionOptions = {},
-): Promise<Uint8Array> {
+  options?: SessionOptions,
+): Promise<Uint8Array>;
+export function signalDecryptPreKey(
+  message: PreKeySignalMessage,
+  address: ProtocolAddress,
+  stores: StoresFor<'sessionStore' | 'identityStore' | 'preKeyStore' | 'signedPreKeyStore' | 'kyberPreKeyStore'>,
+  options?: SessionOptions,
+): Promise<Uint8Array>;
+export async function signalDecryptPreKey(message: PreKeySignalMessage, address: ProtocolAddress, ...args: unknown[]): Promise<Uint8Array> {
+  const { stores, rest } = resolveStores('signalDecryptPreKey', ['sessionStore', 'identityStore', 'preKeyStore', 'signedPreKeyStore', 'kyberPreKeyStore'], args, PREKEY_FORMS);
+  const { sessionStore, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore } = stores;
+  const options = (rest[0] ?? {}) as SessionOptions;
   const record = (await sessionStore.loadSession(address))?.clone() ?? SessionRecord.newFresh();
   const used = await processPreKeyMessage(message, address, record, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore, options);
   const plaintext = decryptWithRecord(record, message.message, 'prekey');
@@ -148,6 +167,9 @@ export async function signalDecryptPreKey(
   await sessionStore.storeSession(address, record);
   return plaintext;
 }
+
+const PREKEY_FORMS =
+  '(message, address, sessionStore, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore, options) or (message, address, { sessionStore, identityStore, preKeyStore, signedPreKeyStore, kyberPreKeyStore }, options)';
 
 /** Tries the current session, then archived ones; mutates `record` only on success. */
 function decryptWithRecord(record: SessionRecord, message: SignalMessage, kind: 'whisper' | 'prekey'): Uint8Array {

@@ -32,9 +32,10 @@ export interface ChainParams {
 
 export const DEFAULT_MAX_JUMP = 25_000;
 export const DEFAULT_MAX_OOO_KEYS = 2_000;
-const KEY_SIZE = 4 + 32;
+/** Bytes of one stored skipped key: BE32 index ‖ 32-byte key. */
+export const KEY_SIZE = 4 + 32;
 /** Epochs kept before the current sending epoch. */
-const EPOCHS_TO_KEEP_PRIOR_TO_SEND_EPOCH = 1;
+export const EPOCHS_TO_KEEP_PRIOR_TO_SEND_EPOCH = 1;
 
 const ZERO_SALT = new Uint8Array(32);
 const START = utf8('Signal PQ Ratchet V1 Chain  Start');
@@ -59,7 +60,8 @@ function maxJump(p: ChainParams): number {
 function maxOoo(p: ChainParams): number {
   return p.maxOooKeys > 0 ? p.maxOooKeys : DEFAULT_MAX_OOO_KEYS;
 }
-function trimSize(p: ChainParams): number {
+/** Skipped keys a direction holds before it drops those more than `maxOooKeys` behind. */
+export function trimSize(p: ChainParams): number {
   return Math.floor((maxOoo(p) * 11) / 10) + 1;
 }
 

@@ -47,7 +47,13 @@ export interface SpqrMessage {
 
 const TYPE_BYTES: Record<PayloadType, number> = { none: 0, hdr: 1, ek: 2, ekCt1Ack: 3, ct1Ack: 4, ct1: 5, ct2: 6 };
 const TYPES: readonly PayloadType[] = ['none', 'hdr', 'ek', 'ekCt1Ack', 'ct1Ack', 'ct1', 'ct2'];
-const MAX_VARINT_BYTES = 10;
+export const MAX_VARINT_BYTES = 10;
+/** Highest erasure-code chunk index (spqr's `Chunk::index` is a u16). */
+export const MAX_CHUNK_INDEX = 0xffff;
+/** Highest key index in an epoch's chain (a u32 in spqr). */
+export const MAX_CHAIN_INDEX = 0xffffffff;
+/** Highest braid epoch Parley takes, in a message or a stored state: 2^53 - 1 (spqr: u64; see the module header). */
+export const MAX_SAFE_EPOCH = Number.MAX_SAFE_INTEGER;
 
 /**
  * The version a `pq_ratchet` field announces: empty is V0, a first byte of 0 or 1
@@ -122,9 +128,9 @@ export function decodeMessage(bytes: Uint8Array): SpqrMessage {
   const r = new Reader(bytes);
   const epoch = r.varint('epoch');
   if (epoch === 0) throw bad('epoch 0');
-  if (epoch > Number.MAX_SAFE_INTEGER) throw bad('epoch out of range');
+  if (epoch > MAX_SAFE_EPOCH) throw bad('epoch out of range');
   const index = r.varint('index');
-  if (index > 0xffffffff) throw bad('index does not fit 32 bits');
+  if (index > MAX_CHAIN_INDEX) throw bad('index does not fit 32 bits');
   if (r.pos >= bytes.length) throw bad('message type missing');
   const type = TYPES[bytes[r.pos]!];
   if (type === undefined) throw bad(`unknown message type ${bytes[r.pos]}`);
@@ -132,7 +138,7 @@ export function decodeMessage(bytes: Uint8Array): SpqrMessage {
   if (type === 'none' || type === 'ct1Ack') return { epoch, index, payload: { type } };
   const chunkIndex = r.varint('chunk index');
   if (r.pos + CHUNK_BYTES > bytes.length) throw bad('chunk truncated');
-  if (chunkIndex > 0xffff) throw bad('chunk index does not fit 16 bits');
+  if (chunkIndex > MAX_CHUNK_INDEX) throw bad('chunk index does not fit 16 bits');
   const data = bytes.slice(r.pos, r.pos + CHUNK_BYTES);
   return { epoch, index, payload: { type, chunk: { index: chunkIndex, data } } };
 }

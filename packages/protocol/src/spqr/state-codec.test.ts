@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { InvalidState, ProtocolError } from '../errors.ts';
 import { toHex } from '../internal/bytes.ts';
 import { seededRandom } from '../test-support/parley-device.ts';
+import { ALL_WIRES, applyInsertion, concatBytes, encodeField, nestedSites, rewrite, tag, varint, wireOf, wrongWireCases, type Wire } from '../test-support/proto-mutation.ts';
+import { PQ_RATCHET_STATE as STATE } from '../test-support/wire-kinds.ts';
 import { initialState, recv, send, type SpqrParams } from './ratchet.ts';
 import { decodeState, encodeState } from './state-codec.ts';
 import type { SpqrRandom, V1StateKind } from './states.ts';
@@ -112,5 +114,102 @@ describe('PqRatchetState codec', () => {
       const broken = { ...s, inner: { ...inner, ...('dk' in inner ? { dk: inner.dk.subarray(1) } : {}), ...('hdr' in inner ? { hdr: inner.hdr.subarray(1) } : {}) } };
       expect(() => decodeState(encodeState(broken as typeof s))).toThrow(InvalidState);
     }
+  });
+});
+
+/** One stored state of each of the eleven kinds, from the conversation above. */
+const byKind = (() => {
+  const m = new Map<V1StateKind, Uint8Array>();
+  for (const s of run.states) {
+    const k = decodeState(s).inner?.kind;
+    if (k && !m.has(k)) m.set(k, s);
+  }
+  return [...m.values()];
+})();
+
+function rejected(bytes: Uint8Array, what: string, reason: RegExp): void {
+  let threw: unknown;
+  try {
+    decodeState(bytes);
+  } catch (e) {
+    threw = e;
+  }
+  if (threw === undefined) expect.fail(`${what} was accepted`);
+  expect(threw, what).toBeInstanceOf(InvalidState);
+  // Refused for the flaw the probe made, not for another one it happened to cause.
+  expect((threw as Error).message, what).toMatch(reason);
+}
+
+describe('PqRatchetState decoding is as strict as spqr (prost)', () => {
+  it('refuses a wrong wire type at every occurrence of every field, in every state kind and every nested message', () => {
+    expect(byKind).toHaveLength(11);
+    let probes = 0;
+    for (const state of byKind) {
+      // Each probe adds a field a state of this kind never carries as often as one it does.
+      for (const c of wrongWireCases(state, STATE)) {
+        rejected(applyInsertion(state, STATE, c), `field ${c.site}/${c.no} as wire type ${c.wire} at ${c.position}`, /wire type/);
+        probes++;
+      }
+    }
+    expect(probes).toBeGreaterThan(5_000);
+  });
+
+  it('refuses random wrong wire types at random places (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.nat(byKind.length - 1), fc.nat(), fc.nat(), fc.nat(), fc.nat({ max: 1 << 20 }), (which, sitePick, fieldPick, positionPick, seed) => {
+        const state = byKind[which]!;
+        const sites = nestedSites(state, STATE);
+        const site = sites[sitePick % sites.length]!;
+        const numbers = Object.keys(site.spec.schema).map(Number);
+        const no = numbers[fieldPick % numbers.length]!;
+        const wrong = ALL_WIRES.filter((w) => w !== wireOf(site.spec.schema[no]!));
+        const wire = wrong[seed % wrong.length] as Wire;
+        const position = positionPick % (site.fields.length + 1);
+        rejected(applyInsertion(state, STATE, { path: site.path, position, field: encodeField(no, wire, seed) }), `${site.name}/${no} as ${wire}`, /wire type/);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a truncated field at every depth, also inside oneof members a later one overrides', () => {
+    fc.assert(
+      fc.property(fc.nat(byKind.length - 1), fc.nat(), fc.nat(), fc.nat(), (which, sitePick, fieldPick, cutPick) => {
+        const state = byKind[which]!;
+        const sites = nestedSites(state, STATE).filter((s) => s.fields.some((f) => f.payload && f.payload.length > 0));
+        const site = sites[sitePick % sites.length]!;
+        const withPayload = site.fields.map((f, i) => [f, i] as const).filter(([f]) => f.payload && f.payload.length > 0);
+        const [field, index] = withPayload[fieldPick % withPayload.length]!;
+        // The field keeps its length prefix but loses its last 1..n bytes: the message ends inside it.
+        const cut = 1 + (cutPick % field.payload!.length);
+        const truncated = field.raw.subarray(0, field.raw.length - cut);
+        const bytes = rewrite(state, STATE, site.path, (fields) => [...fields.slice(0, index).map((f) => f.raw), truncated]);
+        rejected(bytes, `${site.name}/${field.no} cut by ${cut}`, /past end|truncated/);
+      }),
+      { numRuns: 500 },
+    );
+    // A malformed member of the state's oneof, overridden by a valid one after it: prost decodes
+    // (and refuses) every occurrence, not only the one that wins.
+    for (const state of byKind) {
+      const v1 = nestedSites(state, STATE).find((s) => s.name === '3')!;
+      const member = v1.fields[0]!;
+      const other = member.no === 1 ? 2 : 1;
+      const broken = concatBytes(tag(other, 2), varint(5), [0x0a, 0x10, 1, 2, 3]);
+      rejected(rewrite(state, STATE, v1.path, (fields) => [broken, ...fields.map((f) => f.raw)]), `a broken member ${other} before member ${member.no}`, /past end/);
+    }
+  });
+
+  it('skips unknown fields of every wire type anywhere, as prost does, and decodes the same state', () => {
+    fc.assert(
+      fc.property(fc.nat(byKind.length - 1), fc.nat(), fc.nat(), fc.constantFrom(...ALL_WIRES), fc.integer({ min: 12, max: 2000 }), fc.nat(), (which, sitePick, positionPick, wire, no, seed) => {
+        const state = byKind[which]!;
+        const sites = nestedSites(state, STATE);
+        const site = sites[sitePick % sites.length]!;
+        if (site.spec.schema[no] !== undefined) return;
+        const position = positionPick % (site.fields.length + 1);
+        const bytes = applyInsertion(state, STATE, { path: site.path, position, field: encodeField(no, wire, seed) });
+        expect(toHex(encodeState(decodeState(bytes)))).toBe(toHex(state));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

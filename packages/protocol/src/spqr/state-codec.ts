@@ -6,14 +6,19 @@
  * every element of a repeated field kept), so a state read from libsignal is written
  * back byte for byte.
  *
+ * Every occurrence of every field pq_ratchet.proto defines is checked as prost checks it
+ * (wire type, framing of every embedded message, oneof members that lose included) before
+ * the state is read, whatever its kind (`checkKnownFields`).
+ *
  * Stricter than spqr on purpose: an epoch above 2^53 - 1 is refused (never reached: an
  * epoch takes a full KEM exchange), and skipped-key lists must be whole entries.
  */
 import { InvalidState } from '../errors.ts';
-import { parseProto, type ProtoMessage, ProtoWriter } from '../internal/protobuf.ts';
+import { checkKnownFields, type KnownFields, parseProto, type ProtoMessage, ProtoWriter, WireType } from '../internal/protobuf.ts';
 import { Authenticator } from './authenticator.ts';
 import { Chain, ChainEpochDirection, type ChainParams, type Direction } from './chain.ts';
 import { ErasureCodeError, NUM_POLYS, PolyDecoder, PolyEncoder, type EncoderState } from './erasure.ts';
+import { MAX_SAFE_EPOCH } from './message.ts';
 import * as kem from './mlkem768.ts';
 import { CT2_WITH_MAC, HEADER_WITH_MAC, type V1State, type V1StateKind } from './states.ts';
 
@@ -33,6 +38,42 @@ export interface PqRatchetState {
   readonly inner: V1State | undefined;
 }
 
+// The fields of spqr's pq_ratchet.proto (spqr 1.5.3), for `checkKnownFields`.
+const VARINT = WireType.Varint;
+const LEN = WireType.Len;
+const AUTHENTICATOR: KnownFields = { 1: LEN, 2: LEN };
+const POLY_ENCODER: KnownFields = { 1: VARINT, 2: LEN, 3: LEN };
+const POLY_DECODER: KnownFields = { 1: VARINT, 2: VARINT, 3: LEN, 4: VARINT };
+const CHAIN_PARAMS: KnownFields = { 1: VARINT, 2: VARINT };
+/** Unchunked states: epoch, authenticator, then up to three byte strings (keys, header, ciphertext). */
+const unchunked = (bytesFields: number): KnownFields => {
+  const f: { [no: number]: KnownFields[number] } = { 1: VARINT, 2: AUTHENTICATOR };
+  for (let no = 3; no < 3 + bytesFields; no++) f[no] = LEN;
+  return f;
+};
+const chunked = (uc: KnownFields, rest: KnownFields = {}): KnownFields => ({ 1: uc, ...rest });
+const V1_STATE: KnownFields = {
+  1: chunked(unchunked(0)), // KeysUnsampled
+  2: chunked(unchunked(2), { 2: POLY_ENCODER }), // KeysSampled (uc: HeaderSent)
+  3: chunked(unchunked(1), { 2: POLY_ENCODER, 3: POLY_DECODER }), // HeaderSent (uc: EkSent)
+  4: chunked(unchunked(2), { 2: POLY_ENCODER }), // Ct1Received (uc: EkSentCt1Received)
+  5: chunked(unchunked(2), { 3: POLY_DECODER }), // EkSentCt1Received
+  6: chunked(unchunked(0), { 2: POLY_DECODER }), // NoHeaderReceived
+  7: chunked(unchunked(1), { 2: POLY_DECODER }), // HeaderReceived
+  8: chunked(unchunked(3), { 2: POLY_ENCODER, 3: POLY_DECODER }), // Ct1Sampled (uc: Ct1Sent)
+  9: chunked(unchunked(3), { 2: POLY_ENCODER }), // EkReceivedCt1Sampled (uc: Ct1SentEkReceived)
+  10: chunked(unchunked(3), { 2: POLY_DECODER }), // Ct1Acknowledged (uc: Ct1Sent)
+  11: chunked(unchunked(0), { 2: POLY_ENCODER }), // Ct2Sampled (uc: Ct2Sent)
+};
+const EPOCH_DIRECTION: KnownFields = { 1: VARINT, 2: LEN, 3: LEN };
+const CHAIN: KnownFields = { 1: VARINT, 2: VARINT, 3: { 1: EPOCH_DIRECTION, 2: EPOCH_DIRECTION }, 4: LEN, 5: VARINT, 6: CHAIN_PARAMS };
+/** PqRatchetState. Exported for the strictness tests. */
+export const PQ_RATCHET_STATE_FIELDS: KnownFields = {
+  1: { 1: LEN, 2: VARINT, 3: VARINT, 4: CHAIN_PARAMS }, // VersionNegotiation
+  2: CHAIN,
+  3: V1_STATE,
+};
+
 function invalid(reason: string): InvalidState {
   return new InvalidState(`post-quantum ratchet state: ${reason}`);
 }
@@ -51,7 +92,7 @@ function sized(m: ProtoMessage, no: number, len: number, what: string): Uint8Arr
 
 function epochOf(m: ProtoMessage): number {
   const e = m.uint64(1) ?? 0n;
-  if (e > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid('epoch out of range');
+  if (e > BigInt(MAX_SAFE_EPOCH)) throw invalid('epoch out of range');
   return Number(e);
 }
 
@@ -216,7 +257,7 @@ function decodeChain(m: ProtoMessage): Chain {
   const dir = direction(m.uint32(1));
   const current = m.uint64(2) ?? 0n;
   const send = m.uint64(5) ?? 0n;
-  if (current > BigInt(Number.MAX_SAFE_INTEGER) || send > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid('chain epoch out of range');
+  if (current > BigInt(MAX_SAFE_EPOCH) || send > BigInt(MAX_SAFE_EPOCH)) throw invalid('chain epoch out of range');
   const links = m.repeatedMessages(3).map((l) => {
     const half = (no: number) => {
       const d = l.message(no);
@@ -244,6 +285,8 @@ export function decodeState(bytes: Uint8Array): PqRatchetState {
     return parseProto(
       bytes,
       (m) => {
+        // Why first: the decoder reads some fields only in some states; prost checks them all.
+        checkKnownFields(m, PQ_RATCHET_STATE_FIELDS);
         const vn = m.message(1);
         const ch = m.message(2);
         const v1 = m.message(3);

@@ -56,6 +56,36 @@ const SESSION_STRUCTURE: Schema = {
 };
 /** previous_sessions (2) are bytes in storage.proto: decoded only when used, by libsignal too. */
 export const RECORD_STRUCTURE: Nested = { schema: { 1: { schema: SESSION_STRUCTURE, merge: true }, 2: 2 } };
+// spqr 1.5.3 pq_ratchet.proto (the SPQR state in field 15 of SessionStructure), written out
+// from the .proto independently of the codec's own table: every message a stored state can
+// hold, so every field of every one is probed whatever the state's kind.
+const PQ_AUTH: Nested = { schema: { 1: 2, 2: 2 }, merge: true };
+const PQ_ENC: Nested = { schema: { 1: 0, 2: 2, 3: 2 }, merge: true };
+const PQ_DEC: Nested = { schema: { 1: 0, 2: 0, 3: 2, 4: 0 }, merge: true };
+const PQ_UC0: Nested = { schema: { 1: 0, 2: PQ_AUTH }, merge: true };
+const PQ_UC1: Nested = { schema: { 1: 0, 2: PQ_AUTH, 3: 2 }, merge: true };
+const PQ_UC2: Nested = { schema: { 1: 0, 2: PQ_AUTH, 3: 2, 4: 2 }, merge: true };
+const PQ_UC3: Nested = { schema: { 1: 0, 2: PQ_AUTH, 3: 2, 4: 2, 5: 2 }, merge: true };
+const PQ_V1: Nested = {
+  schema: {
+    1: { schema: { 1: PQ_UC0 }, merge: true },
+    2: { schema: { 1: PQ_UC2, 2: PQ_ENC }, merge: true },
+    3: { schema: { 1: PQ_UC1, 2: PQ_ENC, 3: PQ_DEC }, merge: true },
+    4: { schema: { 1: PQ_UC2, 2: PQ_ENC }, merge: true },
+    5: { schema: { 1: PQ_UC2, 3: PQ_DEC }, merge: true },
+    6: { schema: { 1: PQ_UC0, 2: PQ_DEC }, merge: true },
+    7: { schema: { 1: PQ_UC1, 2: PQ_DEC }, merge: true },
+    8: { schema: { 1: PQ_UC3, 2: PQ_ENC, 3: PQ_DEC }, merge: true },
+    9: { schema: { 1: PQ_UC3, 2: PQ_ENC }, merge: true },
+    10: { schema: { 1: PQ_UC3, 2: PQ_DEC }, merge: true },
+    11: { schema: { 1: PQ_UC0, 2: PQ_ENC }, merge: true },
+  },
+  merge: true,
+};
+const PQ_PARAMS: Nested = { schema: { 1: 0, 2: 0 }, merge: true };
+const PQ_DIRECTION: Nested = { schema: { 1: 0, 2: 2, 3: 2 }, merge: true };
+const PQ_CHAIN: Nested = { schema: { 1: 0, 2: 0, 3: { schema: { 1: PQ_DIRECTION, 2: PQ_DIRECTION } }, 4: 2, 5: 0, 6: PQ_PARAMS }, merge: true };
+export const PQ_RATCHET_STATE: Nested = { schema: { 1: { schema: { 1: 2, 2: 0, 3: 0, 4: PQ_PARAMS }, merge: true }, 2: PQ_CHAIN, 3: PQ_V1 } };
 export const PRE_KEY_RECORD: Nested = { schema: { 1: 0, 2: 2, 3: 2 } };
 export const SIGNED_PRE_KEY_RECORD: Nested = { schema: { 1: 0, 2: 2, 3: 2, 4: 2, 5: 1 } };
 export const IDENTITY_KEY_PAIR: Nested = { schema: { 1: 2, 2: 2 } };
