@@ -213,6 +213,7 @@ function contents(): void {
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'sent', to: `direct:${acct}`, text: 'sent elsewhere', username: 'bob' } });
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'sent', to: `group:${gid}`, text: 'file', attachment: pointer } });
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'read', read: [{ sender: acct, id: id() }] } });
+  c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'delete-for-me', messages: [{ sender: acct, id: id() }, { sender: acct, id: id() }] } });
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'contacts', contacts: [{ accountId: acct, username: 'bob', accepted: true, blocked: false }] } });
   c('sync', { v: 1, id: id(), ts, kind: 'sync', sync: { type: 'groups', groups: [{ groupId: gid, masterKey: new Uint8Array(32).fill(1) }] } });
   c('profile-key', { v: 1, id: id(), ts, kind: 'profile-key', key: new Uint8Array(32).fill(6) });

@@ -1,5 +1,5 @@
 // The everyday commands through the real CLI and a real server process: message ids
-// in `inbox`, reply, react (and --remove), edit, delete, and their errors.
+// in `inbox`, reply, react (and --remove), edit, delete (and --for-me), and their errors.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteClientStore } from '@parley/client/node';
@@ -57,6 +57,15 @@ describe('CLI: replies, reactions, edits, deletes', () => {
     expect(await ok('ana', 'inbox')).toMatch(new RegExp(`ben took back a reaction to #${id}`));
     expect(await ok('ana', 'delete', 'ben', `#${id}`)).toContain('Deleted "climbing on Sunday?" for everyone');
     expect(await ok('ben', 'inbox')).toMatch(new RegExp(`ana deleted #${id} for everyone`));
+    // Delete for me: anyone's message, gone from this profile (and search) only.
+    const replyId = /#([0-9a-f]{8})\] ben: \[reply/.exec(anaInbox)?.[1];
+    expect(replyId, anaInbox).toBeDefined();
+    expect(await ok('ana', 'delete', 'ben', replyId!, '--for-me')).toContain('Deleted "yes, 9 am" from your devices (the others in the chat keep it)');
+    expect(await ok('ana', 'search', '9 am')).not.toContain('yes, 9 am');
+    expect(await ok('ben', 'search', '9 am')).toContain('yes, 9 am');
+    const again = await run('ana', 'delete', 'ben', replyId!, '--for-me');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('UNKNOWN_MESSAGE');
   });
 });
 

@@ -14,6 +14,7 @@ import { Calls, RING_TIMEOUT_MS } from './calls/calls.ts';
 import type { CallSuspicion } from './calls/suspicion.ts';
 import { MemoryNoticeKeeper, Notices, type NoticeCheck, type NoticeKeeper, type SecurityNotice } from './notices/notices.ts';
 import { acceptRequest, blockContact, deleteConversation, isRequest, unblockContact } from './contacts/contacts.ts';
+import { deleteForMe } from './conversations/delete-for-me.ts';
 import { deleteForEveryone, editMessage, findMessage, onChange, quoteOf, react, removeReaction } from './conversations/changes.ts';
 import { findConversation, listConversations, type ConversationSummary } from './conversations/conversations.ts';
 import { isConversationId } from './conversations/ids.ts';
@@ -122,7 +123,7 @@ export class ParleyClient {
     this.bus.on((e) => {
       if (e.type === 'message' && e.message.attachment) this.transfers.schedule(e.message);
       // A message deleted for everyone takes its file with it.
-      if (e.type === 'message-changed' && e.change === 'delete') void this.transfers.prune().catch(() => undefined);
+      if ((e.type === 'message-changed' && e.change === 'delete') || (e.type === 'messages' && e.removed)) void this.transfers.prune().catch(() => undefined);
     });
     this.profiles = new Profiles(this.ctx);
     const limiter = new RetryLimiter(this.ctx.now);
@@ -277,6 +278,14 @@ export class ParleyClient {
   /** Deletes our own message for everyone, within 24 hours: every device of every member keeps only a tombstone (`deleted`). */
   deleteMessage(message: StoredMessage): Promise<StoredMessage> {
     return deleteForEveryone(this.ctx, message);
+  }
+
+  /**
+   * Deletes messages (anyone's, any age) from this device and our other linked devices
+   * only; the others in the conversation keep theirs. Their files go too.
+   */
+  deleteForMe(...messages: StoredMessage[]): Promise<void> {
+    return deleteForMe(this.ctx, messages);
   }
 
   /**

@@ -55,8 +55,12 @@ export type ClientEvent =
   | { type: 'profile-changed'; accountId: string; username: string }
   /** Our contacts or their states changed (a sync from another of our devices, a request accepted). */
   | { type: 'contacts' }
-  /** Messages changed without arriving (read on another device, a conversation deleted, disappearing messages deleted): re-read them. */
-  | { type: 'messages'; conversation?: ConversationId }
+  /**
+   * Messages changed without arriving (read on another device, a conversation deleted,
+   * disappearing messages or messages deleted for me): re-read them. `removed`: some were
+   * deleted from this device (their files go too).
+   */
+  | { type: 'messages'; conversation?: ConversationId; removed?: true }
   /** Work the SDK did in the background failed (a receipt, a retry, a key top-up); for logs, not for people. */
   | { type: 'background-error'; task: string; error: string }
   /** A message's attachment changed state (downloaded, invalid, expired); `message` is as stored now. */

@@ -1,4 +1,4 @@
-/** Replies, reactions, edits and deletes for everyone: `reply`, `react`, `edit`, `delete`. A message is named by its id from `inbox` (the short form, or any unique prefix). */
+/** Replies, reactions, edits and deletes (for everyone, or for me): `reply`, `react`, `edit`, `delete`. A message is named by its id from `inbox` (the short form, or any unique prefix). */
 import type { ParleyClient, StoredMessage } from '@parley/client';
 import { need, type Args } from '../args.ts';
 import { preview } from '../output.ts';
@@ -59,11 +59,17 @@ export const edit: Command = {
 };
 
 export const del: Command = {
-  usage: 'delete <username|group> <message-id>',
-  summary: 'delete your own message for everyone (within 24 hours); it shows as "This message was deleted"',
+  usage: 'delete <username|group> <message-id> [--for-me]',
+  summary: 'delete your own message for everyone (within 24 hours; it shows as "This message was deleted"); --for-me: any message, from your devices only',
   async run(args) {
     need(args, 2, this.usage);
+    const forMe = args.options['for-me'] === 'true';
     return withMessage(args, async (client, m) => {
+      if (forMe) {
+        await client.deleteForMe(m);
+        console.log(`Deleted "${preview(m.body)}" from your devices (the others in the chat keep it).`);
+        return;
+      }
       await client.deleteMessage(m);
       console.log(`Deleted "${preview(m.body)}" for everyone.`);
     });

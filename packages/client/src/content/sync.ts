@@ -2,7 +2,8 @@
  * Sync messages between the devices of one account (accepted only from our own
  * account): a message we sent from another device, what we read there, our
  * contacts (with the profile keys they shared), the groups we are in (with their
- * master keys), and our own profile key (new, or our profile changed).
+ * master keys), our own profile key (new, or our profile changed), and messages we
+ * deleted for ourselves.
  */
 import { accountId, array, bool, bytes, type Decoder, groupId, invalid, object, oneOf, str, username } from '@parley/wire';
 import { attachmentPointer, type AttachmentPointer } from './attachment.ts';
@@ -27,7 +28,9 @@ export type SyncMessage =
    * Our profile key (made at `createdAt`, our clock, ms), new or unchanged: our profile changed
    * on another device, fetch it. Of two keys made on two devices at once, the later one wins.
    */
-  | { readonly type: 'profile-key'; readonly key: Uint8Array; readonly createdAt: number };
+  | { readonly type: 'profile-key'; readonly key: Uint8Array; readonly createdAt: number }
+  /** We deleted these messages (author's account and content id) for ourselves on another device. */
+  | { readonly type: 'delete-for-me'; readonly messages: ReadonlyArray<{ readonly sender: string; readonly id: string }> };
 
 export interface SyncContent {
   readonly kind: 'sync';
@@ -43,6 +46,7 @@ const BY_TYPE: Record<SyncMessage['type'], Decoder<SyncMessage>> = {
   settings: object({ type: oneOf('settings'), readReceipts: bool }),
   groups: object({ type: oneOf('groups'), groups: array(object({ groupId, masterKey: bytes(32, 32) }), MAX_SYNC_ITEMS) }),
   'profile-key': object({ type: oneOf('profile-key'), key: profileKey, createdAt: timestamp }),
+  'delete-for-me': object({ type: oneOf('delete-for-me'), messages: array(object({ sender: accountId, id: contentId }), MAX_IDS_PER_MESSAGE, 1) }),
 };
 
 const syncMessage: Decoder<SyncMessage> = (v, p) => {

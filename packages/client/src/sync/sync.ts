@@ -1,5 +1,5 @@
 /**
- * Keeping an account's devices in step: what we send, read, accept or block on one
+ * Keeping an account's devices in step: what we send, read, accept, block or delete for ourselves on one
  * device is told to our other devices (end-to-end encrypted, 1:1 to each), and a
  * newly linked device gets our contacts (with their profile keys), groups and our
  * profile key. Sync messages are accepted
@@ -18,6 +18,7 @@ import { sendToAccount } from '../send/outbox.ts';
 import type { ConversationId } from '../storage/records.ts';
 import { expiryFields } from '../disappearing/disappearing.ts';
 import { adoptProfileKey } from '../profiles/adopt.ts';
+import { removeForMe } from '../conversations/delete-for-me.ts';
 import { sameKey } from '../profiles/profile-key.ts';
 
 /** Sends `sync` to our other devices (none: nothing happens). Caller holds the lock. */
@@ -128,6 +129,10 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
     }
     case 'profile-key': {
       adoptProfileKey(ctx, tx, s, fx);
+      return;
+    }
+    case 'delete-for-me': {
+      fx.events.push(...removeForMe(tx, s.messages));
       return;
     }
     case 'groups': {

@@ -71,6 +71,7 @@ export interface MessageHandlers {
   readonly onToggleReaction: (m: StoredMessage, chip: ReactionChip) => void;
   readonly onEdit: (m: StoredMessage) => void;
   readonly onDelete: (m: StoredMessage) => void;
+  readonly onDeleteForMe: (m: StoredMessage) => void;
   /** Go to a quote's original (a row key). */
   readonly onJump: (key: string) => void;
 }
@@ -355,6 +356,7 @@ function Row(
           onReact={(anchor) => actions.onReact(m, anchor)}
           onEdit={() => actions.onEdit(m)}
           onDelete={() => actions.onDelete(m)}
+          onDeleteForMe={() => actions.onDeleteForMe(m)}
         />
       </div>
       <ReactionChips chips={chips} onToggle={(chip) => actions.onToggleReaction(m, chip)} />

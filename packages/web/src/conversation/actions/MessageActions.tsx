@@ -1,7 +1,7 @@
 /**
  * The actions beside a bubble, shown while the pointer is over the message or focus
  * is inside it (and always reachable with Tab): a React button (the reaction bar)
- * and the "More actions" menu (Reply, React, Edit, Delete for everyone). A right
+ * and the "More actions" menu (Reply, React, Edit, Delete for everyone, Delete for me). A right
  * click on the bubble opens the same menu where the pointer is.
  */
 import { useRef } from 'react';
@@ -14,6 +14,7 @@ export interface MessageActionHandlers {
   readonly onReact: (anchor: DOMRect) => void;
   readonly onEdit: () => void;
   readonly onDelete: () => void;
+  readonly onDeleteForMe: () => void;
 }
 
 export function MessageActions(props: MessageActionHandlers & { rules: MessageRules; menu: MenuAnchor | undefined; onMenu: (open: MenuAnchor | undefined) => void }) {
@@ -24,6 +25,7 @@ export function MessageActions(props: MessageActionHandlers & { rules: MessageRu
   if (rules.react) items.push({ label: 'React', onSelect: () => react.current && props.onReact(react.current.getBoundingClientRect()) });
   if (rules.edit) items.push({ label: 'Edit', onSelect: props.onEdit });
   if (rules.delete) items.push({ label: 'Delete for everyone', onSelect: props.onDelete, danger: true });
+  if (rules.deleteForMe) items.push({ label: 'Delete for me', onSelect: props.onDeleteForMe, danger: true });
   if (items.length === 0) return null;
   return (
     <span className={props.menu ? 'message-actions open' : 'message-actions'}>

@@ -1,9 +1,10 @@
 /**
  * What happens when the person acts on a message: Reply and Edit put the composer
  * in that mode; React opens the reaction bar beside the message (picking our own
- * emoji again takes it back; a chip toggles ours); Delete for everyone asks first.
+ * emoji again takes it back; a chip toggles ours); Delete for everyone and Delete for
+ * me ask first.
  * Owns the state of those overlays and renders them; the SDK does the rest
- * (`reply`, `react`, `removeReaction`, `editMessage`, `deleteMessage`), and its
+ * (`reply`, `react`, `removeReaction`, `editMessage`, `deleteMessage`, `deleteForMe`), and its
  * events refresh the conversation. Failures go to `onError`.
  */
 import { useState } from 'react';
@@ -18,6 +19,7 @@ export function useMessageActions(client: ParleyClient, me: string, nameOf: (acc
   const [compose, setCompose] = useState<Compose>();
   const [reacting, setReacting] = useState<{ message: StoredMessage; anchor: DOMRect; opener: HTMLElement | undefined }>();
   const [deleting, setDeleting] = useState<StoredMessage>();
+  const [deletingForMe, setDeletingForMe] = useState<StoredMessage>();
 
   const handlers: Omit<MessageHandlers, 'onJump'> = {
     onReply: (m) => setCompose({ kind: 'reply', message: m, author: quoteAuthor(m.senderAccountId, me, nameOf), snippet: quoteSnippet({ text: m.body }, m) }),
@@ -25,6 +27,7 @@ export function useMessageActions(client: ParleyClient, me: string, nameOf: (acc
     onToggleReaction: (m, chip) => void (chip.mine ? client.removeReaction(m) : client.react(m, chip.emoji)).catch(onError),
     onEdit: (m) => setCompose({ kind: 'edit', message: m, snippet: quoteSnippet({ text: m.body }, m) }),
     onDelete: (m) => setDeleting(m),
+    onDeleteForMe: (m) => setDeletingForMe(m),
   };
 
   const closeBar = () => {
@@ -58,6 +61,19 @@ export function useMessageActions(client: ParleyClient, me: string, nameOf: (acc
           onClose={() => setDeleting(undefined)}
         >
           Everyone in this chat sees “This message was deleted” in its place.
+        </ConfirmDialog>
+      )}
+      {deletingForMe && (
+        <ConfirmDialog
+          title="Delete for me?"
+          action="Delete for me"
+          onConfirm={async () => {
+            await client.deleteForMe(deletingForMe);
+            if (compose?.message.clientId === deletingForMe.clientId) setCompose(undefined);
+          }}
+          onClose={() => setDeletingForMe(undefined)}
+        >
+          It is deleted from this browser and your other linked devices. The others in this chat still have it.
         </ConfirmDialog>
       )}
     </>
