@@ -1,6 +1,6 @@
 // The web app's everyday features in Debian's headless Chromium against a real
 // server, each seen from both sides: replies (with the jump to the original),
-// reactions added and taken back, edits, deletes for everyone, in a direct chat and
+// reactions added and taken back, edits, deletes for everyone and for me, in a direct chat and
 // in a group; disappearing messages that vanish; blocking and unblocking; search
 // across conversations and within one; the preview before files are sent, a video
 // player, and a failed download retried. axe-core runs with the menus and dialogs
@@ -58,7 +58,7 @@ const quote = (page: Page, text: string) => row(page, text).locator('.quote').ev
 const chips = (page: Page, text: string) => row(page, text).locator('.reaction-chip').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')));
 
 describe('web everyday features', () => {
-  it('in a direct chat: a reply (by keyboard) quotes its original and jumps to it; a reaction added and taken back; an edit; a delete for everyone; menus and dialogs pass axe', async () => {
+  it('in a direct chat: a reply (by keyboard) quotes its original and jumps to it; a reaction added and taken back; an edit; a delete for everyone; delete for me; menus and dialogs pass axe', async () => {
     const ana = await person('ana');
     const ben = await person('ben');
     await befriend(ana, ben, 'ben', 'ana');
@@ -125,12 +125,28 @@ describe('web everyday features', () => {
     await ana.locator('.messages .body.deleted', { hasText: 'You deleted this message' }).waitFor({ timeout: 15_000 });
     await ben.locator('.messages .body.deleted', { hasText: 'This message was deleted' }).waitFor({ timeout: 15_000 });
     expect(await ben.locator('.messages').textContent()).not.toContain('oops, wrong chat');
-    // A right click opens the same menu where the pointer is; a deleted message has none.
+    // A right click opens the same menu where the pointer is; a deleted message's offers only Delete for me.
     await row(ben, 'Sounds good').locator('.bubble').click({ button: 'right' });
     await ben.getByRole('menu', { name: 'More actions' }).waitFor();
     await ben.keyboard.press('Escape');
-    expect(await ben.locator('.messages li').filter({ has: ben.locator('.body.deleted') }).getByRole('button', { name: 'More actions' }).count()).toBe(0);
+    const tombstone = row(ben, 'This message was deleted');
+    await tombstone.hover();
+    await tombstone.getByRole('button', { name: 'More actions' }).click();
+    expect(await ben.getByRole('menu', { name: 'More actions' }).getByRole('menuitem').allTextContents()).toEqual(['Delete for me']);
+    await ben.keyboard.press('Escape');
     await expectAccessible(ben, 'conversation with reply, reactions, edit and delete');
+    // Delete for me, after a confirmation: gone from this browser only.
+    await messageMenu(ben, 'This message was deleted', 'Delete for me');
+    const forMe = ben.getByRole('dialog', { name: 'Delete for me?' });
+    await forMe.waitFor();
+    await expectAccessible(ben, 'delete for me confirmation');
+    await forMe.getByRole('button', { name: 'Delete for me' }).click();
+    await expect.poll(() => tombstone.count(), { timeout: 15_000 }).toBe(0);
+    await messageMenu(ben, 'Dinner at 9?', 'Delete for me');
+    await ben.getByRole('dialog', { name: 'Delete for me?' }).getByRole('button', { name: 'Delete for me' }).click();
+    await expect.poll(() => row(ben, 'Dinner at 9?').count(), { timeout: 15_000 }).toBe(0);
+    expect(await row(ana, 'Dinner at 9?').count()).toBe(1);
+    expect(await ana.locator('.messages .body.deleted', { hasText: 'You deleted this message' }).count()).toBe(1);
   }, 120_000);
 
   it('in a group: a reply, reactions from two members, an edit and a delete for everyone reach every member', async () => {
