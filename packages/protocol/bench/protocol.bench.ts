@@ -177,20 +177,7 @@ function fastPeer(name: string, lib: Lib = SC): LibsignalPeer {
 }
 
 function scBundle(p: LibsignalPeer): SC.PreKeyBundle {
-  const b = p.bundleParts();
-  return p.lib.PreKeyBundle.new(
-    b.registrationId,
-    b.deviceId,
-    b.preKeyId ?? null,
-    b.preKey ?? null,
-    b.signedPreKeyId,
-    b.signedPreKey,
-    b.signedPreKeySignature,
-    b.identityKey,
-    b.kyberPreKeyId,
-    b.kyberPreKey,
-    b.kyberPreKeySignature,
-  );
+  return p.bundle();
 }
 
 async function libsignalPair(lib: Lib = SC) {

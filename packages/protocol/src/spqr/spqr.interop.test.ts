@@ -38,20 +38,7 @@ function epochOf(peer: LibsignalPeer, other: LibsignalPeer): number {
 async function libsignalPair(): Promise<[LibsignalPeer, LibsignalPeer]> {
   const alice = LibsignalPeer.v0103('alice');
   const bob = LibsignalPeer.v0103('bob');
-  const b = bob.bundleParts();
-  const bundle = alice.lib.PreKeyBundle.new(
-    b.registrationId,
-    b.deviceId,
-    b.preKeyId!,
-    b.preKey!,
-    b.signedPreKeyId,
-    b.signedPreKey,
-    b.signedPreKeySignature,
-    b.identityKey,
-    b.kyberPreKeyId,
-    b.kyberPreKey,
-    b.kyberPreKeySignature,
-  );
+  const bundle = bob.bundle();
   await alice.processBundle(bundle, bob.address);
   return [alice, bob];
 }

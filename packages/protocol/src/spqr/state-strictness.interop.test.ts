@@ -30,20 +30,7 @@ interface Stored {
 async function libsignalRecords(): Promise<Stored[]> {
   const alice = LibsignalPeer.v0103('a6f0c1de-1111-4e2a-9d3c-00000000000a');
   const bob = LibsignalPeer.v0103('b6f0c1de-2222-4e2a-9d3c-00000000000b');
-  const b = bob.bundleParts();
-  const bundle = bob.lib.PreKeyBundle.new(
-    b.registrationId,
-    b.deviceId,
-    b.preKeyId ?? null,
-    b.preKey ?? null,
-    b.signedPreKeyId,
-    b.signedPreKey,
-    b.signedPreKeySignature,
-    b.identityKey,
-    b.kyberPreKeyId,
-    b.kyberPreKey,
-    b.kyberPreKeySignature,
-  );
+  const bundle = bob.bundle();
   await alice.processBundle(bundle, bob.address);
   const records: Stored[] = [{ owner: alice, peer: bob, bytes: alice.record(bob.address)! }];
   // Long one-sided runs, as the braid needs dozens of messages to move a key or ciphertext.

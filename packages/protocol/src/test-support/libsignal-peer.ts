@@ -176,6 +176,24 @@ export class LibsignalPeer {
     };
   }
 
+  /** Fresh prekeys (`bundleParts`) as libsignal's own PreKeyBundle. */
+  bundle(withOneTime = true): SC.PreKeyBundle {
+    const b = this.bundleParts(withOneTime);
+    return this.lib.PreKeyBundle.new(
+      b.registrationId,
+      b.deviceId,
+      b.preKeyId ?? null,
+      b.preKey ?? null,
+      b.signedPreKeyId,
+      b.signedPreKey,
+      b.signedPreKeySignature,
+      b.identityKey,
+      b.kyberPreKeyId,
+      b.kyberPreKey,
+      b.kyberPreKeySignature,
+    );
+  }
+
   /** Local address argument for 0.103's calls (none for 0.90). */
   private local(): SC.ProtocolAddress[] {
     return this.modern ? [this.address] : [];
