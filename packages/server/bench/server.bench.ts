@@ -166,6 +166,12 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
         new Promise<void>((res) => {
           const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`);
           u.ws = ws;
+          // Acks as the SDK sends them: those of one burst of envelopes in one frame.
+          let acks: number[] = [];
+          const flushAcks = () => {
+            ws.send(JSON.stringify(acks.length === 1 ? { type: 'ack', id: acks[0] } : { type: 'ack', ids: acks }));
+            acks = [];
+          };
           ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: u.accountId, deviceId: 1, password: base64Encode(u.password) })));
           ws.on('message', (d) => {
             const f = JSON.parse(d.toString()) as { type: string; id?: number; timestamp?: number; requestId?: number; code?: string };
@@ -177,7 +183,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
               else a?.reject(new Error(`send failed: ${f.code}`));
             }
             if (f.type === 'envelope') {
-              ws.send(JSON.stringify({ type: 'ack', id: f.id }));
+              if (acks.push(f.id!) === 1) setImmediate(flushAcks);
               onDelivered(f.timestamp!);
             }
           });
