@@ -4,8 +4,9 @@
  * same run, the same load through a bare `ws` relay with no storage or auth.
  * Prints delivered msg/s, p50/p99 send-to-deliver latency, server RSS per
  * connection, and `delivered: parley <n> msg/s, bare-ws <m> msg/s, ratio <r>`
- * (parley = sends over the clients' sockets, as connected SDK clients send; the
- * same load with one HTTP PUT per message is printed too).
+ * (parley = sends over the clients' sockets, as connected SDK clients send, and
+ * acks as the SDK sends them, a burst's in one frame; the same load with one HTTP
+ * PUT per message is printed too).
  * Bounded: a fixed message count per run, loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
