@@ -426,6 +426,22 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         expect(await s.queueLength(bob, 1)).toBe(0);
       });
 
+      it('an ack and an enqueue made together both take effect; a batch that fails beside an ack does not undo it', async () => {
+        const { s, accounts } = await withAccounts('bob');
+        const bob = accounts[0]!.account.id;
+        const [ids] = await s.enqueueBatch([{ envelopes: [to(bob, 1, 1), to(bob, 1, 2)] }]);
+        const [first, second] = ids as number[];
+        const [acked, [stored]] = await Promise.all([s.ackBatch([{ accountId: bob, deviceId: 1, id: first! }]), s.enqueueBatch([{ envelopes: [to(bob, 1, 3)] }])]);
+        expect(acked).toBe(1);
+        expect(Array.isArray(stored)).toBe(true);
+        expect((await s.pending(bob, 1, 0, 10)).map((e) => e.content[0])).toEqual([2, 3]);
+        const broken = { ...to(bob, 1, 5), content: undefined as unknown as Uint8Array };
+        const [ack, failed] = await Promise.allSettled([s.ackBatch([{ accountId: bob, deviceId: 1, id: second! }]), s.enqueueBatch([{ envelopes: [to(bob, 1, 4)] }, { envelopes: [broken] }])]);
+        expect(ack).toEqual({ status: 'fulfilled', value: 1 });
+        expect(failed.status).toBe('rejected');
+        expect((await s.pending(bob, 1, 0, 10)).map((e) => e.content[0])).toEqual([3]);
+      });
+
       it('finds full queues among many accounts with one call', async () => {
         const { s, accounts } = await withAccounts('alice', 'bob', 'carol');
         const [a, b, c] = accounts.map((x) => x.account.id) as [string, string, string];

@@ -219,6 +219,13 @@ interface EnvelopeSqlRow {
 }
 
 const DEVICE_LISTS_CACHED = 10_000;
+
+/** An `ackBatch` call whose deletes are not committed yet. */
+interface WaitingAck {
+  readonly items: ReadonlyArray<DeviceAddress & { readonly id: number }>;
+  readonly resolve: (n: number) => void;
+  readonly reject: (e: unknown) => void;
+}
 /** Queues whose quota figures are kept in memory (a few hundred bytes each). */
 const QUEUE_USAGES_CACHED = 100_000;
 
@@ -295,6 +302,9 @@ const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, c
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly stmts;
+
+  /** Acks waiting to be deleted with the next enqueue (see ackBatch). */
+  private acksWaiting: WaitingAck[] = [];
 
   /** Each queue's quota figures, kept exact by every insert and delete below (this process is the only writer). */
   private readonly usage = new QueueUsage(QUEUE_USAGES_CACHED);
@@ -778,18 +788,38 @@ export class SqliteStorage implements Storage {
   }
 
   private enqueueNow(items: readonly EnqueueItem[]): EnqueueResult[] {
+    // Acks waiting go in this transaction, first (so their room counts for the quotas).
+    const acks = this.acksWaiting.splice(0);
+    let counts: number[] = [];
+    let results: EnqueueResult[];
+    try {
+      results = this.enqueueWith(items, () => (counts = this.deleteAcked(acks)));
+    } catch (e) {
+      // Rolled back with the batch: the acks go on their own.
+      if (acks.length > 0) {
+        this.acksWaiting.unshift(...acks);
+        if (this.acksWaiting.length === acks.length) setImmediate(() => this.flushAcks());
+      }
+      throw e;
+    }
+    acks.forEach((w, i) => w.resolve(counts[i]!));
+    return results;
+  }
+
+  private enqueueWith(items: readonly EnqueueItem[], before: () => void): EnqueueResult[] {
     return this.countedWrite(() =>
       this.db
-        .transaction(() =>
-          items.map((item): EnqueueResult => {
+        .transaction(() => {
+          before();
+          return items.map((item): EnqueueResult => {
             // Counted inside the transaction, after the items before it: the quota is exact.
             if (item.quota && !this.fits(item, item.quota)) return 'queue-full';
             if ('envelopes' in item) return item.envelopes.map((e) => this.insertEnvelope(e, null));
             const guard = item.ifGroupRevision;
             if (guard && (this.stmts.groupRevision.get(guard.groupId) as { revision: number } | undefined)?.revision !== guard.revision) return 'group-changed';
             return this.insertFanout(item.fanout);
-          }),
-        )
+          });
+        })
         .immediate(),
     );
   }
@@ -898,26 +928,45 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => ({ accountId: r.account_id, deviceId: r.device_id }));
   }
 
+  /**
+   * Deletes acknowledged envelopes, in the next enqueue's transaction when one comes
+   * within two turns of the event loop (enqueues are batched per turn: one commit per
+   * turn for both instead of two), else in a transaction of their own. Resolves once
+   * the deletes are committed. Why relaxed (synchronous=NORMAL, no fsync awaited): a lost
+   * ack only means a redelivery, which clients drop as a duplicate.
+   */
   async ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number> {
-    // Why relaxed: a lost ack only means a redelivery, which clients drop as a duplicate;
-    // accepting a message (enqueue) stays synchronous=FULL.
-    this.deletedSinceCheckpoint = true;
-    return this.relaxed(() =>
-      this.countedWrite(() =>
-        this.db
-          .transaction(() => {
-            let n = 0;
-            for (const i of items) {
-              const gone = this.stmts.ack.get(i.accountId, i.deviceId, i.id) as { source: string | null; size: number } | undefined;
-              if (!gone) continue;
-              this.usage.removed(i.accountId, i.deviceId, gone.source, gone.size);
-              n++;
-            }
-            return n;
-          })
-          .immediate(),
-      ),
-    );
+    if (items.length === 0) return 0;
+    return new Promise((resolve, reject) => {
+      if (this.acksWaiting.push({ items, resolve, reject }) === 1) setImmediate(() => setImmediate(() => this.flushAcks()));
+    });
+  }
+
+  /** Acks no enqueue took: deleted in a transaction of their own. */
+  private flushAcks(): void {
+    if (this.acksWaiting.length === 0 || !this.db.open) return;
+    const waiting = this.acksWaiting.splice(0);
+    try {
+      const counts = this.relaxed(() => this.countedWrite(() => this.db.transaction(() => this.deleteAcked(waiting)).immediate()));
+      waiting.forEach((w, i) => w.resolve(counts[i]!));
+    } catch (e) {
+      for (const w of waiting) w.reject(e);
+    }
+  }
+
+  /** Inside a transaction: deletes the waiting acks' envelopes; answers how many each found. */
+  private deleteAcked(waiting: readonly WaitingAck[]): number[] {
+    if (waiting.length > 0) this.deletedSinceCheckpoint = true;
+    return waiting.map((w) => {
+      let n = 0;
+      for (const i of w.items) {
+        const gone = this.stmts.ack.get(i.accountId, i.deviceId, i.id) as { source: string | null; size: number } | undefined;
+        if (!gone) continue;
+        this.usage.removed(i.accountId, i.deviceId, gone.source, gone.size);
+        n++;
+      }
+      return n;
+    });
   }
 
   async dropExpiredEphemeral(olderThan: number): Promise<number> {
@@ -996,6 +1045,7 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.flushAcks();
     clearInterval(this.checkpointTimer);
     this.walSync?.close();
     if (this.walSync) this.checkpoint();
