@@ -505,6 +505,8 @@ async function clientSealed(): Promise<void> {
   for (const q of ['ts=1700000000000', 'ts=0', 'ts=9007199254740991']) add('server.multi-recipient-query', enc.encode(q));
   for (const r of ['bytes=0-', 'bytes=0-99', 'bytes=-500', 'bytes=1048576-2097151']) add('server.range-header', enc.encode(r));
   for (const v of ['0.1.0', '1.20.3']) add('server.version-header', enc.encode(v));
+  // Both forms of an ack (the SDK sends the list only for a backlog, which the real run may not have).
+  for (const f of ['{"type":"ack","id":1}', '{"type":"ack","ids":[1,2,3]}']) add('server.websocket-frame', enc.encode(f));
   for (const r of ['bytes 0-99/1000', 'bytes 1048576-1049599/2000000']) add('client.content-range-header', enc.encode(r));
 }
 

@@ -4,8 +4,9 @@
  * same run, the same load through a bare `ws` relay with no storage or auth.
  * Prints delivered msg/s, p50/p99 send-to-deliver latency, server RSS per
  * connection, and `delivered: parley <n> msg/s, bare-ws <m> msg/s, ratio <r>`
- * (parley = sends over the clients' sockets, as connected SDK clients send; the
- * same load with one HTTP PUT per message is printed too).
+ * (parley = sends over the clients' sockets, as connected SDK clients send, and
+ * acks as the SDK sends them, a burst's in one frame; the same load with one HTTP
+ * PUT per message is printed too).
  * Bounded: a fixed message count per run, loopback only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -166,6 +167,12 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
         new Promise<void>((res) => {
           const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`);
           u.ws = ws;
+          // Acks as the SDK sends them: those of one burst of envelopes in one frame.
+          let acks: number[] = [];
+          const flushAcks = () => {
+            ws.send(JSON.stringify(acks.length === 1 ? { type: 'ack', id: acks[0] } : { type: 'ack', ids: acks }));
+            acks = [];
+          };
           ws.on('open', () => ws.send(JSON.stringify({ type: 'auth', version: '0.1.0', accountId: u.accountId, deviceId: 1, password: base64Encode(u.password) })));
           ws.on('message', (d) => {
             const f = JSON.parse(d.toString()) as { type: string; id?: number; timestamp?: number; requestId?: number; code?: string };
@@ -177,7 +184,7 @@ async function benchParley(transport: 'ws' | 'http'): Promise<Result> {
               else a?.reject(new Error(`send failed: ${f.code}`));
             }
             if (f.type === 'envelope') {
-              ws.send(JSON.stringify({ type: 'ack', id: f.id }));
+              if (acks.push(f.id!) === 1) setImmediate(flushAcks);
               onDelivered(f.timestamp!);
             }
           });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { base64Decode, base64Encode, decodeJson } from './decode.ts';
 import { WireError } from './errors.ts';
+import { LIMITS } from './limits.ts';
 import { checkClientVersion } from './version.ts';
 import { clientFrame, registerRequest, sendRequest, serverFrame, uploadKeysRequest, username } from './schemas/index.ts';
 
@@ -63,6 +64,41 @@ describe('wire decoders', () => {
         const [decoder, base] = which === 0 ? [clientFrame, valid] : [serverFrame, answers[which - 1]!];
         try {
           decoder({ ...base, [key]: v }, '');
+        } catch (e) {
+          expect(e).toBeInstanceOf(WireError);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('acks name one id (the earlier form) or a list of them, and decode to the list', () => {
+    const ack = (v: unknown) => decodeJson(JSON.stringify(v), clientFrame, 1e6);
+    expect(ack({ type: 'ack', id: 7 })).toEqual({ type: 'ack', ids: [7] });
+    expect(ack({ type: 'ack', ids: [7, 9, 8] })).toEqual({ type: 'ack', ids: [7, 9, 8] });
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), { minLength: 1, maxLength: LIMITS.maxUnackedEnvelopes }), (ids) => {
+        expect(ack({ type: 'ack', ids })).toEqual({ type: 'ack', ids });
+      }),
+      { numRuns: 200 },
+    );
+    for (const bad of [
+      { type: 'ack', ids: [] },
+      { type: 'ack', ids: Array.from({ length: LIMITS.maxUnackedEnvelopes + 1 }, (_, i) => i + 1) },
+      { type: 'ack', ids: [1, 0] },
+      { type: 'ack', ids: [1.5] },
+      { type: 'ack', ids: 3 },
+      { type: 'ack', id: 3, ids: [3] },
+      { type: 'ack' },
+      { type: 'ack', id: [3] },
+    ]) {
+      expect(() => ack(bad)).toThrow(WireError);
+    }
+    // Anything in place of the list gives a frame or a WireError, nothing else.
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.boolean(), (v, single) => {
+        try {
+          clientFrame({ type: 'ack', [single ? 'id' : 'ids']: v }, '');
         } catch (e) {
           expect(e).toBeInstanceOf(WireError);
         }

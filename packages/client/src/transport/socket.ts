@@ -38,6 +38,9 @@ export interface SocketOptions {
   readonly idleTimeoutMs?: number;
 }
 
+/** Acks held while a backlog is processed are sent at least this often (ids per frame). */
+const ACKS_PER_FRAME = 50;
+
 export class ServerConnection {
   private ws: MinimalWebSocket | undefined;
   private stopped = false;
@@ -50,6 +53,10 @@ export class ServerConnection {
   private authenticated = false;
   private nextRequestId = 1;
   private readonly requests = new Map<number, { resolve: (r: { serverTimestamp: number }) => void; reject: (e: WireError) => void; timer: ReturnType<typeof setTimeout> }>();
+  /** Envelope ids acknowledged and not yet sent (see `ack`). */
+  private acks: number[] = [];
+  /** Envelopes received and not yet through `onEnvelope`. */
+  private envelopesWaiting = 0;
 
   constructor(private readonly opts: SocketOptions) {}
 
@@ -62,6 +69,7 @@ export class ServerConnection {
   }
 
   close(): void {
+    this.flushAcks();
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.detach('connection closed')?.close(1000, 'bye');
@@ -123,9 +131,28 @@ export class ServerConnection {
     }
   }
 
-  /** Acknowledges an envelope (after the app stored it). */
+  /**
+   * Acknowledges an envelope (after the app stored it). While more envelopes wait to be
+   * processed, acks are held and leave together in one frame: when none waits any more,
+   * or every ACKS_PER_FRAME ids (so the server, which keeps at most 200 unacknowledged
+   * envelopes in flight, keeps sending). A backlog costs a few frames instead of one
+   * per envelope. An ack lost with the connection only means the envelope comes again
+   * and is dropped as a duplicate.
+   */
   ack(id: number): void {
-    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'ack', id }));
+    if (!this.ws || this.ws.readyState !== 1) return;
+    // Outside envelope processing: nothing else will flush it.
+    if (this.acks.push(id) === 1 && this.envelopesWaiting === 0) setTimeout(() => this.flushAcks(), 0);
+  }
+
+  private flushAcks(): void {
+    const ids = this.acks;
+    this.acks = [];
+    const ws = this.ws;
+    if (ids.length === 0 || !ws || ws.readyState !== 1) return;
+    // A single id in the form every server version reads.
+    if (ids.length === 1) ws.send(JSON.stringify({ type: 'ack', id: ids[0] }));
+    else for (let i = 0; i < ids.length; i += LIMITS.maxUnackedEnvelopes) ws.send(JSON.stringify({ type: 'ack', ids: ids.slice(i, i + LIMITS.maxUnackedEnvelopes) }));
   }
 
   private settle(err?: WireError): void {
@@ -187,7 +214,14 @@ export class ServerConnection {
         fatal = new WireError(isWireErrorCode(code) ? code : 'INTERNAL', message.replace(/^[A-Z_]+: /, '').replace(/ - .*$/, ''), details);
       } else if (frame.type === 'envelope') {
         // Envelopes are handled strictly one after another, in server order.
-        this.chain = this.chain.then(() => this.opts.onEnvelope(frame)).catch(() => undefined);
+        this.envelopesWaiting++;
+        this.chain = this.chain
+          .then(() => this.opts.onEnvelope(frame))
+          .catch(() => undefined)
+          .then(() => {
+            this.envelopesWaiting--;
+            if (this.envelopesWaiting === 0 || this.acks.length >= ACKS_PER_FRAME) this.flushAcks();
+          });
       }
     };
     ws.onerror = () => undefined;

@@ -14,6 +14,7 @@
 import type { WebSocket } from 'ws';
 import { ERROR_TABLE, LIMITS, type EnvelopeFrame, type ServerFrame, type WireError } from '@parley/wire';
 import type { MessageQueue, StoredEnvelope } from '../storage/storage.ts';
+import { CorkedWrites } from './corked-writes.ts';
 
 export interface Connection {
   readonly ws: WebSocket;
@@ -114,6 +115,8 @@ export interface DeliveryBounds {
 }
 
 export class DeliveryHub {
+  /** Every frame to an authenticated socket goes through here: one write per socket per turn. */
+  readonly writes = new CorkedWrites();
   private readonly connections = new Map<string, Set<Connection>>();
   /** Counts disconnections; `disconnected` maps a device to the count at its last one. */
   private disconnections = 0;
@@ -298,7 +301,7 @@ export class DeliveryHub {
   }
 
   private send(c: Connection, frame: ServerFrame): void {
-    c.ws.send(JSON.stringify(frame));
+    this.writes.send(c.ws, JSON.stringify(frame));
   }
 
   /** Reads the queue and sends what fits; at most one read per connection at a time. */
@@ -392,7 +395,7 @@ export class DeliveryHub {
               ...(e.groupId === undefined ? {} : { groupId: e.groupId }),
             };
       const text = JSON.stringify(frame);
-      c.ws.send(text);
+      this.writes.send(c.ws, text);
       c.unacked.add(e.id);
       c.unackedSizes.set(e.id, text.length);
       c.unackedBytes += text.length;

@@ -88,7 +88,7 @@ export class SocketServer {
     const { metrics, log } = this.deps;
     const n = this.sendsInFlight.get(ws) ?? 0;
     const answer = (frame: object) => {
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      if (ws.readyState === ws.OPEN) this.deps.hub.writes.send(ws, JSON.stringify(frame));
     };
     const refuse = (e: WireError) => {
       metrics.errors.inc({ code: e.code });
@@ -177,7 +177,7 @@ export class SocketServer {
           this.onSend(ws, () => sends.groupSend(a, frame.groupId, frame.request, 'ws'), frame.requestId);
         } else {
           if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
-          hub.ack(conn, frame.id);
+          for (const id of frame.ids) hub.ack(conn, id);
         }
       } catch (e) {
         const known = toWireError(e, LIMITS.maxClientFrameBytes);
@@ -189,15 +189,24 @@ export class SocketServer {
     };
     // Frames are handled in arrival order: while the auth frame's check is in progress, later frames wait for it.
     let chain: Promise<void> = Promise.resolve();
+    // Frames in the chain, not yet handled.
+    let queued = 0;
     // Frames waiting behind the auth check: bounded, so an unauthenticated socket cannot pile them up.
     let waiting = 0;
     ws.on('message', (data, isBinary) => {
+      // Authenticated with nothing waiting: handled at once (after auth no frame awaits anything, and onFrame catches all).
+      if (conn && queued === 0) {
+        void onFrame(data, isBinary);
+        return;
+      }
       const counted = !conn;
       if (counted && ++waiting > PRE_AUTH_FRAMES) {
         closeWith(ws, new WireError('BAD_REQUEST', 'authenticate before sending more frames'));
         return;
       }
+      queued++;
       chain = chain.then(() => onFrame(data, isBinary)).finally(() => {
+        queued--;
         if (counted) waiting--;
       });
     });

@@ -5,6 +5,7 @@
  * the suite closes every store it opened.
  */
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccountRow, DeviceLimits, EnvelopeFields, GroupUpdate, InitialKeys, NewDevice, NewEnvelope, Storage } from './storage.ts';
 
@@ -425,6 +426,22 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         expect(await s.queueLength(bob, 1)).toBe(0);
       });
 
+      it('an ack and an enqueue made together both take effect; a batch that fails beside an ack does not undo it', async () => {
+        const { s, accounts } = await withAccounts('bob');
+        const bob = accounts[0]!.account.id;
+        const [ids] = await s.enqueueBatch([{ envelopes: [to(bob, 1, 1), to(bob, 1, 2)] }]);
+        const [first, second] = ids as number[];
+        const [acked, [stored]] = await Promise.all([s.ackBatch([{ accountId: bob, deviceId: 1, id: first! }]), s.enqueueBatch([{ envelopes: [to(bob, 1, 3)] }])]);
+        expect(acked).toBe(1);
+        expect(Array.isArray(stored)).toBe(true);
+        expect((await s.pending(bob, 1, 0, 10)).map((e) => e.content[0])).toEqual([2, 3]);
+        const broken = { ...to(bob, 1, 5), content: undefined as unknown as Uint8Array };
+        const [ack, failed] = await Promise.allSettled([s.ackBatch([{ accountId: bob, deviceId: 1, id: second! }]), s.enqueueBatch([{ envelopes: [to(bob, 1, 4)] }, { envelopes: [broken] }])]);
+        expect(ack).toEqual({ status: 'fulfilled', value: 1 });
+        expect(failed.status).toBe('rejected');
+        expect((await s.pending(bob, 1, 0, 10)).map((e) => e.content[0])).toEqual([3]);
+      });
+
       it('finds full queues among many accounts with one call', async () => {
         const { s, accounts } = await withAccounts('alice', 'bob', 'carol');
         const [a, b, c] = accounts.map((x) => x.account.id) as [string, string, string];
@@ -517,6 +534,91 @@ export function storageCompliance(name: string, open: () => Promise<Storage>): v
         const results = await Promise.all(Array.from({ length: 60 }, (_, i) => s.enqueueBatch([{ envelopes: [to(b, 1, i, { sourceAccountId: a })], quota }])));
         expect(results.filter(([r]) => Array.isArray(r)).length).toBe(25);
         expect(await s.queueLength(b, 1)).toBe(25);
+      });
+
+      it('decides every quota as the queued rows say, after any mix of sends, acks, failed batches, expiries and unlinks', async () => {
+        // Why a property: an adapter may keep the figures in memory (SQLite does); every
+        // decision must still match a count of what the queues hold at that moment.
+        const quota = { maxPerDevice: 6, maxBytesPerDevice: 40, maxPerSender: 3, maxSealed: 2 };
+        const who = fc.constantFrom<'alice' | 'carol' | 'sealed'>('alice', 'carol', 'sealed');
+        const item = fc.record({ from: who, toBob: fc.boolean(), toCarol: fc.boolean(), size: fc.integer({ min: 1, max: 12 }), ephemeral: fc.boolean(), fanout: fc.boolean() });
+        const op = fc.oneof(
+          { weight: 5, arbitrary: fc.record({ kind: fc.constant('send' as const), items: fc.array(item, { minLength: 1, maxLength: 3 }) }) },
+          { weight: 3, arbitrary: fc.record({ kind: fc.constant('ack' as const), carol: fc.boolean(), pick: fc.nat(), twice: fc.boolean() }) },
+          { weight: 1, arbitrary: fc.record({ kind: fc.constant('broken' as const) }) },
+          { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const) }) },
+          { weight: 1, arbitrary: fc.record({ kind: fc.constant('unlink' as const) }) },
+        );
+        await fc.assert(
+          fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 14 }), async (ops) => {
+            const { s, accounts } = await withAccounts('alice', 'bob', 'carol');
+            const [a, b, c] = accounts.map((x) => x.account.id) as [string, string, string];
+            // Bob's second device: the one an unlink removes (with its queue).
+            await s.createLinkToken(b, bytes(32, 9), Number.MAX_SAFE_INTEGER);
+            expect(await s.linkDevice(bytes(32, 9), { registrationId: 9, passwordHash: bytes(32, 9) }, sampleKeys(9), 1, LIMITS6)).toMatchObject({ deviceId: 2 });
+            let bobDevices = [1, 2];
+            const queues = () => [...bobDevices.map((d) => ({ accountId: b, deviceId: d })), { accountId: c, deviceId: 1 }];
+            let n = 0;
+            for (const o of ops) {
+              if (o.kind === 'send') {
+                // What each queue holds now, counted from its rows.
+                const held = new Map<string, { n: number; bytes: number; by: Map<string, number> }>();
+                for (const q of queues()) {
+                  const rows = await s.pending(q.accountId, q.deviceId, 0, 1000);
+                  const by = new Map<string, number>();
+                  for (const r of rows) by.set(r.sourceAccountId ?? '', (by.get(r.sourceAccountId ?? '') ?? 0) + 1);
+                  held.set(`${q.accountId}.${q.deviceId}`, { n: rows.length, bytes: rows.reduce((t, r) => t + r.content.length, 0), by });
+                }
+                const batch = o.items.map((it) => {
+                  const sender = it.from === 'alice' ? a : it.from === 'carol' ? c : undefined;
+                  const content = bytes(it.size, ++n);
+                  const extra = { ephemeral: it.ephemeral, serverTimestamp: it.ephemeral ? 100 : 10_000, content };
+                  const f = sender === undefined ? { ...sealedFields(n), ...extra } : fields(n, { ...extra, sourceAccountId: sender });
+                  const dest = [...(it.toBob ? bobDevices.map((d) => ({ accountId: b, deviceId: d })) : []), ...(it.toCarol && sender !== c ? [{ accountId: c, deviceId: 1 }] : [])];
+                  return {
+                    sender,
+                    dest,
+                    size: it.size,
+                    item: it.fanout ? { fanout: { envelope: f, to: dest }, quota } : { envelopes: dest.map((d) => ({ ...f, destinationAccountId: d.accountId, destinationDeviceId: d.deviceId })), quota },
+                  };
+                });
+                const results = await s.enqueueBatch(batch.map((x) => x.item));
+                batch.forEach((x, i) => {
+                  const fits = x.dest.every((d) => {
+                    const h = held.get(`${d.accountId}.${d.deviceId}`)!;
+                    const mine = h.by.get(x.sender ?? '') ?? 0;
+                    return h.n + 1 <= quota.maxPerDevice && h.bytes + x.size <= quota.maxBytesPerDevice && mine + 1 <= (x.sender === undefined ? quota.maxSealed : quota.maxPerSender);
+                  });
+                  expect(Array.isArray(results[i]) ? 'stored' : results[i]).toBe(fits ? 'stored' : 'queue-full');
+                  if (!fits) return;
+                  for (const d of x.dest) {
+                    const h = held.get(`${d.accountId}.${d.deviceId}`)!;
+                    h.n++;
+                    h.bytes += x.size;
+                    h.by.set(x.sender ?? '', (h.by.get(x.sender ?? '') ?? 0) + 1);
+                  }
+                });
+              } else if (o.kind === 'ack') {
+                const q = o.carol ? { accountId: c, deviceId: 1 } : { accountId: b, deviceId: 1 };
+                const rows = await s.pending(q.accountId, q.deviceId, 0, 1000);
+                const row = rows[o.pick % Math.max(1, rows.length)];
+                const id = row?.id ?? 1_000_000 + o.pick;
+                expect(await s.ackBatch([{ ...q, id }])).toBe(row ? 1 : 0);
+                // Acknowledging again (or an id that never was) deletes nothing and frees nothing.
+                if (o.twice) expect(await s.ackBatch([{ ...q, id }])).toBe(0);
+              } else if (o.kind === 'broken') {
+                const broken = { ...to(b, 1, ++n, { sourceAccountId: a }), content: undefined as unknown as Uint8Array };
+                await expect(s.enqueueBatch([{ envelopes: [to(b, 1, ++n, { sourceAccountId: a, content: bytes(1, n) })], quota }, { envelopes: [broken] }])).rejects.toThrow();
+              } else if (o.kind === 'expire') {
+                await s.dropExpiredEphemeral(5_000);
+              } else if (bobDevices.includes(2)) {
+                expect(await s.unlinkDevice(b, 2, 50)).toBe(true);
+                bobDevices = [1];
+              }
+            }
+          }),
+          { numRuns: 25 },
+        );
       });
 
       it('drops ephemeral envelopes older than the cut-off, and nothing else', async () => {

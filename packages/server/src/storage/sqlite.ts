@@ -9,7 +9,9 @@
  * commit made while the previous one ran. Answers come in commit order.
  *
  * Device lists are cached (every send reads the recipient's): this process is the
- * only writer of its SQLite file, and every write to devices drops the entry.
+ * only writer of its SQLite file, and every write to devices drops the entry. For
+ * the same reason each queue's quota figures are kept in memory (`QueueUsage`)
+ * instead of counted per send.
  *
  * better-sqlite3 is synchronous: each method does its work at once and answers a
  * settled promise, so a transaction never spans an await (no other request can
@@ -59,6 +61,7 @@ import type {
 } from './storage.ts';
 import { driverRefusal } from './refusals.ts';
 import { senderOf } from './storage.ts';
+import { QueueUsage, type UsageRow } from './queue-usage.ts';
 
 /** The tables of the first version (before migrations). */
 const SCHEMA = `
@@ -226,6 +229,15 @@ interface EnvelopeSqlRow {
 
 const DEVICE_LISTS_CACHED = 10_000;
 
+/** An `ackBatch` call whose deletes are not committed yet. */
+interface WaitingAck {
+  readonly items: ReadonlyArray<DeviceAddress & { readonly id: number }>;
+  readonly resolve: (n: number) => void;
+  readonly reject: (e: unknown) => void;
+}
+/** Queues whose quota figures are kept in memory (a few hundred bytes each). */
+const QUEUE_USAGES_CACHED = 100_000;
+
 /**
  * How long a write waits for a lock another program holds before it is refused (the
  * driver's default is 5 s). Why short: the wait blocks the event loop, so every
@@ -307,6 +319,12 @@ const DEVICE_COLUMNS = 'account_id, device_id, registration_id, password_hash, c
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database;
   private readonly stmts;
+
+  /** Acks waiting to be deleted with the next enqueue (see ackBatch). */
+  private acksWaiting: WaitingAck[] = [];
+
+  /** Each queue's quota figures, kept exact by every insert and delete below (this process is the only writer). */
+  private readonly usage = new QueueUsage(QUEUE_USAGES_CACHED);
 
   /** Durability of relaxed enqueue commits (none for an in-memory database: every commit is FULL then). */
   private readonly walSync: WalSync | undefined;
@@ -390,10 +408,13 @@ export class SqliteStorage implements Storage {
         'INSERT INTO envelopes (account_id, device_id, source_account_id, source_username, source_device_id, timestamp, server_timestamp, message_type, content, ephemeral, group_id, payload_id, size) ' +
           'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      // What a quota needs of each destination queue: envelopes, bytes, how many are from one sender, how many are sealed.
-      queueUsage: d.prepare(
-        'SELECT account_id, device_id, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes, COALESCE(SUM(source_account_id = ?), 0) AS mine, SUM(source_account_id IS NULL) AS sealed FROM envelopes ' +
-          "WHERE (account_id, device_id) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)) GROUP BY account_id, device_id",
+      // What a quota needs of queues not in memory yet (QueueUsage): envelopes and bytes per source (NULL: sealed).
+      usageOfOne: d.prepare(
+        'SELECT account_id, device_id, source_account_id AS source, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM envelopes WHERE account_id = ? AND device_id = ? GROUP BY source_account_id',
+      ),
+      usageOfMany: d.prepare(
+        'SELECT account_id, device_id, source_account_id AS source, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM envelopes ' +
+          "WHERE (account_id, device_id) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)) GROUP BY account_id, device_id, source_account_id",
       ),
       insertPayload: d.prepare('INSERT INTO payloads (content, refs) VALUES (?, ?)'),
       // One statement for a whole fanout: the loop over destinations runs inside SQLite.
@@ -425,7 +446,7 @@ export class SqliteStorage implements Storage {
       deleteMember: d.prepare('DELETE FROM group_members WHERE group_id = ? AND account_id = ?'),
       setRole: d.prepare('UPDATE group_members SET role = ? WHERE group_id = ? AND account_id = ?'),
       queueLength: d.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ? AND device_id = ?'),
-      ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ?'),
+      ack: d.prepare('DELETE FROM envelopes WHERE account_id = ? AND device_id = ? AND id = ? RETURNING source_account_id AS source, size'),
       dropEphemeral: d.prepare('DELETE FROM envelopes WHERE ephemeral = 1 AND server_timestamp < ?'),
       fullQueuesOfOne: d.prepare('SELECT account_id, device_id FROM envelopes WHERE account_id = ? GROUP BY device_id HAVING COUNT(*) >= ? ORDER BY device_id'),
       insertAttachment: d.prepare(
@@ -585,6 +606,7 @@ export class SqliteStorage implements Storage {
     return this.db
       .transaction(() => {
         if (this.stmts.deleteDevice.run(accountId, deviceId).changes === 0) return false;
+        this.usage.forget(accountId, deviceId);
         for (const s of [this.stmts.deleteDeviceQueue, this.stmts.deleteDeviceSigned, this.stmts.deleteDeviceOneTime, this.stmts.deleteDeviceKem]) {
           s.run(accountId, deviceId);
         }
@@ -686,33 +708,37 @@ export class SqliteStorage implements Storage {
   // ---- groups
 
   async createGroup(group: NewGroup, update: GroupUpdate, at: number): Promise<GroupWrite> {
-    return this.db
-      .transaction((): GroupWrite => {
-        if (this.stmts.groupRevision.get(group.groupId)) return { status: 'conflict' };
-        this.stmts.insertGroup.run(group.groupId, group.encryptedAttributes, at, at);
-        for (const m of group.members) this.stmts.insertMember.run(group.groupId, m.accountId, m.role, at);
-        const envelopes = this.writeUpdate(group.groupId, group.members.map((m) => m.accountId), update);
-        return { status: 'done', revision: 0, envelopes };
-      })
-      .immediate();
+    return this.countedWrite(() =>
+      this.db
+        .transaction((): GroupWrite => {
+          if (this.stmts.groupRevision.get(group.groupId)) return { status: 'conflict' };
+          this.stmts.insertGroup.run(group.groupId, group.encryptedAttributes, at, at);
+          for (const m of group.members) this.stmts.insertMember.run(group.groupId, m.accountId, m.role, at);
+          const envelopes = this.writeUpdate(group.groupId, group.members.map((m) => m.accountId), update);
+          return { status: 'done', revision: 0, envelopes };
+        })
+        .immediate(),
+    );
   }
 
   async changeGroup(change: GroupChange, update: GroupUpdate, at: number): Promise<GroupWrite> {
-    return this.db
-      .transaction((): GroupWrite => {
-        const current = this.stmts.groupRevision.get(change.groupId) as { revision: number } | undefined;
-        if (!current || current.revision !== change.fromRevision) return { status: 'conflict' };
-        const before = (this.stmts.memberIds.all(change.groupId) as Array<{ account_id: string }>).map((r) => r.account_id);
-        for (const id of change.remove) this.stmts.deleteMember.run(change.groupId, id);
-        for (const m of change.add) this.stmts.insertMember.run(change.groupId, m.accountId, m.role, at);
-        for (const r of change.roles) this.stmts.setRole.run(r.role, change.groupId, r.accountId);
-        const revision = change.fromRevision + 1;
-        if (this.stmts.memberIds.all(change.groupId).length === 0) this.stmts.deleteGroup.run(change.groupId);
-        else this.stmts.updateGroup.run(revision, change.encryptedAttributes ?? null, at, change.groupId);
-        const envelopes = this.writeUpdate(change.groupId, [...before, ...change.add.map((m) => m.accountId)], update);
-        return { status: 'done', revision, envelopes };
-      })
-      .immediate();
+    return this.countedWrite(() =>
+      this.db
+        .transaction((): GroupWrite => {
+          const current = this.stmts.groupRevision.get(change.groupId) as { revision: number } | undefined;
+          if (!current || current.revision !== change.fromRevision) return { status: 'conflict' };
+          const before = (this.stmts.memberIds.all(change.groupId) as Array<{ account_id: string }>).map((r) => r.account_id);
+          for (const id of change.remove) this.stmts.deleteMember.run(change.groupId, id);
+          for (const m of change.add) this.stmts.insertMember.run(change.groupId, m.accountId, m.role, at);
+          for (const r of change.roles) this.stmts.setRole.run(r.role, change.groupId, r.accountId);
+          const revision = change.fromRevision + 1;
+          if (this.stmts.memberIds.all(change.groupId).length === 0) this.stmts.deleteGroup.run(change.groupId);
+          else this.stmts.updateGroup.run(revision, change.encryptedAttributes ?? null, at, change.groupId);
+          const envelopes = this.writeUpdate(change.groupId, [...before, ...change.add.map((m) => m.accountId)], update);
+          return { status: 'done', revision, envelopes };
+        })
+        .immediate(),
+    );
   }
 
   /** Inside a transaction: the update envelope for every device of these accounts. */
@@ -765,19 +791,54 @@ export class SqliteStorage implements Storage {
     return results;
   }
 
+  /**
+   * Runs a transaction that inserts or deletes envelopes: when it rolls back, the
+   * queue figures it already counted are wrong, so all are loaded again when needed.
+   */
+  private countedWrite<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      this.usage.clear();
+      throw e;
+    }
+  }
+
   private enqueueNow(items: readonly EnqueueItem[]): EnqueueResult[] {
-    return this.db
-      .transaction(() =>
-        items.map((item): EnqueueResult => {
-          // Counted inside the transaction, after the items before it: the quota is exact.
-          if (item.quota && !this.fits(item, item.quota)) return 'queue-full';
-          if ('envelopes' in item) return item.envelopes.map((e) => this.insertEnvelope(e, null));
-          const guard = item.ifGroupRevision;
-          if (guard && (this.stmts.groupRevision.get(guard.groupId) as { revision: number } | undefined)?.revision !== guard.revision) return 'group-changed';
-          return this.insertFanout(item.fanout);
-        }),
-      )
-      .immediate();
+    // Acks waiting go in this transaction, first (so their room counts for the quotas).
+    const acks = this.acksWaiting.splice(0);
+    let counts: number[] = [];
+    let results: EnqueueResult[];
+    try {
+      results = this.enqueueWith(items, () => (counts = this.deleteAcked(acks)));
+    } catch (e) {
+      // Rolled back with the batch: the acks go on their own.
+      if (acks.length > 0) {
+        this.acksWaiting.unshift(...acks);
+        if (this.acksWaiting.length === acks.length) setImmediate(() => this.flushAcks());
+      }
+      throw e;
+    }
+    acks.forEach((w, i) => w.resolve(counts[i]!));
+    return results;
+  }
+
+  private enqueueWith(items: readonly EnqueueItem[], before: () => void): EnqueueResult[] {
+    return this.countedWrite(() =>
+      this.db
+        .transaction(() => {
+          before();
+          return items.map((item): EnqueueResult => {
+            // Counted inside the transaction, after the items before it: the quota is exact.
+            if (item.quota && !this.fits(item, item.quota)) return 'queue-full';
+            if ('envelopes' in item) return item.envelopes.map((e) => this.insertEnvelope(e, null));
+            const guard = item.ifGroupRevision;
+            if (guard && (this.stmts.groupRevision.get(guard.groupId) as { revision: number } | undefined)?.revision !== guard.revision) return 'group-changed';
+            return this.insertFanout(item.fanout);
+          });
+        })
+        .immediate(),
+    );
   }
 
   /** Inside a transaction: whether every queue the item writes to stays within `quota` with it. */
@@ -801,21 +862,18 @@ export class SqliteStorage implements Storage {
       for (const d of item.fanout.to) add(d.accountId, d.deviceId, item.fanout.envelope.content.length);
     }
     if (adding.size === 0) return true;
-    const rows = this.stmts.queueUsage.all(sender ?? null, JSON.stringify([...adding.values()].map((a) => [a.accountId, a.deviceId]))) as Array<{
-      account_id: string;
-      device_id: number;
-      n: number;
-      bytes: number;
-      mine: number;
-      sealed: number;
-    }>;
-    const used = new Map(rows.map((r) => [`${r.account_id}\u0000${r.device_id}`, r]));
-    for (const [k, a] of adding) {
-      const u = used.get(k);
-      if ((u?.n ?? 0) + a.n > quota.maxPerDevice) return false;
-      if ((u?.bytes ?? 0) + a.bytes > quota.maxBytesPerDevice) return false;
+    const queues = [...adding.values()];
+    const used = this.usage.usage(queues, (missing) =>
+      (missing.length === 1
+        ? this.stmts.usageOfOne.all(missing[0]!.accountId, missing[0]!.deviceId)
+        : this.stmts.usageOfMany.all(JSON.stringify(missing.map((m) => [m.accountId, m.deviceId])))) as UsageRow[],
+    );
+    for (const [i, a] of queues.entries()) {
+      const u = used[i]!;
+      if (u.n + a.n > quota.maxPerDevice) return false;
+      if (u.bytes + a.bytes > quota.maxBytesPerDevice) return false;
       // A sealed item's bucket is the queue's sealed envelopes (their senders are unknown).
-      if (sender === undefined ? (u?.sealed ?? 0) + a.n > quota.maxSealed : (u?.mine ?? 0) + a.n > quota.maxPerSender) return false;
+      if (sender === undefined ? (u.bySource.get(null) ?? 0) + a.n > quota.maxSealed : (u.bySource.get(sender) ?? 0) + a.n > quota.maxPerSender) return false;
     }
     return true;
   }
@@ -838,6 +896,7 @@ export class SqliteStorage implements Storage {
       e.content.length,
       JSON.stringify(f.to.map((d) => [d.accountId, d.deviceId])),
     ) as Array<{ id: number }>;
+    for (const d of f.to) this.usage.added(d.accountId, d.deviceId, e.sourceAccountId ?? null, e.content.length);
     // Ids are assigned in destination order (one statement, rows inserted in json_each key order).
     return rows.map((r) => r.id).sort((x, y) => x - y);
   }
@@ -858,6 +917,7 @@ export class SqliteStorage implements Storage {
       payloadId,
       e.content.length,
     );
+    this.usage.added(e.destinationAccountId, e.destinationDeviceId, e.sourceAccountId ?? null, e.content.length);
     return Number(r.lastInsertRowid);
   }
 
@@ -885,16 +945,54 @@ export class SqliteStorage implements Storage {
     return rows.map((r) => ({ accountId: r.account_id, deviceId: r.device_id }));
   }
 
+  /**
+   * Deletes acknowledged envelopes, in the next enqueue's transaction when one comes
+   * within two turns of the event loop (enqueues are batched per turn: one commit per
+   * turn for both instead of two), else in a transaction of their own. Resolves once
+   * the deletes are committed. Why relaxed (synchronous=NORMAL, no fsync awaited): a lost
+   * ack only means a redelivery, which clients drop as a duplicate.
+   */
   async ackBatch(items: ReadonlyArray<DeviceAddress & { readonly id: number }>): Promise<number> {
-    // Why relaxed: a lost ack only means a redelivery, which clients drop as a duplicate;
-    // accepting a message (enqueue) stays synchronous=FULL.
-    this.deletedSinceCheckpoint = true;
-    return this.relaxed(() => this.db.transaction(() => items.reduce((n, i) => n + this.stmts.ack.run(i.accountId, i.deviceId, i.id).changes, 0)).immediate());
+    if (items.length === 0) return 0;
+    return new Promise((resolve, reject) => {
+      if (this.acksWaiting.push({ items, resolve, reject }) === 1) setImmediate(() => setImmediate(() => this.flushAcks()));
+    });
+  }
+
+  /** Acks no enqueue took: deleted in a transaction of their own. */
+  private flushAcks(): void {
+    if (this.acksWaiting.length === 0 || !this.db.open) return;
+    const waiting = this.acksWaiting.splice(0);
+    try {
+      const counts = this.relaxed(() => this.countedWrite(() => this.db.transaction(() => this.deleteAcked(waiting)).immediate()));
+      waiting.forEach((w, i) => w.resolve(counts[i]!));
+    } catch (e) {
+      for (const w of waiting) w.reject(e);
+    }
+  }
+
+  /** Inside a transaction: deletes the waiting acks' envelopes; answers how many each found. */
+  private deleteAcked(waiting: readonly WaitingAck[]): number[] {
+    if (waiting.length > 0) this.deletedSinceCheckpoint = true;
+    return waiting.map((w) => {
+      let n = 0;
+      for (const i of w.items) {
+        const gone = this.stmts.ack.get(i.accountId, i.deviceId, i.id) as { source: string | null; size: number } | undefined;
+        if (!gone) continue;
+        this.usage.removed(i.accountId, i.deviceId, gone.source, gone.size);
+        n++;
+      }
+      return n;
+    });
   }
 
   async dropExpiredEphemeral(olderThan: number): Promise<number> {
     const n = this.stmts.dropEphemeral.run(olderThan).changes;
-    if (n > 0) this.deletedSinceCheckpoint = true;
+    if (n > 0) {
+      this.deletedSinceCheckpoint = true;
+      // Not itemized (call messages only, every 30 s at most): every queue is loaded again when needed.
+      this.usage.clear();
+    }
     return n;
   }
 
@@ -964,6 +1062,7 @@ export class SqliteStorage implements Storage {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.flushAcks();
     clearInterval(this.checkpointTimer);
     this.walSync?.close();
     if (this.walSync) this.checkpoint();

@@ -122,7 +122,24 @@ export const authFrame = object({
   deviceId,
   password: secret32,
 });
-export const ackFrame = object({ type: oneOf('ack'), id: int(1, Number.MAX_SAFE_INTEGER) });
+const envelopeId = int(1, Number.MAX_SAFE_INTEGER);
+const ackOne = object({ type: oneOf('ack'), id: envelopeId });
+const ackMany = object({ type: oneOf('ack'), ids: array(envelopeId, LIMITS.maxUnackedEnvelopes, 1) });
+/** Acknowledged envelopes, by id: one frame may name all those a client processed in one turn. */
+export interface AckFrame {
+  readonly type: 'ack';
+  readonly ids: readonly number[];
+}
+/**
+ * `{type: "ack", ids: [...]}` (at most LIMITS.maxUnackedEnvelopes ids: no more can be in
+ * flight), or `{type: "ack", id}`, the only form earlier clients send (still accepted, and
+ * what clients send for a single id, which earlier servers understand). Decoded to the list
+ * either way.
+ */
+export const ackFrame: Decoder<AckFrame> = (v, p) => {
+  if (typeof v === 'object' && v !== null && Object.prototype.hasOwnProperty.call(v, 'ids')) return ackMany(v, p);
+  return Object.freeze({ type: 'ack', ids: Object.freeze([ackOne(v, p).id]) });
+};
 /**
  * A message send over the authenticated socket: the same request as
  * `PUT /v1/messages/:to`, answered by a `sent` or `send-failed` frame with the same
@@ -132,7 +149,6 @@ export const sendFrame = object({ type: oneOf('send'), requestId, to: str(64), r
 /** A group send over the socket: the body of `PUT /v1/groups/:groupId/messages`. */
 export const groupSendFrame = object({ type: oneOf('group-send'), requestId, groupId, request: groupSendRequest });
 export type AuthFrame = ReturnType<typeof authFrame>;
-export type AckFrame = ReturnType<typeof ackFrame>;
 export type SendFrame = { readonly type: 'send'; readonly requestId: number; readonly to: string; readonly request: SendRequest };
 export type GroupSendFrame = { readonly type: 'group-send'; readonly requestId: number; readonly groupId: string; readonly request: GroupSendRequest };
 export type ClientFrame = AuthFrame | AckFrame | SendFrame | GroupSendFrame;
