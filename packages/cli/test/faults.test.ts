@@ -170,14 +170,30 @@ describe('storage faults on a real server', () => {
       // Reading needs no write lock: the server still serves.
       expect(await healthy(s)).toBe(true);
       expect((await alice.client.lookup('gerda')).username).toBe('gerda');
+      // Bob comes online: what was stored before reaches him (his acknowledgement cannot be written yet).
+      await bob.client.connect();
+      await bob.waitFor((e) => e.type === 'message' && e.message.body === 'before', 20_000);
+      // His acknowledgement reached the server and its delete was refused (the server logs it).
+      await until(async () => /database is locked[^\n]*delivery failed/.test(s.output()));
     } finally {
       other.exec('ROLLBACK');
       other.close();
     }
+    // Once the lock is gone, the refused acknowledgement is written by itself: the server holds nothing for Bob.
+    const queued = () => {
+      const db = new Database(join(dataDir, 'parley.sqlite'), { readonly: true });
+      try {
+        return (db.prepare('SELECT COUNT(*) AS n FROM envelopes WHERE account_id = ?').get(bob.client.account!.accountId) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    await until(async () => queued() === 0);
 
     await alice.client.sendText('gerda', 'after');
     expect((await cli(home, ['--profile', 'hanna', 'send', 'gerda', 'after too'], env)).code).toBe(0);
-    expect(await collect(bob, 'fritz')).toEqual(['before', 'after']);
+    await bob.waitFor((e) => e.type === 'message' && e.message.body === 'after too', 20_000);
+    expect(bob.client.messages('fritz').map((m) => m.body)).toEqual(['before', 'after']);
     expect(bob.client.messages('hanna').map((m) => m.body)).toEqual(['after too']);
     expect(s.output()).not.toMatch(/unhandled error|INTERNAL/);
     alice.client.close();

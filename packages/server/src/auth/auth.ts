@@ -11,7 +11,7 @@ import { base64Decode, WireError } from '@parley/wire';
 import { addressKey } from '../abuse/address.ts';
 import type { Limiters } from '../abuse/limiters.ts';
 import { rateLimited, type RateLimiter } from '../abuse/rate-limiter.ts';
-import type { AccountStore, DeviceStore } from '../storage/storage.ts';
+import { StorageUnavailable, type AccountStore, type DeviceStore } from '../storage/storage.ts';
 import { secretMatches } from './credentials.ts';
 
 /** An authenticated device. */
@@ -89,7 +89,12 @@ export class Authenticator {
       throw this.refused(address, accountId, 'unknown device or wrong password');
     }
     const t = now();
-    if (seen || t - device.lastSeenAt >= SEEN_RESOLUTION_MS) await storage.touchDevice(accountId, deviceId, t);
+    if (seen || t - device.lastSeenAt >= SEEN_RESOLUTION_MS) {
+      // Why not fatal: the last-seen time is a convenience; while the storage refuses writes (a full disk, a lock), a device still gets in and reads its queue.
+      await storage.touchDevice(accountId, deviceId, t).catch((e: unknown) => {
+        if (!(e instanceof StorageUnavailable)) throw e;
+      });
+    }
     return { accountId, deviceId, username: account.username };
   }
 }

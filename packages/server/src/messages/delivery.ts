@@ -53,6 +53,8 @@ export function newConnection(ws: WebSocket, accountId: string, deviceId: number
 
 /** How long a closed socket waits for the peer's close frame before it is dropped (ws waits 30 s). */
 const CLOSE_LINGER_MS = 1000;
+/** Acks whose deletes the storage refused are tried again after this long. */
+const ACK_RETRY_MS = 1000;
 
 /** Sends the error frame and closes the socket with the code's WebSocket close code. */
 export function closeWith(ws: WebSocket, e: WireError): void {
@@ -296,7 +298,14 @@ export class DeliveryHub {
         }
         // A caught-up connection has nothing waiting in the queue: no need to read it.
         for (const c of touched) if (!c.caughtUp) this.pump(c);
-      }, this.onError);
+      }, (e: unknown) => {
+        // Why again: the storage may refuse for a while (its disk full, a lock, a database restart);
+        // until the deletes commit, these envelopes keep their connection's window full.
+        this.onError(e);
+        setTimeout(() => {
+          for (const a of batch) this.ack(a.c, a.id);
+        }, ACK_RETRY_MS).unref();
+      });
     });
   }
 

@@ -245,7 +245,6 @@ const QUEUE_USAGES_CACHED = 100_000;
  */
 export const BUSY_WAIT_MS = 200;
 
-
 /**
  * Makes relaxed (synchronous=NORMAL) WAL commits durable off the event loop: an
  * fsync of the WAL file covers every commit appended before it. Waiters are
