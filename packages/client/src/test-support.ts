@@ -68,13 +68,15 @@ export async function sendSealedWith(client: ParleyClient, username: string, con
 /**
  * Sends `content` to the members of `groupId` who can be reached sealed, as one sealed
  * group message (our real certificate and sender key), whose seal names `sealedGroupId`
- * instead: what a member forging a message into another group would send. Returns the
- * accounts it went to.
+ * instead: what a member forging a message into another group would send. In a group
+ * we were removed from, with the sender key we had (`distributionIdWhenRemoved` when our
+ * record forgot it) and the members we knew: what a removed member would send. Returns the accounts it went to.
  */
-export async function sendSealedGroupAs(client: ParleyClient, groupId: string, content: Content, sealedGroupId: string): Promise<string[]> {
+export async function sendSealedGroupAs(client: ParleyClient, groupId: string, content: Content, sealedGroupId: string, distributionIdWhenRemoved?: string): Promise<string[]> {
   const ctx = contextOf(client);
   return ctx.lock.run(async () => {
-    const distributionId = await ensureSenderKey(ctx, groupId);
+    const g = ctx.store.groups.get(groupId)!;
+    const distributionId = g.active ? await ensureSenderKey(ctx, groupId) : (g.senderKey?.distributionId ?? distributionIdWhenRemoved!);
     const route = await groupRoute(ctx, ctx.store.groups.get(groupId)!);
     const certificate = await ctx.certificates.current(ctx);
     if (!route || !certificate) throw new Error('sendSealedGroupAs: nobody in the group can be reached sealed');

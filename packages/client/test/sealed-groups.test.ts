@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProtocolAddress } from '@parley/protocol';
 import { groupConversation, type ClientEvent } from '../src/index.ts';
-import { sendSealedGroupAs } from '../src/test-support.ts';
+import { sendRawContent, sendSealedGroupAs } from '../src/test-support.ts';
 import { linkedDevice, person, registered, startServer, stopAll, type Person, type TestServer } from './harness.ts';
 
 afterAll(stopAll);
@@ -156,7 +156,40 @@ describe('sealed group sends', () => {
     expect(bobC.client.messages().some((m) => m.body === 'not for bob')).toBe(false);
   });
 
-  it('refuses a sealed group message whose seal names a group its receiver is not in: SEALED_SENDER_REJECTED, nothing changes', async () => {
+  it('blocking a member rotates our key: the other members get the new one, the blocked one does not; his sealed send is refused and goes identified', async () => {
+    const server = await startServer();
+    const [alice, bob, carl] = [await registered(server, 'alice'), await registered(server, 'bob'), await registered(server, 'carl')];
+    const g = await alice.client.groups.create('Blocked inside', ['bob', 'carl']);
+    for (const p of [bob, carl]) {
+      await p.waitFor((e) => e.type === 'group' && p.client.groups.list().some((x) => x.groupId === g.groupId && !!x.name), `${p.name} to see the group`);
+      await p.client.groups.accept(g.groupId);
+    }
+    await holdsKeys(server, bob, [alice, carl]);
+    await holdsKeys(server, carl, [alice, bob]);
+    const old = Buffer.from(bob.store.contacts.byId(idOf(alice))!.profileKey!);
+
+    // Resolves once the key is rotated, uploaded and shared with everyone who remains.
+    await alice.client.blockContact('bob');
+    await eventually(() => !old.equals(Buffer.from(carl.store.contacts.byId(idOf(alice))?.profileKey ?? [])), 'carl to get alice\'s new key');
+    expect(alice.store.contacts.byId(idOf(bob))?.profileKeyShared).toBeFalsy();
+    // A 1:1 message sent after the rotation arrives after anything the rotation sent bob: he still has the old key.
+    // (Raw, because writing to someone with the app unblocks them.)
+    await sendRawContent(alice.client, 'bob', { v: 1, kind: 'text', id: randomUUID(), ts: Date.now(), text: 'marker after the block' });
+    await bob.receives('marker after the block');
+    expect(Buffer.from(bob.store.contacts.byId(idOf(alice))!.profileKey!)).toEqual(old);
+
+    // Bob's group message: the combined key (with alice's old access key) is refused, so it goes identified; carl gets it, alice drops it.
+    const refusals = async () => (await server.app.metrics.errors.get()).values.find((v) => v.labels.code === 'ACCESS_KEY_REFUSED')?.value ?? 0;
+    const refusedBefore = await refusals();
+    await bob.client.groups.send(g.groupId, 'bob after the block');
+    expect(await refusals()).toBe(refusedBefore + 1);
+    await carl.waitFor(isGroupText(g.groupId, 'bob after the block'), 'carl to get bob\'s message');
+    await carl.client.groups.send(g.groupId, 'carl marker');
+    await alice.waitFor(isGroupText(g.groupId, 'carl marker'), 'alice to get carl\'s marker');
+    expect(alice.client.messages(groupConversation(g.groupId)).some((m) => m.body === 'bob after the block')).toBe(false);
+  });
+
+  it('refuses a sealed group message whose seal names a group its receiver is not in, or that comes from a removed member: SEALED_SENDER_REJECTED, nothing changes', async () => {
     const server = await startServer();
     const [alice, bob] = [await registered(server, 'alice'), await registered(server, 'bob')];
     await registered(server, 'carl');
@@ -186,5 +219,23 @@ describe('sealed group sends', () => {
     // Bob's state is unharmed: the next real message arrives.
     await alice.client.groups.send(g.groupId, 'still fine');
     await bob.waitFor(isGroupText(g.groupId, 'still fine'), 'bob to get the next real one');
+
+    // Once removed, bob still holds alice's access key and his old sender key, and the server does not check membership of
+    // sealed sends: alice refuses what he sends into the group, before decrypting anything.
+    await bob.client.groups.send(g.groupId, 'bob while a member');
+    await alice.waitFor(isGroupText(g.groupId, 'bob while a member'), 'alice to get bob\'s message');
+    const bobKeyId = bob.store.groups.get(g.groupId)!.senderKey!.distributionId;
+    await alice.client.groups.remove(g.groupId, ['bob']);
+    await bob.waitFor((e) => e.type === 'message' && e.message.kind === 'system' && /removed you/.test(e.message.body), 'bob to learn he was removed');
+    const bobAddress = new ProtocolAddress(idOf(bob), 1);
+    const aliceHeld = await senderKeyOf(alice, bobAddress, bobKeyId);
+    expect(aliceHeld).toBeDefined();
+    const seen = alice.events.length;
+    const messagesBefore = alice.client.messages().length;
+    expect(await sendSealedGroupAs(bob.client, g.groupId, { v: 1, kind: 'text', id: randomUUID(), ts: Date.now(), text: 'from a removed member', group: g.groupId }, g.groupId, bobKeyId)).toEqual([idOf(alice)]);
+    const refused = await alice.waitFor((e, at = alice.events.indexOf(e)) => at >= seen && e.type === 'decrypt-error' && e.code === 'SEALED_SENDER_REJECTED', 'alice to refuse it');
+    expect(refused).toMatchObject({ error: expect.stringMatching(/not a member/) });
+    expect(alice.client.messages().length).toBe(messagesBefore);
+    expect(await senderKeyOf(alice, bobAddress, bobKeyId)).toEqual(aliceHeld);
   });
 });
