@@ -109,11 +109,22 @@ describe('sealed group sends', () => {
     const mirrored = (await bob2B.waitFor(isGroupText(g.groupId, 'bob answers sealed'), 'bob2 to get bob\'s answer')) as Extract<ClientEvent, { type: 'message' }>;
     expect(mirrored.message.direction).toBe('out');
 
+    // Carl links a second device the others do not know of: the server answers alice's sealed send with MISMATCHED_DEVICES
+    // naming carl's account; she refetches the group, gives the new device her sender key, and the retry reaches it.
+    const carl2 = await linkedDevice(server, carlB, 'carl-2');
+    const mismatches = async () => (await server.app.metrics.errors.get()).values.find((v) => v.labels.code === 'MISMATCHED_DEVICES')?.value ?? 0;
+    const mismatchedBefore = await mismatches();
+    expect(alice.store.groups.get(g.groupId)!.members.find((m) => m.accountId === idOf(carl))!.devices.map((d) => d.deviceId)).toEqual([1]);
+    await alice.client.groups.send(g.groupId, 'carl has a new device');
+    expect(await mismatches()).toBeGreaterThan(mismatchedBefore);
+    for (const p of [bobB, carlB, carl2]) await p.waitFor(isGroupText(g.groupId, 'carl has a new device'), `${p.name} to get it`);
+    expect(alice.store.groups.get(g.groupId)!.members.find((m) => m.accountId === idOf(carl))!.devices.map((d) => d.deviceId)).toEqual([1, 2]);
+
     // Every device has the conversation once, in order.
     await carlB.client.groups.send(g.groupId, 'carl closes');
     for (const p of [alice, bobB, bob2B]) await p.waitFor(isGroupText(g.groupId, 'carl closes'), `${p.name} to get carl's message`);
     for (const p of [alice, bobB, bob2B, carlB]) {
-      expect(p.client.messages(groupConversation(g.groupId)).filter((m) => m.kind === 'text').map((m) => m.body), p.name).toEqual(['sealed to the group', 'bob answers sealed', 'carl closes']);
+      expect(p.client.messages(groupConversation(g.groupId)).filter((m) => m.kind === 'text').map((m) => m.body), p.name).toEqual(['sealed to the group', 'bob answers sealed', 'carl has a new device', 'carl closes']);
     }
   });
 
