@@ -52,6 +52,7 @@ import { ParleyDevice } from '../packages/protocol/src/test-support/parley-devic
 import { buildKinds } from '../packages/protocol/src/test-support/wire-kinds.ts';
 import { linkedDevice, registered, startServer, stopAll } from '../packages/client/test/harness.ts';
 import { TARGETS } from '../fuzz/targets/index.ts';
+import { UNIDENTIFIED_FUZZ_ACCESS_KEY } from '../fuzz/targets/server.ts';
 import { CORPUS_DIR, judge } from '../fuzz/lib/target.ts';
 import { saveStores, toHex, writeState, type SavedState } from '../fuzz/lib/state.ts';
 
@@ -509,7 +510,7 @@ async function clientSealed(): Promise<void> {
  * recorded texts), and the server's answers, pings and errors on it.
  */
 function unidentifiedFrames(): void {
-  const accessKey = base64Encode(new Uint8Array(16).fill(0x5a));
+  const accessKey = base64Encode(UNIDENTIFIED_FUZZ_ACCESS_KEY);
   let requestId = 1;
   for (const text of jsonTexts) {
     let body: unknown;
@@ -520,7 +521,7 @@ function unidentifiedFrames(): void {
     }
     const m = (body as { messages?: Array<Record<string, unknown>> }).messages;
     if (!Array.isArray(m) || m.length === 0 || m.some((x) => 'type' in x)) continue;
-    add('server.unidentified-frame', enc.encode(JSON.stringify({ type: 'sealed-send', requestId: requestId++, to: 'bob', accessKey, request: body })));
+    add('server.unidentified-frame', enc.encode(JSON.stringify({ type: 'sealed-send', requestId: requestId++, to: 'alice', accessKey, request: body })));
     if (requestId > 4) break;
   }
   for (const f of [
@@ -545,7 +546,7 @@ async function main(): Promise<void> {
   for (const text of sealedFrames.slice(0, 3)) add('client.server-frame', enc.encode(text));
   unidentifiedFrames();
   // File every recorded JSON text under each JSON target that accepts it.
-  const jsonTargets = TARGETS.filter((t) => t.format === 'json' && (t.name.startsWith('server.') || t.name.startsWith('client.')) && t.name !== 'client.provisioning-plaintext' && t.name !== 'server.websocket-session' && t.name !== 'client.attachment-pointer');
+  const jsonTargets = TARGETS.filter((t) => t.format === 'json' && (t.name.startsWith('server.') || t.name.startsWith('client.')) && t.name !== 'client.provisioning-plaintext' && t.name !== 'server.websocket-session' && t.name !== 'server.unidentified-session' && t.name !== 'client.attachment-pointer');
   for (const t of jsonTargets) {
     const run = await t.setup(join(CORPUS_DIR, t.name));
     for (const text of new Set(jsonTexts)) {
@@ -555,6 +556,7 @@ async function main(): Promise<void> {
   }
   // The live socket target replays the recorded client frames.
   corpus.set('server.websocket-session', corpus.get('server.websocket-frame') ?? []);
+  corpus.set('server.unidentified-session', corpus.get('server.unidentified-frame') ?? []);
   // Write, checking that every stored input is accepted by its target.
   let failed = 0;
   for (const t of TARGETS) {
