@@ -193,6 +193,13 @@ export class ParleyClient {
     });
     // Why: a caller that never awaits `drained` must not see an unhandled rejection.
     this.drained.catch(() => undefined);
+    // Sealed sends go over it once it is open (HTTP until then); it reconnects by itself.
+    const unidentified = new UnidentifiedConnection({
+      baseUrl: this.http.baseUrl,
+      createWebSocket: this.opts.createWebSocket,
+      ...(this.opts.version ? { version: this.opts.version } : {}),
+      idleTimeoutMs: this.opts.idleTimeoutMs ?? LIMITS.clientIdleTimeoutMs,
+    });
     this.connection = new ServerConnection({
       baseUrl: this.http.baseUrl,
       // Why read each time: a password change (devices.rotateCredentials) must reach the next reconnection.
@@ -207,20 +214,14 @@ export class ParleyClient {
         // A connection that failed for good will never say the queue is empty.
         if (state === 'closed' && error) lost(error);
         // The unidentified connection lives as long as this one.
-        if (state === 'closed') this.unidentified?.close();
+        if (state === 'closed') unidentified.close();
         this.bus.emit({ type: 'connection', state, ...(error ? { error } : {}) });
       },
     });
     await this.connection.open();
-    // Sealed sends go over it once it is open (HTTP until then); it retries by itself.
     this.unidentified?.close();
-    this.unidentified = new UnidentifiedConnection({
-      baseUrl: this.http.baseUrl,
-      createWebSocket: this.opts.createWebSocket,
-      ...(this.opts.version ? { version: this.opts.version } : {}),
-      idleTimeoutMs: this.opts.idleTimeoutMs ?? LIMITS.clientIdleTimeoutMs,
-    });
-    this.unidentified.open();
+    this.unidentified = unidentified;
+    unidentified.open();
     // Our own devices (for sync messages) and prekeys, in the background.
     void this.http
       .devices()

@@ -5,11 +5,12 @@
  * (`sealedSenderEncryptMessage`), then sent with the contact's access key over the
  * unidentified connection (transport/unidentified-socket.ts) when it is open, else
  * over a plain HTTP request; neither carries credentials, so the server does not
- * learn who sent it. Our own other devices, strangers (no profile key: message requests) and
- * blocked people get identified sends; so does everyone when the server issues no
- * certificate. The caller (send/outbox.ts) falls back to an identified send when
- * the server refuses the access key (ACCESS_KEY_REFUSED: the contact rotated their
- * profile key, for instance after blocking us).
+ * learn who sent it. Our own other devices, strangers (no profile key: message
+ * requests) and blocked people get identified sends; so does everyone when the
+ * server issues no certificate. The caller (send/outbox.ts) falls back to an
+ * identified send when the server refuses the access key (ACCESS_KEY_REFUSED: the
+ * contact rotated their profile key, for instance after blocking us), and remembers
+ * the refusal (refusals.ts).
  */
 import { sealedSenderEncryptMessage, type ProtocolAddress, type SenderCertificate } from '@parley/protocol';
 import { base64Encode, sendResponse, UNIDENTIFIED_ACCESS_KEY_HEADER, WireError } from '@parley/wire';

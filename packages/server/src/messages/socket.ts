@@ -2,9 +2,9 @@
  * The WebSocket at /v1/websocket: the first frame authenticates the device; then
  * the server pushes envelopes (via the delivery hub) and the client sends acks and
  * `send` / `group-send` frames, each answered by request id (socket-sends.ts).
- * Heartbeat: a socket that has not answered the previous ping is dropped, so its unacknowledged
- * envelopes go to the device's next connection. A protocol violation closes the
- * socket with a typed error frame; a refused send does not.
+ * Heartbeat: a socket that has not answered the previous ping is dropped, so its
+ * unacknowledged envelopes go to the device's next connection. A protocol violation
+ * closes the socket with a typed error frame; a refused send does not.
  */
 import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
