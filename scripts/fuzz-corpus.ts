@@ -56,6 +56,7 @@ import { decodeState } from '../packages/protocol/src/spqr/state-codec.ts';
 import { buildKinds } from '../packages/protocol/src/test-support/wire-kinds.ts';
 import { linkedDevice, registered, startServer, stopAll } from '../packages/client/test/harness.ts';
 import { TARGETS } from '../fuzz/targets/index.ts';
+import { UNIDENTIFIED_FUZZ_ACCESS_KEY } from '../fuzz/targets/server.ts';
 import { CORPUS_DIR, judge } from '../fuzz/lib/target.ts';
 import { saveStores, toHex, writeState, type SavedState } from '../fuzz/lib/state.ts';
 
@@ -95,8 +96,8 @@ function recordFrame(text: string): void {
   jsonTexts.push(text);
   try {
     const f = JSON.parse(text) as { type?: string; messageType?: string; content?: string; request?: unknown; serverTimestamp?: number };
-    // Sends over the socket carry the HTTP send bodies; `sent` answers what the HTTP send answers.
-    if ((f.type === 'send' || f.type === 'group-send') && f.request) jsonTexts.push(JSON.stringify(f.request));
+    // Sends over the sockets carry the HTTP send bodies (sealed ones over the unidentified socket); `sent` answers what the HTTP send answers.
+    if ((f.type === 'send' || f.type === 'group-send' || f.type === 'sealed-send') && f.request) jsonTexts.push(JSON.stringify(f.request));
     if (f.type === 'sent') jsonTexts.push(JSON.stringify({ serverTimestamp: f.serverTimestamp }));
     if (f.type === 'envelope' && f.content && f.messageType) {
       envelopes.push({ type: f.messageType, content: base64Decode(f.content) });
@@ -561,6 +562,37 @@ function spqrStates(): void {
   }
 }
 
+/**
+ * The unidentified socket's frames: each sealed send body the run made over HTTP, as a
+ * `sealed-send` frame (the run's own frames on the socket are filed below with the other
+ * recorded texts), and the server's answers, pings and errors on it.
+ */
+function unidentifiedFrames(): void {
+  const accessKey = base64Encode(UNIDENTIFIED_FUZZ_ACCESS_KEY);
+  let requestId = 1;
+  for (const text of jsonTexts) {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      continue;
+    }
+    const m = (body as { messages?: Array<Record<string, unknown>> }).messages;
+    if (!Array.isArray(m) || m.length === 0 || m.some((x) => 'type' in x)) continue;
+    add('server.unidentified-frame', enc.encode(JSON.stringify({ type: 'sealed-send', requestId: requestId++, to: 'alice', accessKey, request: body })));
+    if (requestId > 4) break;
+  }
+  for (const f of [
+    { type: 'sent', requestId: 1, serverTimestamp: 1_800_000_000_000 },
+    { type: 'send-failed', requestId: 2, code: 'ACCESS_KEY_REFUSED', message: 'the unidentified-access key was refused' },
+    { type: 'send-failed', requestId: 3, code: 'MISMATCHED_DEVICES', message: 'devices changed', missingDevices: [2], extraDevices: [3] },
+    { type: 'ping' },
+    { type: 'error', code: 'UPGRADE_REQUIRED', message: 'UPGRADE_REQUIRED: this client is 0.1.0; the server needs 0.5.0 or newer - update Parley', requiredVersion: '0.5.0' },
+  ]) {
+    add('client.unidentified-server-frame', enc.encode(JSON.stringify(f)));
+  }
+}
+
 // ---------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -573,8 +605,9 @@ async function main(): Promise<void> {
   contents();
   await clientSealed();
   for (const text of sealedFrames.slice(0, 3)) add('client.server-frame', enc.encode(text));
+  unidentifiedFrames();
   // File every recorded JSON text under each JSON target that accepts it.
-  const jsonTargets = TARGETS.filter((t) => t.format === 'json' && (t.name.startsWith('server.') || t.name.startsWith('client.')) && t.name !== 'client.provisioning-plaintext' && t.name !== 'server.websocket-session' && t.name !== 'client.attachment-pointer');
+  const jsonTargets = TARGETS.filter((t) => t.format === 'json' && (t.name.startsWith('server.') || t.name.startsWith('client.')) && t.name !== 'client.provisioning-plaintext' && t.name !== 'server.websocket-session' && t.name !== 'server.unidentified-session' && t.name !== 'client.attachment-pointer');
   for (const t of jsonTargets) {
     const run = await t.setup(join(CORPUS_DIR, t.name));
     for (const text of new Set(jsonTexts)) {
@@ -584,6 +617,7 @@ async function main(): Promise<void> {
   }
   // The live socket target replays the recorded client frames.
   corpus.set('server.websocket-session', corpus.get('server.websocket-frame') ?? []);
+  corpus.set('server.unidentified-session', corpus.get('server.unidentified-frame') ?? []);
   // Write, checking that every stored input is accepted by its target.
   let failed = 0;
   for (const t of TARGETS) {

@@ -6,14 +6,16 @@
  * typed refusal (an error frame and its close code, or `send-failed` with a code)
  * or accept the frame; a close with 1011 or an INTERNAL answer is a finding (the
  * handler met an exception it does not know). The socket is reopened after each
- * close. Slow (a round trip per input), so few inputs per second.
+ * close. The unidentified socket (sealed/unidentified-socket.ts: no account, sealed
+ * sends to alice, whose access key is set) is judged the same way. Slow (a round trip
+ * per input), so few inputs per second.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { buildApp, LocalDiskBlobStore, SqliteStorage } from '@parley/server';
-import { base64Encode, PARLEY_VERSION } from '@parley/wire';
+import { base64Encode, PARLEY_VERSION, UNIDENTIFIED_SOCKET_PATH } from '@parley/wire';
 import { createClient, MemoryClientStore } from '@parley/client';
 import { nodeWebSocket } from '../../packages/client/src/node/ws.ts';
 import type { Target } from '../lib/target.ts';
@@ -22,6 +24,9 @@ import type { Target } from '../lib/target.ts';
 class Refused extends Error {
   override readonly name = 'Refused';
 }
+
+/** alice's access key in the fuzzing server, which the corpus's sealed-send frames present. */
+export const UNIDENTIFIED_FUZZ_ACCESS_KEY = new Uint8Array(16).fill(0x5a);
 
 /** How long a frame that gets no answer (an ack, a valid frame) is given. */
 const QUIET_MS = 150;
@@ -37,6 +42,8 @@ async function startServer(): Promise<{ url: string; credentials: { accountId: s
   const url = `http://127.0.0.1:${(app.app.server.address() as { port: number }).port}`;
   const alice = createClient({ serverUrl: url, store: new MemoryClientStore(), createWebSocket: nodeWebSocket });
   const a = await alice.register('alice');
+  // An access key (as a profile upload sets it), so sealed sends to alice get past the key check.
+  await alice.http.setProfile({ version: 'ab'.repeat(32), name: new Uint8Array(81), accessKey: UNIDENTIFIED_FUZZ_ACCESS_KEY });
   alice.close();
   return { url, credentials: { accountId: a.accountId, deviceId: a.deviceId, password: a.password } };
 }
@@ -75,31 +82,67 @@ export const serverSocketTargets: Target[] = [
         });
       return async (input) => {
         socket ??= open();
-        const { ws, frames } = await socket;
-        frames.length = 0;
-        const answer = new Promise<{ closed?: number; frames: string[] }>((resolve) => {
-          const timer = setTimeout(() => done({ frames: frames.slice() }), QUIET_MS);
-          const onClose = (code: number) => done({ closed: code, frames: frames.slice() });
-          const onMessage = () => {
-            // Answers to sends come as one frame: wait for it, then a moment for a close.
-            clearTimeout(timer);
-            setTimeout(() => done({ frames: frames.slice() }), 20);
-          };
-          function done(r: { closed?: number; frames: string[] }) {
-            clearTimeout(timer);
-            ws.off('close', onClose);
-            ws.off('message', onMessage);
-            resolve(r);
-          }
-          ws.on('close', onClose);
-          ws.on('message', onMessage);
+        await judged(await socket, input);
+      };
+    },
+  },
+  {
+    name: 'server.unidentified-session',
+    what: 'a frame on a running server\'s /v1/websocket/unidentified (no account): typed refusal (error frame + close code, or send-failed) or accepted, never 1011/INTERNAL',
+    format: 'json',
+    typed: (e) => e instanceof Refused,
+    corpusMayBeRefused: true,
+    setup: async () => {
+      const server = await startServer();
+      let socket: Promise<{ ws: WebSocket; frames: string[] }> | undefined;
+      const open = () =>
+        new Promise<{ ws: WebSocket; frames: string[] }>((resolve, reject) => {
+          const ws = new WebSocket(`${server.url.replace('http', 'ws')}${UNIDENTIFIED_SOCKET_PATH}?version=${PARLEY_VERSION}`);
+          const frames: string[] = [];
+          ws.on('open', () => resolve({ ws, frames }));
+          ws.on('message', (d) => frames.push(String(d)));
+          ws.on('close', () => {
+            socket = undefined;
+            reject(new Error('closed before open'));
+          });
+          ws.on('error', () => undefined);
         });
-        ws.send(Buffer.from(input).toString());
-        const r = await answer;
-        const codes = r.frames.map((f) => (JSON.parse(f) as { code?: string }).code).filter((c) => c !== undefined);
-        if (r.closed === 1011 || codes.includes('INTERNAL')) throw new Error(`server failed on the frame: close ${r.closed ?? '-'}, answers ${r.frames.join(' ').slice(0, 300)}`);
-        if (r.closed !== undefined || codes.length) throw new Refused(`close ${r.closed ?? '-'} ${codes.join(',')}`);
+      return async (input) => {
+        socket ??= open();
+        await judged(await socket, input);
       };
     },
   },
 ];
+
+/**
+ * Sends one frame on `s` and judges the server's answer: an error frame, a close or a
+ * `send-failed` with a code is a typed refusal; a close with 1011 or an INTERNAL answer
+ * is a finding; anything else (an answer without a code, or quiet) is accepted.
+ */
+async function judged(s: { ws: WebSocket; frames: string[] }, input: Uint8Array): Promise<void> {
+  const { ws, frames } = s;
+  frames.length = 0;
+  const answer = new Promise<{ closed?: number; frames: string[] }>((resolve) => {
+    const timer = setTimeout(() => done({ frames: frames.slice() }), QUIET_MS);
+    const onClose = (code: number) => done({ closed: code, frames: frames.slice() });
+    const onMessage = () => {
+      // Answers to sends come as one frame: wait for it, then a moment for a close.
+      clearTimeout(timer);
+      setTimeout(() => done({ frames: frames.slice() }), 20);
+    };
+    function done(r: { closed?: number; frames: string[] }) {
+      clearTimeout(timer);
+      ws.off('close', onClose);
+      ws.off('message', onMessage);
+      resolve(r);
+    }
+    ws.on('close', onClose);
+    ws.on('message', onMessage);
+  });
+  ws.send(Buffer.from(input).toString());
+  const r = await answer;
+  const codes = r.frames.map((f) => (JSON.parse(f) as { code?: string }).code).filter((c) => c !== undefined);
+  if (r.closed === 1011 || codes.includes('INTERNAL')) throw new Error(`server failed on the frame: close ${r.closed ?? '-'}, answers ${r.frames.join(' ').slice(0, 300)}`);
+  if (r.closed !== undefined || codes.length) throw new Refused(`close ${r.closed ?? '-'} ${codes.join(',')}`);
+}

@@ -29,6 +29,7 @@ import {
   groupSendRequest,
   groupUpdateEvent,
   LIMITS,
+  MAX_SEALED_SEND_FRAME_BYTES,
   leaveGroupResponse,
   linkDeviceRequest,
   linkTokenResponse,
@@ -46,6 +47,8 @@ import {
   serverFrame,
   setProfileRequest,
   turnCredentialsResponse,
+  unidentifiedClientFrame,
+  unidentifiedServerFrame,
   updateGroupRequest,
   uploadKeysRequest,
   WireError,
@@ -85,6 +88,8 @@ export const serverTargets: Target[] = [
       if (frame.type === 'auth') checkClientVersion(frame.version, '0.1.0');
     },
   },
+  // Anyone may open the unidentified socket: no account, no credentials.
+  json('server.unidentified-frame', 'a client frame on /v1/websocket/unidentified (sealed-send: recipient, access key, sealed body), as the socket handler reads it', unidentifiedClientFrame, MAX_SEALED_SEND_FRAME_BYTES),
   {
     name: 'server.multi-recipient-query',
     what: 'PUT /v1/messages/multi-recipient query string (the sealed group send\'s timestamp), through Fastify\'s parser (fast-querystring)',
@@ -119,6 +124,8 @@ export const serverTargets: Target[] = [
 export const clientWireTargets: Target[] = [
   // The client's socket bounds frames at 4 MiB (transport/socket.ts).
   json('client.server-frame', 'a server frame on the client\'s socket (envelope, sent, send-failed, error, ...)', serverFrame, 4 * 1024 * 1024),
+  // The unidentified socket bounds frames at 64 KiB (transport/unidentified-socket.ts).
+  json('client.unidentified-server-frame', 'a server frame on the client\'s unidentified socket (sent, send-failed, ping, error; never an envelope)', unidentifiedServerFrame, 64 * 1024),
   json('client.account-response', 'answer to register / whoami / link', accountResponse),
   json('client.account-lookup-response', 'answer to a username lookup', accountLookupResponse),
   json('client.bundle-response', 'a prekey bundle answer (keys of every device of a peer)', bundleResponse),

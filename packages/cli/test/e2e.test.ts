@@ -90,11 +90,11 @@ describe('end to end through a real server', () => {
     await alice.client.setProfile({ name: `Alice ${canary}` });
     await expect.poll(async () => (await bob.client.profileOf('alice')).name, { timeout: 15_000 }).toBe(`Alice ${canary}`);
     // Connected clients hand identified messages to the server over the socket, not one HTTP request each;
-    // once bob accepted alice, their messages go sealed (HTTP without credentials: the socket would name the sender).
+    // once bob accepted alice, their messages go sealed, over the unidentified socket (the authenticated one would name the sender).
     const metrics = await (await fetch(`${s.url}/metrics`, { headers: { authorization: 'Bearer e2e-metrics-token' } })).text();
     const accepted = (t: string) => Number(new RegExp(`parley_messages_accepted_total\\{transport="${t}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
-    expect(accepted('ws') + accepted('unidentified')).toBeGreaterThan(51);
-    expect(accepted('unidentified')).toBeGreaterThan(0);
+    expect(accepted('ws') + accepted('unidentified') + accepted('unidentified-ws')).toBeGreaterThan(51);
+    expect(accepted('unidentified-ws')).toBeGreaterThan(0);
     expect(metrics).not.toMatch(/parley_messages_accepted_total\{transport="http"\}/);
     alice.client.close();
     bob.client.close();

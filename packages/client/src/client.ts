@@ -40,6 +40,7 @@ import type { ClientStore } from './storage/store.ts';
 import { onSync, sendSync } from './sync/sync.ts';
 import { HttpTransport } from './transport/http.ts';
 import { ServerConnection, type WebSocketFactory } from './transport/socket.ts';
+import { UnidentifiedConnection } from './transport/unidentified-socket.ts';
 
 export interface ClientOptions {
   readonly serverUrl: string;
@@ -86,6 +87,8 @@ export class ParleyClient {
   private readonly sweeper: ExpirySweeper;
   private readonly profiles: Profiles;
   private connection: ServerConnection | undefined;
+  /** Opened and closed with `connection`; never reported as a connection (it has no identity). */
+  private unidentified: UnidentifiedConnection | undefined;
   private closed = false;
 
   /**
@@ -107,6 +110,7 @@ export class ParleyClient {
       now: opts.now ?? Date.now,
       newId: opts.randomId ?? uuid,
       connection: () => this.connection,
+      unidentified: () => this.unidentified,
       certificates: new SenderCertificates(opts.sealedSenderTrustRoot),
       later: (task, what = 'background work') => {
         if (this.closed) return;
@@ -190,6 +194,13 @@ export class ParleyClient {
     });
     // Why: a caller that never awaits `drained` must not see an unhandled rejection.
     this.drained.catch(() => undefined);
+    // Sealed sends go over it once it is open (HTTP until then); it reconnects by itself.
+    const unidentified = new UnidentifiedConnection({
+      baseUrl: this.http.baseUrl,
+      createWebSocket: this.opts.createWebSocket,
+      ...(this.opts.version ? { version: this.opts.version } : {}),
+      idleTimeoutMs: this.opts.idleTimeoutMs ?? LIMITS.clientIdleTimeoutMs,
+    });
     this.connection = new ServerConnection({
       baseUrl: this.http.baseUrl,
       // Why read each time: a password change (devices.rotateCredentials) must reach the next reconnection.
@@ -203,10 +214,15 @@ export class ParleyClient {
       onState: (state, error) => {
         // A connection that failed for good will never say the queue is empty.
         if (state === 'closed' && error) lost(error);
+        // The unidentified connection lives as long as this one.
+        if (state === 'closed') unidentified.close();
         this.bus.emit({ type: 'connection', state, ...(error ? { error } : {}) });
       },
     });
     await this.connection.open();
+    this.unidentified?.close();
+    this.unidentified = unidentified;
+    unidentified.open();
     // Our own devices (for sync messages) and prekeys, in the background.
     void this.http
       .devices()
@@ -228,6 +244,8 @@ export class ParleyClient {
   disconnect(): void {
     this.connection?.close();
     this.connection = undefined;
+    this.unidentified?.close();
+    this.unidentified = undefined;
   }
 
   close(): void {

@@ -18,6 +18,11 @@ function contextOf(client: ParleyClient): ClientContext {
   return (client as unknown as Record<symbol, ClientContext>)[CONTEXT]!;
 }
 
+/** Whether sealed sends of `client` would go over its unidentified connection now (transport/unidentified-socket.ts). */
+export function unidentifiedReady(client: ParleyClient): boolean {
+  return contextOf(client).unidentified()?.ready ?? false;
+}
+
 /** Encrypts and sends `content` to every device of `username`, as it is. */
 export function sendRawContent(client: ParleyClient, username: string, content: Content, opts: { ephemeral?: boolean } = {}): Promise<void> {
   const ctx = contextOf(client);

@@ -36,10 +36,12 @@ import { certificatesPlugin } from './sealed/certificates.ts';
 import type { SealedSenderKeys } from './sealed/keys.ts';
 import { SealedSends } from './sealed/sealed-sends.ts';
 import { MultiRecipientSends, multiRecipientPlugin } from './sealed/multi-recipient-sends.ts';
+import { unidentifiedSocketPlugin } from './sealed/unidentified-socket.ts';
 import type { Storage } from './storage/storage.ts';
 import { noticesPlugin } from './notices/notices.ts';
 import { profilesPlugin } from './profiles/profiles.ts';
 import { turnPlugin } from './turn/turn.ts';
+import { Upgrades } from './upgrades.ts';
 import { webPlugin } from './web/web.ts';
 
 export interface AppConfig {
@@ -138,6 +140,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
   });
   const connections = new ConnectionGuard(abuse.connectionsPerAddress);
   connections.install(app.server, hardening);
+  const upgrades = new Upgrades(app.server);
 
   const metrics = createMetrics();
   // Shared with the other nodes through Redis in a cluster: limits hold for the whole service, not per node.
@@ -190,6 +193,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Parley
     now,
     minClientVersion: config.minClientVersion,
     pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
+    upgrades,
+  });
+  await app.register(unidentifiedSocketPlugin, {
+    upgrades,
+    sealedSends,
+    metrics,
+    minClientVersion: config.minClientVersion,
+    pingIntervalMs: config.pingIntervalMs ?? LIMITS.pingIntervalMs,
+    perAddress: abuse.unidentifiedSocketsPerAddress,
   });
   await app.register(certificatesPlugin, { storage, auth, keys: deps.sealedSender, now, abuse, limiters });
   await app.register(multiRecipientPlugin, { multiRecipientSends: new MultiRecipientSends({ storage, sends, now, abuse, limiters }) });

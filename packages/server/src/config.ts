@@ -67,6 +67,7 @@ export const ABUSE_SETTINGS: ReadonlyArray<{ flag: string; field: keyof AbuseLim
   { flag: 'uploads-per-address-per-minute', field: 'uploadsPerAddressPerMinute', doc: 'attachment uploads one network address may begin per minute' },
   { flag: 'connections-per-address', field: 'connectionsPerAddress', doc: 'open TCP connections (HTTP and WebSocket) per network address' },
   { flag: 'sockets-per-device', field: 'socketsPerDevice', doc: 'open WebSockets per device' },
+  { flag: 'unidentified-sockets-per-address', field: 'unidentifiedSocketsPerAddress', doc: 'open unidentified WebSockets (sealed sends, no account) per network address' },
 ];
 
 /** Resource-bound settings: flag -> Hardening field. */

@@ -175,8 +175,9 @@ export interface TestSocket {
   envelopes(): Frame[];
 }
 
-export function openSocket(port: number, opts: { autoPong?: boolean } = {}): Promise<TestSocket> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/v1/websocket`, { autoPong: opts.autoPong ?? true });
+/** Opens a socket to `path` (default the device socket, `/v1/websocket`). */
+export function openSocket(port: number, opts: { autoPong?: boolean; path?: string } = {}): Promise<TestSocket> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}${opts.path ?? '/v1/websocket'}`, { autoPong: opts.autoPong ?? true });
   const frames: Frame[] = [];
   const waiters: Array<{ pred: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
   ws.on('message', (d) => {

@@ -43,6 +43,7 @@ async function setup() {
     now: () => clock,
     newId: () => crypto.randomUUID(),
     connection: () => undefined,
+    unidentified: () => undefined,
     certificates: new SenderCertificates(),
     later: () => undefined,
   };

@@ -9,6 +9,7 @@ import type { AccountInfo } from '../storage/records.ts';
 import type { EventBus } from '../events.ts';
 import type { HttpTransport } from '../transport/http.ts';
 import type { ServerConnection } from '../transport/socket.ts';
+import type { UnidentifiedConnection } from '../transport/unidentified-socket.ts';
 import { ClientError } from '../errors.ts';
 import type { SenderCertificates } from '../sealed/certificates.ts';
 import type { Mutex } from './mutex.ts';
@@ -25,6 +26,8 @@ export interface ClientContext {
   readonly certificates: SenderCertificates;
   /** The live connection, when connected. */
   connection(): ServerConnection | undefined;
+  /** The unidentified connection (sealed sends only), while connected. */
+  unidentified(): UnidentifiedConnection | undefined;
   /** Work to run after the current operation (under the lock, later): receipts, repairs. A failure becomes a `background-error` event. */
   later(task: () => Promise<void>, what?: string): void;
 }

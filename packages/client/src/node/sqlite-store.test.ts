@@ -61,6 +61,27 @@ describe('SqliteClientStore migration', () => {
     s.close();
   });
 
+  it('a profile from before remembered refusals (version 6) keeps its contacts and takes a refused key', async () => {
+    const path = freshPath();
+    new SqliteClientStore(path).close();
+    // What version 6 wrote: the contacts table without sealed_refused_key.
+    const old = new Database(path);
+    old.exec(`
+      DROP TABLE contacts;
+      CREATE TABLE contacts (account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0,
+        profile_key BLOB, profile_name TEXT, profile_key_shared INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO contacts (account_id, username, device_ids, accepted, profile_key) VALUES ('9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', 'bob', '[1]', 1, zeroblob(32));
+      PRAGMA user_version = 6;
+    `);
+    old.close();
+    const s = new SqliteClientStore(path);
+    const bob = s.contacts.byUsername('bob')!;
+    expect(bob).toEqual({ accountId: '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a', username: 'bob', deviceIds: [1], accepted: true, blocked: false, profileKey: new Uint8Array(32) });
+    await s.transaction(async (tx) => tx.contacts.save({ ...bob, sealedRefusedKey: new Uint8Array(32) }));
+    expect(s.contacts.byUsername('bob')?.sealedRefusedKey).toEqual(new Uint8Array(32));
+    s.close();
+  });
+
   it('a profile from before attachments keeps its messages and takes messages with attachments', () => {
     const path = freshPath();
     const v2 = new SqliteClientStore(path);

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS kyber_base_keys (kyber_id INTEGER NOT NULL, signed_id
 CREATE TABLE IF NOT EXISTS sender_keys (address TEXT NOT NULL, distribution_id TEXT NOT NULL, record BLOB NOT NULL, PRIMARY KEY (address, distribution_id));
 CREATE TABLE IF NOT EXISTS contacts (
   account_id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, device_ids TEXT NOT NULL, accepted INTEGER NOT NULL DEFAULT 0, blocked INTEGER NOT NULL DEFAULT 0,
-  profile_key BLOB, profile_name TEXT, profile_key_shared INTEGER NOT NULL DEFAULT 0
+  profile_key BLOB, profile_name TEXT, profile_key_shared INTEGER NOT NULL DEFAULT 0, sealed_refused_key BLOB
 );
 CREATE TABLE IF NOT EXISTS call_log (
   row_id INTEGER PRIMARY KEY AUTOINCREMENT, call_id TEXT NOT NULL, peer TEXT NOT NULL, direction TEXT NOT NULL,
@@ -75,7 +75,7 @@ CREATE TABLE IF NOT EXISTS groups (group_id TEXT PRIMARY KEY, record TEXT NOT NU
 CREATE TABLE IF NOT EXISTS sent_log (conversation TEXT NOT NULL, timestamp INTEGER NOT NULL, content BLOB NOT NULL, sent_at INTEGER NOT NULL, recipients TEXT, PRIMARY KEY (conversation, timestamp));
 CREATE INDEX IF NOT EXISTS sent_log_by_time ON sent_log (timestamp);
 `;
-const SCHEMA_VERSION = 6;
+const SCHEMA_VERSION = 7;
 
 const u8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength).slice();
 
@@ -161,6 +161,8 @@ export class SqliteClientStore implements ClientStore {
       if (had('contacts') && !cols('contacts').includes('profile_key')) {
         this.db.exec('ALTER TABLE contacts ADD COLUMN profile_key BLOB; ALTER TABLE contacts ADD COLUMN profile_name TEXT; ALTER TABLE contacts ADD COLUMN profile_key_shared INTEGER NOT NULL DEFAULT 0;');
       }
+      // Version 7: the profile key of a contact's whose access key the server refused (sealed/refusals.ts).
+      if (had('contacts') && !cols('contacts').includes('sealed_refused_key')) this.db.exec('ALTER TABLE contacts ADD COLUMN sealed_refused_key BLOB');
       this.db.exec(SCHEMA);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
     });
@@ -256,6 +258,7 @@ export class SqliteClientStore implements ClientStore {
           ...(r.profile_key ? { profileKey: u8(r.profile_key as Buffer) } : {}),
           ...(r.profile_name !== null ? { profileName: r.profile_name as string } : {}),
           profileKeyShared: r.profile_key_shared === 1,
+          ...(r.sealed_refused_key ? { sealedRefusedKey: u8(r.sealed_refused_key as Buffer) } : {}),
         })
       : undefined;
   }
@@ -268,7 +271,7 @@ export class SqliteClientStore implements ClientStore {
       save: (c) => {
         check();
         this.q('DELETE FROM contacts WHERE username = ? AND account_id != ?').run(c.username, c.accountId);
-        this.q('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked, profile_key, profile_name, profile_key_shared) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        this.q('INSERT OR REPLACE INTO contacts (account_id, username, device_ids, accepted, blocked, profile_key, profile_name, profile_key_shared, sealed_refused_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
           c.accountId,
           c.username,
           JSON.stringify(c.deviceIds),
@@ -277,6 +280,7 @@ export class SqliteClientStore implements ClientStore {
           c.profileKey ?? null,
           c.profileName || null,
           c.profileKeyShared ? 1 : 0,
+          c.sealedRefusedKey ?? null,
         );
       },
     };

@@ -8,7 +8,9 @@
  *
  * To a contact who shared their profile key the copies go sealed (sealed/send.ts):
  * the server does not learn the sender. If the server refuses the access key, the
- * message is encrypted again and sent identified.
+ * message is encrypted again and sent identified, and the refusal is remembered
+ * (sealed/refusals.ts): later sends to them go identified at once until their profile
+ * key changes.
  */
 import { ProtocolAddress, signalEncrypt, UntrustedIdentity } from '@parley/protocol';
 import { WireError } from '@parley/wire';
@@ -16,6 +18,7 @@ import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { identityChanged, fetchBundles, reportIdentityChange, startSessions, unknownUser } from '../sessions/sessions.ts';
 import { sendBody, type OutgoingMessages } from '../transport/http.ts';
+import { rememberRefusal, sealedRefused } from '../sealed/refusals.ts';
 import { sealedRoute, sealFor, sendSealed, type SealedRoute } from '../sealed/send.ts';
 import { deliver } from './deliver.ts';
 
@@ -43,8 +46,9 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
       const res = await fetchBundles(ctx, user);
       await store.transaction((tx) => startSessions(ctx, tx, res));
     }
-    // Cleared when the server refuses the access key: from then on this send goes identified.
-    let mayGoSealed = !self;
+    // Cleared when the server refuses the access key: from then on this send goes identified
+    // (and later ones, while the refused key is their current one).
+    let mayGoSealed = !self && !sealedRefused(store.contacts.byUsername(user)!);
     for (let attempt = 0; attempt < 5; attempt++) {
       const contact = store.contacts.byUsername(user)!;
       const route: SealedRoute | undefined = mayGoSealed ? await sealedRoute(ctx, contact.accountId) : undefined;
@@ -101,6 +105,7 @@ export async function sendToAccount(ctx: ClientContext, username: string, plaint
         if (e.code === 'ACCESS_KEY_REFUSED' && route) {
           // Their profile key changed (they may have blocked us), or the account is gone: identified from here on.
           mayGoSealed = false;
+          await rememberRefusal(ctx, contact.accountId, route.accessKey);
           continue;
         }
         if (e.code === 'MISMATCHED_DEVICES') {

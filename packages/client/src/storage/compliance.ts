@@ -126,6 +126,11 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
       });
       expect(s.profile.get()).toEqual({ key: new Uint8Array(32).fill(8), createdAt: 6, uploaded: true });
       expect(s.contacts.byId(BOB)).toEqual({ accountId: BOB, username: 'bob', deviceIds: [1], accepted: true, blocked: false, profileKey: new Uint8Array(32).fill(4) });
+      // A refused access key is remembered with the profile key it came from, by value.
+      const refused = new Uint8Array(32).fill(4);
+      await s.transaction(async (tx) => tx.contacts.save({ ...tx.contacts.byId(BOB)!, sealedRefusedKey: refused }));
+      refused.fill(0);
+      expect(s.contacts.byId(BOB)?.sealedRefusedKey).toEqual(new Uint8Array(32).fill(4));
       await expect(s.transaction(async (tx) => {
         tx.profile.save({ key: new Uint8Array(32).fill(7), createdAt: 7 });
         throw new Error('abort');
@@ -135,6 +140,7 @@ export function runClientStoreCompliance(name: string, factory: StoreFactory): v
         const s2 = await factory.reopen(s);
         expect(s2.profile.get()).toEqual({ key: new Uint8Array(32).fill(8), createdAt: 6, uploaded: true });
         expect(s2.contacts.byId(BOB)?.profileKey).toEqual(new Uint8Array(32).fill(4));
+        expect(s2.contacts.byId(BOB)?.sealedRefusedKey).toEqual(new Uint8Array(32).fill(4));
         s2.close();
       }
     });

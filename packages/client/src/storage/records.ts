@@ -47,6 +47,12 @@ export interface Contact {
   readonly profileName?: string;
   /** They have our current profile key (we sent it since it last changed). */
   readonly profileKeyShared?: boolean;
+  /**
+   * The profile key of theirs whose access key the server refused for a sealed send (they
+   * rotated it, maybe blocking us): while `profileKey` is still this one, sends to them go
+   * identified without a sealed attempt first (sealed/refusals.ts).
+   */
+  readonly sealedRefusedKey?: Uint8Array;
 }
 
 /** Our own profile, the same on each of our devices (the key is synced; the rest is on the server, sealed). */
@@ -141,6 +147,7 @@ export function normalizeContact(c: Contact): Contact {
     ...(c.profileKey ? { profileKey: c.profileKey.slice() } : {}),
     ...(c.profileName ? { profileName: c.profileName } : {}),
     ...(c.profileKeyShared ? { profileKeyShared: true } : {}),
+    ...(c.sealedRefusedKey ? { sealedRefusedKey: c.sealedRefusedKey.slice() } : {}),
   };
 }
 

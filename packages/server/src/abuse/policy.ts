@@ -40,6 +40,8 @@ export interface AbuseLimits {
   readonly connectionsPerAddress: number;
   /** Open WebSockets per device; more are refused with RATE_LIMITED. */
   readonly socketsPerDevice: number;
+  /** Open unidentified WebSockets (sealed sends, no account) per address; more are refused (HTTP 429) before the upgrade. */
+  readonly unidentifiedSocketsPerAddress: number;
 }
 
 export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
@@ -60,6 +62,7 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   uploadsPerAddressPerMinute: 120,
   connectionsPerAddress: 256,
   socketsPerDevice: 8,
+  unidentifiedSocketsPerAddress: 16,
 };
 
 export const MINUTE_MS = 60_000;

@@ -12,6 +12,7 @@ import { readBody } from '../requests.ts';
 import { parseAccessKey } from '../sealed/access.ts';
 import type { SealedSends } from '../sealed/sealed-sends.ts';
 import type { MessageQueue } from '../storage/storage.ts';
+import type { Upgrades } from '../upgrades.ts';
 import type { DeliveryHub } from './delivery.ts';
 import type { Sends } from './sends.ts';
 import { SocketServer, type SendHandlers } from './socket.ts';
@@ -29,6 +30,8 @@ export interface MessagesOptions {
   readonly now: () => number;
   readonly minClientVersion: string;
   readonly pingIntervalMs: number;
+  /** Where the device socket's path is routed (the HTTP server's upgrades). */
+  readonly upgrades: Upgrades;
 }
 
 const EPHEMERAL_SWEEP_MS = 30_000;
@@ -51,7 +54,7 @@ export const messagesPlugin: FastifyPluginAsync<MessagesOptions> = async (app, o
     send: (sender, to, request, via) => sends.acceptSend(sender, to, request, via),
     groupSend: opts.groupSend,
   };
-  const sockets = new SocketServer(app.server, {
+  const sockets = new SocketServer(opts.upgrades, {
     auth,
     hub: opts.hub,
     sends: handlers,

@@ -17,8 +17,8 @@ import type { AccountStore, DestinedEnvelope, DeviceRow, DeviceStore, EnqueueIte
 import { EnqueueBatcher } from './enqueue-batcher.ts';
 import type { Router } from './router.ts';
 
-/** How a send reached the server: identified over HTTP or the socket, or sealed (`unidentified`: HTTP without credentials). */
-export type Transport = 'http' | 'ws' | 'unidentified';
+/** How a send reached the server: identified over HTTP or the socket, or sealed (`unidentified`: HTTP without credentials; `unidentified-ws`: the unidentified socket). */
+export type Transport = 'http' | 'ws' | 'unidentified' | 'unidentified-ws';
 
 /**
  * The copies of a message must cover exactly the recipient's current devices, each at

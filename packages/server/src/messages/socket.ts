@@ -1,13 +1,12 @@
 /**
  * The WebSocket at /v1/websocket: the first frame authenticates the device; then
  * the server pushes envelopes (via the delivery hub) and the client sends acks and
- * `send` / `group-send` frames, each answered by request id. Heartbeat: a socket
- * that has not answered the previous ping is dropped, so its unacknowledged
- * envelopes go to the device's next connection. A protocol violation closes the
- * socket with a typed error frame; a refused send does not.
+ * `send` / `group-send` frames, each answered by request id (socket-sends.ts).
+ * Heartbeat: a socket that has not answered the previous ping is dropped, so its
+ * unacknowledged envelopes go to the device's next connection. A protocol violation
+ * closes the socket with a typed error frame; a refused send does not.
  */
-import type { IncomingMessage, Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import {
@@ -17,14 +16,15 @@ import {
   LIMITS,
   WireError,
   type GroupSendRequest,
-  type SendFailedFrame,
   type SendRequest,
   type SendResponse,
 } from '@parley/wire';
 import type { Authenticator, Authed } from '../auth/auth.ts';
 import { toWireError } from '../errors/errors.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { Upgrades } from '../upgrades.ts';
 import { closeWith, newConnection, type Connection, type DeliveryHub } from './delivery.ts';
+import { SocketSends } from './socket-sends.ts';
 import type { Transport } from './sends.ts';
 
 /** What a socket's send frames are handed to: the same functions as the HTTP routes. */
@@ -60,61 +60,20 @@ const PRE_AUTH_FRAMES = 8;
 
 export class SocketServer {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxPreAuthFrameBytes });
-  /** Sends in progress per socket; bounded so one socket cannot queue unbounded work. */
-  private readonly sendsInFlight = new WeakMap<WebSocket, number>();
+  private readonly answers: SocketSends;
 
   constructor(
-    server: Server,
+    upgrades: Upgrades,
     private readonly deps: SocketDeps,
   ) {
-    server.on('upgrade', (req, socket, head) => {
-      if ((req.url ?? '').split('?')[0] !== '/v1/websocket') {
-        socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-        return;
-      }
-      // The HTTP idle timeout does not apply to a WebSocket: the heartbeat takes over.
-      (socket as Socket).setTimeout(0);
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req));
-    });
+    this.answers = new SocketSends(deps, LIMITS.maxSendsInFlightPerSocket, (ws, text) => deps.hub.writes.send(ws, text));
+    upgrades.add('/v1/websocket', (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.onSocket(ws, req)));
   }
 
   /** Drops every socket (their unacknowledged envelopes stay queued) and stops accepting new ones. */
   close(): void {
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();
-  }
-
-  private onSend(ws: WebSocket, run: () => Promise<SendResponse>, requestId: number): void {
-    const { metrics, log } = this.deps;
-    const n = this.sendsInFlight.get(ws) ?? 0;
-    const answer = (frame: object) => {
-      if (ws.readyState === ws.OPEN) this.deps.hub.writes.send(ws, JSON.stringify(frame));
-    };
-    const refuse = (e: WireError) => {
-      metrics.errors.inc({ code: e.code });
-      const f: SendFailedFrame = { type: 'send-failed', requestId, code: e.code, message: e.message };
-      // Only the device lists a client acts on (the frame's decoder allows nothing else).
-      for (const k of ['missingDevices', 'extraDevices', 'staleDevices'] as const) {
-        const list = e.details[k];
-        if (Array.isArray(list)) f[k] = list as number[];
-      }
-      answer(f);
-    };
-    if (n >= LIMITS.maxSendsInFlightPerSocket) {
-      refuse(new WireError('RATE_LIMITED', `more than ${LIMITS.maxSendsInFlightPerSocket} sends in progress on this connection`));
-      return;
-    }
-    this.sendsInFlight.set(ws, n + 1);
-    run()
-      .then(
-        (r) => answer({ type: 'sent', requestId, serverTimestamp: r.serverTimestamp }),
-        (e: unknown) => {
-          const we = toWireError(e, LIMITS.maxClientFrameBytes);
-          if (!we) log.error({ err: e }, 'send over websocket failed');
-          refuse(we ?? new WireError('INTERNAL', 'internal error'));
-        },
-      )
-      .finally(() => this.sendsInFlight.set(ws, (this.sendsInFlight.get(ws) ?? 1) - 1));
   }
 
   private onSocket(ws: WebSocket, req: IncomingMessage): void {
@@ -170,11 +129,11 @@ export class SocketServer {
         } else if (frame.type === 'send') {
           if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
           const a = authed;
-          this.onSend(ws, () => sends.send(a, frame.to, frame.request, 'ws'), frame.requestId);
+          this.answers.run(ws, frame.requestId, () => sends.send(a, frame.to, frame.request, 'ws'));
         } else if (frame.type === 'group-send') {
           if (!authed) throw new WireError('UNAUTHORIZED', 'authenticate first');
           const a = authed;
-          this.onSend(ws, () => sends.groupSend(a, frame.groupId, frame.request, 'ws'), frame.requestId);
+          this.answers.run(ws, frame.requestId, () => sends.groupSend(a, frame.groupId, frame.request, 'ws'));
         } else {
           if (!conn) throw new WireError('UNAUTHORIZED', 'authenticate first');
           for (const id of frame.ids) hub.ack(conn, id);

@@ -10,7 +10,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
-  /** Envelopes accepted for delivery, by transport (`http`, `ws`, `unidentified`: sealed sends). */
+  /** Envelopes accepted for delivery, by transport (`http`, `ws`; sealed sends: `unidentified` over HTTP, `unidentified-ws` over the unidentified socket). */
   readonly accepted: Counter<'transport'>;
   readonly acknowledged: Counter;
   /** Requests and socket frames answered with an error, by code. */
@@ -33,6 +33,18 @@ export function trackConnections(metrics: Metrics, count: () => number): void {
   new Gauge({
     name: 'parley_websockets',
     help: 'open authenticated WebSockets',
+    registers: [metrics.registry],
+    collect() {
+      this.set(count());
+    },
+  });
+}
+
+/** Reports the number of open unidentified sockets (sealed sends; no account), read at each scrape. */
+export function trackUnidentifiedSockets(metrics: Metrics, count: () => number): void {
+  new Gauge({
+    name: 'parley_unidentified_websockets',
+    help: 'open unidentified WebSockets (sealed sends)',
     registers: [metrics.registry],
     collect() {
       this.set(count());

@@ -9,9 +9,11 @@
  * queue's sealed bucket (QueueQuota.maxSealed), counted by storage in the enqueue's
  * transaction. Unknown recipients are refused exactly like a wrong key.
  *
- * Why HTTP only, not the device's socket: the socket is authenticated, so a send over
- * it would name its sender. Clients send sealed messages over plain HTTP requests
- * without an Authorization header (as Signal's unidentified REST path).
+ * Why never the device's socket: it is authenticated, so a send over it would name
+ * its sender. Clients send sealed messages over plain HTTP requests without an
+ * Authorization header (as Signal's unidentified REST path), or over the
+ * unidentified socket (unidentified-socket.ts), which never authenticates; both
+ * come here.
  */
 import { WireError, type SealedSendRequest, type SendResponse } from '@parley/wire';
 import { addressKey } from '../abuse/address.ts';
@@ -19,7 +21,7 @@ import { MINUTE_MS, type AbuseLimits } from '../abuse/policy.ts';
 import type { Limiters } from '../abuse/limiters.ts';
 import type { RateLimiter } from '../abuse/rate-limiter.ts';
 import { AccountCache } from '../accounts/lookup.ts';
-import { checkDeviceCoverage, type Sends } from '../messages/sends.ts';
+import { checkDeviceCoverage, type Sends, type Transport } from '../messages/sends.ts';
 import type { AccountRow, AccountStore, DeviceStore, NewEnvelope } from '../storage/storage.ts';
 import type { UnidentifiedAccess } from './access.ts';
 
@@ -41,8 +43,12 @@ export class SealedSends {
     this.byAddress = deps.limiters.make('sealed-sends-by-address', { limit: deps.abuse.sealedSendsPerAddressPerMinute, windowMs: MINUTE_MS });
   }
 
-  /** One sealed send from network address `ip`. Resolves once stored durably; ACCESS_KEY_REFUSED for a wrong key or no such account. */
-  async accept(toUsername: string, accessKey: Uint8Array | undefined, s: SealedSendRequest, ip: string | undefined): Promise<SendResponse> {
+  /**
+   * One sealed send from network address `ip`, over HTTP (`unidentified`) or the unidentified
+   * socket (`unidentified-ws`). Resolves once stored durably; ACCESS_KEY_REFUSED for a wrong key
+   * or no such account.
+   */
+  async accept(toUsername: string, accessKey: Uint8Array | undefined, s: SealedSendRequest, ip: string | undefined, via: Extract<Transport, 'unidentified' | 'unidentified-ws'> = 'unidentified'): Promise<SendResponse> {
     this.byAddress.check(addressKey(ip), 'too many sealed messages sent from this address');
     const target = await this.accounts.find(toUsername).catch((e: unknown): AccountRow | undefined => {
       if (e instanceof WireError && e.code === 'UNKNOWN_USER') return undefined;
@@ -53,7 +59,7 @@ export class SealedSends {
     const devices = await this.deps.storage.devices(target!.id);
     checkDeviceCoverage(devices, s.messages);
     const envelopes = sealedEnvelopes(target!.id, s, this.deps.now());
-    await this.deps.sends.store({ envelopes }, 'unidentified');
+    await this.deps.sends.store({ envelopes }, via);
     return { serverTimestamp: envelopes[0]!.serverTimestamp };
   }
 }

@@ -1,12 +1,15 @@
 /**
- * WebSocket frames, both directions. Clients treat the server as untrusted input
+ * WebSocket frames, both directions, of both sockets: the authenticated device socket
+ * (`/v1/websocket`) and the unidentified socket (`/v1/websocket/unidentified`, sealed
+ * sends only, at the end of this file). Clients treat the server as untrusted input
  * too: every server frame has a strict decoder here.
  */
 import { array, bool, type Decoder, int, invalid, object, oneOf, str } from '../decode.ts';
 import { LIMITS } from '../limits.ts';
 import { accountId, deviceId, groupId, secret32, timestampMs, username } from './common.ts';
 import { groupSendRequest, type GroupSendRequest } from './groups.ts';
-import { sendRequest, type SendRequest } from './messages.ts';
+import { sealedSendRequest, sendRequest, type SealedSendRequest, type SendRequest } from './messages.ts';
+import { accessKey } from './profiles.ts';
 
 /**
  * How an envelope's content is to be read: a 1:1 Signal message (`prekey`, `whisper`),
@@ -159,4 +162,53 @@ export const clientFrame: Decoder<ClientFrame> = (v, p) => {
   if (t === 'send') return sendFrame(v, p);
   if (t === 'group-send') return groupSendFrame(v, p);
   return ackFrame(v, p);
+};
+
+/**
+ * The unidentified socket: a WebSocket that never authenticates, over which a client
+ * hands the server its sealed 1:1 sends (sealed sender v1) instead of one HTTP request
+ * each. A `sealed-send` frame carries what `PUT /v1/messages/:to` with the
+ * `Unidentified-Access-Key` header carries, and is answered by a `sent` or
+ * `send-failed` frame with its `requestId`; the server sends a `ping` frame with each
+ * heartbeat, and an `error` frame before closing it. Nothing else: no `auth`, no
+ * `ready`, no envelopes (the socket has no identity, so nothing is delivered over it).
+ * The client's version is the `version` query parameter (a browser cannot set headers).
+ */
+export const UNIDENTIFIED_SOCKET_PATH = '/v1/websocket/unidentified';
+
+/**
+ * The largest `sealed-send` frame: every device's copy at the sealed size bound, in
+ * base64 with its ids and punctuation, plus the rest of the frame. The server refuses a
+ * larger frame as soon as its header announces it.
+ */
+export const MAX_SEALED_SEND_FRAME_BYTES = LIMITS.maxDevicesPerAccount * (Math.ceil(LIMITS.maxSealedMessageBytes / 3) * 4 + 128) + 1024;
+
+/** A sealed send as one frame of the unidentified socket. */
+export interface SealedSendFrame {
+  readonly type: 'sealed-send';
+  readonly requestId: number;
+  /** The recipient's username (a malformed or unknown one is refused like a wrong key, as over HTTP). */
+  readonly to: string;
+  /** The recipient's 16-byte unidentified-access key (base64 on the wire). */
+  readonly accessKey: Uint8Array;
+  readonly request: SealedSendRequest;
+}
+const sealedSendFrame = object({ type: oneOf('sealed-send'), requestId, to: str(64), accessKey, request: sealedSendRequest });
+/** Client -> server on the unidentified socket: `sealed-send` is the only frame (an `auth` frame is refused as malformed). */
+export const unidentifiedClientFrame: Decoder<SealedSendFrame> = (v, p) => {
+  const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (t === 'auth') invalid(p ? `${p}.type` : 'type', 'this socket carries sealed sends only and never authenticates; authenticate on /v1/websocket');
+  return sealedSendFrame(v, p) as SealedSendFrame;
+};
+
+/** Server -> client on the unidentified socket. */
+export type UnidentifiedServerFrame = SentFrame | SendFailedFrame | { type: 'ping' } | { type: 'error'; code: string; message: string };
+const pingFrame = object({ type: oneOf('ping') });
+/** Decodes what the server sends on the unidentified socket: an envelope, `ready` or anything else is refused. */
+export const unidentifiedServerFrame: Decoder<UnidentifiedServerFrame> = (v, p) => {
+  const t = typeof v === 'object' && v !== null ? (v as { type?: unknown }).type : undefined;
+  if (t === 'sent') return sentFrame(v, p) as SentFrame;
+  if (t === 'send-failed') return sendFailedFrame(v, p) as SendFailedFrame;
+  if (t === 'error') return errorFrame(v, p) as UnidentifiedServerFrame;
+  return pingFrame(v, p) as { type: 'ping' };
 };
