@@ -5,44 +5,14 @@
 // a removed member gets nothing after the removal; a sealed message whose seal names a
 // group its receiver is not in is refused with a typed error and changes nothing.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProtocolAddress } from '@parley/protocol';
 import { groupConversation, type ClientEvent } from '../src/index.ts';
 import { sendRawContent, sendSealedGroupAs } from '../src/test-support.ts';
 import { linkedDevice, person, registered, startServer, stopAll, type Person, type TestServer } from './harness.ts';
+import { eventually, lastRowId, rows } from './server-rows.ts';
 
 afterAll(stopAll);
-
-type EnvelopeRow = Record<string, unknown> & { id: number; device_id: number; message_type: string; source_account_id: string | null; source_username: string | null; source_device_id: number | null; content: Buffer };
-
-/** The rows of `accountId`'s queues after row `afterId`, read from the server's database file. */
-function rows(server: TestServer, accountId: string, afterId = 0): EnvelopeRow[] {
-  const db = new Database(join(server.dataDir, 'parley.sqlite'), { readonly: true });
-  try {
-    return db.prepare('SELECT * FROM envelopes WHERE account_id = ? AND id > ? ORDER BY id').all(accountId, afterId) as EnvelopeRow[];
-  } finally {
-    db.close();
-  }
-}
-
-function lastRowId(server: TestServer): number {
-  const db = new Database(join(server.dataDir, 'parley.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM envelopes').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
-async function eventually(pred: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 const idOf = (p: Person) => p.client.account!.accountId;
 

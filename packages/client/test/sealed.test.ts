@@ -5,8 +5,6 @@
 // blocked; forged and expired certificates are refused with a typed error and change
 // nothing.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PrivateKey, ProtocolAddress, SenderCertificate } from '@parley/protocol';
 import { issueServerKeys } from '@parley/server';
@@ -14,44 +12,9 @@ import { deliveryCertificateResponse, WireError } from '@parley/wire';
 import { deriveAccessKey } from '../src/profiles/access-key.ts';
 import { sendSealedWith } from '../src/test-support.ts';
 import { person, registered, startServer, stopAll, type Person, type TestServer } from './harness.ts';
+import { eventually, lastRowId, rows } from './server-rows.ts';
 
 afterAll(stopAll);
-
-interface EnvelopeRow {
-  id: number;
-  message_type: string;
-  source_account_id: string | null;
-  source_username: string | null;
-  source_device_id: number | null;
-  content: Buffer;
-}
-
-/** The rows of `accountId`'s queues after row `afterId`, read from the server's database file. */
-function rows(server: TestServer, accountId: string, afterId = 0): EnvelopeRow[] {
-  const db = new Database(join(server.dataDir, 'parley.sqlite'), { readonly: true });
-  try {
-    return db.prepare('SELECT id, message_type, source_account_id, source_username, source_device_id, content FROM envelopes WHERE account_id = ? AND id > ? ORDER BY id').all(accountId, afterId) as EnvelopeRow[];
-  } finally {
-    db.close();
-  }
-}
-
-function lastRowId(server: TestServer): number {
-  const db = new Database(join(server.dataDir, 'parley.sqlite'), { readonly: true });
-  try {
-    return (db.prepare('SELECT COALESCE(MAX(id), 0) AS n FROM envelopes').get() as { n: number }).n;
-  } finally {
-    db.close();
-  }
-}
-
-async function eventually(pred: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${what} never happened`);
-}
 
 /** Alice writes to bob, bob accepts: each has the other's profile key. */
 async function contacts(server: TestServer): Promise<{ alice: Person; bob: Person }> {

@@ -6,6 +6,7 @@
  */
 import { base64Encode, decodeJson, isWireErrorCode, LIMITS, PARLEY_VERSION, serverFrame, WireError, type EnvelopeFrame, type ServerFrame } from '@parley/wire';
 import type { Credentials, GroupSendBodyJson, SendBodyJson } from './http.ts';
+import { SendRequests } from './send-requests.ts';
 
 /** The subset of the WebSocket API both `ws` and browsers provide. */
 export interface MinimalWebSocket {
@@ -51,14 +52,15 @@ export class ServerConnection {
   private readyWaiters: Array<{ resolve: () => void; reject: (e: WireError) => void }> = [];
   /** True between the server's `ready` and the socket closing: sends may use the socket. */
   private authenticated = false;
-  private nextRequestId = 1;
-  private readonly requests = new Map<number, { resolve: (r: { serverTimestamp: number }) => void; reject: (e: WireError) => void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly requests: SendRequests;
   /** Envelope ids acknowledged and not yet sent (see `ack`). */
   private acks: number[] = [];
   /** Envelopes received and not yet through `onEnvelope`. */
   private envelopesWaiting = 0;
 
-  constructor(private readonly opts: SocketOptions) {}
+  constructor(private readonly opts: SocketOptions) {
+    this.requests = new SendRequests(opts.baseUrl);
+  }
 
   /** Opens the connection; resolves once authenticated, rejects with a WireError (e.g. UPGRADE_REQUIRED). */
   open(): Promise<void> {
@@ -85,7 +87,7 @@ export class ServerConnection {
     this.ws = undefined;
     this.authenticated = false;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.failRequests(new WireError('SERVER_UNREACHABLE', reason));
+    this.requests.failAll(new WireError('SERVER_UNREACHABLE', reason));
     return ws;
   }
 
@@ -111,24 +113,7 @@ export class ServerConnection {
   private call(frame: Record<string, unknown>, timeoutMs: number): Promise<{ serverTimestamp: number }> {
     const ws = this.ws;
     if (!this.ready || !ws) return Promise.reject(new WireError('SERVER_UNREACHABLE', 'not connected'));
-    const requestId = this.nextRequestId;
-    this.nextRequestId = requestId >= 0x7fffffff ? 1 : requestId + 1;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(requestId);
-        reject(new WireError('TIMEOUT', `no answer from ${this.opts.baseUrl}`));
-      }, timeoutMs);
-      this.requests.set(requestId, { resolve, reject, timer });
-      ws.send(JSON.stringify({ ...frame, requestId }));
-    });
-  }
-
-  private failRequests(err: WireError): void {
-    for (const [id, r] of this.requests) {
-      clearTimeout(r.timer);
-      this.requests.delete(id);
-      r.reject(err);
-    }
+    return this.requests.call(frame, (text) => ws.send(text), timeoutMs);
   }
 
   /**
@@ -193,15 +178,7 @@ export class ServerConnection {
         return;
       }
       if (frame.type === 'sent' || frame.type === 'send-failed') {
-        const r = this.requests.get(frame.requestId);
-        if (!r) return;
-        this.requests.delete(frame.requestId);
-        clearTimeout(r.timer);
-        if (frame.type === 'sent') r.resolve({ serverTimestamp: frame.serverTimestamp });
-        else {
-          const { type: _t, requestId: _r, code, message, ...details } = frame;
-          r.reject(new WireError(isWireErrorCode(code) ? code : 'INTERNAL', message, details));
-        }
+        this.requests.answer(frame);
       } else if (frame.type === 'ready') {
         this.authenticated = true;
         this.attempt = 0;

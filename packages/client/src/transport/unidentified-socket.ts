@@ -12,6 +12,7 @@
  */
 import { base64Encode, decodeJson, isWireErrorCode, LIMITS, PARLEY_VERSION, UNIDENTIFIED_SOCKET_PATH, unidentifiedServerFrame, WireError, type UnidentifiedServerFrame } from '@parley/wire';
 import type { MinimalWebSocket, WebSocketFactory } from './socket.ts';
+import { SendRequests } from './send-requests.ts';
 
 export interface UnidentifiedSocketOptions {
   readonly baseUrl: string;
@@ -31,7 +32,6 @@ export interface SealedSendBodyJson {
   messages: Array<{ deviceId: number; registrationId: number; content: string }>;
 }
 
-type Pending = { resolve: (r: { serverTimestamp: number }) => void; reject: (e: WireError) => void; timer: ReturnType<typeof setTimeout> };
 
 export class UnidentifiedConnection {
   private ws: MinimalWebSocket | undefined;
@@ -40,10 +40,11 @@ export class UnidentifiedConnection {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private nextRequestId = 1;
-  private readonly requests = new Map<number, Pending>();
+  private readonly requests: SendRequests;
 
-  constructor(private readonly opts: UnidentifiedSocketOptions) {}
+  constructor(private readonly opts: UnidentifiedSocketOptions) {
+    this.requests = new SendRequests(opts.baseUrl);
+  }
 
   /** Starts connecting (and reconnecting after drops) until `close`. Sends go over HTTP until it is open. */
   open(): void {
@@ -78,16 +79,7 @@ export class UnidentifiedConnection {
   send(to: string, accessKey: Uint8Array, body: SealedSendBodyJson, timeoutMs = 15_000): Promise<{ serverTimestamp: number }> {
     const ws = this.ws;
     if (!this.ready || !ws) return Promise.reject(new WireError('SERVER_UNREACHABLE', 'the unidentified connection is not open'));
-    const requestId = this.nextRequestId;
-    this.nextRequestId = requestId >= 0x7fffffff ? 1 : requestId + 1;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.requests.delete(requestId);
-        reject(new WireError('TIMEOUT', `no answer from ${this.opts.baseUrl}`));
-      }, timeoutMs);
-      this.requests.set(requestId, { resolve, reject, timer });
-      ws.send(JSON.stringify({ type: 'sealed-send', requestId, to, accessKey: base64Encode(accessKey), request: body }));
-    });
+    return this.requests.call({ type: 'sealed-send', to, accessKey: base64Encode(accessKey), request: body }, (text) => ws.send(text), timeoutMs);
   }
 
   /** The current socket stops counting; sends waiting for an answer fail (callers fall back to HTTP). */
@@ -96,12 +88,7 @@ export class UnidentifiedConnection {
     this.ws = undefined;
     this.isOpen = false;
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    const err = new WireError('SERVER_UNREACHABLE', reason);
-    for (const [id, r] of this.requests) {
-      clearTimeout(r.timer);
-      this.requests.delete(id);
-      r.reject(err);
-    }
+    this.requests.failAll(new WireError('SERVER_UNREACHABLE', reason));
     return ws;
   }
 
@@ -138,15 +125,7 @@ export class UnidentifiedConnection {
         return;
       }
       if (frame.type === 'sent' || frame.type === 'send-failed') {
-        const r = this.requests.get(frame.requestId);
-        if (!r) return;
-        this.requests.delete(frame.requestId);
-        clearTimeout(r.timer);
-        if (frame.type === 'sent') r.resolve({ serverTimestamp: frame.serverTimestamp });
-        else {
-          const { type: _t, requestId: _r, code, message, ...details } = frame;
-          r.reject(new WireError(isWireErrorCode(code) ? code : 'INTERNAL', message, details));
-        }
+        this.requests.answer(frame);
       } else if (frame.type === 'error') {
         fatal = new WireError(isWireErrorCode(frame.code) ? frame.code : 'INTERNAL', frame.message);
       }
