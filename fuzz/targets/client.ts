@@ -160,7 +160,7 @@ export const clientTargets: Target[] = [
   },
   {
     name: 'client.sealed-envelope',
-    what: 'a sealed envelope\'s bytes (anyone with the access key can send them; a 1:1 seal, or our part of a sealed group send), opened with our identity and checked against the trust root: SEALED_SENDER_REJECTED',
+    what: 'a sealed envelope\'s bytes (anyone with the access key can send them), opened with our identity and checked against the trust root: SEALED_SENDER_REJECTED',
     format: 'proto',
     head: 1,
     typed: clientError('SEALED_SENDER_REJECTED'),

@@ -11,8 +11,6 @@ import { contactProfileKey, ownProfileKey } from './profiles/profile-key.ts';
 import { ProtocolAddress, type SenderCertificate } from '@parley/protocol';
 import { deriveAccessKey } from './profiles/access-key.ts';
 import { sealFor, sendSealed } from './sealed/send.ts';
-import { combinedAccessKey, groupRoute, sealForMembers, sendMultiRecipient } from './sealed/group-send.ts';
-import { ensureSenderKey } from './groups/sender-keys.ts';
 
 function contextOf(client: ParleyClient): ClientContext {
   return (client as unknown as Record<symbol, ClientContext>)[CONTEXT]!;
@@ -67,26 +65,5 @@ export async function sendSealedWith(client: ParleyClient, username: string, con
       return out;
     });
     await sendSealed(ctx, username, { timestamp: content.ts, messages }, key);
-  });
-}
-
-/**
- * Sends `content` to the members of `groupId` who can be reached sealed, as one sealed
- * group message (our real certificate and sender key), whose seal names `sealedGroupId`
- * instead: what a member forging a message into another group would send. In a group
- * we were removed from, with the sender key we had (`distributionIdWhenRemoved` when our
- * record forgot it) and the members we knew: what a removed member would send. Returns the accounts it went to.
- */
-export async function sendSealedGroupAs(client: ParleyClient, groupId: string, content: Content, sealedGroupId: string, distributionIdWhenRemoved?: string): Promise<string[]> {
-  const ctx = contextOf(client);
-  return ctx.lock.run(async () => {
-    const g = ctx.store.groups.get(groupId)!;
-    const distributionId = g.active ? await ensureSenderKey(ctx, groupId) : (g.senderKey?.distributionId ?? distributionIdWhenRemoved!);
-    const route = await groupRoute(ctx, ctx.store.groups.get(groupId)!);
-    const certificate = await ctx.certificates.current(ctx);
-    if (!route || !certificate) throw new Error('sendSealedGroupAs: nobody in the group can be reached sealed');
-    const body = await sealForMembers(ctx, sealedGroupId, distributionId, encodeContent(content), route, certificate);
-    await sendMultiRecipient(ctx, body, combinedAccessKey(route.sealed.map((r) => r.accessKey)), content.ts);
-    return route.sealed.map((r) => r.accountId);
   });
 }

@@ -11,10 +11,10 @@ import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_IDS_PER_MESSAGE, MAX_TEXT_LENGTH } from '../content/fields.ts';
 import { groupAccepted, policy } from '../contacts/policy.ts';
 import { ClientError } from '../errors.ts';
+import { sendToGroup } from '../groups/send.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
-import { sendGroupMessage } from '../sealed/group-send.ts';
 import { establish } from '../sessions/sessions.ts';
 import { shareProfileKey } from '../profiles/sharing.ts';
 import type { AttachmentState, ConversationId, StoredMessage } from '../storage/records.ts';
@@ -45,8 +45,7 @@ function usernameOf(ctx: ClientContext, accountId: string): string {
 export async function sendToConversation(ctx: ClientContext, conversation: ConversationId, content: Content, opts: { ephemeral?: boolean } = {}): Promise<void> {
   const p = parseConversation(conversation);
   const plaintext = encodeContent(content);
-  // Sealed to the members who shared their profile key, identified to the rest (sealed/group-send.ts).
-  if (p.kind === 'group') await sendGroupMessage(ctx, p.groupId, plaintext, { timestamp: content.ts, ...opts });
+  if (p.kind === 'group') await sendToGroup(ctx, p.groupId, plaintext, { timestamp: content.ts, ...opts });
   else await sendToAccount(ctx, usernameOf(ctx, p.accountId), plaintext, { timestamp: content.ts, ...opts });
 }
 

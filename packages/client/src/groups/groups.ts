@@ -10,7 +10,6 @@ import { WireError } from '@parley/wire';
 import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { hex, randomBytes } from '../internal/random.ts';
-import { shareWithGroup } from '../profiles/group-sharing.ts';
 import { unknownUser } from '../sessions/sessions.ts';
 import type { GroupRecord } from '../storage/records.ts';
 import { MAX_GROUP_NAME_LENGTH, sealAttributes } from './attributes.ts';
@@ -106,8 +105,6 @@ export async function createGroup(ctx: ClientContext, name: string, usernames: r
     await ctx.store.transaction(async (tx) => tx.groups.save({ ...fromServer(undefined, res), masterKey, name: groupName, accepted: true }));
     ctx.events.emit({ type: 'group', groupId });
     await ensureSenderKey(ctx, groupId);
-    // Our profile key too, so members can send to us sealed (after this operation; a failure is a background-error).
-    ctx.later(() => shareWithGroup(ctx, groupId), `profile key for group ${groupId}`);
     return ctx.store.groups.get(groupId)!;
   });
 }
@@ -127,7 +124,6 @@ async function change(ctx: ClientContext, ref: string, what: (g: GroupRecord) =>
     const next = await refreshGroup(ctx, g.groupId);
     // New members get our key (and the group's) at once, so they see its name.
     if (next?.active) await ensureSenderKey(ctx, g.groupId);
-    if (next?.active) ctx.later(() => shareWithGroup(ctx, g.groupId), `profile key for group ${g.groupId}`);
     return ctx.store.groups.get(g.groupId)!;
   });
 }
@@ -186,8 +182,6 @@ export async function acceptGroup(ctx: ClientContext, ref: string): Promise<void
   const g = resolveGroup(ctx, ref);
   await ctx.lock.run(() => ctx.store.transaction(async (tx) => tx.groups.save({ ...tx.groups.get(g.groupId)!, accepted: true })));
   ctx.events.emit({ type: 'group', groupId: g.groupId });
-  // Accepting is when its members get our profile key (profiles/group-sharing.ts).
-  ctx.later(() => shareWithGroup(ctx, g.groupId), `profile key for group ${g.groupId}`);
 }
 
 /** Our groups (active first, then those we left), for lists. */

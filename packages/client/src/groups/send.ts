@@ -3,7 +3,6 @@
  * member device. The recipients we name must be exactly the server's member
  * devices; when they are not (someone joined, linked a device, re-registered),
  * we refetch the group, share our sender key with the new devices and retry.
- * This is the identified route; sealed/group-send.ts decides when a message takes it.
  */
 import { groupEncrypt, ProtocolAddress } from '@parley/protocol';
 import { WireError } from '@parley/wire';

@@ -10,7 +10,6 @@ import type { ClientEvent } from '../events.ts';
 import { groupConversation } from '../conversations/ids.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import type { GroupRecord } from '../storage/records.ts';
-import { shareWithGroup } from '../profiles/group-sharing.ts';
 import { refreshGroup } from './groups.ts';
 
 function parse(e: IdentifiedEnvelopeFrame): GroupUpdateEvent | undefined {
@@ -121,8 +120,5 @@ export async function onGroupUpdate(ctx: ClientContext, e: IdentifiedEnvelopeFra
       if (m) events.push({ type: 'message', message: m });
     });
   });
-  // We joined (a group we accept) or someone was added: whoever lacks our profile key gets it (profiles/group-sharing.ts).
-  const now = ctx.store.groups.get(ev.groupId);
-  if (now?.active && now.accepted && (ev.created || ev.added?.length)) ctx.later(() => shareWithGroup(ctx, ev.groupId), `profile key for group ${ev.groupId}`);
   return events;
 }

@@ -2,9 +2,8 @@
  * The account's profile key: 32 random bytes, made on first use (new and existing
  * accounts alike), kept in the client store, the same on every device of the
  * account (a linked device gets it when linked and by sync; of two keys made at once
- * on two devices the later wins), and shared only with contacts (sharing.ts) and the
- * members of groups we accepted (group-sharing.ts). A contact's or member's key is the
- * one they shared with us, kept on their contact record.
+ * on two devices the later wins), and shared only with contacts (sharing.ts). A
+ * contact's key is the one they shared with us, kept on their contact record.
  * Whoever holds our key can read our profile and derive our access key.
  */
 import { PROFILE_KEY_BYTES } from '../content/profile-key.ts';
@@ -40,18 +39,6 @@ export async function contactProfileKey(ctx: ClientContext, accountId: string): 
   const me = requireAccount(ctx);
   const c = ctx.store.contacts.byId(accountId);
   return c && relationship(c, me.accountId) === 'contact' ? c.profileKey : undefined;
-}
-
-/**
- * The profile key a fellow group member shared with us (profiles/group-sharing.ts),
- * contact or not; undefined for ourselves, blocked people and before they shared it.
- * Only group sends use it: 1:1 sends go sealed to contacts only (`contactProfileKey`).
- */
-export function memberProfileKey(ctx: ClientContext, accountId: string): Uint8Array | undefined {
-  const me = requireAccount(ctx);
-  const c = ctx.store.contacts.byId(accountId);
-  const rel = relationship(c, me.accountId);
-  return rel === 'contact' || rel === 'stranger' ? c?.profileKey : undefined;
 }
 
 /** Of two keys made on two devices of ours, the one that wins: the later, or on a tie the larger. */

@@ -4,9 +4,9 @@
  * (end-to-end encrypted, `profile-key` content); a stranger's request does not get
  * it until we accept. Blocking someone rotates the key: a new key, our profile
  * sealed and uploaded again under it (new version, new access key), and the new key
- * sent to the contacts and group members who remain and to our other devices, so the blocked person
+ * sent to the contacts who remain and to our other devices, so the blocked person
  * can neither read our profile any more nor derive our access key. A key a contact
- * (or a group member, group-sharing.ts) sends us is kept on their contact record.
+ * sends us is kept on their contact record.
  */
 import { encodeContent, type Content } from '../content/codec.ts';
 import { relationship } from '../contacts/policy.ts';
@@ -15,7 +15,6 @@ import { randomBytes } from '../internal/random.ts';
 import type { ContentHandler } from '../receive/types.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import { ownProfileKey, PROFILE_KEY_BYTES, replaceOwnKey, sameKey } from './profile-key.ts';
-import { shareWithGroups } from './group-sharing.ts';
 import { publishProfile } from './publish.ts';
 
 /** Sends our current profile key to `accountId` unless they have it; contacts only. Caller holds the lock. */
@@ -54,8 +53,6 @@ export async function rotateProfileKey(ctx: ClientContext): Promise<void> {
   ctx.events.emit({ type: 'profile-changed', accountId: requireAccount(ctx).accountId, username: requireAccount(ctx).username });
   await publishProfile(ctx, { sync: true });
   await shareWithContacts(ctx);
-  // Members of our groups too (group-sharing.ts); the blocked person is skipped there as here.
-  await shareWithGroups(ctx);
 }
 
 /** The handler for `profile-key` content; `refresh` fetches a contact's profile (after the commit, under the lock). */

@@ -10,10 +10,7 @@
  * block the queue) and its sender asked to send it again (retry/retry.ts).
  * `group-update` envelopes (server-written, not encrypted) go to groups/updates.ts.
  * `sealed` envelopes are opened first (sealed/receive.ts) into the identified
- * envelope their sender certificate names, then go the same way. A sealed group
- * message (a Sender Key message with the group id inside the seal) is refused before
- * decryption unless its sender is a member of that group: the server fans out
- * identified group messages only from members, but does not check sealed ones.
+ * envelope their sender certificate names, then go the same way.
  */
 import {
   DuplicateMessage,
@@ -36,7 +33,7 @@ import { wasMemberAt } from '../groups/records.ts';
 import { refreshGroup } from '../groups/groups.ts';
 import { onGroupUpdate } from '../groups/updates.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
-import { sealedSenderRejected, type SenderCertificates } from '../sealed/certificates.ts';
+import type { SenderCertificates } from '../sealed/certificates.ts';
 import { checkSealedIdentity, openSealed } from '../sealed/receive.ts';
 import { identityChanged, reportIdentityChange } from '../sessions/sessions.ts';
 import type { StoreTx } from '../storage/store.ts';
@@ -49,11 +46,6 @@ class GroupBehind extends Error {
   constructor(readonly groupId: string) {
     super(`group ${groupId} must be refetched`);
   }
-}
-
-interface WaitingEnvelope {
-  readonly envelope: IdentifiedEnvelopeFrame;
-  readonly sealedKey?: PublicKey;
 }
 
 /** Thrown by the decrypt step only: the envelope could not be decrypted (worth a retry request). */
@@ -93,19 +85,18 @@ function groupOf(e: IdentifiedEnvelopeFrame, c: Content): string | undefined {
  * request goes out anyway, so a crash that loses these loses nothing.
  */
 export class WaitingForKeys {
-  private readonly byDevice = new Map<string, WaitingEnvelope[]>();
+  private readonly byDevice = new Map<string, IdentifiedEnvelopeFrame[]>();
   private count = 0;
   static readonly MAX = 500;
 
-  /** `sealedKey`: the envelope came sealed (its sender is checked again as a sealed one's). */
-  add(e: IdentifiedEnvelopeFrame, sealedKey?: PublicKey): void {
+  add(e: IdentifiedEnvelopeFrame): void {
     if (this.count >= WaitingForKeys.MAX) return;
     const k = `${e.sourceAccountId}.${e.sourceDeviceId}`;
-    this.byDevice.set(k, [...(this.byDevice.get(k) ?? []), { envelope: e, ...(sealedKey ? { sealedKey } : {}) }]);
+    this.byDevice.set(k, [...(this.byDevice.get(k) ?? []), e]);
     this.count++;
   }
 
-  take(accountId: string, deviceId: number): WaitingEnvelope[] {
+  take(accountId: string, deviceId: number): IdentifiedEnvelopeFrame[] {
     const k = `${accountId}.${deviceId}`;
     const list = this.byDevice.get(k) ?? [];
     this.byDevice.delete(k);
@@ -153,20 +144,6 @@ export async function handleEnvelope(deps: PipelineDeps, raw: EnvelopeFrame): Pr
   }
 }
 
-/**
- * Before a sealed group message is decrypted: its sender must be a member of the group
- * its seal names, as our record says when the server took the message (the server
- * does not check it for sealed sends, and the envelope's own timestamp is the
- * sender's to choose). A record that may be behind is refetched first (GroupBehind);
- * then it is SEALED_SENDER_REJECTED, in the transaction, so nothing changes.
- */
-function checkSealedGroupSender(tx: StoreTx, e: IdentifiedEnvelopeFrame, mayRefetch: boolean): void {
-  const g = tx.groups.get(e.groupId!);
-  if (g && !g.stale && wasMemberAt(g, e.sourceAccountId, e.serverTimestamp)) return;
-  if (mayRefetch && g && (g.stale || g.active)) throw new GroupBehind(e.groupId!);
-  throw sealedSenderRejected(g ? 'its sender is not a member of the group it names' : 'it names a group we are not in');
-}
-
 /** Who a refused sealed envelope is from, as far as we can tell. */
 const SEALED_UNKNOWN = 'an unknown sender (sealed)';
 
@@ -185,7 +162,6 @@ async function processEnvelope(deps: PipelineDeps, e: IdentifiedEnvelopeFrame, m
   let undecryptable = false;
   try {
     await ctx.store.transaction(async (tx) => {
-      if (sealedKey && e.messageType === 'senderkey') checkSealedGroupSender(tx, e, mayRefetch);
       const plaintext = await decrypt(tx, e);
       // Why inside the transaction: a sealed message whose certificate names another key than the session's leaves no trace.
       if (sealedKey) await checkSealedIdentity(tx, e, sealedKey);
@@ -200,8 +176,6 @@ async function processEnvelope(deps: PipelineDeps, e: IdentifiedEnvelopeFrame, m
         }
         throw err;
       }
-      // A sealed group message whose content names another group than its seal: forged or broken, refused untouched.
-      if (sealedKey && e.groupId && 'group' in content && content.group && content.group !== e.groupId) throw sealedSenderRejected('its content names another group than its seal');
       const fromSelf = e.sourceAccountId === me.accountId;
       // Remember the sender's device (and name) for replies.
       const known = tx.contacts.byId(e.sourceAccountId);
@@ -242,7 +216,7 @@ async function processEnvelope(deps: PipelineDeps, e: IdentifiedEnvelopeFrame, m
         // Messages of this device that came before its key can be read now.
         const early = deps.waiting.take(e.sourceAccountId, e.sourceDeviceId);
         if (early.length) fx.after.push(async () => {
-          for (const x of early) await processEnvelope({ ...deps, ack: () => undefined }, x.envelope, true, x.sealedKey).catch(() => undefined);
+          for (const x of early) await processEnvelope({ ...deps, ack: () => undefined }, x, true).catch(() => undefined);
         });
       }
       if ((await tx.protocol.getTrustLevel(new ProtocolAddress(e.sourceAccountId, e.sourceDeviceId))) === 'changed') {
@@ -256,7 +230,7 @@ async function processEnvelope(deps: PipelineDeps, e: IdentifiedEnvelopeFrame, m
     if (err instanceof GroupBehind) throw err;
     if (err instanceof Undecryptable) {
       undecryptable = true;
-      if (e.messageType === 'senderkey' && err.reason instanceof NoSenderKeyState) deps.waiting.add(e, sealedKey);
+      if (e.messageType === 'senderkey' && err.reason instanceof NoSenderKeyState) deps.waiting.add(e);
       fx.events.push({ type: 'decrypt-error', from: e.sourceUsername, error: err.reason instanceof ProtocolError || err.reason instanceof Error ? err.reason.message : String(err.reason) });
     } else if (err instanceof ClientError && err.code === 'SEALED_SENDER_REJECTED') {
       fx.events.push({ type: 'decrypt-error', from: SEALED_UNKNOWN, error: err.message, code: err.code });

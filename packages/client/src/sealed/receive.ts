@@ -1,7 +1,6 @@
 /**
- * Opening a sealed envelope (sealed sender v1, or a recipient's part of a v2
- * multi-recipient group send) into the identified envelope the receive pipeline
- * already handles: the seal is opened with our identity key
+ * Opening a sealed envelope (sealed sender v1) into the identified envelope the
+ * receive pipeline already handles: the seal is opened with our identity key
  * (`sealedSenderDecryptToUsmc`), the sender certificate is checked against the
  * trust root at the server's timestamp (libsignal's rule: valid when the server
  * accepted the message), and the sender it names (account id, username, device)
@@ -14,17 +13,10 @@
  * itself, outside the pipeline's transaction, and loses the sender when that step
  * fails (so no retry request could be sent). This uses the same pieces in the same
  * order, split where the pipeline needs it.
- *
- * Group messages (sealed/group-send.ts) arrive as a Sender Key message inside the
- * seal, with the group id in the seal's groupId field (as Signal: the server never
- * sees it). Such a seal must name a group id (16 bytes), and a 1:1 one must not; the
- * pipeline then checks, before decrypting, that the certificate's sender is a member
- * of that group (the server does not check membership for sealed sends).
  */
 import { ProtocolAddress, ProtocolError, sealedSenderDecryptToUsmc, type IdentityKeyPair, type PublicKey } from '@parley/protocol';
 import { ACCOUNT_ID_PATTERN, base64Decode, base64Encode, USERNAME_PATTERN, type IdentifiedEnvelopeFrame, type SealedEnvelopeFrame } from '@parley/wire';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
-import { hex } from '../internal/random.ts';
 import type { StoreTx } from '../storage/store.ts';
 import { sealedSenderRejected, type SenderCertificates } from './certificates.ts';
 
@@ -40,12 +32,9 @@ export interface Unsealed {
   readonly senderAccountId: string;
   readonly senderUsername: string;
   readonly senderDeviceId: number;
-  /** A 1:1 message (prekey, whisper), or a group's Sender Key message (senderkey, with `groupId`). */
-  readonly type: 'prekey' | 'whisper' | 'senderkey';
-  /** The inner message, still encrypted (over the session, or with the sender's sender key). */
+  readonly type: 'prekey' | 'whisper';
+  /** The inner 1:1 message, still encrypted over the session. */
   readonly contents: Uint8Array;
-  /** For a senderkey message: the group it is for (32 hex characters). */
-  readonly groupId?: string;
   readonly identityKey: PublicKey;
 }
 
@@ -53,8 +42,7 @@ export interface Unsealed {
  * The one decoder of sealed envelope bytes (pure: keys and time passed in): opens the
  * seal with `ours`, checks the certificate chains to `trustRoot` and was valid at
  * `serverTimestamp`, names a valid account that is not this device, and carries a 1:1
- * message without a group id or a Sender Key message with one (GROUP_ID_BYTES).
- * SEALED_SENDER_REJECTED for anything else; nothing else is thrown.
+ * message. SEALED_SENDER_REJECTED for anything else; nothing else is thrown.
  */
 export function unseal(bytes: Uint8Array, ours: IdentityKeyPair, trustRoot: PublicKey, serverTimestamp: number, me: { readonly accountId: string; readonly deviceId: number }): Unsealed {
   let usmc;
@@ -69,19 +57,9 @@ export function unseal(bytes: Uint8Array, ours: IdentityKeyPair, trustRoot: Publ
   const username = cert.senderE164;
   if (!ACCOUNT_ID_PATTERN.test(cert.senderUuid) || username === undefined || !USERNAME_PATTERN.test(username)) throw sealedSenderRejected('its sender certificate names no valid account');
   if (cert.senderUuid === me.accountId && cert.senderDeviceId === me.deviceId) throw sealedSenderRejected('it claims to come from this very device');
-  const sender = { senderAccountId: cert.senderUuid, senderUsername: username, senderDeviceId: cert.senderDeviceId, contents: usmc.contents, identityKey: cert.identityKey };
-  if (usmc.type === 'sender-key') {
-    if (usmc.groupId?.length !== GROUP_ID_BYTES) throw sealedSenderRejected(`it carries a sender-key message without a valid group id (${usmc.groupId?.length ?? 0} bytes, not ${GROUP_ID_BYTES})`);
-    return { ...sender, type: 'senderkey', groupId: hex(usmc.groupId) };
-  }
   if (usmc.type !== 'prekey' && usmc.type !== 'whisper') throw sealedSenderRejected(`it carries a ${usmc.type} message, which is not sent sealed here`);
-  // Why: group content travels as Sender Key messages; a 1:1 message naming a group is not something Parley sends.
-  if (usmc.groupId !== undefined) throw sealedSenderRejected(`it carries a 1:1 ${usmc.type} message that names a group`);
-  return { ...sender, type: usmc.type };
+  return { senderAccountId: cert.senderUuid, senderUsername: username, senderDeviceId: cert.senderDeviceId, type: usmc.type, contents: usmc.contents, identityKey: cert.identityKey };
 }
-
-/** A group id in a seal: our group ids are 16 random bytes (32 hex characters on the wire). */
-export const GROUP_ID_BYTES = 16;
 
 /** Opens `e`; SEALED_SENDER_REJECTED when the seal, the certificate or the sender is not acceptable. */
 export async function openSealed(ctx: ClientContext, certificates: SenderCertificates, e: SealedEnvelopeFrame): Promise<OpenedSealed> {
@@ -101,7 +79,6 @@ export async function openSealed(ctx: ClientContext, certificates: SenderCertifi
       messageType: u.type,
       content: base64Encode(u.contents),
       ephemeral: e.ephemeral,
-      ...(u.groupId ? { groupId: u.groupId } : {}),
     },
     identityKey: u.identityKey,
   };

@@ -6,7 +6,6 @@
  * global, browsers).
  */
 import {
-  accountId,
   accountLookupResponse,
   accountResponse,
   array,
@@ -67,21 +66,10 @@ export interface HttpOptions {
 const b64 = base64Encode;
 const MAX_ANSWER_CHARS = 4 * 1024 * 1024;
 
-/** Per account, in a sealed group send's MISMATCHED_DEVICES / STALE_DEVICES answer. */
-const accountDevices = object({ accountId }, { missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6) });
-
 /** The only details of an error body a client acts on. */
 const errorDetails = object(
   {},
-  {
-    missingDevices: array(deviceId, 6),
-    extraDevices: array(deviceId, 6),
-    staleDevices: array(deviceId, 6),
-    accounts: array(accountDevices, LIMITS.maxGroupMembers),
-    requiredVersion: str(32),
-    committed: int(0, LIMITS.attachmentSizeCap),
-    size: int(0, LIMITS.attachmentSizeCap),
-  },
+  { missingDevices: array(deviceId, 6), extraDevices: array(deviceId, 6), staleDevices: array(deviceId, 6), requiredVersion: str(32), committed: int(0, LIMITS.attachmentSizeCap), size: int(0, LIMITS.attachmentSizeCap) },
 );
 const nothing: Decoder<undefined> = (v, p) => (v === undefined ? undefined : invalid(p, 'expected no body'));
 
@@ -120,9 +108,9 @@ export class HttpTransport {
     opts: { auth?: boolean; credentials?: Credentials; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal } = {},
   ): Promise<T> {
     const headers: Record<string, string> = { [CLIENT_VERSION_HEADER]: this.opts.version ?? PARLEY_VERSION, ...opts.headers };
-    // Bytes go as they are (attachment chunks, or with the type the caller names); anything else as JSON.
+    // Bytes go as they are (attachment chunks); anything else as JSON.
     const raw = body instanceof Uint8Array;
-    if (body !== undefined && !(raw && headers['content-type'])) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
+    if (body !== undefined) headers['content-type'] = raw ? 'application/octet-stream' : 'application/json';
     if (opts.auth !== false) headers.authorization = this.authHeader(opts.credentials);
     let res: Response;
     let text: string;
