@@ -13,8 +13,8 @@ export class UsageError extends Error {
 }
 
 const GLOBAL_FLAGS = new Set(['server', 'profile']);
-/** Options that take no value (`react ... --remove`, `delete ... --for-me`); they read as "true". */
-const SWITCHES = new Set(['remove', 'for-me']);
+/** Options that take no value (`react ... --remove`, `delete ... --for-me`, `block ... --delete`); they read as "true". */
+const SWITCHES = new Set(['remove', 'for-me', 'delete']);
 
 export function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Args {
   const out: Args = { server: env.PARLEY_SERVER, profile: env.PARLEY_PROFILE ?? 'default', command: undefined, rest: [], options: {} };

@@ -10,7 +10,7 @@ export function formatTime(ts: number): string {
 /**
  * One line per message: `[time #id] alice: text` in a direct chat, `[time #id] <group> / alice: text`
  * in a group (`#id`: the message id's short form, for reply, react, edit and delete); a stranger's
- * is marked as a message request; a system line has no sender and no id. A reply starts with
+ * is marked as a message request, a blocked person's as blocked; a system line has no sender and no id. A reply starts with
  * what it quotes, an edited message ends with "(edited)", reactions follow in brackets.
  */
 export function formatMessage(client: ParleyClient, m: StoredMessage): string {
@@ -18,7 +18,7 @@ export function formatMessage(client: ParleyClient, m: StoredMessage): string {
   const me = client.account;
   const sender = m.senderAccountId === me?.accountId ? 'you' : m.kind === 'system' ? undefined : senderName(client, m);
   const where = conv?.kind === 'group' ? `${conv.title} / ` : '';
-  const request = conv?.request ? (conv.kind === 'group' ? ' (group request)' : ' (message request)') : '';
+  const request = conv?.blocked ? ' (blocked)' : conv?.request ? (conv.kind === 'group' ? ' (group request)' : ' (message request)') : '';
   if (m.kind === 'system') return `[${formatTime(m.timestamp)}] ${conv?.kind === 'group' ? `${conv.title}: ` : ''}${m.body}${request}`;
   let body = m.attachment ? `${describeAttachment(m)}${m.body ? ` ${m.body}` : ''}` : m.body;
   if (m.deleted) body = `(${DELETED_TEXT})`;
@@ -104,6 +104,7 @@ function senderName(client: ParleyClient, m: StoredMessage): string {
 
 export function describeError(e: unknown): string {
   if (e instanceof WireError) return e.describe();
+  if (e instanceof ClientError && e.code === 'BLOCKED') return `BLOCKED: ${e.message} (\`parley unblock ${String(e.details['username'])}\`)`;
   if (e instanceof ClientError) return `${e.code}: ${e.message}`;
   if (e instanceof UsageError) return e.message;
   return `unexpected error: ${(e as Error)?.message ?? String(e)}`;

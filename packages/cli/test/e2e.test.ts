@@ -160,7 +160,10 @@ describe('end to end through a real server', () => {
     await alice.client.blockContact('stranger5');
     await stranger.client.sendText('alice5', 'are you there?');
     await new Promise((r) => setTimeout(r, 800));
-    expect(alice.client.messages('stranger5')).toEqual([]);
+    // The request stays in her chat list, blocked; what the stranger sent since is not in it.
+    expect(alice.client.conversations().find((c) => c.username === 'stranger5')?.blocked).toBe(true);
+    expect(alice.client.messages('stranger5').map((x) => x.body)).not.toContain('are you there?');
+    expect(alice.client.messages('stranger5').some((x) => x.clientId === m.clientId)).toBe(true);
     alice.client.close();
     stranger.client.close();
   });

@@ -108,16 +108,21 @@ describe('CLI: disappearing messages', () => {
 });
 
 describe('CLI: block and unblock', () => {
-  it('a blocked sender\'s messages are dropped and they are not told; unblock lets them through again', { timeout: 240_000 }, async () => {
-    const { ok } = await setup();
+  it('a blocked sender\'s messages are dropped and they are not told; the chat stays, marked blocked, and writing to them is refused; unblock lets them through; block --delete removes the chat', { timeout: 240_000 }, async () => {
+    const { ok, run } = await setup();
     await ok('eve', 'register', 'eve');
     await ok('fin', 'register', 'fin');
     await ok('eve', 'send', 'fin', 'first');
     expect(await ok('fin', 'inbox')).toContain('eve (message request): first');
-    expect(await ok('fin', 'block', 'eve')).toContain('Blocked eve');
+    expect(await ok('fin', 'block', 'eve')).toContain('Blocked eve; their messages and calls are dropped');
     // Eve's send succeeds as always: she is not told.
     expect(await ok('eve', 'send', 'fin', 'while blocked')).toContain('Sent to fin');
     expect(await ok('fin', 'inbox')).toContain('No new messages.');
+    // The chat stays, marked blocked; fin cannot write to eve until he unblocks her.
+    expect(await ok('fin', 'search', 'first')).toMatch(/eve \(blocked\): first/);
+    const refused = await run('fin', 'send', 'eve', 'hello?');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('BLOCKED: you blocked eve; unblock them to write to or call them (`parley unblock eve`)');
     expect(await ok('fin', 'unblock', 'eve')).toContain('Unblocked eve');
     await ok('eve', 'send', 'fin', 'after unblock');
     const inbox = await ok('fin', 'inbox');
@@ -127,5 +132,8 @@ describe('CLI: block and unblock', () => {
     expect(found).toMatch(/#[0-9a-f]{8}\] eve: after unblock/);
     expect(await ok('fin', 'search', 'blocked')).toContain('No messages found.');
     expect(inbox).not.toContain('while blocked');
+    // Block and delete: the chat goes too.
+    expect(await ok('fin', 'block', 'eve', '--delete')).toContain('Blocked eve and deleted your chat with them');
+    expect(await ok('fin', 'search', 'first')).toContain('No messages found.');
   });
 });

@@ -13,7 +13,8 @@ import { topUpPreKeys } from './account/prekeys.ts';
 import { Calls, RING_TIMEOUT_MS } from './calls/calls.ts';
 import type { CallSuspicion } from './calls/suspicion.ts';
 import { MemoryNoticeKeeper, Notices, type NoticeCheck, type NoticeKeeper, type SecurityNotice } from './notices/notices.ts';
-import { acceptRequest, blockContact, deleteConversation, isRequest, unblockContact } from './contacts/contacts.ts';
+import { blockContact, unblockContact, type BlockOptions } from './contacts/blocking.ts';
+import { acceptRequest, deleteConversation, isRequest } from './contacts/contacts.ts';
 import { deleteForMe } from './conversations/delete-for-me.ts';
 import { deleteForEveryone, editMessage, findMessage, onChange, quoteOf, react, removeReaction } from './conversations/changes.ts';
 import { findConversation, listConversations, type ConversationSummary } from './conversations/conversations.ts';
@@ -458,8 +459,9 @@ export class ParleyClient {
     if (id) this.transfers.scheduleConversation(id);
   }
 
-  async blockContact(username: string): Promise<void> {
-    await blockContact(this.ctx, username);
+  /** Blocks `username`; the conversation stays unless `{ deleteChat: true }` (here and on our other devices). */
+  async blockContact(username: string, opts: BlockOptions = {}): Promise<void> {
+    await blockContact(this.ctx, username, opts);
     await this.transfers.prune();
   }
 

@@ -28,7 +28,9 @@ export type ClientErrorCode =
   /** A profile name or picture we cannot set (too long, control characters, too large a picture). */
   | 'INVALID_PROFILE'
   /** Someone's profile did not decrypt or decode: it is not shown. */
-  | 'PROFILE_UNREADABLE';
+  | 'PROFILE_UNREADABLE'
+  /** We blocked them: unblock them before writing to or calling them. */
+  | 'BLOCKED';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';

@@ -185,7 +185,7 @@ function Messenger({ client, settings, onStartOver }: { client: ParleyClient; se
             onGroupInfo={() => setDialog({ kind: 'group-info' })}
             jump={jump?.conversation === view.id ? jump : undefined}
             onBlocked={(username) => {
-              // The SDK no longer lists a blocked person's chat; it stays open here, with the blocked bar.
+              // Blocked with the chat deleted, the SDK no longer lists it; it stays open here, with the blocked bar.
               setNewChats((n) => ({ ...n, [view.id]: username }));
               session.refresh();
             }}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { tempDir } from '../../cli/test/harness.ts';
-import { axeViolations, befriend, gradientPng, say, screenshot, webAppForTests } from './browser-harness.ts';
+import { axeViolations, befriend, gradientPng, openChat, say, screenshot, webAppForTests } from './browser-harness.ts';
 
 const web = webAppForTests('web-day');
 const person = (name: string) => web.person(name, { acceptDownloads: true });
@@ -222,7 +222,7 @@ describe('web everyday features', () => {
     expect(await kim.locator('.system-line', { hasText: 'set disappearing messages' }).count()).toBe(1);
   }, 150_000);
 
-  it('block and unblock from the header menu: a confirmation, the blocked bar instead of the composer, nothing arrives while blocked', async () => {
+  it('block and unblock from the header menu: a confirmation, the chat kept and marked, the blocked bar instead of the composer, nothing arrives while blocked', async () => {
     const lu = await person('lu_');
     const mo = await person('mo_');
     await befriend(lu, mo, 'mo_', 'lu_');
@@ -231,11 +231,16 @@ describe('web everyday features', () => {
     await mo.getByRole('menuitem', { name: 'Block lu_' }).click();
     const confirm = mo.getByRole('dialog', { name: 'Block lu_?' });
     await expectAccessible(mo, 'block confirmation');
-    await confirm.getByRole('button', { name: 'Block' }).click();
+    // From a contact's chat the chat stays unless asked: the box starts clear.
+    expect(await confirm.getByRole('checkbox', { name: /Also delete this chat/ }).isChecked()).toBe(false);
+    await confirm.getByRole('button', { name: 'Block', exact: true }).click();
     const bar = mo.getByRole('region', { name: 'Blocked' });
     await bar.waitFor({ timeout: 15_000 });
     expect(await bar.textContent()).toContain('You blocked this contact');
     expect(await mo.getByLabel('Message').count()).toBe(0);
+    // What was said before stays, and the chat list marks her blocked.
+    await row(mo, 'hi mo_').waitFor();
+    expect(await mo.locator('[data-conversation="lu_"] .tag').textContent()).toBe('Blocked');
     await screenshot(mo, 'web-blocked');
     await expectAccessible(mo, 'blocked conversation');
     // Lu is not told: her message is sent as always, and nothing reaches Mo.
@@ -245,10 +250,27 @@ describe('web everyday features', () => {
     expect(await mo.locator('.messages').textContent()).not.toContain('are you there?');
     await bar.getByRole('button', { name: 'Unblock' }).click();
     await mo.getByLabel('Message').waitFor({ timeout: 15_000 });
+    expect(await mo.locator('[data-conversation="lu_"] .tag').count()).toBe(0);
     await say(lu, 'hello again');
     await row(mo, 'hello again').waitFor({ timeout: 15_000 });
     await say(mo, 'hi lu');
     await row(lu, 'hi lu').waitFor({ timeout: 15_000 });
+  }, 120_000);
+
+  it('a stranger\'s request blocked with its chat deleted: the box starts ticked, the request leaves the list', async () => {
+    const pat = await person('pat');
+    const quinn = await person('quinn');
+    await openChat(pat, 'quinn');
+    await say(pat, 'buy cheap watches');
+    await quinn.locator('[data-conversation="pat"]').click({ timeout: 20_000 });
+    await quinn.getByRole('region', { name: 'Message request' }).getByRole('button', { name: 'Block' }).click();
+    const confirm = quinn.getByRole('dialog', { name: 'Block pat?' });
+    expect(await confirm.getByRole('checkbox', { name: /Also delete this chat/ }).isChecked()).toBe(true);
+    await expectAccessible(quinn, 'block a request');
+    await confirm.getByRole('button', { name: 'Block and delete' }).click();
+    await quinn.getByRole('region', { name: 'Blocked' }).waitFor({ timeout: 15_000 });
+    expect(await quinn.locator('.messages li', { hasText: 'cheap watches' }).count()).toBe(0);
+    await quinn.locator('[data-conversation="pat"]').waitFor({ state: 'detached', timeout: 15_000 });
   }, 120_000);
 
   it('search: the sidebar finds a message in another conversation and opens it there; the conversation search steps through its matches', async () => {

@@ -76,14 +76,20 @@ export const accept: Command = {
 };
 
 export const block: Command = {
-  usage: 'block <username>',
-  summary: 'block someone: their messages and calls are dropped, and they are not told',
+  usage: 'block <username> [--delete]',
+  summary: 'block someone: their messages and calls are dropped, and they are not told; the chat stays (--delete: delete it too, on all your devices)',
   async run(args) {
     need(args, 1, this.usage);
+    const username = args.rest[0]!.toLowerCase();
+    const deleteChat = args.options['delete'] === 'true';
     return withClient(args, async (client) => {
       requireRegistered(client, args);
-      await client.blockContact(args.rest[0]!);
-      console.log(`Blocked ${args.rest[0]!.toLowerCase()}; their conversation is deleted on this device and your other devices.`);
+      await client.blockContact(username, { deleteChat });
+      console.log(
+        deleteChat
+          ? `Blocked ${username} and deleted your chat with them on this device and your other devices.`
+          : `Blocked ${username}; their messages and calls are dropped, and they are not told. The chat stays (\`parley block ${username} --delete\` deletes it; \`parley unblock ${username}\` lets them through again).`,
+      );
       return 0;
     });
   },

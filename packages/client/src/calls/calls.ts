@@ -8,6 +8,7 @@
  *
  * State: the calls in progress (memory only; a restart ends them) and ring timers.
  */
+import { refuseIfBlocked } from '../contacts/blocking.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { WireError, type Feature } from '@parley/wire';
 import type { CallMessage } from '../content/call.ts';
@@ -223,6 +224,8 @@ export class Calls {
     const peer = username.toLowerCase();
     const callId = hex(randomBytes(16));
     await this.ctx.lock.run(async () => {
+      const known = this.ctx.store.contacts.byUsername(peer);
+      if (known) refuseIfBlocked(this.ctx, known.accountId);
       await this.ctx.store.transaction(async (tx) => tx.callLog.append({ callId, peer, direction: 'out', media, event: 'ring', timestamp: this.ctx.now() }));
       await this.send(peer, { type: 'ring', callId, media });
       const contact = this.ctx.store.contacts.byUsername(peer)!;

@@ -1,9 +1,7 @@
 /**
  * Contacts and message requests: accepting a stranger's request (they now get our
- * receipts and typing), blocking (their messages and calls are dropped, they are
- * not told, and our profile key is rotated so they lose our profile), deleting a
- * conversation. Accepting (or unblocking) shares our profile key. Each change syncs
- * to our other devices.
+ * receipts and typing, and our profile key), deleting a conversation. Each change
+ * of a contact syncs to our other devices. Blocking is blocking.ts.
  */
 import { encodeContent, type Content } from '../content/codec.ts';
 import { directConversation } from '../conversations/ids.ts';
@@ -11,11 +9,11 @@ import { ClientError } from '../errors.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
 import { sendToAccount } from '../send/outbox.ts';
 import type { Contact, ConversationId } from '../storage/records.ts';
-import { rotateProfileKey, shareProfileKey } from '../profiles/sharing.ts';
+import { shareProfileKey } from '../profiles/sharing.ts';
 import { sendSync } from '../sync/sync.ts';
 import { relationship } from './policy.ts';
 
-function contactOf(ctx: ClientContext, username: string): Contact {
+export function contactOf(ctx: ClientContext, username: string): Contact {
   const c = ctx.store.contacts.byUsername(username.toLowerCase());
   if (!c) throw new ClientError('UNKNOWN_USER', `no conversation with ${username.toLowerCase()}`);
   return c;
@@ -27,7 +25,7 @@ export function isRequest(ctx: ClientContext, username: string): boolean {
   return relationship(ctx.store.contacts.byUsername(username.toLowerCase()), me?.accountId ?? '') === 'stranger' && !!ctx.store.contacts.byUsername(username.toLowerCase());
 }
 
-function syncContact(ctx: ClientContext, c: Contact): Promise<void> {
+export function syncContact(ctx: ClientContext, c: Contact): Promise<void> {
   return sendSync(ctx, { type: 'contacts', contacts: [{ accountId: c.accountId, username: c.username, accepted: !!c.accepted, blocked: !!c.blocked }] }).catch(() => undefined);
 }
 
@@ -49,35 +47,6 @@ export async function acceptRequest(ctx: ClientContext, username: string): Promi
     if (incoming.length === 0 || ctx.store.settings.get().readReceipts === false) return;
     const content: Content = { v: 1, kind: 'receipt', id: ctx.newId(), ts: ctx.now(), receipt: 'read', ids: incoming.map((m) => m.clientId).slice(-100) };
     await sendToAccount(ctx, c.username, encodeContent(content), { timestamp: content.ts }).catch(() => undefined);
-  });
-}
-
-/** Blocks `username`: their messages and calls are dropped from now on, the conversation goes. */
-export async function blockContact(ctx: ClientContext, username: string): Promise<void> {
-  requireAccount(ctx);
-  await ctx.lock.run(async () => {
-    const c = contactOf(ctx, username);
-    await ctx.store.transaction(async (tx) => {
-      tx.contacts.save({ ...c, accepted: false, blocked: true });
-      tx.messages.deleteConversation(directConversation(c.accountId));
-    });
-    ctx.events.emit({ type: 'contacts' });
-    await syncContact(ctx, { ...c, accepted: false, blocked: true });
-    // They may hold our profile key: a new one, shared with everyone else, locks them out of our profile.
-    // If the upload fails, the new key is kept and uploaded on the next connect.
-    await rotateProfileKey(ctx).catch((e: unknown) => ctx.events.emit({ type: 'background-error', task: 'profile key rotation', error: e instanceof Error ? e.message : String(e) }));
-  });
-}
-
-/** Unblocks `username` (they are a contact again). */
-export async function unblockContact(ctx: ClientContext, username: string): Promise<void> {
-  requireAccount(ctx);
-  await ctx.lock.run(async () => {
-    const c = contactOf(ctx, username);
-    await ctx.store.transaction(async (tx) => tx.contacts.save({ ...c, accepted: true, blocked: false }));
-    ctx.events.emit({ type: 'contacts' });
-    await syncContact(ctx, { ...c, accepted: true, blocked: false });
-    await shareProfileKey(ctx, c.accountId).catch(() => undefined);
   });
 }
 

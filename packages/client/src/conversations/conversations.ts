@@ -24,6 +24,8 @@ export interface ConversationSummary {
   readonly request: boolean;
   /** False for a group we left or were removed from. */
   readonly active: boolean;
+  /** A direct chat with someone we blocked (kept until deleted; nothing arrives from them). */
+  readonly blocked?: boolean;
 }
 
 /** Every conversation, newest activity first. */
@@ -44,8 +46,7 @@ export function listConversations(ctx: ClientContext): ConversationSummary[] {
       if (p.accountId === me?.accountId) continue;
       const contact = ctx.store.contacts.byId(p.accountId);
       const rel = relationship(contact, me?.accountId ?? '');
-      if (rel === 'blocked') continue;
-      out.push({ id, kind: 'direct', title: contact?.username ?? 'unknown', ...(contact ? { username: contact.username } : {}), ...(c.last ? { last: c.last } : {}), unread: c.unread, request: rel === 'stranger', active: true });
+      out.push({ id, kind: 'direct', title: contact?.username ?? 'unknown', ...(contact ? { username: contact.username } : {}), ...(c.last ? { last: c.last } : {}), unread: c.unread, request: rel === 'stranger', active: true, ...(rel === 'blocked' ? { blocked: true } : {}) });
     } else {
       const g = ctx.store.groups.get(p.groupId);
       if (!g) continue;

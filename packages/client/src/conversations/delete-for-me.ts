@@ -44,9 +44,14 @@ export async function deleteForMe(ctx: ClientContext, messages: readonly StoredM
     const events = await ctx.store.transaction(async (tx) => removeForMe(tx, named));
     if (events.length === 0) throw new ClientError('UNKNOWN_MESSAGE', 'that message is not on this device (any more)');
     for (const e of events) ctx.events.emit(e);
-    for (let i = 0; i < named.length; i += MAX_IDS_PER_MESSAGE) {
-      const sync: SyncMessage = { type: 'delete-for-me', messages: named.slice(i, i + MAX_IDS_PER_MESSAGE) };
-      await sendSync(ctx, sync).catch(() => undefined);
-    }
+    await deletedForMeSync(ctx, named);
   });
+}
+
+/** Tells our other devices to delete `named` too (in syncs of at most MAX_IDS_PER_MESSAGE); a failed one leaves their copies. */
+export async function deletedForMeSync(ctx: ClientContext, named: readonly Named[]): Promise<void> {
+  for (let i = 0; i < named.length; i += MAX_IDS_PER_MESSAGE) {
+    const sync: SyncMessage = { type: 'delete-for-me', messages: named.slice(i, i + MAX_IDS_PER_MESSAGE) };
+    await sendSync(ctx, sync).catch(() => undefined);
+  }
 }

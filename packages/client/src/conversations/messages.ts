@@ -5,6 +5,7 @@
  * read receipts, typing, and marking what the user has seen. Receipts and typing
  * go only to contacts and accepted groups (contacts/policy.ts).
  */
+import { refuseIfBlocked } from '../contacts/blocking.ts';
 import type { AttachmentPointer } from '../content/attachment.ts';
 import type { Quote } from '../content/quote.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
@@ -29,10 +30,17 @@ export const MAX_GROUP_FOR_RECEIPTS = 256;
 
 /** The conversation for `to` (a ConversationId or a username), starting a session with a new person. Caller holds the lock. */
 async function target(ctx: ClientContext, to: string): Promise<ConversationId> {
-  if (isConversationId(to)) return to;
-  const user = to.toLowerCase();
-  if (!ctx.store.contacts.byUsername(user)) await establish(ctx, user);
-  return directConversation(ctx.store.contacts.byUsername(user)!.accountId);
+  let conversation: ConversationId;
+  if (isConversationId(to)) conversation = to;
+  else {
+    const user = to.toLowerCase();
+    if (!ctx.store.contacts.byUsername(user)) await establish(ctx, user);
+    conversation = directConversation(ctx.store.contacts.byUsername(user)!.accountId);
+  }
+  // Before anything is uploaded or stored: a blocked person is written to only after unblocking.
+  const p = parseConversation(conversation);
+  if (p.kind === 'direct') refuseIfBlocked(ctx, p.accountId);
+  return conversation;
 }
 
 function usernameOf(ctx: ClientContext, accountId: string): string {
@@ -46,7 +54,10 @@ export async function sendToConversation(ctx: ClientContext, conversation: Conve
   const p = parseConversation(conversation);
   const plaintext = encodeContent(content);
   if (p.kind === 'group') await sendToGroup(ctx, p.groupId, plaintext, { timestamp: content.ts, ...opts });
-  else await sendToAccount(ctx, usernameOf(ctx, p.accountId), plaintext, { timestamp: content.ts, ...opts });
+  else {
+    refuseIfBlocked(ctx, p.accountId);
+    await sendToAccount(ctx, usernameOf(ctx, p.accountId), plaintext, { timestamp: content.ts, ...opts });
+  }
 }
 
 /** The conversation `to` names (a ConversationId, or a username: a session is started with a new person). */

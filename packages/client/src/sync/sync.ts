@@ -9,7 +9,7 @@ import type { AttachmentPointer } from '../content/attachment.ts';
 import type { Quote } from '../content/quote.ts';
 import { encodeContent, type Content } from '../content/codec.ts';
 import { MAX_SYNC_ITEMS, type SyncMessage } from '../content/sync.ts';
-import { directConversation, parseConversation } from '../conversations/ids.ts';
+import { parseConversation } from '../conversations/ids.ts';
 import { withMasterKey } from '../groups/records.ts';
 import { refreshGroup } from '../groups/groups.ts';
 import { requireAccount, type ClientContext } from '../internal/context.ts';
@@ -117,7 +117,6 @@ export const onSync: ContentHandler<'sync'> = (ctx, tx, r, fx) => {
           blocked: c.blocked,
         });
         if (newKey) fx.events.push({ type: 'profile-changed', accountId: c.accountId, username: c.username });
-        if (c.blocked) tx.messages.deleteConversation(directConversation(c.accountId));
       }
       fx.events.push({ type: 'contacts' });
       return;

@@ -19,6 +19,7 @@ import { ConversationSearch } from '../search/ConversationSearch.tsx';
 import { ConfirmDialog } from '../ui/ConfirmDialog.tsx';
 import type { MenuItem } from '../ui/Menu.tsx';
 import { useMessageActions } from './actions/use-message-actions.tsx';
+import { BlockDialog } from './blocking/BlockDialog.tsx';
 import { BlockedBar } from './blocking/BlockedBar.tsx';
 import { Composer, sendFiles } from './Composer.tsx';
 import { ConversationHeader } from './ConversationHeader.tsx';
@@ -52,7 +53,7 @@ export function ConversationScreen(props: {
   onGroupInfo: () => void;
   /** Open at this message (a search result): its row key; a new `seq` jumps again. */
   jump: { readonly key: string; readonly seq: number } | undefined;
-  /** We blocked the person (the conversation stays open, with the blocked bar). */
+  /** We blocked the person (the conversation stays open, with the blocked bar, even when its messages were deleted). */
   onBlocked: (username: string) => void;
 }) {
   const { client, view, version, nameOf } = props;
@@ -103,7 +104,7 @@ export function ConversationScreen(props: {
       <RequestBar
         peer={view.username}
         onAccept={() => void client.acceptRequest(view.username).then(props.onSent)}
-        onBlock={() => void client.blockContact(view.username).then(props.onClosed)}
+        onBlock={() => setDialog('block')}
         onDelete={() => void client.deleteConversation(view.id).then(props.onClosed)}
       />
     );
@@ -228,17 +229,7 @@ export function ConversationScreen(props: {
       )}
       {dialog === 'disappearing' && <DisappearingDialog current={timer} onChoose={(s) => client.setDisappearing(view.id, s)} onClose={() => setDialog(undefined)} />}
       {dialog === 'block' && view.kind === 'direct' && (
-        <ConfirmDialog
-          title={`Block ${view.username}?`}
-          action="Block"
-          onConfirm={async () => {
-            await client.blockContact(view.username);
-            props.onBlocked(view.username);
-          }}
-          onClose={() => setDialog(undefined)}
-        >
-          Blocked contacts cannot call you or send you messages, and they are not told. Your chat with them is deleted from this device.
-        </ConfirmDialog>
+        <BlockDialog client={client} username={view.username} request={view.request} onBlocked={() => props.onBlocked(view.username)} onClose={() => setDialog(undefined)} />
       )}
       {viewing && <ImageViewer client={client} message={viewing} from={viewing.direction === 'out' ? 'You' : nameOf(viewing.senderAccountId)} onClose={() => setViewing(undefined)} />}
       {confirmLeave && view.kind === 'group' && (

@@ -4,7 +4,7 @@
  * requests and safety numbers take) or a group (its record, whether we are still a
  * member, an admin, whether it is a request). A new direct chat has an id before it
  * has a contact in the SDK; its username comes from the person who typed it (so does
- * a blocked person's, whose conversation the SDK no longer lists).
+ * that of a person blocked with their chat deleted, which the SDK no longer lists).
  */
 import { groupTitle, parseConversation, type ConversationId, type ConversationSummary, type GroupRecord, type ParleyClient } from '@parley/client';
 

@@ -1,9 +1,9 @@
 /**
  * Conversations (direct chats and groups), newest activity first, keyed by
- * ConversationId, with unread counts and requests marked. Each row holds one
+ * ConversationId, with unread counts, requests and blocked people marked. Each row holds one
  * button, reached with Tab and opened with Enter, whose name is the person's
  * username or the group's name, exactly what it shows; the rest of the row (a
- * request tag, the time, the last message, the unread count) is its description.
+ * request or blocked tag, the time, the last message, the unread count) is its description.
  * The button covers the whole row for pointers (style.css). A person's profile
  * name and picture, when they shared them, show beside the username and as the
  * avatar. The row carries
@@ -35,7 +35,7 @@ export function ConversationList(props: { conversations: readonly ConversationSu
                     className="conversation-item"
                     data-conversation-id={c.id}
                     aria-current={current ? 'true' : undefined}
-                    aria-describedby={[group && `${dom}-kind`, c.request && `${dom}-tag`, `${dom}-preview`, c.unread > 0 && `${dom}-unread`].filter(Boolean).join(' ')}
+                    aria-describedby={[group && `${dom}-kind`, (c.request || c.blocked) && `${dom}-tag`, `${dom}-preview`, c.unread > 0 && `${dom}-unread`].filter(Boolean).join(' ')}
                     onClick={() => onSelect(c.id)}
                   >
                     {c.title}
@@ -45,9 +45,9 @@ export function ConversationList(props: { conversations: readonly ConversationSu
                       Group
                     </span>
                   )}{' '}
-                  {c.request && (
+                  {(c.request || c.blocked) && (
                     <span className="tag" id={`${dom}-tag`}>
-                      Message request
+                      {c.blocked ? 'Blocked' : 'Message request'}
                     </span>
                   )}
                   {/* After the tag: a long name is what gets cut short. */}
