@@ -2,7 +2,7 @@
  * What the web app's browser test files share: building the app into a directory of
  * their own (files run side by side), Debian's Chromium with a fake microphone and
  * camera, a test file's server, browser and people who register in their own browser
- * contexts (webAppForTests), their first steps (openChat, say, befriend), an axe-core accessibility check
+ * contexts (webAppForTests), their first steps (openChat, say, befriend, createGroupWith), an axe-core accessibility check
  * run inside the page, screenshots (test-artifacts/, and docs/screenshots/ when
  * PARLEY_DOCS_SCREENSHOTS=1), and a small PNG encoder for test images.
  */
@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { removeTempDirs, ROOT, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../../scripts/chromium.mjs';
@@ -101,15 +101,26 @@ function crc32(buf: Buffer): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
+export interface PersonOptions {
+  readonly viewport?: { width: number; height: number };
+  readonly acceptDownloads?: boolean;
+  /** Runs on the new page before it loads the app (permissions, init scripts, request listeners). */
+  readonly prepare?: (page: Page, url: string) => Promise<void>;
+}
+
 /** A test file's web app: a real server serving its own build, one Chromium, and people who register in it. */
 export interface WebAppUnderTest {
   /** The server's address (after the file's beforeAll). */
   readonly url: string;
+  /** The server's data directory (its database and attachment blobs). */
+  readonly dataDir: string;
   /**
    * A new browser context (closed after the test) in which `name` registers; answers
    * its page on the empty conversation list. Page errors and console errors are logged.
    */
-  person(name: string, opts?: { viewport?: { width: number; height: number }; acceptDownloads?: boolean }): Promise<Page>;
+  person(name: string, opts?: PersonOptions): Promise<Page>;
+  /** A new browser context on the app's first screen, not registered. */
+  visitor(opts?: PersonOptions): Promise<Page>;
 }
 
 /** Starts the server and Chromium for the whole test file, and closes every person's context after each test. */
@@ -130,23 +141,49 @@ export function webAppForTests(name: string): WebAppUnderTest {
     await server?.stop('SIGKILL');
     removeTempDirs();
   });
+  const open = async (who: string, opts: PersonOptions): Promise<Page> => {
+    const context = await browser!.newContext({ viewport: opts.viewport ?? { width: 1100, height: 720 }, acceptDownloads: opts.acceptDownloads ?? false });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`[${who} page error]`, e.message));
+    page.on('console', (m) => m.type() === 'error' && console.error(`[${who} console]`, m.text().slice(0, 400)));
+    await opts.prepare?.(page, server!.url);
+    await page.goto(server!.url);
+    await page.getByLabel('Choose a username').waitFor({ timeout: 30_000 });
+    return page;
+  };
   return {
     get url() {
       return server!.url;
     },
+    get dataDir() {
+      return server!.dataDir;
+    },
     async person(who, opts = {}) {
-      const context = await browser!.newContext({ viewport: opts.viewport ?? { width: 1100, height: 720 }, acceptDownloads: opts.acceptDownloads ?? false });
-      contexts.push(context);
-      const page = await context.newPage();
-      page.on('pageerror', (e) => console.error(`[${who} page error]`, e.message));
-      page.on('console', (m) => m.type() === 'error' && console.error(`[${who} console]`, m.text().slice(0, 400)));
-      await page.goto(server!.url);
+      const page = await open(who, opts);
       await page.getByLabel('Choose a username').fill(who);
       await page.getByRole('button', { name: 'Create account' }).click();
       await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
       return page;
     },
+    visitor: (opts = {}) => open('visitor', opts),
   };
+}
+
+/** Fails with axe-core's serious and critical findings on `screen`, if any. */
+export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const violations = await axeViolations(page);
+  expect(violations, `${screen}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
+}
+
+/** Creates the group `name` with `members` (usernames) from the sidebar's New group dialog. */
+export async function createGroupWith(page: Page, name: string, members: string[]): Promise<void> {
+  await page.getByRole('button', { name: 'New group' }).click();
+  const dialog = page.getByRole('dialog', { name: 'New group' });
+  await dialog.getByLabel('Group name').fill(name);
+  for (const m of members) await dialog.getByRole('checkbox', { name: m, exact: true }).check();
+  await dialog.getByRole('button', { name: 'Create group' }).click();
+  await dialog.waitFor({ state: 'detached', timeout: 20_000 });
 }
 
 /** Opens (or starts) the direct chat with `username` from the sidebar. */

@@ -11,24 +11,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { tempDir } from '../../cli/test/harness.ts';
-import { axeViolations, befriend, gradientPng, openChat, say, screenshot, webAppForTests } from './browser-harness.ts';
+import { befriend, createGroupWith, expectAccessible, gradientPng, openChat, say, screenshot, webAppForTests } from './browser-harness.ts';
 
 const web = webAppForTests('web-day');
 const person = (name: string) => web.person(name, { acceptDownloads: true });
-
-async function createGroupWith(page: Page, name: string, members: string[]) {
-  await page.getByRole('button', { name: 'New group' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New group' });
-  await dialog.getByLabel('Group name').fill(name);
-  for (const m of members) await dialog.getByRole('checkbox', { name: m, exact: true }).check();
-  await dialog.getByRole('button', { name: 'Create group' }).click();
-  await dialog.waitFor({ state: 'detached', timeout: 20_000 });
-}
-
-async function expectAccessible(page: Page, screen: string) {
-  const violations = await axeViolations(page);
-  expect(violations, `${screen}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
-}
 
 /** The message row whose text contains `text`. */
 const row = (page: Page, text: string): Locator => page.locator('.messages li').filter({ has: page.locator('.body', { hasText: text }) });

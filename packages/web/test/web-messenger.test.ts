@@ -7,30 +7,12 @@
 // PARLEY_DOCS_SCREENSHOTS=1).
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { removeTempDirs, startServer, tempDir, type RunningServer } from '../../cli/test/harness.ts';
-import { axeViolations, befriend, buildWeb, gradientPng, launchChromium, openChat, say, screenshot } from './browser-harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { tempDir } from '../../cli/test/harness.ts';
+import { befriend, createGroupWith, expectAccessible, gradientPng, openChat, say, screenshot, webAppForTests } from './browser-harness.ts';
 
-let server: RunningServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  const dist = buildWeb(tempDir('web-dist'));
-  server = await startServer(tempDir('web-msg-srv'), ['--web-root', dist]);
-  browser = await launchChromium();
-}, 180_000);
-
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.close();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop('SIGKILL');
-  removeTempDirs();
-});
+const web = webAppForTests('web-msg');
 
 const DESKTOP = { width: 1100, height: 720 };
 const PHONE = { width: 390, height: 780 };
@@ -38,31 +20,27 @@ const PHONE = { width: 390, height: 780 };
 /** Every request a page made, by URL. */
 const requests = new WeakMap<Page, string[]>();
 
-async function person(name: string, viewport = DESKTOP): Promise<Page> {
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
-  contexts.push(context);
-  await context.grantPermissions(['microphone', 'camera'], { origin: server.url });
-  // Count microphone openings: none may happen before the person asks to record.
-  await context.addInitScript(() => {
-    const w = window as unknown as { __mic: number };
-    w.__mic = 0;
-    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (c) => {
-      w.__mic++;
-      return gum(c);
-    };
+function person(name: string, viewport = DESKTOP): Promise<Page> {
+  return web.person(name, {
+    viewport,
+    acceptDownloads: true,
+    async prepare(page, url) {
+      await page.context().grantPermissions(['microphone', 'camera'], { origin: url });
+      // Count microphone openings: none may happen before the person asks to record.
+      await page.addInitScript(() => {
+        const w = window as unknown as { __mic: number };
+        w.__mic = 0;
+        const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+        navigator.mediaDevices.getUserMedia = (c) => {
+          w.__mic++;
+          return gum(c);
+        };
+      });
+      const seen: string[] = [];
+      requests.set(page, seen);
+      page.on('request', (r) => seen.push(r.url()));
+    },
   });
-  const page = await context.newPage();
-  const seen: string[] = [];
-  requests.set(page, seen);
-  page.on('request', (r) => seen.push(r.url()));
-  page.on('pageerror', (e) => console.error(`[${name} page error]`, e.message));
-  page.on('console', (m) => m.type() === 'error' && console.error(`[${name} console]`, m.text().slice(0, 400)));
-  await page.goto(server.url);
-  await page.getByLabel('Choose a username').fill(name);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await page.getByText('No conversations yet').waitFor({ timeout: 30_000 });
-  return page;
 }
 
 /** Slows the page's attachment uploads or downloads, so progress can be watched. */
@@ -71,11 +49,6 @@ async function slowAttachments(page: Page, method: 'PUT' | 'GET', ms: number) {
     if (route.request().method() === method) await new Promise((r) => setTimeout(r, ms));
     await route.continue();
   });
-}
-
-async function expectAccessible(page: Page, screen: string) {
-  const violations = await axeViolations(page);
-  expect(violations, `${screen}: ${JSON.stringify(violations, null, 1)}`).toEqual([]);
 }
 
 /** Whether every image in the conversation decoded (no broken image anywhere). */
@@ -173,7 +146,7 @@ describe('web attachments', () => {
     await expectAccessible(dov, 'message request with files');
 
     // The server's copy of the text file is altered (the newer blob); then Dov accepts.
-    const blobs = join(server.dataDir, 'attachments');
+    const blobs = join(web.dataDir, 'attachments');
     const newest = readdirSync(blobs)
       .map((f) => ({ f, t: statSync(join(blobs, f)).mtimeMs }))
       .sort((a, b) => b.t - a.t)[0]!.f;
@@ -236,7 +209,7 @@ describe('web messenger screens', () => {
     await gus.getByLabel('Message').press('Enter');
     await hal.locator('.messages li.in').filter({ hasText: 'Nice 👎' }).waitFor({ timeout: 15_000 });
     // Nothing was fetched for the picker: every request since went to Parley's own server.
-    expect(requests.get(gus)!.slice(before).filter((u) => !u.startsWith(server.url))).toEqual([]);
+    expect(requests.get(gus)!.slice(before).filter((u) => !u.startsWith(web.url))).toEqual([]);
   });
 
   it('unread marker, day separator and grouped bubbles; read receipts turned off tell the sender nothing', async () => {
@@ -306,11 +279,7 @@ describe('web messenger screens', () => {
   });
 
   it('the first screen and the conversation list pass the accessibility check (desktop)', async () => {
-    const context = await browser.newContext({ viewport: DESKTOP });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(server.url);
-    await page.getByLabel('Choose a username').waitFor();
+    const page = await web.visitor({ viewport: DESKTOP });
     await expectAccessible(page, 'register');
     const mel = await person('mel');
     const ned = await person('ned');
@@ -344,11 +313,3 @@ async function pickFile(page: Page, path: string) {
   await preview.waitFor({ state: 'detached' });
 }
 
-async function createGroupWith(page: Page, name: string, members: string[]) {
-  await page.getByRole('button', { name: 'New group' }).click();
-  const dialog = page.getByRole('dialog', { name: 'New group' });
-  await dialog.getByLabel('Group name').fill(name);
-  for (const m of members) await dialog.getByRole('checkbox', { name: m, exact: true }).check();
-  await dialog.getByRole('button', { name: 'Create group' }).click();
-  await dialog.waitFor({ state: 'detached', timeout: 20_000 });
-}
